@@ -1,0 +1,376 @@
+//! The MMU: linear → physical through CR3's two-level tables and the TLB.
+//!
+//! Models 32-bit paging as Intel SDM Vol. 3A §4.3 describes it, at CPL 3:
+//! a user access needs U/S at both levels, a write needs R/W at both levels;
+//! the walk sets A in the PDE and PTE and D in the PTE on a write (§4.8);
+//! a failure raises #PF with CR2 and the error code of §4.7. Every access,
+//! instruction fetches included, goes through here. The MMU owns RAM, so the
+//! CPU and the kernel reach memory only through it.
+
+use crate::addr::{Frame, PhysAddr, VirtAddr, PAGE_MASK, PAGE_SIZE};
+use crate::paging::{Pte, PteFlags};
+use crate::phys::PhysMem;
+use crate::tlb::{Tlb, TlbConfig};
+use crate::trap::{PageFault, PfCode};
+
+/// What an access wants to do with the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+    Fetch,
+}
+
+impl Access {
+    fn code(self) -> PfCode {
+        match self {
+            Access::Read => PfCode::U,
+            Access::Write => PfCode::U | PfCode::W,
+            Access::Fetch => PfCode::U | PfCode::I,
+        }
+    }
+}
+
+/// The result of a page walk, for the debugger's `pt` command and reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Walk {
+    pub pde_addr: PhysAddr,
+    pub pde: Pte,
+    /// Absent when the PDE is not present.
+    pub pte_addr: Option<PhysAddr>,
+    pub pte: Option<Pte>,
+}
+
+pub struct Mmu {
+    pub phys: PhysMem,
+    pub tlb: Tlb,
+    cr3: PhysAddr,
+    cr2: VirtAddr,
+    /// Bumped on every CR3 load and `invlpg`: whoever caches translations
+    /// outside the TLB (the CPU's current code page) revalidates on change.
+    epoch: u64,
+}
+
+impl Mmu {
+    pub fn new(phys: PhysMem, tlb: TlbConfig) -> Result<Mmu, String> {
+        Ok(Mmu {
+            phys,
+            tlb: Tlb::new(tlb)?,
+            cr3: PhysAddr(0),
+            cr2: VirtAddr(0),
+            epoch: 0,
+        })
+    }
+
+    pub fn cr3(&self) -> PhysAddr {
+        self.cr3
+    }
+    /// Load CR3: switch page directory and flush the TLB (§4.10.4.1).
+    pub fn load_cr3(&mut self, pd: PhysAddr) {
+        self.cr3 = PhysAddr(pd.0 & !PAGE_MASK);
+        self.tlb.flush();
+        self.epoch += 1;
+    }
+    /// Address of the last page fault.
+    pub fn cr2(&self) -> VirtAddr {
+        self.cr2
+    }
+    /// `invlpg va`: drop the cached translation of one page.
+    pub fn invlpg(&mut self, va: VirtAddr) {
+        self.tlb.invalidate(va.vpn());
+        self.epoch += 1;
+    }
+    #[inline(always)]
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Translate a user access, through the TLB, walking on a miss.
+    #[inline(always)]
+    pub fn translate(&mut self, va: VirtAddr, access: Access) -> Result<PhysAddr, PageFault> {
+        match self.tlb.lookup(va.vpn(), access == Access::Write) {
+            Some(base) => Ok(PhysAddr(base | va.page_offset())),
+            None => self.walk_and_fill(va, access),
+        }
+    }
+
+    #[cold]
+    fn walk_and_fill(&mut self, va: VirtAddr, access: Access) -> Result<PhysAddr, PageFault> {
+        let fault = |mmu: &mut Mmu, present: bool| {
+            let mut code = access.code();
+            code.set(PfCode::P, present);
+            mmu.cr2 = va;
+            Err(PageFault { addr: va, code })
+        };
+        let write = access == Access::Write;
+        let pde_addr = PhysAddr(self.cr3.0 + 4 * va.pd_index() as u32);
+        let pde = Pte(self.phys.read_u32(pde_addr));
+        if !pde.is_present() {
+            return fault(self, false);
+        }
+        let pte_addr = PhysAddr(pde.frame().base().0 + 4 * va.pt_index() as u32);
+        let pte = Pte(self.phys.read_u32(pte_addr));
+        if !pte.is_present() || pte.frame().0 >= self.phys.frames() {
+            return fault(self, false);
+        }
+        let both = pde.flags() & pte.flags();
+        if !both.contains(PteFlags::US) || (write && !both.contains(PteFlags::RW)) {
+            return fault(self, true);
+        }
+        // The walk succeeded: record the use as hardware does.
+        if !pde.flags().contains(PteFlags::A) {
+            self.phys
+                .write_u32(pde_addr, pde.raw() | PteFlags::A.bits());
+        }
+        let mut new = pte.raw() | PteFlags::A.bits();
+        if write {
+            new |= PteFlags::D.bits();
+        }
+        if new != pte.raw() {
+            self.phys.write_u32(pte_addr, new);
+        }
+        let frame = pte.frame();
+        if write {
+            // The store that follows makes decoded code in the frame stale.
+            self.phys.note_write(frame);
+        }
+        let dirty = new & PteFlags::D.bits() != 0;
+        let writable = both.contains(PteFlags::RW) && dirty && !self.phys.is_code(frame);
+        self.tlb.fill(va.vpn(), frame.base().0, writable);
+        Ok(PhysAddr(frame.base().0 | va.page_offset()))
+    }
+
+    /// Walk the tables for `va` without touching A/D bits or the TLB.
+    pub fn inspect(&self, va: VirtAddr) -> Walk {
+        let pde_addr = PhysAddr(self.cr3.0 + 4 * va.pd_index() as u32);
+        let pde = Pte(self.phys.read_u32(pde_addr));
+        if !pde.is_present() {
+            return Walk {
+                pde_addr,
+                pde,
+                pte_addr: None,
+                pte: None,
+            };
+        }
+        let pte_addr = PhysAddr(pde.frame().base().0 + 4 * va.pt_index() as u32);
+        Walk {
+            pde_addr,
+            pde,
+            pte_addr: Some(pte_addr),
+            pte: Some(Pte(self.phys.read_u32(pte_addr))),
+        }
+    }
+
+    #[inline(always)]
+    pub fn read_u8(&mut self, va: VirtAddr) -> Result<u8, PageFault> {
+        let pa = self.translate(va, Access::Read)?;
+        Ok(self.phys.read_u8(pa))
+    }
+    #[inline(always)]
+    pub fn read_u16(&mut self, va: VirtAddr) -> Result<u16, PageFault> {
+        if va.page_offset() <= PAGE_SIZE - 2 {
+            let pa = self.translate(va, Access::Read)?;
+            Ok(self.phys.read_u16(pa))
+        } else {
+            let mut b = [0u8; 2];
+            self.read_split(va, &mut b)?;
+            Ok(u16::from_le_bytes(b))
+        }
+    }
+    #[inline(always)]
+    pub fn read_u32(&mut self, va: VirtAddr) -> Result<u32, PageFault> {
+        if va.page_offset() <= PAGE_SIZE - 4 {
+            let pa = self.translate(va, Access::Read)?;
+            Ok(self.phys.read_u32(pa))
+        } else {
+            let mut b = [0u8; 4];
+            self.read_split(va, &mut b)?;
+            Ok(u32::from_le_bytes(b))
+        }
+    }
+
+    #[inline(always)]
+    pub fn write_u8(&mut self, va: VirtAddr, v: u8) -> Result<(), PageFault> {
+        let pa = self.translate(va, Access::Write)?;
+        self.phys.write_u8_unchecked(pa, v);
+        Ok(())
+    }
+    #[inline(always)]
+    pub fn write_u16(&mut self, va: VirtAddr, v: u16) -> Result<(), PageFault> {
+        if va.page_offset() <= PAGE_SIZE - 2 {
+            let pa = self.translate(va, Access::Write)?;
+            self.phys.write_u16_unchecked(pa, v);
+            Ok(())
+        } else {
+            self.write_split(va, &v.to_le_bytes())
+        }
+    }
+    #[inline(always)]
+    pub fn write_u32(&mut self, va: VirtAddr, v: u32) -> Result<(), PageFault> {
+        if va.page_offset() <= PAGE_SIZE - 4 {
+            let pa = self.translate(va, Access::Write)?;
+            self.phys.write_u32_unchecked(pa, v);
+            Ok(())
+        } else {
+            self.write_split(va, &v.to_le_bytes())
+        }
+    }
+
+    /// Check that a write of `len` bytes at `va` would succeed, without
+    /// writing: lets an instruction with several stores fault before it has
+    /// changed anything.
+    pub fn probe_write(&mut self, va: VirtAddr, len: u32) -> Result<(), PageFault> {
+        self.translate(va, Access::Write)?;
+        let last = VirtAddr(va.0.wrapping_add(len - 1));
+        if last.vpn() != va.vpn() {
+            self.translate(last, Access::Write)?;
+        }
+        Ok(())
+    }
+
+    /// An access that straddles two pages: both translate before any byte moves.
+    #[cold]
+    fn read_split(&mut self, va: VirtAddr, out: &mut [u8]) -> Result<(), PageFault> {
+        let second = VirtAddr(va.0.wrapping_add(out.len() as u32 - 1));
+        let pa0 = self.translate(va, Access::Read)?;
+        let pa1 = self.translate(second.page_base(), Access::Read)?;
+        let n0 = (PAGE_SIZE - va.page_offset()) as usize;
+        self.phys.read_bytes(pa0, &mut out[..n0]);
+        self.phys.read_bytes(pa1, &mut out[n0..]);
+        Ok(())
+    }
+    #[cold]
+    fn write_split(&mut self, va: VirtAddr, data: &[u8]) -> Result<(), PageFault> {
+        let second = VirtAddr(va.0.wrapping_add(data.len() as u32 - 1));
+        let pa0 = self.translate(va, Access::Write)?;
+        let pa1 = self.translate(second.page_base(), Access::Write)?;
+        let n0 = (PAGE_SIZE - va.page_offset()) as usize;
+        self.phys.write_bytes(pa0, &data[..n0]);
+        self.phys.write_bytes(pa1, &data[n0..]);
+        Ok(())
+    }
+
+    /// The frame an instruction fetch at `va` reads from (for the decode cache).
+    #[inline(always)]
+    pub fn fetch_frame(&mut self, va: VirtAddr) -> Result<Frame, PageFault> {
+        Ok(self.translate(va, Access::Fetch)?.frame())
+    }
+
+    /// The CPU decoded instructions from `frame`: from now on writes to it
+    /// must take the slow path that tells the decode cache.
+    pub fn mark_code(&mut self, frame: Frame) {
+        if !self.phys.is_code(frame) {
+            self.phys.mark_code(frame);
+            self.tlb.revoke_writes_to(frame.base().0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paging::{PTE_P, PTE_U, PTE_W};
+
+    /// RAM of 64 frames; page directory in frame 1, one table in frame 2.
+    fn setup() -> Mmu {
+        let mut m = Mmu::new(PhysMem::new(64 * 4096).unwrap(), TlbConfig::default()).unwrap();
+        m.phys.write_u32(
+            PhysAddr(0x1000 + 4 * 0x20),
+            Pte::new(Frame(2), PTE_P | PTE_W | PTE_U).raw(),
+        );
+        m.load_cr3(PhysAddr(0x1000));
+        m
+    }
+    fn map(m: &mut Mmu, va: u32, frame: u32, flags: PteFlags) {
+        let pte_addr = PhysAddr(0x2000 + 4 * VirtAddr(va).pt_index() as u32);
+        m.phys
+            .write_u32(pte_addr, Pte::new(Frame(frame), flags).raw());
+    }
+
+    #[test]
+    fn not_present_faults_with_cr2_and_code() {
+        let mut m = setup();
+        let e = m.read_u32(VirtAddr(0x0804_8010)).unwrap_err();
+        assert_eq!(e.addr, VirtAddr(0x0804_8010));
+        assert_eq!(e.code, PfCode::U);
+        assert_eq!(m.cr2(), VirtAddr(0x0804_8010));
+        let e = m.write_u8(VirtAddr(0x5000_0000), 1).unwrap_err();
+        assert_eq!(e.code, PfCode::U | PfCode::W);
+    }
+
+    #[test]
+    fn write_to_read_only_is_protection_fault() {
+        let mut m = setup();
+        map(&mut m, 0x0804_8000, 10, PTE_P | PTE_U);
+        assert_eq!(m.read_u8(VirtAddr(0x0804_8000)), Ok(0));
+        let e = m.write_u8(VirtAddr(0x0804_8000), 1).unwrap_err();
+        assert_eq!(e.code, PfCode::P | PfCode::W | PfCode::U);
+    }
+
+    #[test]
+    fn supervisor_page_faults_user_access() {
+        let mut m = setup();
+        map(&mut m, 0x0804_8000, 10, PTE_P | PTE_W);
+        let e = m.read_u8(VirtAddr(0x0804_8000)).unwrap_err();
+        assert_eq!(e.code, PfCode::P | PfCode::U);
+    }
+
+    #[test]
+    fn walk_sets_accessed_then_dirty() {
+        let mut m = setup();
+        map(&mut m, 0x0804_8000, 10, PTE_P | PTE_W | PTE_U);
+        m.read_u8(VirtAddr(0x0804_8004)).unwrap();
+        let w = m.inspect(VirtAddr(0x0804_8004));
+        assert!(w.pde.flags().contains(PteFlags::A));
+        assert_eq!(w.pte.unwrap().flags(), PTE_P | PTE_W | PTE_U | PteFlags::A);
+        // The cached entry is clean, so the write walks again and sets D.
+        m.write_u32(VirtAddr(0x0804_8004), 0xdead_beef).unwrap();
+        assert!(m
+            .inspect(VirtAddr(0x0804_8004))
+            .pte
+            .unwrap()
+            .flags()
+            .contains(PteFlags::D));
+        assert_eq!(m.phys.read_u32(PhysAddr(10 * 4096 + 4)), 0xdead_beef);
+    }
+
+    #[test]
+    fn stale_tlb_entry_is_observable_until_invlpg() {
+        let mut m = setup();
+        map(&mut m, 0x0804_8000, 10, PTE_P | PTE_W | PTE_U);
+        m.phys.write_u8(PhysAddr(10 * 4096), 0xaa);
+        m.phys.write_u8(PhysAddr(11 * 4096), 0xbb);
+        assert_eq!(m.read_u8(VirtAddr(0x0804_8000)), Ok(0xaa));
+        map(&mut m, 0x0804_8000, 11, PTE_P | PTE_W | PTE_U);
+        assert_eq!(
+            m.read_u8(VirtAddr(0x0804_8000)),
+            Ok(0xaa),
+            "TLB is not coherent"
+        );
+        m.invlpg(VirtAddr(0x0804_8000));
+        assert_eq!(m.read_u8(VirtAddr(0x0804_8000)), Ok(0xbb));
+    }
+
+    #[test]
+    fn straddling_write_faults_before_writing_anything() {
+        let mut m = setup();
+        map(&mut m, 0x0804_8000, 10, PTE_P | PTE_W | PTE_U);
+        let e = m.write_u32(VirtAddr(0x0804_8ffe), 0x1122_3344).unwrap_err();
+        assert_eq!(e.addr, VirtAddr(0x0804_9000));
+        assert_eq!(m.phys.read_u16(PhysAddr(10 * 4096 + 0xffe)), 0);
+        map(&mut m, 0x0804_9000, 11, PTE_P | PTE_W | PTE_U);
+        m.write_u32(VirtAddr(0x0804_8ffe), 0x1122_3344).unwrap();
+        assert_eq!(m.read_u32(VirtAddr(0x0804_8ffe)), Ok(0x1122_3344));
+    }
+
+    #[test]
+    fn code_frame_writes_go_slow_and_go_stale() {
+        let mut m = setup();
+        map(&mut m, 0x0804_8000, 10, PTE_P | PTE_W | PTE_U);
+        m.write_u8(VirtAddr(0x0804_8000), 1).unwrap(); // cached writable + dirty
+        m.mark_code(Frame(10));
+        let epoch = m.phys.code_epoch();
+        m.write_u8(VirtAddr(0x0804_8001), 2).unwrap();
+        assert_eq!(m.phys.code_epoch(), epoch + 1);
+    }
+}

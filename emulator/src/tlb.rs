@@ -1,0 +1,335 @@
+//! A modelled TLB: set-associative, caching virtual page → frame with the
+//! rights the last page walk granted.
+//!
+//! Like the hardware (Intel SDM Vol. 3A §4.10), it is not kept coherent with
+//! the page tables: the kernel must `invlpg` after changing a PTE or reload
+//! CR3, or it will observe the stale entry. A cached entry allows writes only
+//! if the walk found the page writable *and* already dirty (so the first write
+//! walks again and sets D, as §4.8 describes) and the frame holds no decoded
+//! code (so self-modifying writes take the slow path).
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Which way of a set a fill replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// Least recently used.
+    Lru,
+    /// Oldest fill first.
+    Fifo,
+    /// A pseudo-random way (xorshift, seeded the same every run).
+    Random,
+}
+
+impl FromStr for Policy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "lru" => Ok(Policy::Lru),
+            "fifo" => Ok(Policy::Fifo),
+            "random" => Ok(Policy::Random),
+            _ => Err(format!(
+                "unknown TLB policy {s:?} (expected lru, fifo or random)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Policy::Lru => "lru",
+            Policy::Fifo => "fifo",
+            Policy::Random => "random",
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlbConfig {
+    /// Total entries: a power of two, 1..=4096.
+    pub entries: usize,
+    /// Ways per set: a power of two dividing `entries`.
+    pub ways: usize,
+    pub policy: Policy,
+}
+
+impl Default for TlbConfig {
+    /// 64 entries, 4-way, LRU.
+    fn default() -> Self {
+        TlbConfig {
+            entries: 64,
+            ways: 4,
+            policy: Policy::Lru,
+        }
+    }
+}
+
+impl TlbConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        let pow2 = |n: usize| n != 0 && n & (n - 1) == 0;
+        if !pow2(self.entries) || self.entries > 4096 {
+            return Err(format!(
+                "TLB entries must be a power of two up to 4096, not {}",
+                self.entries
+            ));
+        }
+        if !pow2(self.ways) || self.ways > self.entries {
+            return Err(format!(
+                "TLB ways must be a power of two up to {}, not {}",
+                self.entries, self.ways
+            ));
+        }
+        Ok(())
+    }
+}
+
+const INVALID: u32 = u32::MAX;
+
+/// One cached translation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlbEntry {
+    /// Virtual page number, or INVALID.
+    pub vpn: u32,
+    /// Physical address of the frame (low 12 bits zero).
+    pub frame_base: u32,
+    /// Writes may use this entry without a walk.
+    pub writable: bool,
+    /// Replacement bookkeeping: last use (LRU) or fill time (FIFO).
+    stamp: u32,
+}
+
+const EMPTY: TlbEntry = TlbEntry {
+    vpn: INVALID,
+    frame_base: 0,
+    writable: false,
+    stamp: 0,
+};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TlbStats {
+    pub hits: u64,
+    /// Lookups that needed a page walk (absent, or a write to a clean entry).
+    pub misses: u64,
+    /// Valid entries pushed out by a fill.
+    pub evictions: u64,
+    /// Whole-TLB flushes (CR3 loads).
+    pub flushes: u64,
+    /// Single-entry invalidations that dropped something.
+    pub invlpg: u64,
+}
+
+impl TlbStats {
+    pub fn hit_rate(&self) -> f64 {
+        let total = self.hits + self.misses;
+        if total == 0 {
+            0.0
+        } else {
+            self.hits as f64 / total as f64
+        }
+    }
+}
+
+pub struct Tlb {
+    config: TlbConfig,
+    entries: Vec<TlbEntry>,
+    set_mask: u32,
+    clock: u32,
+    rng: u32,
+    pub stats: TlbStats,
+}
+
+impl Tlb {
+    pub fn new(config: TlbConfig) -> Result<Tlb, String> {
+        config.validate()?;
+        let sets = config.entries / config.ways;
+        Ok(Tlb {
+            config,
+            entries: vec![EMPTY; config.entries],
+            set_mask: sets as u32 - 1,
+            clock: 0,
+            rng: 0x2545_f491,
+            stats: TlbStats::default(),
+        })
+    }
+
+    pub fn config(&self) -> TlbConfig {
+        self.config
+    }
+
+    #[inline(always)]
+    fn set(&self, vpn: u32) -> usize {
+        (vpn & self.set_mask) as usize * self.config.ways
+    }
+
+    /// The frame base for `vpn` if cached with enough rights; counts a hit or
+    /// a miss.
+    #[inline(always)]
+    pub fn lookup(&mut self, vpn: u32, write: bool) -> Option<u32> {
+        let s = self.set(vpn);
+        let ways = self.config.ways;
+        self.clock = self.clock.wrapping_add(1);
+        for e in &mut self.entries[s..s + ways] {
+            if e.vpn == vpn {
+                if write && !e.writable {
+                    break;
+                }
+                if self.config.policy == Policy::Lru {
+                    e.stamp = self.clock;
+                }
+                self.stats.hits += 1;
+                return Some(e.frame_base);
+            }
+        }
+        self.stats.misses += 1;
+        None
+    }
+
+    /// Look without counting or touching replacement state (debugger, reports).
+    pub fn peek(&self, vpn: u32) -> Option<TlbEntry> {
+        let s = self.set(vpn);
+        self.entries[s..s + self.config.ways]
+            .iter()
+            .copied()
+            .find(|e| e.vpn == vpn)
+    }
+
+    /// Cache a translation after a successful walk.
+    pub fn fill(&mut self, vpn: u32, frame_base: u32, writable: bool) {
+        let s = self.set(vpn);
+        let ways = self.config.ways;
+        self.clock = self.clock.wrapping_add(1);
+        let entry = TlbEntry {
+            vpn,
+            frame_base,
+            writable,
+            stamp: self.clock,
+        };
+        let set = &mut self.entries[s..s + ways];
+        // An existing entry for the page (a clean one being upgraded) or an empty way first.
+        if let Some(e) = set.iter_mut().find(|e| e.vpn == vpn || e.vpn == INVALID) {
+            *e = entry;
+            return;
+        }
+        let victim = match self.config.policy {
+            Policy::Lru | Policy::Fifo => {
+                let now = self.clock;
+                (0..ways)
+                    .max_by_key(|&i| now.wrapping_sub(set[i].stamp))
+                    .unwrap_or(0)
+            }
+            Policy::Random => {
+                self.rng ^= self.rng << 13;
+                self.rng ^= self.rng >> 17;
+                self.rng ^= self.rng << 5;
+                self.rng as usize & (ways - 1)
+            }
+        };
+        set[victim] = entry;
+        self.stats.evictions += 1;
+    }
+
+    /// Drop the entry for one page (`invlpg`). Returns whether one was cached.
+    pub fn invalidate(&mut self, vpn: u32) -> bool {
+        let s = self.set(vpn);
+        let ways = self.config.ways;
+        for e in &mut self.entries[s..s + ways] {
+            if e.vpn == vpn {
+                *e = EMPTY;
+                self.stats.invlpg += 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Drop every entry (a CR3 load).
+    pub fn flush(&mut self) {
+        self.entries.fill(EMPTY);
+        self.stats.flushes += 1;
+    }
+
+    /// Take write permission away from every entry that maps `frame_base`
+    /// (the frame now holds decoded code).
+    pub fn revoke_writes_to(&mut self, frame_base: u32) {
+        for e in self
+            .entries
+            .iter_mut()
+            .filter(|e| e.frame_base == frame_base && e.vpn != INVALID)
+        {
+            e.writable = false;
+        }
+    }
+
+    /// Valid entries, for reports and the debugger.
+    pub fn valid_entries(&self) -> impl Iterator<Item = &TlbEntry> {
+        self.entries.iter().filter(|e| e.vpn != INVALID)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tlb(entries: usize, ways: usize, policy: Policy) -> Tlb {
+        Tlb::new(TlbConfig {
+            entries,
+            ways,
+            policy,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn hit_after_fill_and_miss_after_invalidate() {
+        let mut t = tlb(64, 4, Policy::Lru);
+        assert_eq!(t.lookup(5, false), None);
+        t.fill(5, 0x9000, false);
+        assert_eq!(t.lookup(5, false), Some(0x9000));
+        assert_eq!(t.lookup(5, true), None, "clean entry must walk on write");
+        assert!(t.invalidate(5));
+        assert_eq!(t.lookup(5, false), None);
+        assert_eq!(t.stats.hits, 1);
+        assert_eq!(t.stats.misses, 3);
+    }
+
+    #[test]
+    fn lru_evicts_least_recently_used_way() {
+        let mut t = tlb(2, 2, Policy::Lru); // one set of two ways
+        t.fill(1, 0x1000, false);
+        t.fill(2, 0x2000, false);
+        t.lookup(1, false); // 2 is now the LRU
+        t.fill(3, 0x3000, false);
+        assert!(t.peek(1).is_some());
+        assert!(t.peek(2).is_none());
+        assert_eq!(t.stats.evictions, 1);
+    }
+
+    #[test]
+    fn fifo_evicts_oldest_fill() {
+        let mut t = tlb(2, 2, Policy::Fifo);
+        t.fill(1, 0x1000, false);
+        t.fill(2, 0x2000, false);
+        t.lookup(1, false);
+        t.fill(3, 0x3000, false);
+        assert!(t.peek(1).is_none());
+        assert!(t.peek(2).is_some());
+    }
+
+    #[test]
+    fn rejects_bad_geometry() {
+        assert!(Tlb::new(TlbConfig {
+            entries: 48,
+            ways: 4,
+            policy: Policy::Lru
+        })
+        .is_err());
+        assert!(Tlb::new(TlbConfig {
+            entries: 4,
+            ways: 8,
+            policy: Policy::Lru
+        })
+        .is_err());
+    }
+}

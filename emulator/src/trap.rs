@@ -1,0 +1,130 @@
+//! What the CPU hands back to whoever runs it: the kernel decides what each means.
+
+use crate::addr::VirtAddr;
+use bitflags::bitflags;
+use std::fmt;
+
+bitflags! {
+    /// #PF error code (Intel SDM Vol. 3A §4.7, Figure 4-12).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct PfCode: u32 {
+        /// 0: the page was not present; 1: a protection violation.
+        const P = 1 << 0;
+        /// The access was a write.
+        const W = 1 << 1;
+        /// The access came from CPL 3 (always, on this machine).
+        const U = 1 << 2;
+        /// The access was an instruction fetch.
+        const I = 1 << 4;
+    }
+}
+
+impl PfCode {
+    /// `read`, `write` or `exec`, with `not-present` or `protection`.
+    pub fn describe(self) -> String {
+        let kind = if self.contains(PfCode::I) {
+            "exec"
+        } else if self.contains(PfCode::W) {
+            "write"
+        } else {
+            "read"
+        };
+        let why = if self.contains(PfCode::P) {
+            "protection"
+        } else {
+            "not-present"
+        };
+        format!("{kind} {why}")
+    }
+}
+
+/// A page fault as the MMU raises it: CR2 and the error code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageFault {
+    pub addr: VirtAddr,
+    pub code: PfCode,
+}
+
+/// Why `Cpu::run` stopped. For faults, EIP still points at the faulting
+/// instruction and no architectural state has changed, so it can be restarted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trap {
+    /// `int 0x80`; EIP is past the instruction.
+    Syscall,
+    /// #PF (vector 14).
+    PageFault {
+        addr: VirtAddr,
+        code: PfCode,
+        eip: VirtAddr,
+    },
+    /// #UD (vector 6): an encoding outside the implemented set.
+    InvalidOpcode {
+        eip: VirtAddr,
+        bytes: [u8; 15],
+        len: u8,
+    },
+    /// #DE (vector 0): divide by zero or quotient overflow.
+    DivideError { eip: VirtAddr },
+    /// `int3` (vector 3); EIP is past the instruction, as on hardware.
+    Breakpoint { eip: VirtAddr },
+    /// #GP (vector 13): privileged instruction at CPL 3 (`hlt`, `cli`, `in`…),
+    /// or `int n` for a vector user code may not raise.
+    GeneralProtection { eip: VirtAddr },
+    /// The instruction budget given to `run` is spent.
+    InstructionLimit,
+}
+
+impl Trap {
+    /// A short name for counters and traces.
+    pub fn kind(&self) -> TrapKind {
+        match self {
+            Trap::Syscall => TrapKind::Syscall,
+            Trap::PageFault { .. } => TrapKind::PageFault,
+            Trap::InvalidOpcode { .. } => TrapKind::InvalidOpcode,
+            Trap::DivideError { .. } => TrapKind::DivideError,
+            Trap::Breakpoint { .. } => TrapKind::Breakpoint,
+            Trap::GeneralProtection { .. } => TrapKind::GeneralProtection,
+            Trap::InstructionLimit => TrapKind::InstructionLimit,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TrapKind {
+    Syscall,
+    PageFault,
+    InvalidOpcode,
+    DivideError,
+    Breakpoint,
+    GeneralProtection,
+    InstructionLimit,
+}
+
+impl TrapKind {
+    pub const ALL: [TrapKind; 7] = [
+        TrapKind::Syscall,
+        TrapKind::PageFault,
+        TrapKind::InvalidOpcode,
+        TrapKind::DivideError,
+        TrapKind::Breakpoint,
+        TrapKind::GeneralProtection,
+        TrapKind::InstructionLimit,
+    ];
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for TrapKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TrapKind::Syscall => "syscall",
+            TrapKind::PageFault => "page fault",
+            TrapKind::InvalidOpcode => "invalid opcode",
+            TrapKind::DivideError => "divide error",
+            TrapKind::Breakpoint => "breakpoint",
+            TrapKind::GeneralProtection => "general protection",
+            TrapKind::InstructionLimit => "instruction limit",
+        })
+    }
+}
