@@ -1,0 +1,2 @@
+/* sys/syscall.h - the glibc spelling of <syscall.h>. */
+#include <syscall.h>
