@@ -6,6 +6,7 @@
 
 pub mod addr;
 pub mod cpu;
+pub mod disasm;
 pub mod mmu;
 pub mod paging;
 pub mod phys;
