@@ -197,3 +197,37 @@ uint64_t __bswapdi2(uint64_t x)
     r.s.hi = __bswapsi2(d.s.lo);
     return r.all;
 }
+
+/* Leading/trailing zero counts (undefined for 0, as in libgcc) and ffs.
+ * gcc emits __ctzdi2 for __builtin_ctzll at -O0; the rest for safety. */
+int __clzsi2(uint32_t x)
+{
+    return __builtin_clz(x);
+}
+
+int __ctzsi2(uint32_t x)
+{
+    return __builtin_ctz(x);
+}
+
+int __clzdi2(uint64_t x)
+{
+    dword d = { x };
+    return d.s.hi ? __builtin_clz(d.s.hi) : 32 + __builtin_clz(d.s.lo);
+}
+
+int __ctzdi2(uint64_t x)
+{
+    dword d = { x };
+    return d.s.lo ? __builtin_ctz(d.s.lo) : 32 + __builtin_ctz(d.s.hi);
+}
+
+int __ffsdi2(uint64_t x)
+{
+    return x ? __ctzdi2(x) + 1 : 0;
+}
+
+int __ffssi2(uint32_t x)
+{
+    return x ? __builtin_ctz(x) + 1 : 0;
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# run_native.sh - build every corpus program at -O0 and -O2 against the toy
+# libc and run it natively, the way toyemu's differential test does:
+# `setarch -R` (no address randomisation), arguments `alpha` `beta gamma`,
+# stdin from /dev/null.  Prints one line per program and level:
+#
+#     name  opt  status  stdout-hash
+#
+# where status is the exit status, or 128+N when the program died of
+# signal N.  Every program runs twice; a difference between the two runs is
+# reported as NONDETERMINISTIC and makes the script fail.  The userland demo
+# programs are run the same way (segv_demo once per kind).
+#
+# Then it disassembles every binary, fails if any x87/SSE/MMX instruction or
+# endbr32 appears, and prints (or with -m FILE writes) the sorted list of
+# distinct mnemonics used.
+#
+# usage: tests/corpus/run_native.sh [-k] [-o DIR] [-m MNEMONICS_FILE] [name...]
+#   -k       keep the build directory (printed at the end)
+#   -o DIR   build into DIR instead of a fresh temporary directory
+#   -m FILE  write the mnemonic list to FILE
+#   name...  only these corpus programs (file names without .c)
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+userland="$root/userland"
+keep=0
+out=""
+mnemonics_file=""
+while getopts "ko:m:" opt; do
+    case $opt in
+    k) keep=1 ;;
+    o) out=$OPTARG ;;
+    m) mnemonics_file=$OPTARG ;;
+    *) sed -n '2,25p' "$0"; exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+
+if [ -z "$out" ]; then
+    out=$(mktemp -d /tmp/toyemu-corpus.XXXXXX)
+else
+    mkdir -p "$out"
+fi
+[ $keep = 1 ] || [ -n "${KEEP:-}" ] || trap 'rm -rf "$out"' EXIT
+
+make -s -C "$userland" >/dev/null || { echo "building userland failed" >&2; exit 1; }
+
+gccinc=$(gcc -m32 -print-file-name=include)
+CFLAGS="-m32 -ffreestanding -nostdlib -static -fno-pic -no-pie -fno-stack-protector
+        -fcf-protection=none -mgeneral-regs-only -fno-asynchronous-unwind-tables
+        -nostdinc -isystem $gccinc -I $userland/include -g -Wall -Werror"
+LDFLAGS="-m32 -nostdlib -static -no-pie -Wl,--build-id=none"
+
+if [ $# -gt 0 ]; then
+    names=("$@")
+else
+    names=()
+    for f in "$here"/*.c; do
+        n=$(basename "$f" .c)
+        names+=("$n")
+    done
+fi
+
+failed=0
+binaries=()
+for n in "${names[@]}"; do
+    for opt in O0 O2; do
+        exe="$out/$n.$opt"
+        if ! gcc $CFLAGS -$opt -c "$here/$n.c" -o "$exe.o" 2>"$exe.build.log" ||
+           ! gcc $LDFLAGS "$userland/build/crt0.o" "$exe.o" "$userland/build/libtoy.a" \
+                 -o "$exe" 2>>"$exe.build.log"; then
+            echo "$n $opt BUILD-FAILED"
+            cat "$exe.build.log"
+            failed=1
+            continue
+        fi
+        binaries+=("$exe")
+    done
+done
+
+# run_one EXE ARGS... -> sets $status and $hash, stdout kept in $EXE.out
+run_one() {
+    local exe=$1
+    shift
+    (
+        ulimit -c 0
+        exec setarch -R "$exe" "$@" </dev/null >"$exe.out" 2>"$exe.err"
+    ) 2>/dev/null
+    status=$?
+    hash=$(sha256sum <"$exe.out" | cut -c1-12)
+}
+
+# check LABEL OPT EXE ARGS... : run twice, print, compare
+check() {
+    local label=$1 opt=$2
+    shift 2
+    local exe=$1
+    run_one "$@"
+    local s1=$status h1=$hash
+    cp "$exe.out" "$exe.out1"
+    run_one "$@"
+    local verdict=""
+    if [ "$s1" != "$status" ] || [ "$h1" != "$hash" ]; then
+        verdict="  NONDETERMINISTIC (second run: $status $hash)"
+        failed=1
+    fi
+    printf "%-22s %-3s %3s  %s%s\n" "$label" "$opt" "$s1" "$h1" "$verdict"
+}
+
+for exe in "${binaries[@]}"; do
+    base=$(basename "$exe")
+    check "${base%.*}" "${base##*.}" "$exe" alpha "beta gamma"
+done
+
+# The userland demos, built by userland/Makefile at -O2.
+demos=(hello leak_demo brk_demo mmap_demo layout_demo)
+if [ $# -eq 0 ]; then
+    for d in "${demos[@]}"; do
+        cp "$userland/$d" "$out/$d"
+        binaries+=("$out/$d")
+        check "userland/$d" O2 "$out/$d" alpha "beta gamma"
+    done
+    cp "$userland/segv_demo" "$out/segv_demo"
+    binaries+=("$out/segv_demo")
+    for kind in null rodata kernel unmapped exec stack; do
+        check "userland/segv_demo $kind" O2 "$out/segv_demo" "$kind"
+    done
+fi
+
+# Instruction set: nothing beyond the integer IA-32 user instructions.
+dis="$out/all.dis"
+for exe in "${binaries[@]}"; do
+    objdump -d --no-show-raw-insn "$exe"
+done >"$dis"
+if grep -E '%xmm|%ymm|%mm[0-7]|%st\b|%st\(|endbr32' "$dis" >"$out/bad.txt" ||
+   awk -F'\t' 'NF >= 2 { split($2, w, " "); m = w[1];
+                   if (m ~ /^(rep|repz|repnz|repe|repne|lock|data16|addr16)$/) m = w[2];
+                   if (m ~ /^f/) { print; bad = 1 } } END { exit !bad }' "$dis" >>"$out/bad.txt"; then
+    echo "FORBIDDEN INSTRUCTIONS:"
+    head -20 "$out/bad.txt"
+    failed=1
+fi
+mn=$(awk -F'\t' 'NF >= 2 { sub(/^ +/, "", $2); split($2, w, " "); m = w[1];
+        if (m ~ /^(rep|repz|repnz|repe|repne|lock)$/ && w[2] != "") m = m " " w[2];
+        if (m != "" && m !~ /^\(bad\)/) print m }' "$dis" | sort -u)
+if [ -n "$mnemonics_file" ]; then
+    {
+        echo "# Distinct instruction mnemonics (objdump AT&T spelling) in the corpus"
+        echo "# programs at -O0 and -O2 and the userland demos, with the toy libc."
+        echo "# Generated by tests/corpus/run_native.sh -m; prefixes rep/repz/repnz/lock"
+        echo "# are shown together with the instruction they modify."
+        echo "$mn"
+    } >"$mnemonics_file"
+fi
+echo "distinct mnemonics ($(echo "$mn" | wc -l)):"
+echo "$mn" | tr '\n' ' '
+echo
+[ $keep = 1 ] && echo "binaries and outputs kept in $out"
+if [ $failed != 0 ]; then
+    echo "FAILED"
+    exit 1
+fi
+echo "all ok"
