@@ -1,0 +1,117 @@
+//! movs stos lods cmps scas, with rep / repe / repne (Intel SDM Vol. 2B,
+//! REP/REPE/REPNE; Vol. 1 §7.3.9). The source is DS:ESI (segment
+//! overridable), the destination ES:EDI.
+//!
+//! With a repeat prefix every iteration commits: ESI, EDI and ECX are
+//! updated element by element. A fault mid-way leaves EIP on the instruction
+//! and the registers describing the work left, so resuming finishes the job
+//! exactly as a hardware restart does. Long runs pause every CHUNK elements
+//! (as hardware pauses for interrupts) so the instruction budget holds.
+
+use super::alu::alu;
+use super::op::{alu_op, Op};
+use super::{Cpu, Exec, Stop, EAX, ECX, EDI, ESI};
+use crate::mmu::Mmu;
+
+/// Iterations of a repeated string instruction between budget checks.
+const CHUNK: u32 = 1 << 16;
+
+/// What one iteration does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Str {
+    Movs,
+    Stos,
+    Lods,
+    Cmps,
+    Scas,
+}
+
+impl Cpu {
+    pub(super) fn movs(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        self.string(mmu, op, Str::Movs)
+    }
+    pub(super) fn stos(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        self.string(mmu, op, Str::Stos)
+    }
+    pub(super) fn lods(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        self.string(mmu, op, Str::Lods)
+    }
+    pub(super) fn cmps(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        self.string(mmu, op, Str::Cmps)
+    }
+    pub(super) fn scas(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        self.string(mmu, op, Str::Scas)
+    }
+
+    #[inline(always)]
+    fn string(&mut self, mmu: &mut Mmu, op: &Op, what: Str) -> Exec {
+        let size = op.size;
+        // DF set: addresses go down.
+        let step = if self.f.df() {
+            (size as u32).wrapping_neg()
+        } else {
+            size as u32
+        };
+        let src_base = self.seg_base[op.m.seg as usize % 3];
+        if op.sub == 0 {
+            self.one(mmu, size, step, src_base, what)?;
+            return Ok(());
+        }
+        let mut n = 0;
+        while self.r[ECX] != 0 {
+            if n == CHUNK {
+                return Err(Stop::Again);
+            }
+            let equal = self.one(mmu, size, step, src_base, what)?;
+            self.r[ECX] = self.r[ECX].wrapping_sub(1);
+            n += 1;
+            // repe stops on a difference, repne on a match (cmps/scas only).
+            if matches!(what, Str::Cmps | Str::Scas) && equal != (op.sub == 1) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// One element; returns whether a comparison found the operands equal.
+    #[inline(always)]
+    fn one(&mut self, mmu: &mut Mmu, size: u8, step: u32, src_base: u32, what: Str) -> Result<bool, Stop> {
+        let (si, di) = (self.r[ESI], self.r[EDI]);
+        let src = src_base.wrapping_add(si);
+        match what {
+            Str::Movs => {
+                let v = self.load(mmu, size, src)?;
+                self.store(mmu, size, di, v)?;
+                self.r[ESI] = si.wrapping_add(step);
+                self.r[EDI] = di.wrapping_add(step);
+                Ok(false)
+            }
+            Str::Stos => {
+                self.store(mmu, size, di, self.get(size, EAX as u8))?;
+                self.r[EDI] = di.wrapping_add(step);
+                Ok(false)
+            }
+            Str::Lods => {
+                let v = self.load(mmu, size, src)?;
+                self.set(size, EAX as u8, v);
+                self.r[ESI] = si.wrapping_add(step);
+                Ok(false)
+            }
+            Str::Cmps => {
+                let a = self.load(mmu, size, src)?;
+                let b = self.load(mmu, size, di)?;
+                self.f.commit(alu(alu_op::CMP, size, a, b, false));
+                self.r[ESI] = si.wrapping_add(step);
+                self.r[EDI] = di.wrapping_add(step);
+                Ok(a == b)
+            }
+            Str::Scas => {
+                let a = self.get(size, EAX as u8);
+                let b = self.load(mmu, size, di)?;
+                self.f.commit(alu(alu_op::CMP, size, a, b, false));
+                self.r[EDI] = di.wrapping_add(step);
+                Ok(a == b)
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! A small machine for CPU tests: hand-written page tables, code assembled
+//! at test time with GNU `as --32`, and a runner that serves the two
+//! syscalls test programs use (write and exit).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+use toyemu_emulator::paging::{PTE_P, PTE_U, PTE_W};
+use toyemu_emulator::{
+    Frame, Machine, MachineConfig, PhysAddr, Pte, PteFlags, Reg, Trap, VirtAddr,
+};
+
+/// Where things live: code at the usual ELF address, data and stack near it.
+pub const CODE: u32 = 0x0804_8000;
+pub const DATA: u32 = 0x0805_0000;
+pub const STACK_TOP: u32 = 0x0806_0000;
+/// Page directory in frame 1, the one page table (0x08000000..0x083fffff) in frame 2.
+const PD: u32 = 0x1000;
+const PT: u32 = 0x2000;
+/// Frames handed out by `map` start here.
+const FIRST_FRAME: u32 = 16;
+
+pub struct Vm {
+    pub m: Machine,
+    next_frame: u32,
+}
+
+impl Vm {
+    /// A 4 MiB machine with 16 code pages, 8 data pages and 4 stack pages mapped.
+    pub fn new() -> Vm {
+        let mut m = Machine::new(MachineConfig {
+            mem_bytes: 4 << 20,
+            ..Default::default()
+        })
+        .unwrap();
+        m.mmu.phys.write_u32(
+            PhysAddr(PD + 4 * VirtAddr(CODE).pd_index() as u32),
+            Pte::new(Frame(PT >> 12), PTE_P | PTE_W | PTE_U).raw(),
+        );
+        m.mmu.load_cr3(PhysAddr(PD));
+        let mut vm = Vm {
+            m,
+            next_frame: FIRST_FRAME,
+        };
+        for i in 0..16 {
+            vm.map(CODE + i * 4096, PTE_P | PTE_W | PTE_U);
+        }
+        for i in 0..8 {
+            vm.map(DATA + i * 4096, PTE_P | PTE_W | PTE_U);
+        }
+        for i in 1..=4 {
+            vm.map(STACK_TOP - i * 4096, PTE_P | PTE_W | PTE_U);
+        }
+        vm.m.cpu.set_eip(VirtAddr(CODE));
+        vm.m.cpu.set_reg(Reg::Esp, STACK_TOP);
+        vm
+    }
+
+    /// Map the page at `va` to a fresh frame; returns the frame.
+    pub fn map(&mut self, va: u32, flags: PteFlags) -> Frame {
+        let f = Frame(self.next_frame);
+        self.next_frame += 1;
+        self.set_pte(va, Pte::new(f, flags));
+        f
+    }
+
+    /// Write the PTE for `va` (and drop the stale translation, as a kernel would).
+    pub fn set_pte(&mut self, va: u32, pte: Pte) {
+        let addr = PhysAddr(PT + 4 * VirtAddr(va).pt_index() as u32);
+        self.m.mmu.phys.write_u32(addr, pte.raw());
+        self.m.mmu.invlpg(VirtAddr(va));
+    }
+
+    pub fn unmap(&mut self, va: u32) {
+        self.set_pte(va, Pte::EMPTY);
+    }
+
+    /// Write bytes at a mapped linear address (through the page tables).
+    pub fn poke(&mut self, va: u32, bytes: &[u8]) {
+        for (i, &b) in bytes.iter().enumerate() {
+            let a = VirtAddr(va + i as u32);
+            let pte = self.m.mmu.inspect(a).pte.expect("poke into unmapped page");
+            let pa = PhysAddr(pte.frame().base().0 | a.page_offset());
+            self.m.mmu.phys.write_u8(pa, b);
+        }
+    }
+
+    pub fn peek(&mut self, va: u32, len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|i| {
+                let a = VirtAddr(va + i as u32);
+                let pte = self.m.mmu.inspect(a).pte.unwrap();
+                self.m
+                    .mmu
+                    .phys
+                    .read_u8(PhysAddr(pte.frame().base().0 | a.page_offset()))
+            })
+            .collect()
+    }
+
+    pub fn peek_u32(&mut self, va: u32) -> u32 {
+        u32::from_le_bytes(self.peek(va, 4).try_into().unwrap())
+    }
+
+    /// Assemble `src` and load it at CODE.
+    pub fn load_asm(&mut self, src: &str) {
+        let code = asm(src);
+        self.poke(CODE, &code);
+    }
+
+    pub fn reg(&self, r: Reg) -> u32 {
+        self.m.cpu.reg(r)
+    }
+
+    pub fn run(&mut self, budget: u64) -> Trap {
+        self.m.run(budget)
+    }
+
+    /// Run a test program to its `exit` syscall (EAX = 1), serving `write`
+    /// (EAX = 4) into the returned output. Panics on any other trap.
+    pub fn run_program(&mut self, budget: u64) -> (u32, Vec<u8>) {
+        let mut out = Vec::new();
+        loop {
+            match self.m.run(budget) {
+                Trap::Syscall => match self.reg(Reg::Eax) {
+                    1 | 252 => return (self.reg(Reg::Ebx), out),
+                    4 => {
+                        let (buf, len) = (self.reg(Reg::Ecx), self.reg(Reg::Edx));
+                        out.extend(self.peek(buf, len as usize));
+                        self.m.cpu.set_reg(Reg::Eax, len);
+                    }
+                    n => panic!("unexpected syscall {n}"),
+                },
+                t => panic!(
+                    "unexpected trap {t:?} at {:#x}",
+                    self.m.cpu.eip().0
+                ),
+            }
+        }
+    }
+}
+
+fn tmpdir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("toyemu-cpu-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn tool(name: &str) -> Command {
+    if Command::new(name).arg("--version").output().is_err() {
+        panic!("this test needs `{name}` (GNU binutils) on the PATH; install binutils");
+    }
+    Command::new(name)
+}
+
+/// Assemble AT&T-syntax 32-bit code (at CODE) into raw bytes.
+pub fn asm(src: &str) -> Vec<u8> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = tmpdir();
+    let (s, o, bin) = (
+        dir.join(format!("t{n}.s")),
+        dir.join(format!("t{n}.o")),
+        dir.join(format!("t{n}.bin")),
+    );
+    std::fs::write(&s, format!(".code32\n.text\n{src}\n")).unwrap();
+    let r = tool("as").args(["--32", "-o"]).arg(&o).arg(&s).output().unwrap();
+    assert!(r.status.success(), "as failed:\n{}", String::from_utf8_lossy(&r.stderr));
+    let r = tool("objcopy")
+        .args(["-O", "binary", "-j", ".text"])
+        .arg(&o)
+        .arg(&bin)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "objcopy failed");
+    let bytes = std::fs::read(&bin).unwrap();
+    for p in [s, o, bin] {
+        let _ = std::fs::remove_file(p);
+    }
+    bytes
+}
