@@ -1,0 +1,400 @@
+//! The kernel: owns the machine and its frames, starts processes, runs them,
+//! and turns every trap into what Linux would do.
+
+use crate::address_space::AddressSpace;
+use crate::fault::{FaultCtx, FaultError};
+use crate::frame::FrameAllocator;
+use crate::layout::{STACK_INITIAL, STACK_LIMIT, STACK_TOP};
+use crate::ledger::Cause;
+use crate::loader::{ElfImage, LoadError};
+use crate::process::{Ending, ExitRecord, ExitStatus, ProcStats, Process, VmaSnapshot};
+use crate::signal::{Death, SegvCode};
+use crate::trace::{EventKind, Resolution, Tracer};
+use crate::uaccess::CopyError;
+use crate::vma::{Backing, Prot, Vma, VmaKind};
+use std::io::{Read, Write};
+use std::sync::Arc;
+use toyemu_emulator::{Access, Machine, MachineConfig, PhysAddr, Reg, Trap, VirtAddr};
+
+#[derive(Clone, Copy, Debug)]
+pub struct KernelConfig {
+    pub machine: MachineConfig,
+    /// RLIMIT_STACK in bytes.
+    pub stack_limit: u32,
+}
+
+impl Default for KernelConfig {
+    fn default() -> Self {
+        KernelConfig {
+            machine: MachineConfig::default(),
+            stack_limit: STACK_LIMIT,
+        }
+    }
+}
+
+/// The three standard descriptors, connected to the host.
+pub struct Console {
+    pub stdin: Box<dyn Read>,
+    pub stdout: Box<dyn Write>,
+    pub stderr: Box<dyn Write>,
+}
+
+impl Console {
+    /// The host's own stdin/stdout/stderr.
+    pub fn host() -> Console {
+        Console {
+            stdin: Box::new(std::io::stdin()),
+            stdout: Box::new(std::io::stdout()),
+            stderr: Box::new(std::io::stderr()),
+        }
+    }
+}
+
+/// Whether a process is still running after `run` returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunState {
+    /// The budget given to `run` was spent; call again to continue.
+    Running,
+    /// A breakpoint (`int3`) was hit and a debugger wants it.
+    Breakpoint,
+    Exited(ExitStatus),
+}
+
+pub struct Kernel {
+    pub machine: Machine,
+    pub frames: FrameAllocator,
+    pub tracer: Tracer,
+    pub console: Console,
+    pub config: KernelConfig,
+    /// Deliver `int3` to the caller of `run` instead of killing with SIGTRAP.
+    pub stop_on_breakpoint: bool,
+    next_pid: u32,
+}
+
+impl Kernel {
+    pub fn new(config: KernelConfig, console: Console) -> Result<Kernel, String> {
+        let machine = Machine::new(config.machine)?;
+        let frames = FrameAllocator::new(machine.mmu.phys.frames());
+        Ok(Kernel {
+            machine,
+            frames,
+            tracer: Tracer::default(),
+            console,
+            config,
+            stop_on_breakpoint: false,
+            next_pid: 1,
+        })
+    }
+
+    /// Instructions retired so far (the clock events are stamped with).
+    pub fn insns(&self) -> u64 {
+        self.machine.retired()
+    }
+
+    pub fn emit(&mut self, kind: EventKind) {
+        let n = self.insns();
+        self.tracer.emit(n, kind);
+    }
+
+    /// Create a process for `image`: its VMAs, its initial stack, its registers.
+    /// Nothing of the image is copied; pages arrive on first touch. On failure
+    /// every frame taken so far is back with the allocator.
+    pub fn spawn(
+        &mut self,
+        image: Arc<ElfImage>,
+        argv: &[Vec<u8>],
+        envp: &[Vec<u8>],
+    ) -> Result<Process, LoadError> {
+        let mm = AddressSpace::new(&mut self.machine.mmu, &mut self.frames)
+            .map_err(|_| LoadError::OutOfMemory)?;
+        let name = argv
+            .first()
+            .map_or_else(String::new, |a| String::from_utf8_lossy(a).into_owned());
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        let mut p = Process {
+            pid,
+            name,
+            image: image.clone(),
+            mm: Some(mm),
+            stats: ProcStats::default(),
+            exit: None,
+            started_at: self.insns(),
+        };
+        let mut brk = VirtAddr(0);
+        for (i, seg) in image.segments.iter().enumerate() {
+            let (vaddr, file_offset, file_len) = seg.file_window();
+            let vma = Vma {
+                start: seg.start(),
+                end: seg.end(),
+                prot: seg.prot,
+                kind: VmaKind::ElfSegment(i as u8),
+                backing: Backing::Image {
+                    vaddr,
+                    file_offset,
+                    file_len,
+                },
+            };
+            brk = brk.max(vma.end);
+            self.add_vma(&mut p, vma);
+        }
+        let mm = p.mm();
+        mm.brk_start = brk;
+        mm.brk = brk;
+
+        let stack = crate::stack::build(&image, argv, envp);
+        let low = VirtAddr(stack.esp).page_base().0 - STACK_INITIAL;
+        let vma = Vma {
+            start: VirtAddr(low),
+            end: STACK_TOP,
+            prot: Prot::READ | Prot::WRITE,
+            kind: VmaKind::Stack,
+            backing: Backing::Anon,
+        };
+        self.add_vma(&mut p, vma);
+        let pd = p.mm().pd;
+        self.machine.mmu.load_cr3(pd.base());
+        if let Err(e) = self.copy_to_user(&mut p, stack.esp, &stack.bytes) {
+            self.discard(&mut p);
+            return Err(match e {
+                CopyError::OutOfMemory { .. } => LoadError::OutOfMemory,
+                CopyError::Fault { .. } => unreachable!("initial stack lies inside the stack VMA"),
+            });
+        }
+        let cpu = &mut self.machine.cpu;
+        for r in [
+            Reg::Eax,
+            Reg::Ebx,
+            Reg::Ecx,
+            Reg::Edx,
+            Reg::Esi,
+            Reg::Edi,
+            Reg::Ebp,
+        ] {
+            cpu.set_reg(r, 0);
+        }
+        cpu.set_reg(Reg::Esp, stack.esp);
+        cpu.set_eip(image.entry);
+        cpu.set_eflags(0x202);
+        cpu.set_fs_base(0);
+        cpu.set_gs_base(0);
+        log::info!(target: "toyemu::loader", "pid {pid}: entry {} esp {:#010x} brk {}", image.entry, stack.esp, brk);
+        Ok(p)
+    }
+
+    pub(crate) fn add_vma(&mut self, p: &mut Process, vma: Vma) {
+        let (start, end, prot, kind) = (vma.start, vma.end, vma.prot, vma.kind);
+        p.mm().vmas.insert(vma);
+        self.emit(EventKind::VmaCreated {
+            start,
+            end,
+            prot,
+            kind,
+        });
+    }
+
+    /// Run `p` for at most `budget` instructions.
+    pub fn run(&mut self, p: &mut Process, budget: u64) -> RunState {
+        if let Some(rec) = &p.exit {
+            return RunState::Exited(rec.status.clone());
+        }
+        let mut left = budget;
+        while left > 0 {
+            let before = self.insns();
+            let trap = self.machine.run(left);
+            left = left.saturating_sub(self.insns() - before);
+            if let Some(state) = self.handle_trap(p, trap) {
+                return state;
+            }
+        }
+        RunState::Running
+    }
+
+    /// Run `p` until it exits; after `max_insns` instructions it is killed.
+    pub fn run_to_exit(&mut self, p: &mut Process, max_insns: Option<u64>) -> ExitStatus {
+        let limit = max_insns.unwrap_or(u64::MAX);
+        loop {
+            let spent = self.insns() - p.started_at;
+            if spent >= limit {
+                return self.kill(p, Death::InstructionLimit { limit });
+            }
+            match self.run(p, limit - spent) {
+                RunState::Exited(s) => return s,
+                RunState::Running | RunState::Breakpoint => {}
+            }
+        }
+    }
+
+    fn handle_trap(&mut self, p: &mut Process, trap: Trap) -> Option<RunState> {
+        let eip = self.machine.cpu.eip();
+        let death = match trap {
+            Trap::InstructionLimit => return None,
+            Trap::Syscall => return self.syscall(p).map(RunState::Exited),
+            Trap::PageFault { addr, code, eip } => {
+                let access = if code.contains(toyemu_emulator::PfCode::I) {
+                    Access::Fetch
+                } else if code.contains(toyemu_emulator::PfCode::W) {
+                    Access::Write
+                } else {
+                    Access::Read
+                };
+                match self.resolve_fault(p, addr, access, eip) {
+                    Ok(()) => return None,
+                    Err(FaultError::Segv(si_code)) => Death::Segv {
+                        addr,
+                        eip,
+                        code,
+                        si_code,
+                    },
+                    Err(FaultError::OutOfMemory) => Death::OutOfMemory { addr, eip },
+                }
+            }
+            Trap::InvalidOpcode { eip, bytes, len } => {
+                let bytes = bytes[..len as usize].to_vec();
+                let text = toyemu_emulator::disasm::disassemble_bytes(&bytes, eip);
+                Death::IllegalInstruction { eip, bytes, text }
+            }
+            Trap::DivideError { eip } => Death::DivideError { eip },
+            Trap::Breakpoint { eip } if self.stop_on_breakpoint => {
+                let _ = eip;
+                return Some(RunState::Breakpoint);
+            }
+            Trap::Breakpoint { eip } => Death::Breakpoint { eip },
+            Trap::GeneralProtection { eip } => Death::GeneralProtection { eip },
+        };
+        let _ = eip;
+        Some(RunState::Exited(self.kill(p, death)))
+    }
+
+    /// Resolve a fault at `addr` for `p`, tracing what happened.
+    pub fn resolve_fault(
+        &mut self,
+        p: &mut Process,
+        addr: VirtAddr,
+        access: Access,
+        eip: VirtAddr,
+    ) -> Result<(), FaultError> {
+        p.stats.faults += 1;
+        let mm = p.mm.as_mut().expect("faulting process has memory");
+        let vma_kind = mm.vmas.find(addr).map(|v| v.kind);
+        let stack_before = mm
+            .vmas
+            .iter()
+            .find(|v| v.kind == VmaKind::Stack)
+            .map(|v| v.start);
+        let mut ctx = FaultCtx {
+            mmu: &mut self.machine.mmu,
+            frames: &mut self.frames,
+            aspace: mm,
+            image: &p.image.bytes,
+            stack_limit: self.config.stack_limit,
+        };
+        let result = ctx.resolve(addr, access);
+        let code = match access {
+            Access::Read => toyemu_emulator::PfCode::U,
+            Access::Write => toyemu_emulator::PfCode::U | toyemu_emulator::PfCode::W,
+            Access::Fetch => toyemu_emulator::PfCode::U | toyemu_emulator::PfCode::I,
+        };
+        let (resolution, frame, kind) = match result {
+            Ok(r) => (r.resolution, Some(r.frame), Some(r.kind)),
+            Err(FaultError::Segv(SegvCode::AccErr)) => (Resolution::Segv, None, vma_kind),
+            Err(FaultError::Segv(SegvCode::MapErr)) => (Resolution::Segv, None, None),
+            Err(FaultError::OutOfMemory) => (Resolution::OutOfMemory, None, vma_kind),
+        };
+        match resolution {
+            Resolution::ZeroFill => p.stats.zero_fills += 1,
+            Resolution::FileFill => p.stats.file_fills += 1,
+            Resolution::StackGrowth => p.stats.stack_growths += 1,
+            _ => {}
+        }
+        let code = if matches!(result, Err(FaultError::Segv(SegvCode::AccErr))) {
+            code | toyemu_emulator::PfCode::P
+        } else {
+            code
+        };
+        self.emit(EventKind::PageFault {
+            addr,
+            eip,
+            code,
+            vma: kind,
+            resolution,
+            frame,
+        });
+        if resolution == Resolution::StackGrowth {
+            let mm = p.mm();
+            if let Some(v) = mm.vmas.iter().find(|v| v.kind == VmaKind::Stack).cloned() {
+                if Some(v.start) != stack_before {
+                    self.emit(EventKind::VmaResized {
+                        kind: VmaKind::Stack,
+                        start: v.start,
+                        end: v.end,
+                    });
+                }
+            }
+        }
+        let held = self.frames.used_frames() as u64;
+        p.stats.peak_frames = p.stats.peak_frames.max(held);
+        result.map(|_| ())
+    }
+
+    /// End `p` with a signal: trace it, then reclaim everything.
+    pub fn kill(&mut self, p: &mut Process, death: Death) -> ExitStatus {
+        log::info!(target: "toyemu::process", "pid {} killed: {death}", p.pid);
+        self.emit(EventKind::Killed {
+            death: death.clone(),
+        });
+        self.finish(p, Ending::Killed(death))
+    }
+
+    /// End `p` by `exit(code)`.
+    pub fn exit(&mut self, p: &mut Process, code: u32) -> ExitStatus {
+        self.finish(p, Ending::Exited(code as u8))
+    }
+
+    /// Snapshot the address space, tear it down, and record the accounts.
+    fn finish(&mut self, p: &mut Process, ending: Ending) -> ExitStatus {
+        let status = ExitStatus { ending };
+        let mm = p.mm.take().expect("process exits once");
+        let mmu = &mut self.machine.mmu;
+        let vmas = mm
+            .vmas
+            .iter()
+            .map(|v| VmaSnapshot {
+                start: v.start,
+                end: v.end,
+                prot: v.prot,
+                kind: v.kind,
+                resident: mm.resident_in(mmu, v.start, v.end),
+            })
+            .collect();
+        let page_tables = mm.page_tables(mmu);
+        let (brk_start, brk) = (mm.brk_start, mm.brk);
+        // Leave CR3 on frame 0, which is never handed out and stays zero.
+        mmu.load_cr3(PhysAddr(0));
+        let ledger = mm.teardown(mmu, &mut self.frames);
+        debug_assert_eq!(ledger.outstanding(), 0);
+        self.emit(EventKind::Exit {
+            status: status.code(),
+            reclaimed: ledger,
+        });
+        let _ = Cause::PageTable;
+        p.exit = Some(ExitRecord {
+            status: status.clone(),
+            vmas,
+            page_tables,
+            brk_start,
+            brk,
+            ledger,
+            instructions: self.insns() - p.started_at,
+        });
+        status
+    }
+
+    /// Tear down a process that never ran (a failed spawn).
+    fn discard(&mut self, p: &mut Process) {
+        if let Some(mm) = p.mm.take() {
+            self.machine.mmu.load_cr3(PhysAddr(0));
+            mm.teardown(&mut self.machine.mmu, &mut self.frames);
+        }
+    }
+}

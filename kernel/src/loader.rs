@@ -1,0 +1,314 @@
+//! The ELF loader: checks an executable and describes its `PT_LOAD` segments.
+//!
+//! Accepts what Linux's `binfmt_elf` would run without an interpreter:
+//! ELF32, little-endian, `EM_386`, `ET_EXEC`, no `PT_INTERP`. Nothing is
+//! copied at load time: each segment becomes a VMA whose pages are filled
+//! from the image on first touch. Everything else is refused with a
+//! [`LoadError`] naming the defect.
+
+use crate::layout::{MMAP_MIN_ADDR, TASK_SIZE};
+use crate::vma::Prot;
+use goblin::elf::{header, program_header as ph, Elf};
+use std::fmt;
+use std::sync::Arc;
+use toyemu_emulator::{VirtAddr, PAGE_SIZE};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    NotElf,
+    Truncated(String),
+    Malformed(String),
+    WrongClass,
+    BigEndian,
+    WrongMachine(u16),
+    WrongType(u16),
+    Dynamic(String),
+    NoLoadSegment,
+    FileSizeExceedsMemSize {
+        index: usize,
+        filesz: u64,
+        memsz: u64,
+    },
+    SegmentPastEndOfFile {
+        index: usize,
+        end: u64,
+        file_len: usize,
+    },
+    Misaligned {
+        index: usize,
+        vaddr: u64,
+        offset: u64,
+    },
+    BelowMinAddr {
+        index: usize,
+        vaddr: u64,
+    },
+    ReachesKernel {
+        index: usize,
+        end: u64,
+    },
+    Overlap {
+        first: usize,
+        second: usize,
+    },
+    EntryNotExecutable {
+        entry: u64,
+    },
+    OutOfMemory,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use LoadError::*;
+        match self {
+            NotElf => write!(f, "not an ELF file (bad magic)"),
+            Truncated(m) => write!(f, "truncated ELF file: {m}"),
+            Malformed(m) => write!(f, "malformed ELF file: {m}"),
+            WrongClass => write!(f, "64-bit ELF (ELFCLASS64): toyemu runs 32-bit i386 executables (build with -m32)"),
+            BigEndian => write!(f, "big-endian ELF: toyemu runs little-endian i386 executables"),
+            WrongMachine(m) => write!(f, "ELF machine {} ({m}) is not Intel 80386 (EM_386)", header::machine_to_str(*m)),
+            WrongType(t) if *t == header::ET_DYN => write!(
+                f,
+                "position-independent executable (ET_DYN): toyemu loads static ET_EXEC files (link with -static -no-pie)"
+            ),
+            WrongType(t) => write!(f, "ELF type {} is not an executable (ET_EXEC)", header::et_to_str(*t)),
+            Dynamic(interp) => write!(
+                f,
+                "dynamically linked (PT_INTERP {interp}): toyemu has no dynamic loader, link with -static"
+            ),
+            NoLoadSegment => write!(f, "no PT_LOAD segment: nothing to run"),
+            FileSizeExceedsMemSize { index, filesz, memsz } => {
+                write!(f, "segment {index}: p_filesz {filesz:#x} is larger than p_memsz {memsz:#x}")
+            }
+            SegmentPastEndOfFile { index, end, file_len } => {
+                write!(f, "segment {index}: file range ends at {end:#x}, past the end of the {file_len}-byte file")
+            }
+            Misaligned { index, vaddr, offset } => write!(
+                f,
+                "segment {index}: p_vaddr {vaddr:#x} and p_offset {offset:#x} differ modulo the 4 KiB page"
+            ),
+            BelowMinAddr { index, vaddr } => write!(
+                f,
+                "segment {index}: p_vaddr {vaddr:#x} is below {:#x}, the null guard",
+                MMAP_MIN_ADDR.0
+            ),
+            ReachesKernel { index, end } => write!(
+                f,
+                "segment {index}: ends at {end:#x}, reaching kernel space at {:#010x}",
+                TASK_SIZE.0
+            ),
+            Overlap { first, second } => write!(f, "segments {first} and {second} overlap"),
+            EntryNotExecutable { entry } => write!(f, "entry point {entry:#x} is not in an executable segment"),
+            OutOfMemory => write!(f, "not enough guest memory to start the program"),
+        }
+    }
+}
+impl std::error::Error for LoadError {}
+
+/// One `PT_LOAD`, widened to whole pages the way Linux maps it: file bytes
+/// from the page start, zeroes after `vaddr + filesz`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// The segment's own p_vaddr and sizes, as in the file.
+    pub vaddr: u32,
+    pub memsz: u32,
+    pub filesz: u32,
+    pub offset: u32,
+    pub prot: Prot,
+}
+
+impl Segment {
+    pub fn start(&self) -> VirtAddr {
+        VirtAddr(self.vaddr).page_base()
+    }
+    pub fn end(&self) -> VirtAddr {
+        // Checked at load: vaddr + memsz <= TASK_SIZE, so this cannot overflow.
+        VirtAddr(self.vaddr + self.memsz)
+            .page_align_up()
+            .expect("segment below TASK_SIZE")
+    }
+    /// The file range that backs the pages from `start()`.
+    pub fn file_window(&self) -> (u32, u32, u32) {
+        let lead = self.vaddr - self.start().0;
+        (self.start().0, self.offset - lead, self.filesz + lead)
+    }
+}
+
+/// A checked executable, shared by the process that runs it.
+#[derive(Debug)]
+pub struct ElfImage {
+    pub bytes: Arc<[u8]>,
+    pub entry: VirtAddr,
+    pub segments: Vec<Segment>,
+    /// Where the program headers are in memory (AT_PHDR), if mapped.
+    pub phdr: VirtAddr,
+    pub phent: u32,
+    pub phnum: u32,
+}
+
+impl ElfImage {
+    pub fn parse(bytes: impl Into<Arc<[u8]>>) -> Result<ElfImage, LoadError> {
+        let bytes: Arc<[u8]> = bytes.into();
+        check_ident(&bytes)?;
+        let elf = Elf::parse(&bytes).map_err(|e| match e {
+            goblin::error::Error::Malformed(m) => classify_goblin_error(m, bytes.len()),
+            other => LoadError::Malformed(other.to_string()),
+        })?;
+        let h = &elf.header;
+        if h.e_machine != header::EM_386 {
+            return Err(LoadError::WrongMachine(h.e_machine));
+        }
+        if h.e_type != header::ET_EXEC {
+            return Err(LoadError::WrongType(h.e_type));
+        }
+        if let Some(p) = elf
+            .program_headers
+            .iter()
+            .find(|p| p.p_type == ph::PT_INTERP)
+        {
+            return Err(LoadError::Dynamic(
+                elf.interpreter
+                    .map_or_else(|| format!("at {:#x}", p.p_offset), str::to_owned),
+            ));
+        }
+        let mut segments = Vec::new();
+        for (index, p) in elf
+            .program_headers
+            .iter()
+            .filter(|p| p.p_type == ph::PT_LOAD)
+            .enumerate()
+        {
+            segments.push(check_segment(index, p, bytes.len())?);
+        }
+        if segments.is_empty() {
+            return Err(LoadError::NoLoadSegment);
+        }
+        for i in 0..segments.len() {
+            for j in i + 1..segments.len() {
+                let (a, b) = (&segments[i], &segments[j]);
+                if a.start() < b.end() && b.start() < a.end() {
+                    return Err(LoadError::Overlap {
+                        first: i,
+                        second: j,
+                    });
+                }
+            }
+        }
+        let entry = h.e_entry;
+        let exec = segments.iter().any(|s| {
+            s.prot.contains(Prot::EXEC)
+                && (s.vaddr as u64..(s.vaddr + s.memsz) as u64).contains(&entry)
+        });
+        if !exec {
+            return Err(LoadError::EntryNotExecutable { entry });
+        }
+        let phdr = phdr_address(&elf, &segments);
+        Ok(ElfImage {
+            entry: VirtAddr(entry as u32),
+            phdr,
+            phent: h.e_phentsize as u32,
+            phnum: h.e_phnum as u32,
+            segments,
+            bytes,
+        })
+    }
+}
+
+fn classify_goblin_error(m: String, len: usize) -> LoadError {
+    if m.contains("too small") || m.contains("size") && m.contains("exceeds") || len < 52 {
+        LoadError::Truncated(m)
+    } else {
+        LoadError::Malformed(m)
+    }
+}
+
+/// Check e_ident before goblin, so the common wrong files get precise words.
+fn check_ident(b: &[u8]) -> Result<(), LoadError> {
+    if b.len() < 4 || &b[..4] != b"\x7fELF" {
+        return Err(LoadError::NotElf);
+    }
+    if b.len() < 16 {
+        return Err(LoadError::Truncated(format!(
+            "{} bytes, shorter than e_ident",
+            b.len()
+        )));
+    }
+    match b[header::EI_CLASS] {
+        header::ELFCLASS32 => {}
+        header::ELFCLASS64 => return Err(LoadError::WrongClass),
+        c => return Err(LoadError::Malformed(format!("unknown EI_CLASS {c}"))),
+    }
+    match b[header::EI_DATA] {
+        header::ELFDATA2LSB => {}
+        header::ELFDATA2MSB => return Err(LoadError::BigEndian),
+        d => return Err(LoadError::Malformed(format!("unknown EI_DATA {d}"))),
+    }
+    if b.len() < header::header32::SIZEOF_EHDR {
+        return Err(LoadError::Truncated(format!(
+            "{} bytes, shorter than the {}-byte ELF header",
+            b.len(),
+            header::header32::SIZEOF_EHDR
+        )));
+    }
+    Ok(())
+}
+
+fn check_segment(
+    index: usize,
+    p: &ph::ProgramHeader,
+    file_len: usize,
+) -> Result<Segment, LoadError> {
+    let (vaddr, memsz, filesz, offset) = (p.p_vaddr, p.p_memsz, p.p_filesz, p.p_offset);
+    if filesz > memsz {
+        return Err(LoadError::FileSizeExceedsMemSize {
+            index,
+            filesz,
+            memsz,
+        });
+    }
+    let file_end = offset.checked_add(filesz).unwrap_or(u64::MAX);
+    if file_end > file_len as u64 {
+        return Err(LoadError::SegmentPastEndOfFile {
+            index,
+            end: file_end,
+            file_len,
+        });
+    }
+    if vaddr % PAGE_SIZE as u64 != offset % PAGE_SIZE as u64 {
+        return Err(LoadError::Misaligned {
+            index,
+            vaddr,
+            offset,
+        });
+    }
+    if vaddr < MMAP_MIN_ADDR.0 as u64 {
+        return Err(LoadError::BelowMinAddr { index, vaddr });
+    }
+    let end = vaddr.checked_add(memsz).unwrap_or(u64::MAX);
+    if end > TASK_SIZE.0 as u64 {
+        return Err(LoadError::ReachesKernel { index, end });
+    }
+    let mut prot = Prot::empty();
+    prot.set(Prot::READ, p.p_flags & ph::PF_R != 0);
+    prot.set(Prot::WRITE, p.p_flags & ph::PF_W != 0);
+    prot.set(Prot::EXEC, p.p_flags & ph::PF_X != 0);
+    Ok(Segment {
+        vaddr: vaddr as u32,
+        memsz: memsz as u32,
+        filesz: filesz as u32,
+        offset: offset as u32,
+        prot,
+    })
+}
+
+/// AT_PHDR: PT_PHDR if present, else where the PT_LOAD covering e_phoff puts it.
+fn phdr_address(elf: &Elf, segments: &[Segment]) -> VirtAddr {
+    if let Some(p) = elf.program_headers.iter().find(|p| p.p_type == ph::PT_PHDR) {
+        return VirtAddr(p.p_vaddr as u32);
+    }
+    let off = elf.header.e_phoff as u32;
+    segments
+        .iter()
+        .find(|s| s.offset <= off && off < s.offset + s.filesz)
+        .map_or(VirtAddr(0), |s| VirtAddr(s.vaddr + (off - s.offset)))
+}

@@ -1,0 +1,109 @@
+//! A process: one address space running one ELF image, and how it ends.
+
+use crate::address_space::AddressSpace;
+use crate::ledger::{Cause, Ledger};
+use crate::loader::ElfImage;
+use crate::signal::Death;
+use crate::vma::{Prot, VmaKind};
+use std::sync::Arc;
+use toyemu_emulator::VirtAddr;
+
+/// How a process ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// `exit`/`exit_group` with this status (low 8 bits kept, as Linux does).
+    Exited(u8),
+    /// Killed by a signal.
+    Killed(Death),
+}
+
+/// What the shell would see: the exit code, or 128 + signal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExitStatus {
+    pub ending: Ending,
+}
+
+impl ExitStatus {
+    pub fn code(&self) -> i32 {
+        match &self.ending {
+            Ending::Exited(c) => *c as i32,
+            Ending::Killed(d) => 128 + d.signal().0 as i32,
+        }
+    }
+    pub fn death(&self) -> Option<&Death> {
+        match &self.ending {
+            Ending::Killed(d) => Some(d),
+            Ending::Exited(_) => None,
+        }
+    }
+}
+
+/// One VMA as it stood just before teardown, for reports and tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VmaSnapshot {
+    pub start: VirtAddr,
+    pub end: VirtAddr,
+    pub prot: Prot,
+    pub kind: VmaKind,
+    /// Pages that held a frame.
+    pub resident: u32,
+}
+
+/// Counters kept while a process runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProcStats {
+    pub syscalls: u64,
+    pub faults: u64,
+    pub zero_fills: u64,
+    pub file_fills: u64,
+    pub stack_growths: u64,
+    /// Highest number of frames held at once (user pages + page tables).
+    pub peak_frames: u64,
+}
+
+/// The process's final accounts, taken at exit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExitRecord {
+    pub status: ExitStatus,
+    /// The address space just before teardown.
+    pub vmas: Vec<VmaSnapshot>,
+    pub page_tables: u32,
+    pub brk_start: VirtAddr,
+    pub brk: VirtAddr,
+    /// Frames taken and returned, by cause; balanced after teardown.
+    pub ledger: Ledger,
+    pub instructions: u64,
+}
+
+impl ExitRecord {
+    pub fn reclaimed(&self, c: Cause) -> u64 {
+        self.ledger.returned(c)
+    }
+}
+
+pub struct Process {
+    pub pid: u32,
+    pub name: String,
+    pub image: Arc<ElfImage>,
+    /// `None` once the process has exited and its memory is gone.
+    pub mm: Option<AddressSpace>,
+    pub stats: ProcStats,
+    pub exit: Option<ExitRecord>,
+    /// Instruction count when the process started.
+    pub started_at: u64,
+}
+
+impl Process {
+    /// The live address space; a kernel bug if the process has exited.
+    pub fn mm(&mut self) -> &mut AddressSpace {
+        self.mm
+            .as_mut()
+            .expect("process has an address space while running")
+    }
+    pub fn has_exited(&self) -> bool {
+        self.exit.is_some()
+    }
+    pub fn outstanding_frames(&self) -> i64 {
+        self.mm.as_ref().map_or(0, |m| m.ledger.outstanding())
+    }
+}

@@ -1,0 +1,172 @@
+//! read, write, writev on the three standard descriptors.
+
+use super::Outcome;
+use crate::errno::{EBADF, EFAULT, EINVAL, EIO};
+use crate::kernel::Kernel;
+use crate::process::Process;
+use crate::signal::Death;
+use crate::uaccess::CopyError;
+use std::io::{ErrorKind, Write};
+
+/// Linux's UIO_MAXIOV.
+const IOV_MAX: u32 = 1024;
+/// Copy at most this much per step, so a huge count does not mean a huge host buffer.
+const CHUNK: u32 = 64 << 10;
+
+impl Kernel {
+    pub(super) fn sys_read(&mut self, p: &mut Process, fd: u32, buf: u32, count: u32) -> Outcome {
+        if fd != 0 {
+            return Outcome::Err(EBADF);
+        }
+        if count == 0 {
+            return Outcome::Value(0);
+        }
+        if !crate::layout::in_user_space(buf, count.min(CHUNK)) {
+            return Outcome::Err(EFAULT);
+        }
+        let mut data = vec![0u8; count.min(CHUNK) as usize];
+        let n = loop {
+            match self.console.stdin.read(&mut data) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => return Outcome::Err(EIO),
+            }
+        };
+        match self.copy_to_user(p, buf, &data[..n]) {
+            Ok(()) => Outcome::Value(n as u32),
+            Err(CopyError::OutOfMemory { addr }) => Outcome::Kill(Death::OutOfMemory {
+                addr,
+                eip: self.machine.cpu.eip(),
+            }),
+            Err(CopyError::Fault { .. }) => Outcome::Err(EFAULT),
+        }
+    }
+
+    pub(super) fn sys_write(&mut self, p: &mut Process, fd: u32, buf: u32, count: u32) -> Outcome {
+        if fd != 1 && fd != 2 {
+            return Outcome::Err(EBADF);
+        }
+        if count == 0 {
+            return Outcome::Value(0);
+        }
+        if !crate::layout::in_user_space(buf, count) {
+            return Outcome::Err(EFAULT);
+        }
+        let mut written = 0u32;
+        let mut data = Vec::new();
+        while written < count {
+            let n = (count - written).min(CHUNK);
+            let copied = self.copy_from_user(p, buf + written, n, &mut data);
+            // Linux writes what it could copy before a bad page, then stops.
+            let ok = match copied {
+                Ok(()) => true,
+                Err(CopyError::Fault { done }) => {
+                    data.truncate(done as usize);
+                    false
+                }
+                Err(CopyError::OutOfMemory { addr }) => {
+                    return Outcome::Kill(Death::OutOfMemory {
+                        addr,
+                        eip: self.machine.cpu.eip(),
+                    })
+                }
+            };
+            if let Err(o) = self.host_write(fd, &data) {
+                return if written > 0 {
+                    Outcome::Value(written)
+                } else {
+                    o
+                };
+            }
+            written += data.len() as u32;
+            if !ok {
+                return if written > 0 {
+                    Outcome::Value(written)
+                } else {
+                    Outcome::Err(EFAULT)
+                };
+            }
+        }
+        Outcome::Value(written)
+    }
+
+    fn host_write(&mut self, fd: u32, data: &[u8]) -> Result<(), Outcome> {
+        let out: &mut dyn Write = if fd == 1 {
+            &mut self.console.stdout
+        } else {
+            &mut self.console.stderr
+        };
+        match out.write_all(data).and_then(|_| out.flush()) {
+            Ok(()) => Ok(()),
+            // No reader: Linux raises SIGPIPE, whose default action kills.
+            Err(e) if e.kind() == ErrorKind::BrokenPipe => Err(Outcome::Kill(Death::BrokenPipe)),
+            Err(_) => Err(Outcome::Err(EIO)),
+        }
+    }
+
+    pub(super) fn sys_writev(
+        &mut self,
+        p: &mut Process,
+        fd: u32,
+        iov: u32,
+        iovcnt: u32,
+    ) -> Outcome {
+        if fd != 1 && fd != 2 {
+            return Outcome::Err(EBADF);
+        }
+        if iovcnt as i32 <= 0 {
+            return if iovcnt == 0 {
+                Outcome::Value(0)
+            } else {
+                Outcome::Err(EINVAL)
+            };
+        }
+        if iovcnt > IOV_MAX {
+            return Outcome::Err(EINVAL);
+        }
+        let mut raw = Vec::new();
+        match self.copy_from_user(p, iov, iovcnt * 8, &mut raw) {
+            Ok(()) => {}
+            Err(CopyError::Fault { .. }) => return Outcome::Err(EFAULT),
+            Err(CopyError::OutOfMemory { addr }) => {
+                return Outcome::Kill(Death::OutOfMemory {
+                    addr,
+                    eip: self.machine.cpu.eip(),
+                })
+            }
+        }
+        let word = |i: usize| u32::from_le_bytes([raw[i], raw[i + 1], raw[i + 2], raw[i + 3]]);
+        let vecs: Vec<(u32, u32)> = (0..iovcnt as usize)
+            .map(|i| (word(8 * i), word(8 * i + 4)))
+            .collect();
+        // The total must fit in ssize_t, as rw_copy_check_uvector insists.
+        let mut total: u32 = 0;
+        for &(_, len) in &vecs {
+            if len as i32 <= 0 && len != 0 {
+                return Outcome::Err(EINVAL);
+            }
+            total = match total.checked_add(len).filter(|t| *t <= i32::MAX as u32) {
+                Some(t) => t,
+                None => return Outcome::Err(EINVAL),
+            };
+        }
+        let mut done = 0u32;
+        for (base, len) in vecs {
+            if len == 0 {
+                continue;
+            }
+            match self.sys_write(p, fd, base, len) {
+                Outcome::Value(n) => {
+                    done += n;
+                    if n < len {
+                        break;
+                    }
+                }
+                other if done == 0 => return other,
+                Outcome::Kill(d) => return Outcome::Kill(d),
+                _ => break,
+            }
+        }
+        Outcome::Value(done)
+    }
+}

@@ -1,0 +1,396 @@
+//! brk, mmap (old and new), munmap, mprotect, madvise — with Linux's edge cases.
+//!
+//! Every change goes VMA first, then page tables (freeing only what was
+//! populated), then the TLB, and is traced.
+
+use super::Outcome;
+use crate::errno::{Errno, EBADF, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM, EPERM};
+use crate::kernel::Kernel;
+use crate::layout::{MMAP_BASE, MMAP_MIN_ADDR, STACK_GUARD_GAP, TASK_SIZE};
+use crate::ledger::Cause;
+use crate::process::Process;
+use crate::trace::EventKind;
+use crate::uaccess::CopyError;
+use crate::vma::{Backing, Prot, Vma, VmaKind};
+use toyemu_emulator::{Access, VirtAddr, PAGE_SIZE};
+
+pub const MAP_SHARED: u32 = 0x01;
+pub const MAP_PRIVATE: u32 = 0x02;
+pub const MAP_SHARED_VALIDATE: u32 = 0x03;
+pub const MAP_TYPE: u32 = 0x0f;
+pub const MAP_FIXED: u32 = 0x10;
+pub const MAP_ANONYMOUS: u32 = 0x20;
+pub const MAP_POPULATE: u32 = 0x8000;
+pub const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
+/// Flags Linux knows for MAP_SHARED_VALIDATE (LEGACY_MAP_MASK and friends).
+const MAP_KNOWN: u32 = 0x0f
+    | 0x10
+    | 0x20
+    | 0x100
+    | 0x800
+    | 0x1000
+    | 0x2000
+    | 0x4000
+    | 0x8000
+    | 0x1_0000
+    | 0x2_0000
+    | 0x4_0000
+    | 0x10_0000;
+
+pub const PROT_GROWSDOWN: u32 = 0x0100_0000;
+pub const PROT_GROWSUP: u32 = 0x0200_0000;
+const PROT_SEM: u32 = 0x8;
+
+pub const MADV_NORMAL: u32 = 0;
+pub const MADV_DONTNEED: u32 = 4;
+pub const MADV_FREE: u32 = 8;
+
+fn page_align(len: u32) -> Option<u32> {
+    len.checked_add(PAGE_SIZE - 1).map(|l| l & !(PAGE_SIZE - 1))
+}
+
+fn prot_of(bits: u32) -> Prot {
+    Prot::from_bits_truncate(bits)
+}
+
+impl Kernel {
+    /// brk(2) as mm/mmap.c implements it: returns the new break on success
+    /// and the old one on any failure.
+    pub(super) fn sys_brk(&mut self, p: &mut Process, brk: u32) -> Outcome {
+        let mm = p.mm();
+        let (old, start) = (mm.brk, mm.brk_start);
+        if brk < start.0 {
+            return Outcome::Addr(old.0);
+        }
+        let Some(new_top) = VirtAddr(brk).page_align_up() else {
+            return Outcome::Addr(old.0);
+        };
+        let old_top = old.page_align_up().expect("break below TASK_SIZE");
+        if new_top < old_top {
+            self.unmap_region(p, new_top, old_top);
+        } else if new_top > old_top {
+            // Room below kernel space, and a page short of the next mapping's gap.
+            let next = p.mm().vmas.first_ending_above(old_top).map(start_gap);
+            let blocked = next.is_some_and(|n| new_top.0 as u64 + PAGE_SIZE as u64 > n as u64);
+            if new_top > TASK_SIZE || blocked {
+                return Outcome::Addr(old.0);
+            }
+            let vma = Vma {
+                start: old_top,
+                end: new_top,
+                prot: Prot::READ | Prot::WRITE,
+                kind: VmaKind::Heap,
+                backing: Backing::Anon,
+            };
+            self.add_vma(p, vma);
+        }
+        p.mm().brk = VirtAddr(brk);
+        if old.0 != brk {
+            self.emit(EventKind::BrkMoved {
+                old,
+                new: VirtAddr(brk),
+            });
+        }
+        Outcome::Addr(brk)
+    }
+
+    /// old_mmap(90): one pointer to six words; the offset is in bytes.
+    pub(super) fn sys_old_mmap(&mut self, p: &mut Process, args: u32) -> Outcome {
+        let mut raw = Vec::new();
+        match self.copy_from_user(p, args, 24, &mut raw) {
+            Ok(()) => {}
+            Err(CopyError::Fault { .. }) => return Outcome::Err(EFAULT),
+            Err(CopyError::OutOfMemory { addr }) => {
+                return Outcome::Kill(crate::signal::Death::OutOfMemory {
+                    addr,
+                    eip: self.machine.cpu.eip(),
+                })
+            }
+        }
+        let w = |i: usize| {
+            u32::from_le_bytes([raw[4 * i], raw[4 * i + 1], raw[4 * i + 2], raw[4 * i + 3]])
+        };
+        if w(5) % PAGE_SIZE != 0 {
+            return Outcome::Err(EINVAL);
+        }
+        self.sys_mmap(p, w(0), w(1), w(2), w(3), w(4), w(5) / PAGE_SIZE)
+    }
+
+    /// mmap2(192): anonymous mappings; `pgoff` in pages.
+    pub(super) fn sys_mmap(
+        &mut self,
+        p: &mut Process,
+        addr: u32,
+        len: u32,
+        prot: u32,
+        flags: u32,
+        fd: u32,
+        pgoff: u32,
+    ) -> Outcome {
+        match self.do_mmap(p, addr, len, prot, flags, fd, pgoff) {
+            Ok(a) => Outcome::Addr(a),
+            Err(e) => Outcome::Err(e),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn do_mmap(
+        &mut self,
+        p: &mut Process,
+        addr: u32,
+        len: u32,
+        prot: u32,
+        flags: u32,
+        fd: u32,
+        pgoff: u32,
+    ) -> Result<u32, Errno> {
+        if flags & MAP_ANONYMOUS == 0 {
+            // No files here: the standard streams are not mappable, nothing else is open.
+            return Err(if fd <= 2 { ENODEV } else { EBADF });
+        }
+        if len == 0 {
+            return Err(EINVAL);
+        }
+        match flags & MAP_TYPE {
+            MAP_SHARED | MAP_PRIVATE => {}
+            MAP_SHARED_VALIDATE if flags & !MAP_KNOWN == 0 => {}
+            MAP_SHARED_VALIDATE => return Err(Errno(95)), // EOPNOTSUPP
+            _ => return Err(EINVAL),
+        }
+        let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
+        let len = page_align(len).ok_or(ENOMEM)?;
+        if pgoff.checked_add(len / PAGE_SIZE).is_none() {
+            return Err(Errno(75)); // EOVERFLOW
+        }
+        if len > TASK_SIZE.0 {
+            return Err(ENOMEM);
+        }
+        let start = if fixed {
+            if addr > TASK_SIZE.0 - len {
+                return Err(ENOMEM);
+            }
+            if addr % PAGE_SIZE != 0 {
+                return Err(EINVAL);
+            }
+            addr
+        } else {
+            self.unmapped_area(p, addr, len).ok_or(ENOMEM)?
+        };
+        if start < MMAP_MIN_ADDR.0 {
+            return Err(EPERM);
+        }
+        let (start, end) = (VirtAddr(start), VirtAddr(start + len));
+        if p.mm().vmas.overlaps(start, end) {
+            if flags & MAP_FIXED_NOREPLACE != 0 {
+                return Err(EEXIST);
+            }
+            self.unmap_region(p, start, end);
+        }
+        let vma = Vma {
+            start,
+            end,
+            prot: prot_of(prot),
+            kind: VmaKind::Mmap,
+            backing: Backing::Anon,
+        };
+        self.add_vma(p, vma);
+        if flags & MAP_POPULATE != 0 && !prot_of(prot).is_empty() {
+            self.populate(p, start, end);
+        }
+        Ok(start.0)
+    }
+
+    /// Fault in every page now (MAP_POPULATE); failures are not the caller's error.
+    fn populate(&mut self, p: &mut Process, start: VirtAddr, end: VirtAddr) {
+        let eip = self.machine.cpu.eip();
+        for va in (start.0..end.0).step_by(PAGE_SIZE as usize) {
+            if !p.mm().pte(&self.machine.mmu, VirtAddr(va)).is_present()
+                && self
+                    .resolve_fault(p, VirtAddr(va), Access::Read, eip)
+                    .is_err()
+            {
+                break;
+            }
+        }
+    }
+
+    /// Where a new mapping of `len` bytes goes: the hint if that range is
+    /// free, else the highest free gap below MMAP_BASE (top-down, as x86 Linux).
+    fn unmapped_area(&mut self, p: &mut Process, hint: u32, len: u32) -> Option<u32> {
+        let vmas = &p.mm().vmas;
+        let mut hint = hint & !(PAGE_SIZE - 1);
+        if hint != 0 && hint < MMAP_MIN_ADDR.0 {
+            hint = MMAP_MIN_ADDR.0;
+        }
+        if hint != 0 && hint <= TASK_SIZE.0 - len {
+            let next_ok = vmas
+                .first_ending_above(VirtAddr(hint))
+                .is_none_or(|v| hint + len <= start_gap(v));
+            let prev_ok = vmas
+                .last_starting_below(VirtAddr(hint + 1))
+                .is_none_or(|v| v.end.0 <= hint);
+            if next_ok && prev_ok {
+                return Some(hint);
+            }
+        }
+        let low = MMAP_MIN_ADDR.0;
+        let mut top = MMAP_BASE.0;
+        for v in vmas.iter().collect::<Vec<_>>().into_iter().rev() {
+            let (vs, ve) = (start_gap(v), v.end.0);
+            if vs >= top {
+                continue;
+            }
+            if ve <= top && top - ve >= len {
+                return Some(top - len);
+            }
+            top = vs;
+            if top < low + len {
+                return None;
+            }
+        }
+        (top >= low + len).then(|| top - len)
+    }
+
+    /// Remove `[start, end)` from the address space: VMAs, frames, TLB entries.
+    pub(crate) fn unmap_region(&mut self, p: &mut Process, start: VirtAddr, end: VirtAddr) {
+        let mm = p.mm.as_mut().expect("live process");
+        let removed = mm.vmas.remove_range(start, end);
+        for v in removed {
+            let freed = mm.unmap_range(
+                &mut self.machine.mmu,
+                &mut self.frames,
+                v.start,
+                v.end,
+                Cause::of(v.kind),
+            );
+            let n = self.machine.retired();
+            self.tracer.emit(
+                n,
+                EventKind::VmaRemoved {
+                    start: v.start,
+                    end: v.end,
+                    kind: v.kind,
+                    frames_freed: freed,
+                },
+            );
+        }
+    }
+
+    pub(super) fn sys_munmap(&mut self, p: &mut Process, addr: u32, len: u32) -> Outcome {
+        if addr % PAGE_SIZE != 0 || addr > TASK_SIZE.0 || len > TASK_SIZE.0 - addr {
+            return Outcome::Err(EINVAL);
+        }
+        let Some(len) = page_align(len).filter(|&l| l != 0) else {
+            return Outcome::Err(EINVAL);
+        };
+        self.unmap_region(p, VirtAddr(addr), VirtAddr(addr + len));
+        Outcome::Value(0)
+    }
+
+    /// mprotect(2): applies VMA by VMA from `addr`; a hole stops it with
+    /// ENOMEM, leaving the part before the hole changed, as Linux does.
+    pub(super) fn sys_mprotect(
+        &mut self,
+        p: &mut Process,
+        addr: u32,
+        len: u32,
+        prot: u32,
+    ) -> Outcome {
+        if addr % PAGE_SIZE != 0 {
+            return Outcome::Err(EINVAL);
+        }
+        if len == 0 {
+            return Outcome::Value(0);
+        }
+        let prot = prot & !(PROT_GROWSDOWN | PROT_GROWSUP);
+        if prot & !(Prot::all().bits() | PROT_SEM) != 0 {
+            return Outcome::Err(EINVAL);
+        }
+        let Some(len) = page_align(len) else {
+            return Outcome::Err(ENOMEM);
+        };
+        let Some(end) = addr.checked_add(len).filter(|&e| e > addr) else {
+            return Outcome::Err(ENOMEM);
+        };
+        let (start, end, prot) = (VirtAddr(addr), VirtAddr(end), prot_of(prot));
+        let mut at = start;
+        loop {
+            let mm = p.mm();
+            let Some(v) = mm.vmas.find(at).cloned() else {
+                return Outcome::Err(ENOMEM);
+            };
+            let piece_end = v.end.min(end);
+            mm.vmas.set_prot(at, piece_end, prot);
+            mm.protect_range(&mut self.machine.mmu, at, piece_end, prot);
+            self.emit(EventKind::VmaProtect {
+                start: at,
+                end: piece_end,
+                prot,
+            });
+            if piece_end >= end {
+                return Outcome::Value(0);
+            }
+            at = piece_end;
+        }
+    }
+
+    /// madvise(2): MADV_DONTNEED drops populated pages (the next touch sees
+    /// zeroes, or the file for ELF pages); other advice is accepted and ignored.
+    pub(super) fn sys_madvise(
+        &mut self,
+        p: &mut Process,
+        addr: u32,
+        len: u32,
+        advice: u32,
+    ) -> Outcome {
+        if addr % PAGE_SIZE != 0 {
+            return Outcome::Err(EINVAL);
+        }
+        if !matches!(advice, 0..=4 | 8..=11 | 14..=23) {
+            return Outcome::Err(EINVAL);
+        }
+        let Some(alen) = page_align(len) else {
+            return Outcome::Err(EINVAL);
+        };
+        let Some(end) = addr.checked_add(alen) else {
+            return Outcome::Err(EINVAL);
+        };
+        if end == addr {
+            return Outcome::Value(0);
+        }
+        let (start, end) = (VirtAddr(addr), VirtAddr(end));
+        let mm = p.mm.as_mut().expect("live process");
+        let pieces: Vec<Vma> = mm.vmas.overlapping(start, end).cloned().collect();
+        let covered: u32 = pieces
+            .iter()
+            .map(|v| v.end.min(end).0 - v.start.max(start).0)
+            .sum();
+        if advice == MADV_DONTNEED {
+            for v in &pieces {
+                let (s, e) = (v.start.max(start), v.end.min(end));
+                mm.unmap_range(
+                    &mut self.machine.mmu,
+                    &mut self.frames,
+                    s,
+                    e,
+                    Cause::of(v.kind),
+                );
+            }
+        }
+        let _ = (MADV_NORMAL, MADV_FREE);
+        if covered < end.0 - start.0 {
+            Outcome::Err(ENOMEM)
+        } else {
+            Outcome::Value(0)
+        }
+    }
+}
+
+/// Where a VMA's reach begins, counting the guard gap kept below a stack.
+fn start_gap(v: &Vma) -> u32 {
+    if v.kind == VmaKind::Stack {
+        v.start.0.saturating_sub(STACK_GUARD_GAP)
+    } else {
+        v.start.0
+    }
+}

@@ -1,0 +1,88 @@
+//! System calls: the Linux i386 ABI.
+//!
+//! `int 0x80` with the number in EAX and arguments in EBX, ECX, EDX, ESI,
+//! EDI, EBP; the result in EAX, `-errno` on failure. Numbers and semantics
+//! are Linux's, so the same binary behaves the same natively. Anything not
+//! implemented returns `-ENOSYS` (and is traced, so it is visible).
+
+mod io;
+mod mem;
+mod names;
+mod proc;
+
+use crate::errno::{Errno, ENOSYS};
+use crate::kernel::Kernel;
+use crate::process::{ExitStatus, Process};
+use crate::signal::Death;
+use crate::trace::{EventKind, SyscallResult};
+use toyemu_emulator::Reg;
+
+pub use names::{name_of, NR_BRK, NR_EXIT, NR_EXIT_GROUP, NR_MMAP2, NR_MUNMAP, NR_OLD_MMAP};
+
+/// What a syscall handler decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// A plain number (shown in decimal).
+    Value(u32),
+    /// An address (shown in hex).
+    Addr(u32),
+    Err(Errno),
+    /// The process ends with this status.
+    Exit(u32),
+    /// The process dies.
+    Kill(Death),
+}
+
+impl Kernel {
+    /// Handle the `int 0x80` that just trapped. Returns the exit status if
+    /// the process ended.
+    pub(crate) fn syscall(&mut self, p: &mut Process) -> Option<ExitStatus> {
+        p.stats.syscalls += 1;
+        let cpu = &self.machine.cpu;
+        let nr = cpu.reg(Reg::Eax);
+        let args = [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp].map(|r| cpu.reg(r));
+        let outcome = self.dispatch(p, nr, args);
+        if self.tracer.active() {
+            let args_text = self.format_args(nr, &args, &outcome);
+            let result = match &outcome {
+                Outcome::Value(v) => SyscallResult::Value(*v),
+                Outcome::Addr(a) => SyscallResult::Addr(*a),
+                Outcome::Err(e) => SyscallResult::Error(*e),
+                Outcome::Exit(_) | Outcome::Kill(_) => SyscallResult::NoReturn,
+            };
+            self.emit(EventKind::Syscall {
+                nr,
+                name: name_of(nr),
+                args,
+                args_text,
+                result,
+            });
+        }
+        match outcome {
+            Outcome::Value(v) | Outcome::Addr(v) => self.machine.cpu.set_reg(Reg::Eax, v),
+            Outcome::Err(e) => self.machine.cpu.set_reg(Reg::Eax, e.as_return()),
+            Outcome::Exit(code) => return Some(self.exit(p, code)),
+            Outcome::Kill(death) => return Some(self.kill(p, death)),
+        }
+        None
+    }
+
+    fn dispatch(&mut self, p: &mut Process, nr: u32, a: [u32; 6]) -> Outcome {
+        use names::*;
+        match nr {
+            NR_EXIT | NR_EXIT_GROUP => Outcome::Exit(a[0]),
+            NR_READ => self.sys_read(p, a[0], a[1], a[2]),
+            NR_WRITE => self.sys_write(p, a[0], a[1], a[2]),
+            NR_WRITEV => self.sys_writev(p, a[0], a[1], a[2]),
+            NR_GETPID => Outcome::Value(p.pid),
+            NR_KILL => self.sys_kill(p, a[0], a[1]),
+            NR_BRK => self.sys_brk(p, a[0]),
+            NR_OLD_MMAP => self.sys_old_mmap(p, a[0]),
+            NR_MMAP2 => self.sys_mmap(p, a[0], a[1], a[2], a[3], a[4], a[5]),
+            NR_MUNMAP => self.sys_munmap(p, a[0], a[1]),
+            NR_MPROTECT => self.sys_mprotect(p, a[0], a[1], a[2]),
+            NR_MADVISE => self.sys_madvise(p, a[0], a[1], a[2]),
+            _ => Outcome::Err(ENOSYS),
+        }
+    }
+}

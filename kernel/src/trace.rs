@@ -1,0 +1,319 @@
+//! Trace events: what the kernel did, as typed values, in one ordered stream.
+//!
+//! Every event carries a sequence number and the instruction count at which
+//! it happened, so a syscall, the VMA it changed and the faults that followed
+//! read in cause-and-effect order. Each event also goes to `log` (target
+//! `toyemu::<category>`), so `RUST_LOG=toyemu=debug` shows them without any
+//! sink installed.
+
+use crate::errno::Errno;
+use crate::ledger::Ledger;
+use crate::signal::Death;
+use crate::vma::{Prot, VmaKind};
+use bitflags::bitflags;
+use std::fmt;
+use toyemu_emulator::{Frame, PfCode, VirtAddr};
+
+bitflags! {
+    /// Which categories a sink wants (the CLI's `--trace=syscall,fault,...`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Categories: u32 {
+        const SYSCALL = 1 << 0;
+        const FAULT = 1 << 1;
+        const VMA = 1 << 2;
+        const FRAME = 1 << 3;
+        const PROCESS = 1 << 4;
+    }
+}
+
+impl Categories {
+    pub fn parse_list(s: &str) -> Result<Categories, String> {
+        let mut c = Categories::empty();
+        for word in s.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            c |= match word {
+                "syscall" | "syscalls" => Categories::SYSCALL,
+                "fault" | "faults" => Categories::FAULT,
+                "vma" => Categories::VMA,
+                "frame" | "frames" => Categories::FRAME,
+                "process" => Categories::PROCESS,
+                "all" => Categories::all(),
+                _ => return Err(format!("unknown trace category {word:?} (expected syscall, fault, vma, frame, process or all)")),
+            };
+        }
+        Ok(c)
+    }
+}
+
+/// How the kernel resolved a page fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// A fresh zeroed frame (anonymous memory, .bss, heap).
+    ZeroFill,
+    /// A frame filled from the ELF image (and zeroes past p_filesz).
+    FileFill,
+    /// The stack VMA grew down to cover the address, then zero-fill.
+    StackGrowth,
+    /// No valid resolution: the process gets SIGSEGV.
+    Segv,
+    /// No frame left: the process is OOM-killed.
+    OutOfMemory,
+}
+
+impl fmt::Display for Resolution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Resolution::ZeroFill => "zero-fill",
+            Resolution::FileFill => "file-fill",
+            Resolution::StackGrowth => "stack growth",
+            Resolution::Segv => "SIGSEGV",
+            Resolution::OutOfMemory => "out of memory",
+        })
+    }
+}
+
+/// A syscall's outcome, as strace shows it after `=`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyscallResult {
+    Value(u32),
+    /// Shown in hex (addresses: brk, mmap).
+    Addr(u32),
+    Error(Errno),
+    /// The call does not return (exit).
+    NoReturn,
+}
+
+impl fmt::Display for SyscallResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SyscallResult::Value(v) => write!(f, "{}", *v as i32),
+            SyscallResult::Addr(a) => write!(f, "{a:#x}"),
+            SyscallResult::Error(e) => write!(f, "-1 {e}"),
+            SyscallResult::NoReturn => f.write_str("?"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// A syscall and its decoded arguments (`args_text` as strace would print them).
+    Syscall {
+        nr: u32,
+        name: &'static str,
+        args: [u32; 6],
+        args_text: String,
+        result: SyscallResult,
+    },
+    PageFault {
+        addr: VirtAddr,
+        eip: VirtAddr,
+        code: PfCode,
+        vma: Option<VmaKind>,
+        resolution: Resolution,
+        frame: Option<Frame>,
+    },
+    VmaCreated {
+        start: VirtAddr,
+        end: VirtAddr,
+        prot: Prot,
+        kind: VmaKind,
+    },
+    VmaRemoved {
+        start: VirtAddr,
+        end: VirtAddr,
+        kind: VmaKind,
+        frames_freed: u32,
+    },
+    VmaProtect {
+        start: VirtAddr,
+        end: VirtAddr,
+        prot: Prot,
+    },
+    VmaResized {
+        kind: VmaKind,
+        start: VirtAddr,
+        end: VirtAddr,
+    },
+    BrkMoved {
+        old: VirtAddr,
+        new: VirtAddr,
+    },
+    Killed {
+        death: Death,
+    },
+    Exit {
+        status: i32,
+        reclaimed: Ledger,
+    },
+}
+
+impl EventKind {
+    pub fn category(&self) -> Categories {
+        match self {
+            EventKind::Syscall { .. } => Categories::SYSCALL,
+            EventKind::PageFault { .. } => Categories::FAULT,
+            EventKind::VmaCreated { .. }
+            | EventKind::VmaRemoved { .. }
+            | EventKind::VmaProtect { .. }
+            | EventKind::VmaResized { .. }
+            | EventKind::BrkMoved { .. } => Categories::VMA,
+            EventKind::Killed { .. } | EventKind::Exit { .. } => Categories::PROCESS,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub seq: u64,
+    /// Instructions retired when the event happened.
+    pub insns: u64,
+    pub kind: EventKind,
+}
+
+impl fmt::Display for Event {
+    /// strace-like: syscalls as `name(args) = result`, the rest as `--- ... ---`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            EventKind::Syscall {
+                name,
+                args_text,
+                result,
+                ..
+            } => write!(f, "{name}({args_text}) = {result}"),
+            EventKind::PageFault {
+                addr,
+                eip,
+                code,
+                vma,
+                resolution,
+                frame,
+            } => {
+                write!(
+                    f,
+                    "--- page fault at {addr} ({}) eip={eip}",
+                    code.describe()
+                )?;
+                match vma {
+                    Some(k) => write!(f, " in {k}")?,
+                    None => write!(f, " outside any mapping")?,
+                }
+                write!(f, ": {resolution}")?;
+                if let Some(fr) = frame {
+                    write!(f, " -> frame {:#x}", fr.0)?;
+                }
+                write!(f, " ---")
+            }
+            EventKind::VmaCreated {
+                start,
+                end,
+                prot,
+                kind,
+            } => {
+                write!(f, "--- vma {start}-{end} {} {kind} created ---", prot.rwx())
+            }
+            EventKind::VmaRemoved {
+                start,
+                end,
+                kind,
+                frames_freed,
+            } => {
+                write!(
+                    f,
+                    "--- vma {start}-{end} {kind} removed, {frames_freed} frames freed ---"
+                )
+            }
+            EventKind::VmaProtect { start, end, prot } => {
+                write!(f, "--- vma {start}-{end} now {} ---", prot.rwx())
+            }
+            EventKind::VmaResized { kind, start, end } => {
+                write!(f, "--- vma {kind} now {start}-{end} ---")
+            }
+            EventKind::BrkMoved { old, new } => write!(f, "--- brk {old} -> {new} ---"),
+            EventKind::Killed { death } => write!(f, "--- killed: {death} ---"),
+            EventKind::Exit { status, reclaimed } => write!(
+                f,
+                "+++ exited with {status}; {} frames reclaimed ({}) +++",
+                reclaimed.total_returned(),
+                crate::ledger::Cause::ALL
+                    .iter()
+                    .map(|c| format!("{c} {}", reclaimed.returned(*c)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// Where events go.
+pub trait TraceSink {
+    fn event(&mut self, e: &Event);
+}
+
+/// A sink that keeps every event (tests, reports).
+#[derive(Default)]
+pub struct Collector {
+    pub events: Vec<Event>,
+}
+
+impl TraceSink for Collector {
+    fn event(&mut self, e: &Event) {
+        self.events.push(e.clone());
+    }
+}
+
+/// Writes each event of the chosen categories as one strace-like line.
+pub struct LineWriter<W: std::io::Write> {
+    pub out: W,
+    pub categories: Categories,
+}
+
+impl<W: std::io::Write> TraceSink for LineWriter<W> {
+    fn event(&mut self, e: &Event) {
+        if self.categories.intersects(e.kind.category()) {
+            // A trace that cannot be written must not disturb the guest.
+            let _ = writeln!(self.out, "{e}");
+        }
+    }
+}
+
+/// The kernel's event stream: numbers events and fans them out.
+#[derive(Default)]
+pub struct Tracer {
+    seq: u64,
+    sinks: Vec<Box<dyn TraceSink>>,
+    /// Keep every event in memory for the exit report.
+    pub keep: bool,
+    pub kept: Vec<Event>,
+}
+
+impl Tracer {
+    pub fn add_sink(&mut self, s: Box<dyn TraceSink>) {
+        self.sinks.push(s);
+    }
+    /// Is anyone going to look at an event? (Lets callers skip formatting.)
+    pub fn active(&self) -> bool {
+        !self.sinks.is_empty()
+            || self.keep
+            || log::log_enabled!(target: "toyemu", log::Level::Debug)
+    }
+    pub fn emit(&mut self, insns: u64, kind: EventKind) {
+        self.seq += 1;
+        let e = Event {
+            seq: self.seq,
+            insns,
+            kind,
+        };
+        let target = match e.kind.category() {
+            Categories::SYSCALL => "toyemu::syscall",
+            Categories::FAULT => "toyemu::fault",
+            Categories::VMA => "toyemu::vma",
+            _ => "toyemu::process",
+        };
+        log::debug!(target: target, "[{} @{}] {}", e.seq, e.insns, e);
+        for s in &mut self.sinks {
+            s.event(&e);
+        }
+        if self.keep {
+            self.kept.push(e);
+        }
+    }
+}
