@@ -84,11 +84,11 @@ done
 run_one() {
     local exe=$1
     shift
-    (
-        ulimit -c 0
-        exec setarch -R "$exe" "$@" </dev/null >"$exe.out" 2>"$exe.err"
-    ) 2>/dev/null
-    status=$?
+    # An inner shell waits for the program, so the "Segmentation fault"
+    # notice goes to its stderr (discarded) and $? is 128+N for signal N.
+    status=$(bash -c 'ulimit -c 0; exe=$1; shift
+                      setarch -R "$exe" "$@" </dev/null >"$exe.out" 2>"$exe.err"
+                      echo $?' _ "$exe" "$@" 2>/dev/null)
     hash=$(sha256sum <"$exe.out" | cut -c1-12)
 }
 
