@@ -1,1 +1,188 @@
-//! placeholder
+//! toyemu as a library: run a guest program and get back what happened to
+//! its memory, as values a test can assert on.
+//!
+//! ```no_run
+//! let out = toyemu::run_captured("userland/leak_demo".as_ref(), &[], &toyemu::Options::default(), b"").unwrap();
+//! assert_eq!(out.report.status.code(), 0);
+//! assert_eq!(out.report.free_after, out.report.free_before);
+//! ```
+
+pub mod compile;
+pub mod size;
+
+pub use toyemu_emulator as emulator;
+pub use toyemu_kernel as kernel;
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+use toyemu_emulator::{TlbConfig, TlbStats, TrapCounts};
+use toyemu_kernel::process::ProcStats;
+use toyemu_kernel::{
+    Console, ElfImage, Event, ExitRecord, ExitStatus, Kernel, KernelConfig, LoadError, TraceSink,
+};
+
+/// How to run a program.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub mem_bytes: u64,
+    pub tlb: TlbConfig,
+    /// Kill the process (SIGXCPU) after this many instructions.
+    pub max_insns: Option<u64>,
+    pub stack_limit: u32,
+    /// The guest's environment, `KEY=VALUE` each.
+    pub env: Vec<String>,
+    /// Keep every trace event in the report.
+    pub keep_events: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let k = KernelConfig::default();
+        Options {
+            mem_bytes: k.machine.mem_bytes,
+            tlb: k.machine.tlb,
+            max_insns: None,
+            stack_limit: k.stack_limit,
+            env: Vec::new(),
+            keep_events: true,
+        }
+    }
+}
+
+/// Everything known about a run once the process has exited.
+#[derive(Debug)]
+pub struct ExitReport {
+    pub status: ExitStatus,
+    /// The address space just before teardown and the ledger after it.
+    pub record: ExitRecord,
+    pub stats: ProcStats,
+    /// Free frames before the process started and after it was torn down.
+    pub free_before: u32,
+    pub free_after: u32,
+    pub total_frames: u32,
+    pub tlb: TlbStats,
+    pub traps: TrapCounts,
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug)]
+pub enum RunError {
+    Read { path: PathBuf, err: std::io::Error },
+    Compile(String),
+    Load { path: PathBuf, err: LoadError },
+    Machine(String),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Read { path, err } => write!(f, "cannot read {}: {err}", path.display()),
+            RunError::Compile(m) => write!(f, "{m}"),
+            RunError::Load { path, err } => write!(f, "cannot run {}: {err}", path.display()),
+            RunError::Machine(m) => write!(f, "cannot build the machine: {m}"),
+        }
+    }
+}
+impl std::error::Error for RunError {}
+
+/// Run the executable `bytes` as `argv`, with `console` for its standard
+/// streams and `sinks` watching its events.
+pub fn run_image(
+    path: &Path,
+    bytes: Vec<u8>,
+    argv: &[String],
+    opts: &Options,
+    console: Console,
+    sinks: Vec<Box<dyn TraceSink>>,
+) -> Result<ExitReport, RunError> {
+    let image = ElfImage::parse(bytes).map_err(|err| RunError::Load {
+        path: path.to_path_buf(),
+        err,
+    })?;
+    let mut config = KernelConfig::default();
+    config.machine.mem_bytes = opts.mem_bytes;
+    config.machine.tlb = opts.tlb;
+    config.stack_limit = opts.stack_limit;
+    let mut k = Kernel::new(config, console).map_err(RunError::Machine)?;
+    for s in sinks {
+        k.tracer.add_sink(s);
+    }
+    k.tracer.keep = opts.keep_events;
+    let free_before = k.frames.free_frames();
+    let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
+    let envp: Vec<Vec<u8>> = opts.env.iter().map(|e| e.as_bytes().to_vec()).collect();
+    let mut p = k
+        .spawn(Arc::new(image), &argv, &envp)
+        .map_err(|err| RunError::Load {
+            path: path.to_path_buf(),
+            err,
+        })?;
+    let status = k.run_to_exit(&mut p, opts.max_insns);
+    Ok(ExitReport {
+        status,
+        record: p.exit.take().expect("exited process has a record"),
+        stats: p.stats,
+        free_before,
+        free_after: k.frames.free_frames(),
+        total_frames: k.frames.total_frames(),
+        tlb: k.machine.mmu.tlb.stats,
+        traps: k.machine.traps,
+        events: std::mem::take(&mut k.tracer.kept),
+    })
+}
+
+/// A `Write` into a shared buffer, to capture guest output.
+#[derive(Clone, Default)]
+pub struct SharedBuf(pub Rc<RefCell<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A run with its output captured.
+#[derive(Debug)]
+pub struct Captured {
+    pub report: ExitReport,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// Run the executable at `path` with `args` (argv[0] is the path) and
+/// `stdin`, capturing stdout and stderr.
+pub fn run_captured(
+    path: &Path,
+    args: &[&str],
+    opts: &Options,
+    stdin: &[u8],
+) -> Result<Captured, RunError> {
+    let bytes = std::fs::read(path).map_err(|err| RunError::Read {
+        path: path.to_path_buf(),
+        err,
+    })?;
+    let (out, err) = (SharedBuf::default(), SharedBuf::default());
+    let console = Console {
+        stdin: Box::new(std::io::Cursor::new(stdin.to_vec())),
+        stdout: Box::new(out.clone()),
+        stderr: Box::new(err.clone()),
+    };
+    let mut argv = vec![path.display().to_string()];
+    argv.extend(args.iter().map(|s| s.to_string()));
+    let report = run_image(path, bytes, &argv, opts, console, Vec::new())?;
+    let stdout = out.0.borrow().clone();
+    let stderr = err.0.borrow().clone();
+    Ok(Captured {
+        report,
+        stdout,
+        stderr,
+    })
+}

@@ -1,1 +1,159 @@
-fn main() {}
+//! The `toyemu` command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use toyemu::compile::{compile_c, Opt};
+use toyemu::size::parse_size;
+use toyemu::{Options, RunError};
+use toyemu_emulator::{Policy, TlbConfig};
+use toyemu_kernel::trace::LineWriter;
+use toyemu_kernel::{Categories, Console, TraceSink};
+
+#[derive(Parser)]
+#[command(
+    name = "toyemu",
+    version,
+    about = "An i386 machine and a tiny OS for watching C memory management happen"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a static i386 ELF executable (or a .c file, compiled against the project's libc).
+    Run(RunArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Guest RAM (K, M or G suffix), at most 3G.
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    mem: u64,
+    /// Kill the program (SIGXCPU) after N instructions.
+    #[arg(long, value_name = "N")]
+    max_insns: Option<u64>,
+    /// Stack size limit (RLIMIT_STACK).
+    #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
+    stack: u64,
+    /// TLB geometry: ENTRIES[,lru|fifo|random] (4-way set-associative).
+    #[arg(long, value_name = "SPEC", value_parser = parse_tlb)]
+    tlb: Option<TlbConfig>,
+    /// Trace categories, comma-separated: syscall, fault, vma, process, all.
+    #[arg(long, value_name = "LIST", value_parser = Categories::parse_list)]
+    trace: Option<Categories>,
+    /// Write the trace to FILE instead of stderr.
+    #[arg(short = 'o', long = "output", value_name = "FILE", requires = "trace")]
+    trace_file: Option<PathBuf>,
+    /// Add KEY=VALUE to the guest's environment (which is otherwise empty).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// The program: an executable, or a .c file to compile first.
+    program: PathBuf,
+    /// Arguments passed to the program.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+fn parse_tlb(s: &str) -> Result<TlbConfig, String> {
+    let mut parts = s.split(',');
+    let entries: usize = parts
+        .next()
+        .unwrap_or("")
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad TLB size in {s:?}"))?;
+    let policy: Policy = match parts.next() {
+        Some(p) => p.trim().parse()?,
+        None => Policy::Lru,
+    };
+    let c = TlbConfig {
+        entries,
+        ways: entries.min(4),
+        policy,
+    };
+    c.validate()?;
+    Ok(c)
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+        .format_timestamp(None)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => match run(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("toyemu: {e}");
+                ExitCode::from(1)
+            }
+        },
+    }
+}
+
+/// Compile a `.c` program into a temporary directory and return the executable.
+fn build_c(src: &Path) -> Result<PathBuf, RunError> {
+    if !src.exists() {
+        return Err(RunError::Read {
+            path: src.to_path_buf(),
+            err: std::io::Error::from(std::io::ErrorKind::NotFound),
+        });
+    }
+    let dir = std::env::temp_dir().join(format!("toyemu-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|err| RunError::Read {
+        path: dir.clone(),
+        err,
+    })?;
+    let out = dir.join(src.file_stem().unwrap_or_default());
+    compile_c(src, &out, Opt::O2).map_err(RunError::Compile)?;
+    Ok(out)
+}
+
+fn run(a: RunArgs) -> Result<u8, RunError> {
+    let path = if a.program.extension().is_some_and(|e| e == "c") {
+        build_c(&a.program)?
+    } else {
+        a.program.clone()
+    };
+    let bytes = std::fs::read(&path).map_err(|err| RunError::Read {
+        path: path.clone(),
+        err,
+    })?;
+    let mut sinks: Vec<Box<dyn TraceSink>> = Vec::new();
+    if let Some(categories) = a.trace {
+        let out: Box<dyn Write> = match &a.trace_file {
+            Some(f) => Box::new(std::io::BufWriter::new(std::fs::File::create(f).map_err(
+                |err| RunError::Read {
+                    path: f.clone(),
+                    err,
+                },
+            )?)),
+            None => Box::new(std::io::stderr()),
+        };
+        sinks.push(Box::new(LineWriter { out, categories }));
+    }
+    let opts = Options {
+        mem_bytes: a.mem,
+        tlb: a.tlb.unwrap_or_default(),
+        max_insns: a.max_insns,
+        stack_limit: u32::try_from(a.stack)
+            .map_err(|_| RunError::Machine(format!("stack limit {} is too large", a.stack)))?,
+        env: a.env,
+        keep_events: false,
+    };
+    let mut argv = vec![a.program.display().to_string()];
+    argv.extend(a.args);
+    let report = toyemu::run_image(&a.program, bytes, &argv, &opts, Console::host(), sinks)?;
+    if let Some(death) = report.status.death() {
+        eprintln!(
+            "toyemu: {} killed by {}: {death}",
+            a.program.display(),
+            death.signal()
+        );
+    }
+    Ok(report.status.code() as u8)
+}

@@ -152,15 +152,6 @@ impl Kernel {
             backing: Backing::Anon,
         };
         self.add_vma(&mut p, vma);
-        let pd = p.mm().pd;
-        self.machine.mmu.load_cr3(pd.base());
-        if let Err(e) = self.copy_to_user(&mut p, stack.esp, &stack.bytes) {
-            self.discard(&mut p);
-            return Err(match e {
-                CopyError::OutOfMemory { .. } => LoadError::OutOfMemory,
-                CopyError::Fault { .. } => unreachable!("initial stack lies inside the stack VMA"),
-            });
-        }
         let cpu = &mut self.machine.cpu;
         for r in [
             Reg::Eax,
@@ -178,6 +169,16 @@ impl Kernel {
         cpu.set_eflags(0x202);
         cpu.set_fs_base(0);
         cpu.set_gs_base(0);
+        // Registers first, so faults taken while writing the stack name the entry point.
+        let pd = p.mm().pd;
+        self.machine.mmu.load_cr3(pd.base());
+        if let Err(e) = self.copy_to_user(&mut p, stack.esp, &stack.bytes) {
+            self.discard(&mut p);
+            return Err(match e {
+                CopyError::OutOfMemory { .. } => LoadError::OutOfMemory,
+                CopyError::Fault { .. } => unreachable!("initial stack lies inside the stack VMA"),
+            });
+        }
         log::info!(target: "toyemu::loader", "pid {pid}: entry {} esp {:#010x} brk {}", image.entry, stack.esp, brk);
         Ok(p)
     }
