@@ -1,0 +1,86 @@
+//! Shared helpers for the integration tests: find and build guest programs,
+//! run them under toyemu with output captured, and run them natively.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use toyemu::compile::{compile_c, Opt};
+use toyemu::{Captured, Options};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A built userland program (build.rs made them before any test runs).
+pub fn userland(name: &str) -> PathBuf {
+    let p = root().join("userland").join(name);
+    assert!(p.exists(), "{} is missing: the build script should have built it (make -C userland)", p.display());
+    p
+}
+
+/// Build `src` (relative to the repository root) at `opt`, once per test binary run.
+pub fn build(src: &str, opt: Opt) -> PathBuf {
+    let src = root().join(src);
+    let stem = src.file_stem().unwrap().to_string_lossy().into_owned();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guest");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join(format!("{stem}{}", opt.flag()));
+    compile_c(&src, &out, opt).unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
+pub fn run(path: &Path, args: &[&str]) -> Captured {
+    run_with(path, args, &Options::default())
+}
+
+pub fn run_with(path: &Path, args: &[&str], opts: &Options) -> Captured {
+    toyemu::run_captured(path, args, opts, b"").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every frame the process took is back, and the ledger balances.
+pub fn assert_all_reclaimed(c: &Captured) {
+    let r = &c.report;
+    assert_eq!(r.free_after, r.free_before, "free frames after exit differ from before: {r:#?}");
+    assert_eq!(r.record.ledger.outstanding(), 0, "ledger does not balance: {:?}", r.record.ledger);
+}
+
+/// The result of running a program natively.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Native {
+    pub stdout: Vec<u8>,
+    /// Exit code, or 128 + signal.
+    pub status: i32,
+}
+
+/// Run an i386 program on the host, without address randomisation,
+/// with the same arguments, empty environment and empty stdin as toyemu gets.
+pub fn run_native(path: &Path, args: &[&str]) -> Result<Native, String> {
+    use std::os::unix::process::ExitStatusExt;
+    let out = Command::new("setarch")
+        .arg("i686")
+        .arg("-R")
+        .arg(path)
+        .args(args)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run setarch: {e}"))?;
+    let status = match (out.status.code(), out.status.signal()) {
+        (Some(c), _) => c,
+        (None, Some(s)) => 128 + s,
+        _ => return Err("native run ended without a status".into()),
+    };
+    Ok(Native { stdout: out.stdout, status })
+}
+
+/// Can this host run i386 executables? Tells why not if it cannot.
+pub fn native_i386_works() -> Result<(), String> {
+    let hello = userland("hello");
+    match run_native(&hello, &[]) {
+        Ok(n) if n.status == 0 && !n.stdout.is_empty() => Ok(()),
+        Ok(n) => Err(format!("native i386 run of {} gave status {} and {} bytes", hello.display(), n.status, n.stdout.len())),
+        Err(e) => Err(e),
+    }
+}
