@@ -1,0 +1,88 @@
+//! The differential test: the same i386 binary, run natively and under
+//! toyemu, must print the same stdout and end with the same status.
+//!
+//! Each C program of `tests/corpus/` and each deterministic userland demo is
+//! built at -O0 and -O2 against the project's libc; one test per program and
+//! level (libtest-mimic makes them individual tests). The native run uses
+//! `setarch -R` so the host lays memory out without randomisation.
+
+mod common;
+
+use common::*;
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::path::PathBuf;
+use toyemu::compile::Opt;
+
+/// Every corpus program gets the same arguments.
+const ARGS: &[&str] = &["alpha", "beta gamma"];
+
+fn cases() -> Vec<(String, String, Vec<&'static str>)> {
+    let mut out = Vec::new();
+    let mut corpus: Vec<PathBuf> = std::fs::read_dir(root().join("tests/corpus"))
+        .expect("tests/corpus exists")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "c"))
+        .collect();
+    corpus.sort();
+    for p in corpus {
+        let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+        out.push((format!("corpus::{stem}"), format!("tests/corpus/{stem}.c"), ARGS.to_vec()));
+    }
+    for name in ["hello", "leak_demo", "brk_demo", "mmap_demo"] {
+        out.push((format!("userland::{name}"), format!("userland/{name}.c"), ARGS.to_vec()));
+    }
+    for kind in ["null", "rodata", "kernel", "unmapped", "exec", "stack"] {
+        out.push((format!("userland::segv_demo_{kind}"), "userland/segv_demo.c".to_string(), vec![kind]));
+    }
+    out
+}
+
+fn compare(src: &str, opt: Opt, args: &[&str]) -> Result<(), Failed> {
+    let exe = build(src, opt);
+    let native = run_native(&exe, args)?;
+    let emu = run(&exe, args);
+    let status = emu.report.status.code();
+    if native.stdout != emu.stdout || native.status != status {
+        return Err(format!(
+            "{src} {}: native status {} vs toyemu {status}\n--- native stdout\n{}\n--- toyemu stdout\n{}\n--- toyemu stderr\n{}",
+            opt.flag(),
+            native.status,
+            String::from_utf8_lossy(&native.stdout),
+            String::from_utf8_lossy(&emu.stdout),
+            String::from_utf8_lossy(&emu.stderr),
+        )
+        .into());
+    }
+    if emu.report.free_after != emu.report.free_before {
+        return Err(format!("{src}: {} frames not reclaimed", emu.report.free_before - emu.report.free_after).into());
+    }
+    Ok(())
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    // Without native i386 execution there is no oracle: fail loudly, unless
+    // the person running the tests explicitly accepts skipping them.
+    let native = native_i386_works();
+    let skip = std::env::var_os("TOYEMU_SKIP_NATIVE").is_some();
+    if let Err(why) = &native {
+        eprintln!("differential tests: this host cannot run i386 executables natively ({why})");
+        if skip {
+            eprintln!("differential tests: TOYEMU_SKIP_NATIVE is set, so they are reported as ignored");
+        }
+    }
+    let mut trials = Vec::new();
+    for (name, src, argv) in cases() {
+        for opt in [Opt::O0, Opt::O2] {
+            let ignored = skip && native.is_err();
+            let (src, argv, native) = (src.clone(), argv.clone(), native.clone());
+            let t = Trial::test(format!("{name}{}", opt.flag()), move || {
+                native.map_err(|why| format!("cannot run natively: {why} (set TOYEMU_SKIP_NATIVE=1 to ignore)"))?;
+                compare(&src, opt, &argv)
+            });
+            trials.push(t.with_ignored_flag(ignored));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
