@@ -4,7 +4,7 @@
 
 use super::flags::{mask_of, sign_of, Flags, Lazy};
 use super::op::{alu_op as A, unary_op as U, Kind, Op};
-use super::{Cpu, Exec};
+use super::{State, Exec};
 use crate::mmu::Mmu;
 
 /// A result and the flag state it will leave, not yet committed.
@@ -91,7 +91,7 @@ fn carry_in(f: &Flags, sub: u8) -> bool {
     (sub == A::ADC || sub == A::SBB) && f.cf()
 }
 
-impl Cpu {
+impl State {
     #[inline(always)]
     pub(super) fn alu_rr(&mut self, op: &Op) {
         let a = self.get(op.size, op.r1);

@@ -7,11 +7,11 @@
 use super::alu::alu;
 use super::flags::ZF;
 use super::op::{alu_op, Kind, Op};
-use super::{Cpu, Exec, EAX, EBX, ECX, EDX};
+use super::{State, Exec, EAX, EBX, ECX, EDX};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 
-impl Cpu {
+impl State {
     /// cmpxchg dest, src: if accumulator == dest then dest = src, else
     /// accumulator = dest; flags as `cmp accumulator, dest`.
     /// Register form: r1 = src, r2 = dest.

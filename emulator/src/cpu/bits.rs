@@ -9,11 +9,11 @@
 use super::data::sext;
 use super::flags::{CF, ZF};
 use super::op::{Kind, Op, NOREG};
-use super::Cpu;
+use super::State;
 use super::Exec;
 use crate::mmu::Mmu;
 
-impl Cpu {
+impl State {
     pub(super) fn bt(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
         let size = op.size;
         let bits = size as u32 * 8;

@@ -1,25 +1,28 @@
-//! The decode cache: instructions decoded once per physical frame and byte
-//! offset, executed from there.
+//! The decode cache: instructions decoded once, in blocks, per physical
+//! frame, and executed from there.
 //!
-//! Pages are keyed by *physical* frame, so a frame keeps its decoded code
-//! across CR3 switches. The CPU owns the page it is executing from (moved
-//! out of the map), so the hot path is an array index, never a map lookup:
+//! A block is the run of instructions from an entry offset up to the first
+//! branch or trap (or the end of the page). Pages are keyed by *physical*
+//! frame, so decoded code survives CR3 switches. The CPU owns the page it is
+//! executing from (moved out of the map), so entering a block is an array
+//! index, never a map lookup, and inside a block the next instruction is the
+//! next array element:
 //!
 //! ```text
-//!   eip ──vpn == cur_vpn?──▶ cur.slots[eip & 0xfff] ──▶ cur.ops[slot-1]
-//!          │ no                      │ 0: not decoded yet / CROSS
+//!   eip ──vpn == cur_vpn?──▶ cur.slots[eip & 0xfff] ──▶ cur.ops[i], ops[i+1]… until LAST
+//!          │ no                      │ 0: not decoded yet, or CROSS
 //!          ▼                         ▼
-//!   enter(): fetch-translate    miss(): decode with iced, mark_code(frame)
+//!   enter(): fetch-translate    miss(): decode a block with iced, mark_code(frame)
 //! ```
 //!
 //! Invalidation: `mmu.epoch()` (CR3 load, `invlpg`) makes the CPU translate
 //! its current page again; `phys.code_epoch()` (a write to a frame we decoded
-//! from) drops the decoded pages of the frames written, checked before every
-//! instruction, so a store is seen by the next instruction as on hardware
-//! (Intel SDM Vol. 3A §11.6).
+//! from) drops the decoded pages of the frames written. The CPU checks it
+//! after every instruction, so a store is seen by the next instruction, as on
+//! hardware (Intel SDM Vol. 3A §11.6).
 
-use super::decode::{decode, MAX_INSN};
-use super::op::{Kind, Op};
+use super::decode::{decode, NeedMore, MAX_INSN};
+use super::op::{Kind, Op, LAST, WRITES};
 use crate::addr::{Frame, VirtAddr, PAGE_SIZE};
 use crate::mmu::Mmu;
 use crate::trap::PageFault;
@@ -29,12 +32,18 @@ use std::collections::HashMap;
 const CROSS: u16 = u16::MAX;
 /// No page / no frame.
 const NONE: u32 = u32::MAX;
+/// Longest block: bounds the work a miss does.
+const MAX_BLOCK: usize = 64;
+/// Decoded ops a page may hold before it is decoded afresh (slot indices
+/// are 16-bit; blocks entered at many offsets duplicate instructions).
+const MAX_OPS: usize = 60_000;
 
 /// The decoded instructions of one frame.
 pub struct Page {
-    /// Per byte offset: 0 = not decoded, CROSS, or index + 1 into `ops`.
+    /// Per byte offset: 0 = no block starts here yet, CROSS, or the index + 1
+    /// in `ops` of the first instruction of the block starting here.
     slots: Box<[u16; PAGE_SIZE as usize]>,
-    ops: Vec<Op>,
+    pub ops: Vec<Op>,
 }
 
 impl Page {
@@ -58,9 +67,17 @@ struct Cross {
     op: Op,
 }
 
+/// Where the instruction at an EIP was found.
+pub enum Entry {
+    /// A block starting at this index of the current page's ops.
+    Block(usize),
+    /// A page-crossing instruction, now in `cross_op`; run it alone.
+    Cross,
+}
+
 pub struct CodeCache {
     /// The page being executed (taken out of `pages`).
-    cur: Box<Page>,
+    pub cur: Box<Page>,
     /// Virtual page number `cur` is entered from, or NONE.
     pub cur_vpn: u32,
     cur_frame: u32,
@@ -68,6 +85,8 @@ pub struct CodeCache {
     code_epoch: u64,
     pages: HashMap<u32, Box<Page>>,
     cross: Vec<Cross>,
+    /// The page-crossing instruction being executed.
+    pub cross_op: Op,
     stale: Vec<Frame>,
 }
 
@@ -81,27 +100,29 @@ impl Default for CodeCache {
             code_epoch: 0,
             pages: HashMap::new(),
             cross: Vec::new(),
+            cross_op: Op::new(Kind::Nop, 1),
             stale: Vec::new(),
         }
     }
 }
 
 impl CodeCache {
-    /// The decoded instruction at `eip` in the current page, if there is one.
+    /// The index of the block starting at `eip` in the current page, if decoded.
     #[inline(always)]
-    pub fn lookup(&self, eip: u32) -> Option<Op> {
+    pub fn lookup(&self, eip: u32) -> Option<usize> {
         let slot = self.cur.slots[(eip & 0xfff) as usize] as usize;
-        self.cur.ops.get(slot.wrapping_sub(1)).copied()
+        let i = slot.wrapping_sub(1);
+        (i < self.cur.ops.len()).then_some(i)
     }
 
-    /// Whether code went stale since the last look (one compare per instruction).
+    /// Whether code went stale since the last look (one compare).
     #[inline(always)]
     pub fn stale(&self, mmu: &Mmu) -> bool {
         mmu.phys.code_epoch() != self.code_epoch
     }
 
     /// At the start of `run`: translations may have changed while the
-    /// kernel ran (CR3 load, `invlpg`).
+    /// kernel ran (CR3 load, `invlpg`), and code may have been written.
     pub fn sync(&mut self, mmu: &mut Mmu) {
         if mmu.epoch() != self.mmu_epoch {
             self.mmu_epoch = mmu.epoch();
@@ -144,44 +165,75 @@ impl CodeCache {
         Ok(())
     }
 
-    /// Decode the instruction at `eip` (in the current page) and remember it.
+    /// Decode the block at `eip` (in the current page) and remember it.
     #[cold]
-    pub fn miss(&mut self, mmu: &mut Mmu, eip: u32) -> Result<Op, PageFault> {
+    pub fn miss(&mut self, mmu: &mut Mmu, eip: u32) -> Result<Entry, PageFault> {
         let offset = eip & 0xfff;
         if self.cur.slots[offset as usize] == CROSS {
             if let Some(op) = self.cross_lookup(mmu, eip)? {
-                return Ok(op);
+                self.cross_op = op;
+                return Ok(Entry::Cross);
             }
+        }
+        if self.cur.ops.len() > MAX_OPS {
+            self.cur.clear();
         }
         let frame = Frame(self.cur_frame);
         mmu.mark_code(frame);
-        let mut buf = [0u8; MAX_INSN];
-        let here = (MAX_INSN as u32).min(PAGE_SIZE - offset) as usize;
-        buf[..here].copy_from_slice(&mmu.phys.frame_bytes(frame)[offset as usize..][..here]);
-        match decode(&buf[..here], eip) {
-            Ok(op) => {
-                self.cur.ops.push(op);
-                self.cur.slots[offset as usize] = self.cur.ops.len() as u16;
-                Ok(op)
-            }
-            Err(_) => {
-                // Only now, when the bytes are really needed, touch the next page.
-                let next = (eip & !0xfff).wrapping_add(PAGE_SIZE);
-                let frame1 = mmu.fetch_frame(VirtAddr(next))?;
-                mmu.mark_code(frame1);
-                let rest = MAX_INSN - here;
-                buf[here..].copy_from_slice(&mmu.phys.frame_bytes(frame1)[..rest]);
-                let op = decode(&buf, eip).unwrap_or(Op::new(Kind::Ud, MAX_INSN as u8));
-                self.cross.push(Cross {
-                    frame0: frame.0,
-                    offset,
-                    frame1: frame1.0,
-                    op,
-                });
-                self.cur.slots[offset as usize] = CROSS;
-                Ok(op)
+        let start = self.cur.ops.len();
+        let mut at = offset;
+        loop {
+            let here = (MAX_INSN as u32).min(PAGE_SIZE - at) as usize;
+            let bytes = &mmu.phys.frame_bytes(frame)[at as usize..][..here];
+            let op = match decode(bytes, (eip & !0xfff) | at) {
+                // `rdtsc` reads the retired count, which the CPU brings up
+                // to date at block boundaries: a block starts there.
+                Ok(op) if op.kind == Kind::Rdtsc && at != offset => None,
+                Ok(op) => Some(op),
+                Err(NeedMore) if at == offset => return self.decode_cross(mmu, eip),
+                // Stop before an instruction that crosses the page.
+                Err(NeedMore) => None,
+            };
+            let Some(mut op) = op else {
+                self.cur.ops.last_mut().unwrap().flags |= LAST;
+                break;
+            };
+            at += op.len as u32;
+            let last = op.ends_block()
+                || at >= PAGE_SIZE
+                || self.cur.ops.len() - start + 1 >= MAX_BLOCK;
+            op.flags = if last { LAST } else { 0 } | if op.writes_memory() { WRITES } else { 0 };
+            self.cur.ops.push(op);
+            if last {
+                break;
             }
         }
+        self.cur.slots[offset as usize] = (start + 1) as u16;
+        Ok(Entry::Block(start))
+    }
+
+    /// The instruction at `eip` continues on the next page: fetch those
+    /// bytes (only now, when they are needed, as the processor does).
+    fn decode_cross(&mut self, mmu: &mut Mmu, eip: u32) -> Result<Entry, PageFault> {
+        let offset = eip & 0xfff;
+        let here = (PAGE_SIZE - offset) as usize;
+        let frame0 = Frame(self.cur_frame);
+        let frame1 = mmu.fetch_frame(VirtAddr((eip & !0xfff).wrapping_add(PAGE_SIZE)))?;
+        mmu.mark_code(frame1);
+        let mut buf = [0u8; MAX_INSN];
+        buf[..here].copy_from_slice(&mmu.phys.frame_bytes(frame0)[offset as usize..]);
+        buf[here..].copy_from_slice(&mmu.phys.frame_bytes(frame1)[..MAX_INSN - here]);
+        let mut op = decode(&buf, eip).unwrap_or(Op::new(Kind::Ud, MAX_INSN as u8));
+        op.flags = LAST;
+        self.cross.push(Cross {
+            frame0: frame0.0,
+            offset,
+            frame1: frame1.0,
+            op,
+        });
+        self.cur.slots[offset as usize] = CROSS;
+        self.cross_op = op;
+        Ok(Entry::Cross)
     }
 
     /// A page-crossing instruction decoded before, if the next page still

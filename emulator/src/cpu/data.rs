@@ -4,7 +4,7 @@
 
 use super::flags::{sign_of, AF, CF, DF, PF, SF, ZF};
 use super::op::{Kind, Op};
-use super::{Cpu, Exec, EAX, EDX};
+use super::{State, Exec, EAX, EDX};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 
@@ -18,7 +18,7 @@ pub fn sext(size: u8, v: u32) -> u32 {
     }
 }
 
-impl Cpu {
+impl State {
     /// movzx / movsx: `sub` holds the source size, bit 7 for sign extension.
     pub(super) fn movx(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
         let src = op.sub & 0x7f;

@@ -1,11 +1,12 @@
 //! Disassembly for traces, the debugger and #UD reports, in AT&T (GAS)
-//! syntax through iced-x86's formatter. Reads memory by walking the page
+//! syntax through `crate::disasm`. Reads memory by walking the page
 //! tables (`Mmu::inspect`): no TLB fill, no statistics, no A/D bits.
 
 use super::decode::MAX_INSN;
 use crate::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
 use crate::mmu::Mmu;
-use iced_x86::{Decoder, DecoderOptions, Formatter, GasFormatter, Instruction};
+use crate::disasm::disassemble_bytes;
+use iced_x86::{Decoder, DecoderOptions};
 
 /// The instruction at `eip` in the current address space: its bytes and
 /// its text, e.g. `([0x01, 0xd8], "add %ebx,%eax")`. `None` when the first
@@ -26,25 +27,16 @@ pub fn disassemble(mmu: &Mmu, eip: VirtAddr) -> Option<(Vec<u8>, String)> {
     if buf.is_empty() {
         return None;
     }
-    let (len, text) = disassemble_bytes(&buf, eip.0);
+    let (len, text) = decode_text(&buf, eip.0);
     buf.truncate(len);
     Some((buf, text))
 }
 
-/// Disassemble the first instruction of `bytes`, located at `eip`:
-/// its length (at least 1) and its text.
-pub fn disassemble_bytes(bytes: &[u8], eip: u32) -> (usize, String) {
+/// Length (at least 1) and AT&T text of the first instruction in `bytes`.
+fn decode_text(bytes: &[u8], eip: u32) -> (usize, String) {
     let mut d = Decoder::with_ip(32, bytes, eip as u64, DecoderOptions::NONE);
-    let mut ins = Instruction::default();
-    d.decode_out(&mut ins);
-    if ins.is_invalid() {
-        return (ins.len().clamp(1, bytes.len().max(1)), "(bad)".to_string());
-    }
-    let mut f = GasFormatter::new();
-    f.options_mut().set_space_after_operand_separator(false);
-    let mut text = String::new();
-    f.format(&ins, &mut text);
-    (ins.len(), text)
+    let len = d.decode().len().clamp(1, bytes.len());
+    (len, disassemble_bytes(&bytes[..len], VirtAddr(eip)))
 }
 
 /// Physical address of a user-accessible `va`, without touching the TLB.
@@ -62,8 +54,8 @@ mod tests {
 
     #[test]
     fn formats_att_syntax() {
-        assert_eq!(disassemble_bytes(&[0x01, 0xd8], 0), (2, "add %ebx,%eax".into()));
-        assert_eq!(disassemble_bytes(&[0xcd, 0x80], 0), (2, "int $0x80".into()));
-        assert_eq!(disassemble_bytes(&[0x0f, 0x0b], 0).1, "ud2");
+        assert_eq!(decode_text(&[0x01, 0xd8, 0x90], 0), (2, "add %ebx,%eax".into()));
+        assert_eq!(decode_text(&[0xcd, 0x80], 0), (2, "int $0x80".into()));
+        assert_eq!(decode_text(&[0x0f], 0), (1, "(bad)".into()));
     }
 }

@@ -257,14 +257,16 @@ impl Flags {
         let neg = cc & 1 != 0;
         let (a, b, r, s) = (self.a, self.b, self.r, self.sign);
         let v = match (self.op, cc >> 1) {
+            (Lazy::Done, _) => return self.cond_slow(cc),
+            // ZF and SF come from the result whatever the operation.
+            (_, 2) => r == 0,
+            (_, 4) => r & s != 0,
             (Lazy::Sub, 1) => a < b,
-            (Lazy::Sub, 2) => a == b,
             (Lazy::Sub, 3) => a <= b,
             // Flipping the sign bit maps signed order onto unsigned order.
             (Lazy::Sub, 6) => (a ^ s) < (b ^ s),
             (Lazy::Sub, 7) => (a ^ s) <= (b ^ s),
-            (Lazy::Logic, 2) => r == 0,
-            (Lazy::Logic, 4) | (Lazy::Logic, 6) => r & s != 0,
+            (Lazy::Logic, 6) => r & s != 0,
             (Lazy::Logic, 7) => r == 0 || r & s != 0,
             _ => return self.cond_slow(cc),
         };

@@ -3,11 +3,11 @@
 //! move, as hardware does: Intel SDM Vol. 2A, CMOVcc).
 
 use super::op::{Kind, Op};
-use super::{Cpu, Exec, ECX, ESP};
+use super::{State, Exec, ECX, ESP};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 
-impl Cpu {
+impl State {
     /// call rel32 / call r32 / call m32: the target is read first, then the
     /// return address is stored; ESP and EIP change only after both.
     pub(super) fn call(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {

@@ -9,12 +9,12 @@
 use super::data::sext;
 use super::flags::mask_of;
 use super::op::{Kind, Op};
-use super::{Cpu, Exec, Stop, EAX, EDX};
+use super::{State, Exec, Stop, EAX, EDX};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 use crate::trap::Trap;
 
-impl Cpu {
+impl State {
     /// The one-operand forms: /4 mul, /5 imul, /6 div, /7 idiv, on
     /// AL/AX/EAX with AH/DX/EDX as the high half.
     pub(super) fn muldiv(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {

@@ -135,7 +135,40 @@ pub enum Kind {
     /// mov sreg, r/m: loads a data segment register (flat; nothing to do).
     SegWriteR,
     SegWriteM,
+    // Specialisations of the commonest 32-bit forms (fast.rs): no size or
+    // sub-operation to look at while running.
+    Mov32RR,
+    Mov32RM,
+    Mov32MR,
+    Lea32,
+    Push32R,
+    Pop32R,
+    Inc32,
+    Dec32,
+    Add32RR,
+    Add32RI,
+    Add32RM,
+    Sub32RR,
+    Sub32RI,
+    Sub32RM,
+    And32RR,
+    And32RI,
+    Or32RR,
+    Or32RI,
+    Xor32RR,
+    Xor32RI,
+    Cmp32RR,
+    Cmp32RI,
+    Cmp32RM,
+    Test32RR,
+    Test32RI,
 }
+
+/// `Op::flags`: the last instruction of its decoded block (a branch, a
+/// trap, the end of the page): the CPU looks up where to go next.
+pub const LAST: u8 = 1;
+/// `Op::flags`: may store to memory, so it may have modified code.
+pub const WRITES: u8 = 2;
 
 /// One decoded instruction (20 bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,6 +184,8 @@ pub struct Op {
     pub r1: u8,
     /// Second register operand.
     pub r2: u8,
+    /// LAST and WRITES bits: what the CPU must check after running it.
+    pub flags: u8,
     pub m: Mem,
     /// Immediate, or a branch displacement relative to the next instruction.
     pub imm: u32,
@@ -165,6 +200,7 @@ impl Op {
             sub: 0,
             r1: NOREG,
             r2: NOREG,
+            flags: 0,
             m: Mem {
                 base: NOREG,
                 index: NOREG,
@@ -172,6 +208,65 @@ impl Op {
             },
             imm: 0,
         }
+    }
+
+    /// Whether the instruction may store to memory (and so may have
+    /// written over decoded code).
+    pub fn writes_memory(&self) -> bool {
+        use Kind as K;
+        matches!(
+            self.kind,
+            K::MovMR
+                | K::MovMI
+                | K::Mov32MR
+                | K::XchgRM
+                | K::AluMR
+                | K::AluMI
+                | K::UnaryM
+                | K::ShiftM
+                | K::ShdM
+                | K::CallR
+                | K::CallM
+                | K::Call
+                | K::SetccM
+                | K::PushR
+                | K::PushM
+                | K::PushI
+                | K::Push32R
+                | K::PopM
+                | K::Pushad
+                | K::Pushf
+                | K::Enter
+                | K::BtM
+                | K::CmpxchgM
+                | K::Cmpxchg8b
+                | K::XaddM
+                | K::Movs
+                | K::Stos
+                | K::SegReadM
+        )
+    }
+
+    /// Whether execution may continue anywhere but the next instruction.
+    pub fn ends_block(&self) -> bool {
+        use Kind as K;
+        matches!(
+            self.kind,
+            K::Jmp
+                | K::JmpR
+                | K::JmpM
+                | K::Jcc
+                | K::Jecxz
+                | K::Loop
+                | K::Call
+                | K::CallR
+                | K::CallM
+                | K::Ret
+                | K::Int
+                | K::Int3
+                | K::Priv
+                | K::Ud
+        )
     }
 }
 

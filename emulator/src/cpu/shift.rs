@@ -9,7 +9,7 @@
 use super::data::sext;
 use super::flags::{mask_of, sign_of, CF, OF};
 use super::op::{Kind, Op};
-use super::{Cpu, Exec, ECX};
+use super::{State, Exec, ECX};
 use crate::mmu::Mmu;
 
 /// A shift's result and flags: `status` None for rotates (which only set
@@ -78,7 +78,7 @@ fn shift(kind: u8, size: u8, a: u32, n: u32, cf_in: bool) -> Shifted {
     }
 }
 
-impl Cpu {
+impl State {
     /// The count of a shift: CL or the immediate, masked to 5 bits.
     #[inline(always)]
     fn count(&self, op: &Op) -> u32 {

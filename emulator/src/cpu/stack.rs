@@ -3,11 +3,11 @@
 //! register, so a fault on a not-yet-grown stack page is restartable.
 
 use super::op::{Kind, Op};
-use super::{Cpu, Exec, EBP, ESP};
+use super::{State, Exec, EBP, ESP};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 
-impl Cpu {
+impl State {
     /// push r / m / imm (16 or 32 bits). `push esp` pushes the old ESP, and a
     /// memory operand's address uses the old ESP (Intel SDM Vol. 2B, PUSH).
     pub(super) fn push_op(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {

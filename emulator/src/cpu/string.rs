@@ -10,7 +10,7 @@
 
 use super::alu::alu;
 use super::op::{alu_op, Op};
-use super::{Cpu, Exec, Stop, EAX, ECX, EDI, ESI};
+use super::{State, Exec, Stop, EAX, ECX, EDI, ESI};
 use crate::mmu::Mmu;
 
 /// Iterations of a repeated string instruction between budget checks.
@@ -26,7 +26,7 @@ enum Str {
     Scas,
 }
 
-impl Cpu {
+impl State {
     pub(super) fn movs(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
         self.string(mmu, op, Str::Movs)
     }

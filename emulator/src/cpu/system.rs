@@ -3,7 +3,7 @@
 //! and from the segment registers of a flat user address space.
 
 use super::op::{Kind, Op};
-use super::{Cpu, Exec, Stop, EAX, EBX, ECX, EDX};
+use super::{State, Exec, Stop, EAX, EBX, ECX, EDX};
 use crate::addr::{VirtAddr, PAGE_SIZE};
 use crate::mmu::{Access, Mmu};
 use crate::trap::Trap;
@@ -19,7 +19,7 @@ const FEATURES_EDX: u32 = (1 << 4) | (1 << 8) | (1 << 15);
 /// Family 6, model 1, stepping 1: a Pentium Pro, the first i686.
 const SIGNATURE: u32 = 0x0611;
 
-impl Cpu {
+impl State {
     /// The trap raised by `int n`, `int3`, a privileged instruction or #UD.
     /// `self.eip` is already past the instruction.
     #[cold]

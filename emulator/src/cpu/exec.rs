@@ -1,0 +1,186 @@
+//! Executing one decoded instruction: the architectural state, the single
+//! `match` over [`Kind`], and the register and memory accessors every
+//! instruction group uses.
+
+use super::flags::Flags;
+use super::op::{alu_op as A, Kind, Mem, Op};
+use super::Exec;
+use crate::addr::VirtAddr;
+use crate::mmu::Mmu;
+use crate::trap::PageFault;
+
+/// Registers, flags and counters: what instructions change. Kept apart from
+/// the decode cache so an instruction can run straight from the cache.
+pub struct State {
+    /// EAX..EDI, then slots 8..15 that stay zero: `op::NOREG` indexes one,
+    /// so an absent base or index register adds nothing.
+    pub r: [u32; 16],
+    pub eip: u32,
+    /// Segment bases by `Mem::seg`: flat, FS, GS.
+    pub seg_base: [u32; 3],
+    pub f: Flags,
+    pub retired: u64,
+}
+
+impl State {
+    /// Execute one instruction; `self.eip` already points past it.
+    #[inline(always)]
+    pub fn exec(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        use Kind as K;
+        match op.kind {
+            K::MovRR => self.set(op.size, op.r1, self.get(op.size, op.r2)),
+            K::MovRM => {
+                let v = self.load(mmu, op.size, self.ea(&op.m))?;
+                self.set(op.size, op.r1, v);
+            }
+            K::MovMR => self.store(mmu, op.size, self.ea(&op.m), self.get(op.size, op.r1))?,
+            K::MovRI => self.set(op.size, op.r1, op.imm),
+            K::MovMI => self.store(mmu, op.size, self.ea(&op.m), op.imm)?,
+            K::MovxRR | K::MovxRM => self.movx(mmu, op)?,
+            K::Lea => self.set(op.size, op.r1, self.ea(&op.m)),
+            K::Cbw => self.cbw(op),
+            K::Cwd => self.cwd(op),
+            K::Xlat => self.xlat(mmu, op)?,
+            K::Lahf => self.lahf(),
+            K::Sahf => self.sahf(),
+            K::FlagOp => self.flag_op(op),
+            K::XchgRR | K::XchgRM => self.xchg(mmu, op)?,
+            K::AluRR => self.alu_rr(op),
+            K::AluRM => self.alu_rm(mmu, op)?,
+            K::AluMR | K::AluMI => self.alu_m(mmu, op)?,
+            K::AluRI => self.alu_ri(op),
+            K::UnaryR => self.unary_r(op),
+            K::UnaryM => self.unary_m(mmu, op)?,
+            K::MulDivR | K::MulDivM => self.muldiv(mmu, op)?,
+            K::Imul2RR | K::Imul2RM | K::Imul3R | K::Imul3M => self.imul_n(mmu, op)?,
+            K::ShiftR | K::ShiftM => self.shift(mmu, op)?,
+            K::ShdR | K::ShdM => self.shd(mmu, op)?,
+            K::Jmp => self.eip = self.eip.wrapping_add(op.imm),
+            K::JmpR => self.eip = self.r[op.r1 as usize & 7],
+            K::JmpM => self.eip = mmu.read_u32(VirtAddr(self.ea(&op.m)))?,
+            K::Jcc => {
+                if self.f.cond(op.sub) {
+                    self.eip = self.eip.wrapping_add(op.imm);
+                }
+            }
+            K::Jecxz | K::Loop => self.loop_jump(op),
+            K::Call | K::CallR | K::CallM => self.call(mmu, op)?,
+            K::Ret => self.ret(mmu, op)?,
+            K::SetccR => self.set(1, op.r1, self.f.cond(op.sub) as u32),
+            K::SetccM => self.store(mmu, 1, self.ea(&op.m), self.f.cond(op.sub) as u32)?,
+            K::CmovRR | K::CmovRM => self.cmov(mmu, op)?,
+            K::PushR | K::PushM | K::PushI => self.push_op(mmu, op)?,
+            K::PopR | K::PopM => self.pop_op(mmu, op)?,
+            K::Pushad => self.pushad(mmu)?,
+            K::Popad => self.popad(mmu)?,
+            K::Pushf => self.pushf(mmu)?,
+            K::Popf => self.popf(mmu)?,
+            K::Leave => self.leave(mmu)?,
+            K::Enter => self.enter(mmu, op)?,
+            K::BtR | K::BtM => self.bt(mmu, op)?,
+            K::BsfR | K::BsfM | K::BsrR | K::BsrM => self.bsf_bsr(mmu, op)?,
+            K::Bswap => self.r[op.r1 as usize & 7] = self.r[op.r1 as usize & 7].swap_bytes(),
+            K::CmpxchgR | K::CmpxchgM => self.cmpxchg(mmu, op)?,
+            K::Cmpxchg8b => self.cmpxchg8b(mmu, op)?,
+            K::XaddR | K::XaddM => self.xadd(mmu, op)?,
+            K::Movs => self.movs(mmu, op)?,
+            K::Stos => self.stos(mmu, op)?,
+            K::Lods => self.lods(mmu, op)?,
+            K::Cmps => self.cmps(mmu, op)?,
+            K::Scas => self.scas(mmu, op)?,
+            K::Nop => {}
+            K::Int | K::Int3 | K::Priv | K::Ud => return Err(self.trap(mmu, op)),
+            K::Cpuid => self.cpuid(),
+            K::Rdtsc => self.rdtsc(),
+            K::SegReadR | K::SegReadM | K::SegWriteR | K::SegWriteM => self.seg_mov(mmu, op)?,
+            K::Mov32RR => self.r[op.r1 as usize & 7] = self.r[op.r2 as usize & 7],
+            K::Mov32RM => self.r[op.r1 as usize & 7] = mmu.read_u32(VirtAddr(self.ea(&op.m)))?,
+            K::Mov32MR => mmu.write_u32(VirtAddr(self.ea(&op.m)), self.r[op.r1 as usize & 7])?,
+            K::Lea32 => self.r[op.r1 as usize & 7] = self.ea(&op.m),
+            K::Push32R => self.push32(mmu, op)?,
+            K::Pop32R => self.pop32(mmu, op)?,
+            K::Inc32 | K::Dec32 => self.incdec32(op),
+            K::Add32RR => self.alu32_rr::<{ A::ADD }>(op),
+            K::Add32RI => self.alu32_ri::<{ A::ADD }>(op),
+            K::Add32RM => self.alu32_rm::<{ A::ADD }>(mmu, op)?,
+            K::Sub32RR => self.alu32_rr::<{ A::SUB }>(op),
+            K::Sub32RI => self.alu32_ri::<{ A::SUB }>(op),
+            K::Sub32RM => self.alu32_rm::<{ A::SUB }>(mmu, op)?,
+            K::And32RR => self.alu32_rr::<{ A::AND }>(op),
+            K::And32RI => self.alu32_ri::<{ A::AND }>(op),
+            K::Or32RR => self.alu32_rr::<{ A::OR }>(op),
+            K::Or32RI => self.alu32_ri::<{ A::OR }>(op),
+            K::Xor32RR => self.alu32_rr::<{ A::XOR }>(op),
+            K::Xor32RI => self.alu32_ri::<{ A::XOR }>(op),
+            K::Cmp32RR => self.alu32_rr::<{ A::CMP }>(op),
+            K::Cmp32RI => self.alu32_ri::<{ A::CMP }>(op),
+            K::Cmp32RM => self.alu32_rm::<{ A::CMP }>(mmu, op)?,
+            K::Test32RR => self.alu32_rr::<{ A::TEST }>(op),
+            K::Test32RI => self.alu32_ri::<{ A::TEST }>(op),
+        }
+        Ok(())
+    }
+
+    /// Register `r` (x86 numbering) at operand size `size`.
+    #[inline(always)]
+    pub(super) fn get(&self, size: u8, r: u8) -> u32 {
+        let r = r as usize & 7;
+        match size {
+            4 => self.r[r],
+            2 => self.r[r] & 0xffff,
+            _ if r < 4 => self.r[r] & 0xff,
+            _ => (self.r[r & 3] >> 8) & 0xff,
+        }
+    }
+
+    /// Write register `r` at operand size `size`, keeping the other bits.
+    #[inline(always)]
+    pub(super) fn set(&mut self, size: u8, r: u8, v: u32) {
+        let r = r as usize & 7;
+        match size {
+            4 => self.r[r] = v,
+            2 => self.r[r] = (self.r[r] & 0xffff_0000) | (v & 0xffff),
+            _ if r < 4 => self.r[r] = (self.r[r] & !0xff) | (v & 0xff),
+            _ => self.r[r & 3] = (self.r[r & 3] & !0xff00) | ((v & 0xff) << 8),
+        }
+    }
+
+    /// Effective (linear) address of a memory operand.
+    #[inline(always)]
+    pub(super) fn ea(&self, m: &Mem) -> u32 {
+        m.disp
+            .wrapping_add(self.r[m.base as usize & 15])
+            .wrapping_add(self.r[m.index as usize & 15] << (m.scale & 3))
+            .wrapping_add(self.seg_base[m.seg as usize % 3])
+    }
+
+    #[inline(always)]
+    pub(super) fn load(&self, mmu: &mut Mmu, size: u8, addr: u32) -> Result<u32, PageFault> {
+        let va = VirtAddr(addr);
+        match size {
+            4 => mmu.read_u32(va),
+            2 => mmu.read_u16(va).map(u32::from),
+            _ => mmu.read_u8(va).map(u32::from),
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn store(&self, mmu: &mut Mmu, size: u8, addr: u32, v: u32) -> Result<(), PageFault> {
+        let va = VirtAddr(addr);
+        match size {
+            4 => mmu.write_u32(va, v),
+            2 => mmu.write_u16(va, v as u16),
+            _ => mmu.write_u8(va, v as u8),
+        }
+    }
+
+    /// The r/m operand's value: register `r1` or memory `m`, by `is_mem`.
+    #[inline(always)]
+    pub(super) fn rm(&self, mmu: &mut Mmu, op: &Op, is_mem: bool) -> Result<u32, PageFault> {
+        if is_mem {
+            self.load(mmu, op.size, self.ea(&op.m))
+        } else {
+            Ok(self.get(op.size, op.r1))
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! The commonest instructions of compiled C, specialised for 32-bit
+//! operands at decode time: no operand size or sub-operation to look at
+//! while running, so each is a handful of host instructions. Everything
+//! here has a general form elsewhere (data.rs, alu.rs, stack.rs) that
+//! behaves the same; the unit tests below check that they agree.
+
+use super::flags::Lazy;
+use super::op::{alu_op as A, Kind, Op};
+use super::{Exec, State, ESP};
+use crate::addr::VirtAddr;
+use crate::mmu::Mmu;
+
+const SIGN: u32 = 0x8000_0000;
+
+impl State {
+    /// `a SUB b` into register `d` (unless cmp/test), flags recorded lazily.
+    #[inline(always)]
+    fn alu32<const SUB: u8>(&mut self, d: u8, a: u32, b: u32) {
+        let (r, lazy) = match SUB {
+            A::ADD => (a.wrapping_add(b), Lazy::Add),
+            A::SUB | A::CMP => (a.wrapping_sub(b), Lazy::Sub),
+            A::AND | A::TEST => (a & b, Lazy::Logic),
+            A::OR => (a | b, Lazy::Logic),
+            _ => (a ^ b, Lazy::Logic),
+        };
+        if SUB != A::CMP && SUB != A::TEST {
+            self.r[d as usize & 7] = r;
+        }
+        self.f.set(lazy, SIGN, a, b, r);
+    }
+
+    #[inline(always)]
+    pub(super) fn alu32_rr<const SUB: u8>(&mut self, op: &Op) {
+        let (a, b) = (self.r[op.r1 as usize & 7], self.r[op.r2 as usize & 7]);
+        self.alu32::<SUB>(op.r1, a, b);
+    }
+
+    #[inline(always)]
+    pub(super) fn alu32_ri<const SUB: u8>(&mut self, op: &Op) {
+        self.alu32::<SUB>(op.r1, self.r[op.r1 as usize & 7], op.imm);
+    }
+
+    #[inline(always)]
+    pub(super) fn alu32_rm<const SUB: u8>(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        let b = mmu.read_u32(VirtAddr(self.ea(&op.m)))?;
+        self.alu32::<SUB>(op.r1, self.r[op.r1 as usize & 7], b);
+        Ok(())
+    }
+
+    /// inc/dec r32: CF is kept, so it is computed now.
+    #[inline(always)]
+    pub(super) fn incdec32(&mut self, op: &Op) {
+        let d = op.r1 as usize & 7;
+        let a = self.r[d];
+        let cf = self.f.cf();
+        let (r, lazy) = if op.kind == Kind::Inc32 {
+            (a.wrapping_add(1), Lazy::Inc)
+        } else {
+            (a.wrapping_sub(1), Lazy::Dec)
+        };
+        self.r[d] = r;
+        self.f.set(lazy, SIGN, a, 1, r);
+        self.f.cin = cf;
+    }
+
+    #[inline(always)]
+    pub(super) fn push32(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        let v = self.r[op.r1 as usize & 7];
+        let sp = self.r[ESP].wrapping_sub(4);
+        mmu.write_u32(VirtAddr(sp), v)?;
+        self.r[ESP] = sp;
+        Ok(())
+    }
+
+    /// pop r32; `pop %esp` leaves the popped value.
+    #[inline(always)]
+    pub(super) fn pop32(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        let sp = self.r[ESP];
+        let v = mmu.read_u32(VirtAddr(sp))?;
+        self.r[ESP] = sp.wrapping_add(4);
+        self.r[op.r1 as usize & 7] = v;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::decode::decode;
+    use super::super::flags::Flags;
+    use super::*;
+
+    fn state() -> State {
+        State {
+            r: [0; 16],
+            eip: 0,
+            seg_base: [0; 3],
+            f: Flags::new(),
+            retired: 0,
+        }
+    }
+
+    /// Run `bytes` (a register-only instruction) in its specialised form and
+    /// in its general form from the same start, and compare.
+    fn agree(bytes: &[u8]) {
+        let fast = decode(bytes, 0).unwrap();
+        assert!(fast.kind as u8 >= Kind::Mov32RR as u8, "{bytes:x?} is not specialised");
+        let general = super::super::decode::generalise(fast);
+        let mut mmu = crate::mmu::Mmu::new(
+            crate::phys::PhysMem::new(64 << 10).unwrap(),
+            Default::default(),
+        )
+        .unwrap();
+        let starts = [0u32, 1, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff];
+        for &x in &starts {
+            for &y in &starts {
+                for cf in [0, 1] {
+                    let mut s1 = state();
+                    s1.r[..8].copy_from_slice(&[x, y, x ^ y, y, 0x100, 5, 6, 7]);
+                    s1.f.load(cf);
+                    let mut s2 = state();
+                    s2.r = s1.r;
+                    s2.f = s1.f;
+                    s1.exec(&mut mmu, &fast).ok().unwrap();
+                    s2.exec(&mut mmu, &general).ok().unwrap();
+                    assert_eq!(s1.r, s2.r, "{bytes:x?} {x:#x} {y:#x}");
+                    assert_eq!(s1.f.get(), s2.f.get(), "{bytes:x?} {x:#x} {y:#x}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn specialised_forms_agree_with_general_ones() {
+        for bytes in [
+            &[0x01, 0xc8][..],       // add %ecx,%eax
+            &[0x29, 0xc8],           // sub %ecx,%eax
+            &[0x21, 0xc8],           // and %ecx,%eax
+            &[0x09, 0xc8],           // or %ecx,%eax
+            &[0x31, 0xc8],           // xor %ecx,%eax
+            &[0x39, 0xc8],           // cmp %ecx,%eax
+            &[0x85, 0xc8],           // test %ecx,%eax
+            &[0x83, 0xc0, 0x7f],     // add $0x7f,%eax
+            &[0x83, 0xe8, 0x80],     // sub $-0x80,%eax
+            &[0x83, 0xe0, 0xf0],     // and $-16,%eax
+            &[0x83, 0xc8, 0x01],     // or $1,%eax
+            &[0x83, 0xf0, 0xff],     // xor $-1,%eax
+            &[0x83, 0xf8, 0x01],     // cmp $1,%eax
+            &[0xa9, 1, 0, 0, 0x80],  // test $0x80000001,%eax
+            &[0x40],                 // inc %eax
+            &[0x49],                 // dec %ecx
+            &[0x89, 0xc8],           // mov %ecx,%eax
+            &[0x8d, 0x44, 0x88, 0x04], // lea 4(%eax,%ecx,4),%eax
+        ] {
+            agree(bytes);
+        }
+    }
+}
