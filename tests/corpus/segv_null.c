@@ -3,7 +3,7 @@
 
 int main(void)
 {
-    volatile int *p = (volatile int *)0;
+    volatile int *volatile p = (volatile int *)0;   /* opaque to gcc: no ud2 after the store */
     printf("writing to address 0...\n");
     *p = 42;
     printf("should not get here\n");
