@@ -7,7 +7,11 @@ use common::*;
 use std::process::{Command, Output};
 
 fn toyemu(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_toyemu")).args(args).current_dir(root()).output().expect("run toyemu")
+    Command::new(env!("CARGO_BIN_EXE_toyemu"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run toyemu")
 }
 
 fn text(b: &[u8]) -> String {
@@ -29,13 +33,28 @@ fn leak_demo_trace_reads_like_strace_with_faults() {
     let err = text(&o.stderr);
     let has = |needle: &str| err.lines().any(|l| l.starts_with(needle));
     assert!(has("brk(NULL) = 0x"), "{err}");
-    assert!(err.lines().any(|l| l.starts_with("brk(0x") && !l.ends_with("= ?")), "brk moves: {err}");
-    assert!(has("mmap2(NULL, 266240, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0x0) = 0xb7"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("brk(0x") && !l.ends_with("= ?")),
+        "brk moves: {err}"
+    );
+    assert!(
+        has("mmap2(NULL, 266240, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0xb7"),
+        "{err}"
+    );
     assert!(has("munmap(0xb7"), "{err}");
     assert!(has("write(1, \"leak_demo: "), "{err}");
-    assert!(has("--- page fault at 0x") && err.contains("in heap: zero-fill"), "{err}");
+    assert!(
+        has("--- page fault at 0x") && err.contains("in heap: zero-fill"),
+        "{err}"
+    );
     assert!(err.contains("in elf segment 1: file-fill"), "{err}");
-    assert!(err.lines().last().unwrap().starts_with("exit_group(0) = ?"), "{err}");
+    let tail: Vec<&str> = err.lines().rev().take(2).collect();
+    assert!(tail[1].starts_with("exit_group(0) = ?"), "{err}");
+    assert!(
+        tail[0].starts_with("+++ exited with 0; ") && tail[0].contains("frames reclaimed"),
+        "{err}"
+    );
     // The guest's own output is untouched on stdout.
     assert!(text(&o.stdout).starts_with("leak_demo: "));
 }
@@ -43,11 +62,20 @@ fn leak_demo_trace_reads_like_strace_with_faults() {
 #[test]
 fn trace_to_a_file_with_o() {
     let f = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("hello.trace");
-    let o = toyemu(&["run", "--trace=syscall", "-o", f.to_str().unwrap(), "userland/hello"]);
+    let o = toyemu(&[
+        "run",
+        "--trace=syscall",
+        "-o",
+        f.to_str().unwrap(),
+        "userland/hello",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     assert!(o.stderr.is_empty());
     let t = std::fs::read_to_string(&f).unwrap();
-    assert!(t.contains("write(1, \"Hello") && t.contains("exit_group(0)"), "{t}");
+    assert!(
+        t.contains("write(1, \"Hello") && t.contains("exit_group(0)"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -59,8 +87,14 @@ fn rust_log_shows_syscalls_and_faults() {
         .output()
         .unwrap();
     let err = text(&o.stderr);
-    assert!(err.contains("toyemu::syscall") && err.contains("write(1"), "{err}");
-    assert!(err.contains("toyemu::fault") && err.contains("page fault at"), "{err}");
+    assert!(
+        err.contains("toyemu::syscall") && err.contains("write(1"),
+        "{err}"
+    );
+    assert!(
+        err.contains("toyemu::fault") && err.contains("page fault at"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -70,7 +104,12 @@ fn segfault_exits_139_with_one_line_naming_address_and_eip() {
     let err = text(&o.stderr);
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 1, "{err}");
-    assert!(lines[0].contains("SIGSEGV") && lines[0].contains("0x00000000") && lines[0].contains("eip 0x0804"), "{err}");
+    assert!(
+        lines[0].contains("SIGSEGV")
+            && lines[0].contains("0x00000000")
+            && lines[0].contains("eip 0x0804"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -107,14 +146,23 @@ fn run_bytes(name: &str, bytes: &[u8]) -> Output {
 fn assert_refused(o: &Output, reason: &str) {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let err = text(&o.stderr);
-    assert!(err.starts_with("toyemu: ") && err.contains(reason), "expected {reason:?} in {err:?}");
+    assert!(
+        err.starts_with("toyemu: ") && err.contains(reason),
+        "expected {reason:?} in {err:?}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }
 
 #[test]
 fn files_it_cannot_run_get_a_clear_error() {
-    assert_refused(&toyemu(&["run", "no/such/program"]), "cannot read no/such/program");
-    assert_refused(&run_bytes("text.txt", b"just some text\n"), "not an ELF file");
+    assert_refused(
+        &toyemu(&["run", "no/such/program"]),
+        "cannot read no/such/program",
+    );
+    assert_refused(
+        &run_bytes("text.txt", b"just some text\n"),
+        "not an ELF file",
+    );
     let hello = std::fs::read(userland("hello")).unwrap();
     assert_refused(&run_bytes("truncated", &hello[..40]), "truncated");
     // A 64-bit executable: the host's own /bin/true.

@@ -5,7 +5,6 @@ use crate::address_space::AddressSpace;
 use crate::fault::{FaultCtx, FaultError};
 use crate::frame::FrameAllocator;
 use crate::layout::{STACK_INITIAL, STACK_LIMIT, STACK_TOP};
-use crate::ledger::Cause;
 use crate::loader::{ElfImage, LoadError};
 use crate::process::{Ending, ExitRecord, ExitStatus, ProcStats, Process, VmaSnapshot};
 use crate::signal::{Death, SegvCode};
@@ -374,11 +373,12 @@ impl Kernel {
         mmu.load_cr3(PhysAddr(0));
         let ledger = mm.teardown(mmu, &mut self.frames);
         debug_assert_eq!(ledger.outstanding(), 0);
+        let signal = status.death().map(|d| d.signal());
         self.emit(EventKind::Exit {
             status: status.code(),
+            signal,
             reclaimed: ledger,
         });
-        let _ = Cause::PageTable;
         p.exit = Some(ExitRecord {
             status: status.clone(),
             vmas,

@@ -8,7 +8,7 @@
 
 use crate::errno::Errno;
 use crate::ledger::Ledger;
-use crate::signal::Death;
+use crate::signal::{Death, SegvCode, Signal};
 use crate::vma::{Prot, VmaKind};
 use bitflags::bitflags;
 use std::fmt;
@@ -140,8 +140,10 @@ pub enum EventKind {
     Killed {
         death: Death,
     },
+    /// The process is gone; `signal` if one killed it.
     Exit {
         status: i32,
+        signal: Option<Signal>,
         reclaimed: Ledger,
     },
 }
@@ -228,17 +230,39 @@ impl fmt::Display for Event {
                 write!(f, "--- vma {kind} now {start}-{end} ---")
             }
             EventKind::BrkMoved { old, new } => write!(f, "--- brk {old} -> {new} ---"),
-            EventKind::Killed { death } => write!(f, "--- killed: {death} ---"),
-            EventKind::Exit { status, reclaimed } => write!(
-                f,
-                "+++ exited with {status}; {} frames reclaimed ({}) +++",
-                reclaimed.total_returned(),
-                crate::ledger::Cause::ALL
+            EventKind::Killed { death } => match death {
+                // As strace shows a delivered signal.
+                Death::Segv { addr, si_code, .. } => write!(
+                    f,
+                    "--- SIGSEGV {{si_signo=SIGSEGV, si_code={}, si_addr={addr}}} ---",
+                    if *si_code == SegvCode::MapErr {
+                        "SEGV_MAPERR"
+                    } else {
+                        "SEGV_ACCERR"
+                    }
+                ),
+                d => write!(f, "--- {} ({d}) ---", d.signal()),
+            },
+            EventKind::Exit {
+                status,
+                signal,
+                reclaimed,
+            } => {
+                match signal {
+                    Some(sig) => write!(f, "+++ killed by {sig}")?,
+                    None => write!(f, "+++ exited with {status}")?,
+                }
+                let by_cause: Vec<String> = crate::ledger::Cause::ALL
                     .iter()
                     .map(|c| format!("{c} {}", reclaimed.returned(*c)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+                    .collect();
+                write!(
+                    f,
+                    "; {} frames reclaimed: {} +++",
+                    reclaimed.total_returned(),
+                    by_cause.join(", ")
+                )
+            }
         }
     }
 }
@@ -268,7 +292,8 @@ pub struct LineWriter<W: std::io::Write> {
 
 impl<W: std::io::Write> TraceSink for LineWriter<W> {
     fn event(&mut self, e: &Event) {
-        if self.categories.intersects(e.kind.category()) {
+        // Like strace, the ending is shown whatever was asked for.
+        if (self.categories | Categories::PROCESS).intersects(e.kind.category()) {
             // A trace that cannot be written must not disturb the guest.
             let _ = writeln!(self.out, "{e}");
         }

@@ -122,6 +122,15 @@ pub fn map_text(v: u32) -> String {
     }
 }
 
+/// strace prints offsets as `0` or in hex.
+fn hex_or_zero(v: u32) -> String {
+    if v == 0 {
+        "0".to_string()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
 fn ptr(v: u32) -> String {
     if v == 0 {
         "NULL".to_string()
@@ -181,13 +190,13 @@ impl Kernel {
             NR_KILL => format!("{}, {}", int(a[0]), crate::signal::Signal(a[1])),
             NR_BRK => ptr(a[0]),
             NR_MMAP2 => format!(
-                "{}, {}, {}, {}, {}, {:#x}",
+                "{}, {}, {}, {}, {}, {}",
                 ptr(a[0]),
                 a[1],
                 prot_text(a[2]),
                 map_text(a[3]),
                 int(a[4]),
-                a[5]
+                hex_or_zero(a[5])
             ),
             NR_OLD_MMAP => match self.peek_user_bytes(a[0], 24) {
                 Some(b) => {
@@ -195,13 +204,13 @@ impl Kernel {
                         u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
                     };
                     format!(
-                        "{{addr={}, len={}, prot={}, flags={}, fd={}, offset={:#x}}}",
+                        "{{addr={}, len={}, prot={}, flags={}, fd={}, offset={}}}",
                         ptr(w(0)),
                         w(1),
                         prot_text(w(2)),
                         map_text(w(3)),
                         int(w(4)),
-                        w(5)
+                        hex_or_zero(w(5))
                     )
                 }
                 None => ptr(a[0]),
