@@ -27,13 +27,25 @@ fn cases() -> Vec<(String, String, Vec<&'static str>)> {
     corpus.sort();
     for p in corpus {
         let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
-        out.push((format!("corpus::{stem}"), format!("tests/corpus/{stem}.c"), ARGS.to_vec()));
+        out.push((
+            format!("corpus::{stem}"),
+            format!("tests/corpus/{stem}.c"),
+            ARGS.to_vec(),
+        ));
     }
     for name in ["hello", "leak_demo", "brk_demo", "mmap_demo"] {
-        out.push((format!("userland::{name}"), format!("userland/{name}.c"), ARGS.to_vec()));
+        out.push((
+            format!("userland::{name}"),
+            format!("userland/{name}.c"),
+            ARGS.to_vec(),
+        ));
     }
     for kind in ["null", "rodata", "kernel", "unmapped", "exec", "stack"] {
-        out.push((format!("userland::segv_demo_{kind}"), "userland/segv_demo.c".to_string(), vec![kind]));
+        out.push((
+            format!("userland::segv_demo_{kind}"),
+            "userland/segv_demo.c".to_string(),
+            vec![kind],
+        ));
     }
     out
 }
@@ -55,7 +67,11 @@ fn compare(src: &str, opt: Opt, args: &[&str]) -> Result<(), Failed> {
         .into());
     }
     if emu.report.free_after != emu.report.free_before {
-        return Err(format!("{src}: {} frames not reclaimed", emu.report.free_before - emu.report.free_after).into());
+        return Err(format!(
+            "{src}: {} frames not reclaimed",
+            emu.report.free_before - emu.report.free_after
+        )
+        .into());
     }
     Ok(())
 }
@@ -69,7 +85,9 @@ fn main() {
     if let Err(why) = &native {
         eprintln!("differential tests: this host cannot run i386 executables natively ({why})");
         if skip {
-            eprintln!("differential tests: TOYEMU_SKIP_NATIVE is set, so they are reported as ignored");
+            eprintln!(
+                "differential tests: TOYEMU_SKIP_NATIVE is set, so they are reported as ignored"
+            );
         }
     }
     let mut trials = Vec::new();
@@ -78,7 +96,9 @@ fn main() {
             let ignored = skip && native.is_err();
             let (src, argv, native) = (src.clone(), argv.clone(), native.clone());
             let t = Trial::test(format!("{name}{}", opt.flag()), move || {
-                native.map_err(|why| format!("cannot run natively: {why} (set TOYEMU_SKIP_NATIVE=1 to ignore)"))?;
+                native.map_err(|why| {
+                    format!("cannot run natively: {why} (set TOYEMU_SKIP_NATIVE=1 to ignore)")
+                })?;
                 compare(&src, opt, &argv)
             });
             trials.push(t.with_ignored_flag(ignored));

@@ -13,10 +13,20 @@ use toyemu_kernel::{Cause, Death, Ending};
 
 #[test]
 fn every_userland_program_gives_every_frame_back() {
-    for name in ["hello", "leak_demo", "layout_demo", "brk_demo", "mmap_demo", "segv_demo"] {
+    for name in [
+        "hello",
+        "leak_demo",
+        "layout_demo",
+        "brk_demo",
+        "mmap_demo",
+        "segv_demo",
+    ] {
         let c = run(&userland(name), &[]);
         assert_all_reclaimed(&c);
-        assert!(c.report.record.ledger.total_returned() > 0, "{name} used no memory at all?");
+        assert!(
+            c.report.record.ledger.total_returned() > 0,
+            "{name} used no memory at all?"
+        );
     }
 }
 
@@ -26,13 +36,21 @@ fn leak_demo_moves_the_break_for_small_blocks_and_mmaps_the_big_one() {
     assert_eq!(c.report.status.code(), 0);
     assert!(String::from_utf8_lossy(&c.stdout).contains("leak"));
     let ev = &c.report.events;
-    let brk_moves: Vec<_> = ev.iter().filter(|e| matches!(e.kind, EventKind::BrkMoved { .. })).collect();
+    let brk_moves: Vec<_> = ev
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::BrkMoved { .. }))
+        .collect();
     assert!(!brk_moves.is_empty(), "small mallocs must move the break");
     // One mmap2 of at least 128 KiB, and a munmap of the same range later.
     let mmaps: Vec<(u32, u32, u64)> = ev
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Syscall { name: "mmap2", args, result: SyscallResult::Addr(a), .. } => Some((*a, args[1], e.seq)),
+            EventKind::Syscall {
+                name: "mmap2",
+                args,
+                result: SyscallResult::Addr(a),
+                ..
+            } => Some((*a, args[1], e.seq)),
             _ => None,
         })
         .collect();
@@ -49,16 +67,32 @@ fn leak_demo_moves_the_break_for_small_blocks_and_mmaps_the_big_one() {
     let removed: u32 = ev
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::VmaRemoved { kind: VmaKind::Mmap, frames_freed, .. } => Some(frames_freed),
+            EventKind::VmaRemoved {
+                kind: VmaKind::Mmap,
+                frames_freed,
+                ..
+            } => Some(frames_freed),
             _ => None,
         })
         .sum();
-    assert!(removed >= (256 << 10) / 4096, "munmap freed the touched pages of the big block: {removed}");
+    assert!(
+        removed >= (256 << 10) / 4096,
+        "munmap freed the touched pages of the big block: {removed}"
+    );
     // What was left: heap and ELF and stack pages, all reclaimed at exit.
     let r = &c.report.record;
-    assert!(r.vmas.iter().all(|v| v.kind != VmaKind::Mmap), "no mmap VMA is left at exit");
-    let heap = r.vmas.iter().find(|v| v.kind == VmaKind::Heap).expect("a heap VMA at exit");
-    assert!(heap.resident > 0 && heap.resident < heap.end.0.saturating_sub(heap.start.0) / 4096 + 1);
+    assert!(
+        r.vmas.iter().all(|v| v.kind != VmaKind::Mmap),
+        "no mmap VMA is left at exit"
+    );
+    let heap = r
+        .vmas
+        .iter()
+        .find(|v| v.kind == VmaKind::Heap)
+        .expect("a heap VMA at exit");
+    assert!(
+        heap.resident > 0 && heap.resident < heap.end.0.saturating_sub(heap.start.0) / 4096 + 1
+    );
     assert!(r.brk > r.brk_start);
     assert_eq!(r.ledger.taken(Cause::Heap), r.ledger.returned(Cause::Heap));
     assert!(r.ledger.returned(Cause::Heap) >= heap.resident as u64);
@@ -69,11 +103,27 @@ fn leak_demo_moves_the_break_for_small_blocks_and_mmaps_the_big_one() {
 fn reclaim_is_accounted_per_vma_kind() {
     let c = run(&userland("leak_demo"), &[]);
     let r = &c.report.record;
-    for cause in [Cause::ElfSegment, Cause::Heap, Cause::Mmap, Cause::Stack, Cause::PageTable] {
-        assert_eq!(r.ledger.taken(cause), r.ledger.returned(cause), "{cause} does not balance");
+    for cause in [
+        Cause::ElfSegment,
+        Cause::Heap,
+        Cause::Mmap,
+        Cause::Stack,
+        Cause::PageTable,
+    ] {
+        assert_eq!(
+            r.ledger.taken(cause),
+            r.ledger.returned(cause),
+            "{cause} does not balance"
+        );
     }
     // Resident pages at exit are exactly what was reclaimed at exit for those kinds.
-    let at_exit = |k: fn(&VmaKind) -> bool| r.vmas.iter().filter(|v| k(&v.kind)).map(|v| v.resident as u64).sum::<u64>();
+    let at_exit = |k: fn(&VmaKind) -> bool| {
+        r.vmas
+            .iter()
+            .filter(|v| k(&v.kind))
+            .map(|v| v.resident as u64)
+            .sum::<u64>()
+    };
     let stack_events: u64 = c
         .report
         .events
@@ -84,9 +134,29 @@ fn reclaim_is_accounted_per_vma_kind() {
         })
         .sum();
     assert_eq!(stack_events, at_exit(|k| *k == VmaKind::Stack));
-    assert!(at_exit(|k| matches!(k, VmaKind::ElfSegment(_))) >= 3, "text, rodata and data were touched");
+    assert!(
+        at_exit(|k| matches!(k, VmaKind::ElfSegment(_))) >= 3,
+        "text, rodata and data were touched"
+    );
     // The directory plus at least one table for low memory and one for the stack.
     assert!(r.ledger.returned(Cause::PageTable) >= 3);
+    // Teardown gave back exactly what was resident, kind by kind, plus the
+    // page tables and the directory.
+    for (cause, is) in [
+        (
+            Cause::ElfSegment,
+            (|k: &VmaKind| matches!(k, VmaKind::ElfSegment(_))) as fn(&VmaKind) -> bool,
+        ),
+        (Cause::Heap, |k| *k == VmaKind::Heap),
+        (Cause::Mmap, |k| *k == VmaKind::Mmap),
+        (Cause::Stack, |k| *k == VmaKind::Stack),
+    ] {
+        assert_eq!(r.reclaimed(cause), at_exit(is), "{cause}");
+    }
+    assert_eq!(r.reclaimed(Cause::PageTable), r.page_tables as u64 + 1);
+    // The big block went back with munmap before exit, not at teardown.
+    assert_eq!(r.reclaimed(Cause::Mmap), 0);
+    assert!(r.ledger.returned(Cause::Mmap) >= 64);
 }
 
 #[test]
@@ -95,7 +165,11 @@ fn sixty_four_mib_touched_on_three_pages_costs_three_frames() {
     assert_eq!(c.report.status.code(), 0);
     assert_eq!(c.stdout, b"6\n");
     let r = &c.report.record;
-    let big = r.vmas.iter().find(|v| v.kind == VmaKind::Mmap && v.end.0 - v.start.0 == 64 << 20).expect("the 64 MiB VMA");
+    let big = r
+        .vmas
+        .iter()
+        .find(|v| v.kind == VmaKind::Mmap && v.end.0 - v.start.0 == 64 << 20)
+        .expect("the 64 MiB VMA");
     assert_eq!(big.resident, 3);
     assert_eq!(r.ledger.taken(Cause::Mmap), 3);
     // Three touched pages 32 MiB apart need three page tables, no more.
@@ -103,7 +177,16 @@ fn sixty_four_mib_touched_on_three_pages_costs_three_frames() {
         .report
         .events
         .iter()
-        .filter(|e| matches!(e.kind, EventKind::PageFault { vma: Some(VmaKind::Mmap), resolution: Resolution::ZeroFill, .. }))
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::PageFault {
+                    vma: Some(VmaKind::Mmap),
+                    resolution: Resolution::ZeroFill,
+                    ..
+                }
+            )
+        })
         .count();
     assert_eq!(faults_in_mmap, 3);
     assert!(r.page_tables <= 3 + 3, "page tables: {}", r.page_tables);
@@ -125,20 +208,34 @@ fn every_exit_path_returns_every_frame() {
     ];
     for &(how, status) in cases {
         let c = run(&prog, &[how]);
-        assert_eq!(c.report.status.code(), status, "{how}: {:?}", c.report.status);
+        assert_eq!(
+            c.report.status.code(),
+            status,
+            "{how}: {:?}",
+            c.report.status
+        );
         assert_all_reclaimed(&c);
         // Every kind of memory was in use when it ended.
         let l = &c.report.record.ledger;
-        assert!(l.returned(Cause::Heap) > 0 && l.returned(Cause::Mmap) > 0, "{how}: {l:?}");
+        assert!(
+            l.returned(Cause::Heap) > 0 && l.returned(Cause::Mmap) > 0,
+            "{how}: {l:?}"
+        );
     }
 }
 
 #[test]
 fn instruction_limit_stops_an_infinite_loop_and_reclaims() {
     let prog = build("tests/scenarios/exit_paths.c", Opt::O2);
-    let opts = Options { max_insns: Some(2_000_000), ..Options::default() };
+    let opts = Options {
+        max_insns: Some(2_000_000),
+        ..Options::default()
+    };
     let c = run_with(&prog, &["loop"], &opts);
-    assert!(matches!(c.report.status.ending, Ending::Killed(Death::InstructionLimit { limit: 2_000_000 })));
+    assert!(matches!(
+        c.report.status.ending,
+        Ending::Killed(Death::InstructionLimit { limit: 2_000_000 })
+    ));
     assert_eq!(c.report.status.code(), 128 + 24);
     assert_all_reclaimed(&c);
 }
@@ -146,12 +243,25 @@ fn instruction_limit_stops_an_infinite_loop_and_reclaims() {
 #[test]
 fn out_of_memory_kills_with_sigkill_and_reclaims() {
     let prog = build("tests/scenarios/oom.c", Opt::O2);
-    let opts = Options { mem_bytes: 2 << 20, ..Options::default() };
+    let opts = Options {
+        mem_bytes: 2 << 20,
+        ..Options::default()
+    };
     let c = run_with(&prog, &[], &opts);
-    assert!(matches!(c.report.status.ending, Ending::Killed(Death::OutOfMemory { .. })), "{:?}", c.report.status);
+    assert!(
+        matches!(
+            c.report.status.ending,
+            Ending::Killed(Death::OutOfMemory { .. })
+        ),
+        "{:?}",
+        c.report.status
+    );
     assert_eq!(c.report.status.code(), 137);
     assert_all_reclaimed(&c);
-    assert!(c.report.record.ledger.returned(Cause::Mmap) > 100, "it got far before dying");
+    assert!(
+        c.report.record.ledger.returned(Cause::Mmap) > 100,
+        "it got far before dying"
+    );
 }
 
 #[test]
@@ -170,9 +280,18 @@ fn segfaults_of_every_kind_reclaim_everything() {
 #[test]
 fn stack_overflow_grows_to_the_limit_first() {
     let c = run(&userland("segv_demo"), &["stack"]);
-    let stack = c.report.record.vmas.iter().find(|v| v.kind == VmaKind::Stack).unwrap();
+    let stack = c
+        .report
+        .record
+        .vmas
+        .iter()
+        .find(|v| v.kind == VmaKind::Stack)
+        .unwrap();
     let size = toyemu_kernel::layout::STACK_TOP.0 - stack.start.0;
-    assert!(size > (8 << 20) - (64 << 10) && size <= 8 << 20, "stack reached {size} bytes");
+    assert!(
+        size > (8 << 20) - (64 << 10) && size <= 8 << 20,
+        "stack reached {size} bytes"
+    );
     assert!(c.report.stats.stack_growths > 0);
 }
 
@@ -182,6 +301,20 @@ fn bss_page_that_is_half_file_reads_data_then_zeroes() {
     let c = run(&build("tests/scenarios/half_bss.c", Opt::O0), &[]);
     assert_eq!(String::from_utf8_lossy(&c.stdout), "data ok, bss zero\n");
     assert_eq!(c.report.status.code(), 0);
-    let fills = c.report.events.iter().filter(|e| matches!(e.kind, EventKind::PageFault { resolution: Resolution::FileFill, vma: Some(VmaKind::ElfSegment(_)), .. })).count();
+    let fills = c
+        .report
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::PageFault {
+                    resolution: Resolution::FileFill,
+                    vma: Some(VmaKind::ElfSegment(_)),
+                    ..
+                }
+            )
+        })
+        .count();
     assert!(fills >= 2);
 }

@@ -371,13 +371,15 @@ impl Kernel {
         let (brk_start, brk) = (mm.brk_start, mm.brk);
         // Leave CR3 on frame 0, which is never handed out and stays zero.
         mmu.load_cr3(PhysAddr(0));
+        let before = mm.ledger;
         let ledger = mm.teardown(mmu, &mut self.frames);
+        let at_exit = ledger.since(&before);
         debug_assert_eq!(ledger.outstanding(), 0);
         let signal = status.death().map(|d| d.signal());
         self.emit(EventKind::Exit {
             status: status.code(),
             signal,
-            reclaimed: ledger,
+            reclaimed: at_exit,
         });
         p.exit = Some(ExitRecord {
             status: status.clone(),
@@ -386,6 +388,7 @@ impl Kernel {
             brk_start,
             brk,
             ledger,
+            reclaimed_at_exit: at_exit,
             instructions: self.insns() - p.started_at,
         });
         status

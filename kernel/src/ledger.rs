@@ -79,6 +79,15 @@ impl Ledger {
     pub fn outstanding(&self) -> i64 {
         self.taken.iter().sum::<u64>() as i64 - self.returned.iter().sum::<u64>() as i64
     }
+    /// What happened between `earlier` and now.
+    pub fn since(&self, earlier: &Ledger) -> Ledger {
+        let mut d = Ledger::default();
+        for i in 0..5 {
+            d.taken[i] = self.taken[i] - earlier.taken[i];
+            d.returned[i] = self.returned[i] - earlier.returned[i];
+        }
+        d
+    }
     pub fn total_returned(&self) -> u64 {
         self.returned.iter().sum()
     }

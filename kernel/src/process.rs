@@ -72,12 +72,15 @@ pub struct ExitRecord {
     pub brk: VirtAddr,
     /// Frames taken and returned, by cause; balanced after teardown.
     pub ledger: Ledger,
+    /// What teardown itself gave back (the rest went earlier: munmap, brk shrink).
+    pub reclaimed_at_exit: Ledger,
     pub instructions: u64,
 }
 
 impl ExitRecord {
+    /// Frames of cause `c` given back by teardown.
     pub fn reclaimed(&self, c: Cause) -> u64 {
-        self.ledger.returned(c)
+        self.reclaimed_at_exit.returned(c)
     }
 }
 

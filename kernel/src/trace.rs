@@ -140,7 +140,7 @@ pub enum EventKind {
     Killed {
         death: Death,
     },
-    /// The process is gone; `signal` if one killed it.
+    /// The process is gone; `signal` if one killed it; `reclaimed`: what teardown gave back. `reclaimed`: what teardown gave back.
     Exit {
         status: i32,
         signal: Option<Signal>,
@@ -258,7 +258,7 @@ impl fmt::Display for Event {
                     .collect();
                 write!(
                     f,
-                    "; {} frames reclaimed: {} +++",
+                    "; {} frames reclaimed at exit: {} +++",
                     reclaimed.total_returned(),
                     by_cause.join(", ")
                 )

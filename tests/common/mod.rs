@@ -15,7 +15,11 @@ pub fn root() -> PathBuf {
 /// A built userland program (build.rs made them before any test runs).
 pub fn userland(name: &str) -> PathBuf {
     let p = root().join("userland").join(name);
-    assert!(p.exists(), "{} is missing: the build script should have built it (make -C userland)", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: the build script should have built it (make -C userland)",
+        p.display()
+    );
     p
 }
 
@@ -41,8 +45,16 @@ pub fn run_with(path: &Path, args: &[&str], opts: &Options) -> Captured {
 /// Every frame the process took is back, and the ledger balances.
 pub fn assert_all_reclaimed(c: &Captured) {
     let r = &c.report;
-    assert_eq!(r.free_after, r.free_before, "free frames after exit differ from before: {r:#?}");
-    assert_eq!(r.record.ledger.outstanding(), 0, "ledger does not balance: {:?}", r.record.ledger);
+    assert_eq!(
+        r.free_after, r.free_before,
+        "free frames after exit differ from before: {r:#?}"
+    );
+    assert_eq!(
+        r.record.ledger.outstanding(),
+        0,
+        "ledger does not balance: {:?}",
+        r.record.ledger
+    );
 }
 
 /// The result of running a program natively.
@@ -72,7 +84,10 @@ pub fn run_native(path: &Path, args: &[&str]) -> Result<Native, String> {
         (None, Some(s)) => 128 + s,
         _ => return Err("native run ended without a status".into()),
     };
-    Ok(Native { stdout: out.stdout, status })
+    Ok(Native {
+        stdout: out.stdout,
+        status,
+    })
 }
 
 /// Can this host run i386 executables? Tells why not if it cannot.
@@ -80,7 +95,12 @@ pub fn native_i386_works() -> Result<(), String> {
     let hello = userland("hello");
     match run_native(&hello, &[]) {
         Ok(n) if n.status == 0 && !n.stdout.is_empty() => Ok(()),
-        Ok(n) => Err(format!("native i386 run of {} gave status {} and {} bytes", hello.display(), n.status, n.stdout.len())),
+        Ok(n) => Err(format!(
+            "native i386 run of {} gave status {} and {} bytes",
+            hello.display(),
+            n.status,
+            n.stdout.len()
+        )),
         Err(e) => Err(e),
     }
 }
