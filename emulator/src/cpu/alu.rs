@@ -4,7 +4,7 @@
 
 use super::flags::{mask_of, sign_of, Flags, Lazy};
 use super::op::{alu_op as A, unary_op as U, Kind, Op};
-use super::{State, Exec};
+use super::{Exec, State};
 use crate::mmu::Mmu;
 
 /// A result and the flag state it will leave, not yet committed.
@@ -187,7 +187,10 @@ mod tests {
 
     #[test]
     fn logic_clears_cf_and_of() {
-        assert_eq!(flags(A::XOR, 4, 0x8000_0000, 0, false), (0x8000_0000, SF | PF));
+        assert_eq!(
+            flags(A::XOR, 4, 0x8000_0000, 0, false),
+            (0x8000_0000, SF | PF)
+        );
         assert_eq!(flags(A::TEST, 1, 0x0f, 0xf0, false), (0, ZF | PF));
     }
 

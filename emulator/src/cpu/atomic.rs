@@ -7,7 +7,7 @@
 use super::alu::alu;
 use super::flags::ZF;
 use super::op::{alu_op, Kind, Op};
-use super::{State, Exec, EAX, EBX, ECX, EDX};
+use super::{Exec, State, EAX, EBX, ECX, EDX};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 

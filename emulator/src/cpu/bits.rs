@@ -9,8 +9,8 @@
 use super::data::sext;
 use super::flags::{CF, ZF};
 use super::op::{Kind, Op, NOREG};
-use super::State;
 use super::Exec;
+use super::State;
 use crate::mmu::Mmu;
 
 impl State {

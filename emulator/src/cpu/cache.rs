@@ -199,9 +199,8 @@ impl CodeCache {
                 break;
             };
             at += op.len as u32;
-            let last = op.ends_block()
-                || at >= PAGE_SIZE
-                || self.cur.ops.len() - start + 1 >= MAX_BLOCK;
+            let last =
+                op.ends_block() || at >= PAGE_SIZE || self.cur.ops.len() - start + 1 >= MAX_BLOCK;
             op.flags = if last { LAST } else { 0 } | if op.writes_memory() { WRITES } else { 0 };
             self.cur.ops.push(op);
             if last {

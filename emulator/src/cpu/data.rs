@@ -4,7 +4,7 @@
 
 use super::flags::{sign_of, AF, CF, DF, PF, SF, ZF};
 use super::op::{Kind, Op};
-use super::{State, Exec, EAX, EDX};
+use super::{Exec, State, EAX, EDX};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 

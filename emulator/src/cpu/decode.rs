@@ -65,7 +65,10 @@ const SPECIAL: [(Kind, u8, Kind); 25] = {
 /// The commonest 32-bit forms get their own kinds (see fast.rs).
 fn specialise(mut op: Op) -> Op {
     if op.size == 4 {
-        if let Some(&(_, _, k)) = SPECIAL.iter().find(|(k, s, _)| *k == op.kind && *s == op.sub) {
+        if let Some(&(_, _, k)) = SPECIAL
+            .iter()
+            .find(|(k, s, _)| *k == op.kind && *s == op.sub)
+        {
             op.kind = k;
         }
     }
@@ -243,7 +246,11 @@ fn translate(i: &Instruction) -> Option<Op> {
     match i.mnemonic() {
         M::Mov => mov(i),
         M::Movzx | M::Movsx => {
-            let mut op = binary(i, [Some(Kind::MovxRR), Some(Kind::MovxRM), None, None, None], 0)?;
+            let mut op = binary(
+                i,
+                [Some(Kind::MovxRR), Some(Kind::MovxRM), None, None, None],
+                0,
+            )?;
             let src = match opnd(i, 1)? {
                 Opnd::R(_, s) | Opnd::M(_, s) => s,
                 Opnd::I(_) => return None,
@@ -270,7 +277,17 @@ fn translate(i: &Instruction) -> Option<Op> {
         M::Not => unary(i, Kind::UnaryR, Kind::UnaryM, unary_op::NOT),
         M::Neg => unary(i, Kind::UnaryR, Kind::UnaryM, unary_op::NEG),
         M::Xchg => {
-            let mut op = binary(i, [Some(Kind::XchgRR), Some(Kind::XchgRM), Some(Kind::XchgRM), None, None], 0)?;
+            let mut op = binary(
+                i,
+                [
+                    Some(Kind::XchgRR),
+                    Some(Kind::XchgRM),
+                    Some(Kind::XchgRM),
+                    None,
+                    None,
+                ],
+                0,
+            )?;
             if op.kind == Kind::XchgRR && op.r1 == op.r2 && op.size == 4 {
                 op.kind = Kind::Nop;
             }
@@ -322,7 +339,8 @@ fn translate(i: &Instruction) -> Option<Op> {
 /// mov, including the segment-register forms (control and debug registers
 /// are privileged and were handled before).
 fn mov(i: &Instruction) -> Option<Op> {
-    let is_seg = |n: u32| i.op_kind(n) == OpKind::Register && i.op_register(n).is_segment_register();
+    let is_seg =
+        |n: u32| i.op_kind(n) == OpKind::Register && i.op_register(n).is_segment_register();
     if is_seg(1) {
         let mut op = unary(i, Kind::SegReadR, Kind::SegReadM, 0)?;
         op.sub = i.op_register(1).number() as u8;
@@ -358,9 +376,17 @@ fn mov(i: &Instruction) -> Option<Op> {
 fn imul(i: &Instruction) -> Option<Op> {
     match i.op_count() {
         1 => unary(i, Kind::MulDivR, Kind::MulDivM, 5),
-        2 => binary(i, [Some(Kind::Imul2RR), Some(Kind::Imul2RM), None, None, None], 0),
+        2 => binary(
+            i,
+            [Some(Kind::Imul2RR), Some(Kind::Imul2RM), None, None, None],
+            0,
+        ),
         _ => {
-            let mut op = binary(i, [Some(Kind::Imul3R), Some(Kind::Imul3M), None, None, None], 0)?;
+            let mut op = binary(
+                i,
+                [Some(Kind::Imul3R), Some(Kind::Imul3M), None, None, None],
+                0,
+            )?;
             op.imm = i.immediate(2) as u32;
             Some(op)
         }

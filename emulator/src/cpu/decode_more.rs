@@ -22,7 +22,11 @@ pub(super) fn translate_rest(i: &Instruction) -> Option<Op> {
         return Some(op);
     }
     if is_cmovcc(mn) {
-        return binary(i, [Some(Kind::CmovRR), Some(Kind::CmovRM), None, None, None], cc(i)?);
+        return binary(
+            i,
+            [Some(Kind::CmovRR), Some(Kind::CmovRM), None, None, None],
+            cc(i)?,
+        );
     }
     match mn {
         M::Jmp => branch(i, Kind::Jmp, Kind::JmpR, Kind::JmpM),
@@ -95,14 +99,20 @@ pub(super) fn translate_rest(i: &Instruction) -> Option<Op> {
             }
             _ => None,
         },
-        M::Cmpxchg => binary(i, [None, None, Some(Kind::CmpxchgM), None, None], 0)
-            .or_else(|| cmpxchg_reg(i)),
+        M::Cmpxchg => {
+            binary(i, [None, None, Some(Kind::CmpxchgM), None, None], 0).or_else(|| cmpxchg_reg(i))
+        }
         M::Cmpxchg8b => {
             let mut op = Op::new(Kind::Cmpxchg8b, len);
             op.m = mem(i)?;
             Some(op)
         }
-        M::Xadd => binary(i, [Some(Kind::XaddR), None, Some(Kind::XaddM), None, None], 0).map(|mut op| {
+        M::Xadd => binary(
+            i,
+            [Some(Kind::XaddR), None, Some(Kind::XaddM), None, None],
+            0,
+        )
+        .map(|mut op| {
             if op.kind == Kind::XaddR {
                 // r1 = source, r2 = destination, like the memory form.
                 (op.r1, op.r2) = (op.r2, op.r1);
@@ -219,8 +229,22 @@ fn is_setcc(m: Mnemonic) -> bool {
     use Mnemonic as M;
     matches!(
         m,
-        M::Seto | M::Setno | M::Setb | M::Setae | M::Sete | M::Setne | M::Setbe | M::Seta
-            | M::Sets | M::Setns | M::Setp | M::Setnp | M::Setl | M::Setge | M::Setle | M::Setg
+        M::Seto
+            | M::Setno
+            | M::Setb
+            | M::Setae
+            | M::Sete
+            | M::Setne
+            | M::Setbe
+            | M::Seta
+            | M::Sets
+            | M::Setns
+            | M::Setp
+            | M::Setnp
+            | M::Setl
+            | M::Setge
+            | M::Setle
+            | M::Setg
     )
 }
 
@@ -228,8 +252,21 @@ fn is_cmovcc(m: Mnemonic) -> bool {
     use Mnemonic as M;
     matches!(
         m,
-        M::Cmovo | M::Cmovno | M::Cmovb | M::Cmovae | M::Cmove | M::Cmovne | M::Cmovbe
-            | M::Cmova | M::Cmovs | M::Cmovns | M::Cmovp | M::Cmovnp | M::Cmovl | M::Cmovge
-            | M::Cmovle | M::Cmovg
+        M::Cmovo
+            | M::Cmovno
+            | M::Cmovb
+            | M::Cmovae
+            | M::Cmove
+            | M::Cmovne
+            | M::Cmovbe
+            | M::Cmova
+            | M::Cmovs
+            | M::Cmovns
+            | M::Cmovp
+            | M::Cmovnp
+            | M::Cmovl
+            | M::Cmovge
+            | M::Cmovle
+            | M::Cmovg
     )
 }

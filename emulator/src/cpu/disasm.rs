@@ -4,8 +4,8 @@
 
 use super::decode::MAX_INSN;
 use crate::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
-use crate::mmu::Mmu;
 use crate::disasm::disassemble_bytes;
+use crate::mmu::Mmu;
 use iced_x86::{Decoder, DecoderOptions};
 
 /// The instruction at `eip` in the current address space: its bytes and
@@ -54,7 +54,10 @@ mod tests {
 
     #[test]
     fn formats_att_syntax() {
-        assert_eq!(decode_text(&[0x01, 0xd8, 0x90], 0), (2, "add %ebx,%eax".into()));
+        assert_eq!(
+            decode_text(&[0x01, 0xd8, 0x90], 0),
+            (2, "add %ebx,%eax".into())
+        );
         assert_eq!(decode_text(&[0xcd, 0x80], 0), (2, "int $0x80".into()));
         assert_eq!(decode_text(&[0x0f], 0), (1, "(bad)".into()));
     }

@@ -165,7 +165,13 @@ impl State {
     }
 
     #[inline(always)]
-    pub(super) fn store(&self, mmu: &mut Mmu, size: u8, addr: u32, v: u32) -> Result<(), PageFault> {
+    pub(super) fn store(
+        &self,
+        mmu: &mut Mmu,
+        size: u8,
+        addr: u32,
+        v: u32,
+    ) -> Result<(), PageFault> {
         let va = VirtAddr(addr);
         match size {
             4 => mmu.write_u32(va, v),

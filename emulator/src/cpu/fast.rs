@@ -103,7 +103,10 @@ mod tests {
     /// in its general form from the same start, and compare.
     fn agree(bytes: &[u8]) {
         let fast = decode(bytes, 0).unwrap();
-        assert!(fast.kind as u8 >= Kind::Mov32RR as u8, "{bytes:x?} is not specialised");
+        assert!(
+            fast.kind as u8 >= Kind::Mov32RR as u8,
+            "{bytes:x?} is not specialised"
+        );
         let general = super::super::decode::generalise(fast);
         let mut mmu = crate::mmu::Mmu::new(
             crate::phys::PhysMem::new(64 << 10).unwrap(),
@@ -132,23 +135,23 @@ mod tests {
     #[test]
     fn specialised_forms_agree_with_general_ones() {
         for bytes in [
-            &[0x01, 0xc8][..],       // add %ecx,%eax
-            &[0x29, 0xc8],           // sub %ecx,%eax
-            &[0x21, 0xc8],           // and %ecx,%eax
-            &[0x09, 0xc8],           // or %ecx,%eax
-            &[0x31, 0xc8],           // xor %ecx,%eax
-            &[0x39, 0xc8],           // cmp %ecx,%eax
-            &[0x85, 0xc8],           // test %ecx,%eax
-            &[0x83, 0xc0, 0x7f],     // add $0x7f,%eax
-            &[0x83, 0xe8, 0x80],     // sub $-0x80,%eax
-            &[0x83, 0xe0, 0xf0],     // and $-16,%eax
-            &[0x83, 0xc8, 0x01],     // or $1,%eax
-            &[0x83, 0xf0, 0xff],     // xor $-1,%eax
-            &[0x83, 0xf8, 0x01],     // cmp $1,%eax
-            &[0xa9, 1, 0, 0, 0x80],  // test $0x80000001,%eax
-            &[0x40],                 // inc %eax
-            &[0x49],                 // dec %ecx
-            &[0x89, 0xc8],           // mov %ecx,%eax
+            &[0x01, 0xc8][..],         // add %ecx,%eax
+            &[0x29, 0xc8],             // sub %ecx,%eax
+            &[0x21, 0xc8],             // and %ecx,%eax
+            &[0x09, 0xc8],             // or %ecx,%eax
+            &[0x31, 0xc8],             // xor %ecx,%eax
+            &[0x39, 0xc8],             // cmp %ecx,%eax
+            &[0x85, 0xc8],             // test %ecx,%eax
+            &[0x83, 0xc0, 0x7f],       // add $0x7f,%eax
+            &[0x83, 0xe8, 0x80],       // sub $-0x80,%eax
+            &[0x83, 0xe0, 0xf0],       // and $-16,%eax
+            &[0x83, 0xc8, 0x01],       // or $1,%eax
+            &[0x83, 0xf0, 0xff],       // xor $-1,%eax
+            &[0x83, 0xf8, 0x01],       // cmp $1,%eax
+            &[0xa9, 1, 0, 0, 0x80],    // test $0x80000001,%eax
+            &[0x40],                   // inc %eax
+            &[0x49],                   // dec %ecx
+            &[0x89, 0xc8],             // mov %ecx,%eax
             &[0x8d, 0x44, 0x88, 0x04], // lea 4(%eax,%ecx,4),%eax
         ] {
             agree(bytes);

@@ -3,7 +3,7 @@
 //! move, as hardware does: Intel SDM Vol. 2A, CMOVcc).
 
 use super::op::{Kind, Op};
-use super::{State, Exec, ECX, ESP};
+use super::{Exec, State, ECX, ESP};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 

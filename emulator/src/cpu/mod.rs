@@ -15,8 +15,8 @@ mod decode;
 mod decode_more;
 mod disasm;
 mod exec;
-pub mod flags;
 mod fast;
+pub mod flags;
 mod flow;
 mod muldiv;
 mod op;
@@ -31,8 +31,8 @@ use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 use crate::trap::{PageFault, Trap};
 use cache::{CodeCache, Entry};
-use flags::Flags;
 use exec::State;
+use flags::Flags;
 use op::LAST;
 
 /// General-purpose registers in x86 encoding order.

@@ -9,7 +9,7 @@
 use super::data::sext;
 use super::flags::{mask_of, sign_of, CF, OF};
 use super::op::{Kind, Op};
-use super::{State, Exec, ECX};
+use super::{Exec, State, ECX};
 use crate::mmu::Mmu;
 
 /// A shift's result and flags: `status` None for rotates (which only set
@@ -34,13 +34,23 @@ fn shift(kind: u8, size: u8, a: u32, n: u32, cf_in: bool) -> Shifted {
             let k = n % bits;
             let r = ((a << k) | (a.checked_shr(bits - k).unwrap_or(0))) & mask;
             let cf = r & 1 != 0;
-            Shifted { r, cf, of: msb(r) != cf, rotate: true }
+            Shifted {
+                r,
+                cf,
+                of: msb(r) != cf,
+                rotate: true,
+            }
         }
         1 => {
             // ror: CF = new MSB, OF = the two top bits differ.
             let k = n % bits;
             let r = ((a >> k) | (a.checked_shl(bits - k).unwrap_or(0))) & mask;
-            Shifted { r, cf: msb(r), of: msb(r) != msb(r << 1), rotate: true }
+            Shifted {
+                r,
+                cf: msb(r),
+                of: msb(r) != msb(r << 1),
+                rotate: true,
+            }
         }
         2 | 3 => {
             // rcl/rcr rotate the (bits + 1)-bit value CF:a.
@@ -53,27 +63,51 @@ fn shift(kind: u8, size: u8, a: u32, n: u32, cf_in: bool) -> Shifted {
                 ((v >> k) | (v << ((bits as u64 + 1 - k) % (bits as u64 + 1)))) & m
             };
             let (r, cf) = ((rot as u32) & mask, (rot >> bits) & 1 != 0);
-            let of = if kind == 2 { msb(r) != cf } else { msb(r) != msb(r << 1) };
-            Shifted { r, cf, of, rotate: true }
+            let of = if kind == 2 {
+                msb(r) != cf
+            } else {
+                msb(r) != msb(r << 1)
+            };
+            Shifted {
+                r,
+                cf,
+                of,
+                rotate: true,
+            }
         }
         4 | 6 => {
             // shl/sal: CF = last bit out, OF = MSB xor CF.
             let r = ((wide << n) as u32) & mask;
             let cf = (wide << n) >> bits & 1 != 0;
-            Shifted { r, cf, of: msb(r) != cf, rotate: false }
+            Shifted {
+                r,
+                cf,
+                of: msb(r) != cf,
+                rotate: false,
+            }
         }
         5 => {
             // shr: OF = the original MSB.
             let r = (wide >> n) as u32;
             let cf = (wide >> (n - 1)) & 1 != 0;
-            Shifted { r, cf, of: msb(a), rotate: false }
+            Shifted {
+                r,
+                cf,
+                of: msb(a),
+                rotate: false,
+            }
         }
         _ => {
             // sar: OF = 0.
             let s = sext(size, a) as i32;
             let r = (s >> n.min(31)) as u32 & mask;
             let cf = (s >> (n - 1).min(31)) & 1 != 0;
-            Shifted { r, cf, of: false, rotate: false }
+            Shifted {
+                r,
+                cf,
+                of: false,
+                rotate: false,
+            }
         }
     }
 }
@@ -103,7 +137,10 @@ impl State {
             self.set(op.size, op.r1, s.r);
         }
         if s.rotate {
-            self.f.put(CF | OF, if s.cf { CF } else { 0 } | if s.of { OF } else { 0 });
+            self.f.put(
+                CF | OF,
+                if s.cf { CF } else { 0 } | if s.of { OF } else { 0 },
+            );
         } else {
             self.f.set_result(op.size, s.r, s.cf, s.of);
         }

@@ -10,7 +10,7 @@
 
 use super::alu::alu;
 use super::op::{alu_op, Op};
-use super::{State, Exec, Stop, EAX, ECX, EDI, ESI};
+use super::{Exec, State, Stop, EAX, ECX, EDI, ESI};
 use crate::mmu::Mmu;
 
 /// Iterations of a repeated string instruction between budget checks.
@@ -75,7 +75,14 @@ impl State {
 
     /// One element; returns whether a comparison found the operands equal.
     #[inline(always)]
-    fn one(&mut self, mmu: &mut Mmu, size: u8, step: u32, src_base: u32, what: Str) -> Result<bool, Stop> {
+    fn one(
+        &mut self,
+        mmu: &mut Mmu,
+        size: u8,
+        step: u32,
+        src_base: u32,
+        what: Str,
+    ) -> Result<bool, Stop> {
         let (si, di) = (self.r[ESI], self.r[EDI]);
         let src = src_base.wrapping_add(si);
         match what {

@@ -3,7 +3,7 @@
 //! and from the segment registers of a flat user address space.
 
 use super::op::{Kind, Op};
-use super::{State, Exec, Stop, EAX, EBX, ECX, EDX};
+use super::{Exec, State, Stop, EAX, EBX, ECX, EDX};
 use crate::addr::{VirtAddr, PAGE_SIZE};
 use crate::mmu::{Access, Mmu};
 use crate::trap::Trap;
@@ -47,7 +47,12 @@ impl State {
     /// cpuid: a plain i686 ("GenuineIntel", leaf 1 only).
     pub(super) fn cpuid(&mut self) {
         let (a, b, c, d) = match self.r[EAX] {
-            0 => (1, u32::from_le_bytes(*b"Genu"), u32::from_le_bytes(*b"ntel"), u32::from_le_bytes(*b"ineI")),
+            0 => (
+                1,
+                u32::from_le_bytes(*b"Genu"),
+                u32::from_le_bytes(*b"ntel"),
+                u32::from_le_bytes(*b"ineI"),
+            ),
             1 => (SIGNATURE, 0, 0, FEATURES_EDX),
             _ => (0, 0, 0, 0),
         };

@@ -56,6 +56,54 @@ impl Vm {
         vm
     }
 
+    /// A machine with only the stack mapped (for loading an ELF file).
+    pub fn bare() -> Vm {
+        let mut vm = Vm::new();
+        for i in 0..16 {
+            vm.unmap(CODE + i * 4096);
+        }
+        for i in 0..8 {
+            vm.unmap(DATA + i * 4096);
+        }
+        vm
+    }
+
+    /// Load the PT_LOAD segments of a static ELF32 i386 executable (all of
+    /// them writable: this is a CPU test, not a loader test); EIP = entry.
+    pub fn load_elf(&mut self, elf: &[u8]) {
+        let u16_at = |o: usize| u16::from_le_bytes([elf[o], elf[o + 1]]) as usize;
+        let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap());
+        assert_eq!(&elf[..5], b"\x7fELF\x01", "not an ELF32 file");
+        let (phoff, phentsize, phnum) = (u32_at(28) as usize, u16_at(42), u16_at(44));
+        for i in 0..phnum {
+            let ph = phoff + i * phentsize;
+            if u32_at(ph) != 1 {
+                continue; // not PT_LOAD
+            }
+            let (off, va, filesz, memsz) = (
+                u32_at(ph + 4),
+                u32_at(ph + 8),
+                u32_at(ph + 16),
+                u32_at(ph + 20),
+            );
+            let mut page = va & !0xfff;
+            while page < va + memsz {
+                if self
+                    .m
+                    .mmu
+                    .inspect(VirtAddr(page))
+                    .pte
+                    .map_or(true, |p| !p.is_present())
+                {
+                    self.map(page, PTE_P | PTE_W | PTE_U);
+                }
+                page += 4096;
+            }
+            self.poke(va, &elf[off as usize..(off + filesz) as usize]);
+        }
+        self.m.cpu.set_eip(VirtAddr(u32_at(24)));
+    }
+
     /// Map the page at `va` to a fresh frame; returns the frame.
     pub fn map(&mut self, va: u32, flags: PteFlags) -> Frame {
         let f = Frame(self.next_frame);
@@ -131,10 +179,7 @@ impl Vm {
                     }
                     n => panic!("unexpected syscall {n}"),
                 },
-                t => panic!(
-                    "unexpected trap {t:?} at {:#x}",
-                    self.m.cpu.eip().0
-                ),
+                t => panic!("unexpected trap {t:?} at {:#x}", self.m.cpu.eip().0),
             }
         }
     }
@@ -165,8 +210,17 @@ pub fn asm(src: &str) -> Vec<u8> {
         dir.join(format!("t{n}.bin")),
     );
     std::fs::write(&s, format!(".code32\n.text\n{src}\n")).unwrap();
-    let r = tool("as").args(["--32", "-o"]).arg(&o).arg(&s).output().unwrap();
-    assert!(r.status.success(), "as failed:\n{}", String::from_utf8_lossy(&r.stderr));
+    let r = tool("as")
+        .args(["--32", "-o"])
+        .arg(&o)
+        .arg(&s)
+        .output()
+        .unwrap();
+    assert!(
+        r.status.success(),
+        "as failed:\n{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     let r = tool("objcopy")
         .args(["-O", "binary", "-j", ".text"])
         .arg(&o)
