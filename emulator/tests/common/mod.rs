@@ -198,7 +198,7 @@ fn tool(name: &str) -> Command {
     Command::new(name)
 }
 
-/// Assemble AT&T-syntax 32-bit code (at CODE) into raw bytes.
+/// Assemble AT&T-syntax 32-bit code, linked at CODE, into raw bytes.
 pub fn asm(src: &str) -> Vec<u8> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -221,15 +221,24 @@ pub fn asm(src: &str) -> Vec<u8> {
         "as failed:\n{}",
         String::from_utf8_lossy(&r.stderr)
     );
+    // Link at CODE, so absolute references to labels work.
+    let elf = dir.join(format!("t{n}.elf"));
+    let r = tool("ld")
+        .args(["-m", "elf_i386", "-Ttext=0x8048000", "-e", "0x8048000", "-o"])
+        .arg(&elf)
+        .arg(&o)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "ld failed:\n{}", String::from_utf8_lossy(&r.stderr));
     let r = tool("objcopy")
         .args(["-O", "binary", "-j", ".text"])
-        .arg(&o)
+        .arg(&elf)
         .arg(&bin)
         .output()
         .unwrap();
     assert!(r.status.success(), "objcopy failed");
     let bytes = std::fs::read(&bin).unwrap();
-    for p in [s, o, bin] {
+    for p in [s, o, elf, bin] {
         let _ = std::fs::remove_file(p);
     }
     bytes
