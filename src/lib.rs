@@ -67,6 +67,8 @@ pub struct ExitReport {
     pub tlb: TlbStats,
     pub traps: TrapCounts,
     pub events: Vec<Event>,
+    /// The host's resident memory (KiB) at exit, before guest RAM was released.
+    pub host_rss_kib: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -132,7 +134,15 @@ pub fn run_image(
         tlb: k.machine.mmu.tlb.stats,
         traps: k.machine.traps,
         events: std::mem::take(&mut k.tracer.kept),
+        host_rss_kib: host_rss_kib(),
     })
+}
+
+/// This process's resident set, from /proc (Linux only).
+pub fn host_rss_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// A `Write` into a shared buffer, to capture guest output.
