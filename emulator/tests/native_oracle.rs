@@ -8,9 +8,7 @@
 //! test fails, saying so, when either is missing.
 
 mod common;
-use common::Vm;
-use std::path::PathBuf;
-use std::process::Command;
+use common::{build_native, run_emulated, run_native};
 
 const CF: u32 = 0x1;
 const PF: u32 = 0x4;
@@ -18,24 +16,6 @@ const AF: u32 = 0x10;
 const ZF: u32 = 0x40;
 const SF: u32 = 0x80;
 const OF: u32 = 0x800;
-
-fn build_oracle() -> PathBuf {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/native/oracle.c");
-    let out = std::env::temp_dir().join(format!("toyemu-oracle-{}", std::process::id()));
-    let r = Command::new("gcc")
-        .args(["-m32", "-O1", "-ffreestanding", "-nostdlib", "-static", "-fno-pic", "-no-pie"])
-        .args(["-fno-stack-protector", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .unwrap_or_else(|e| panic!("this test needs gcc (with -m32 support): {e}"));
-    assert!(
-        r.status.success(),
-        "gcc -m32 failed (is 32-bit support installed?):\n{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-    out
-}
 
 /// Flags whose value the SDM leaves undefined after this line's operation,
 /// or None when the whole line is undefined.
@@ -82,24 +62,12 @@ fn defined_conditions(undef: u32) -> u32 {
 
 #[test]
 fn alu_shift_muldiv_flags_match_the_host_cpu() {
-    let exe = build_oracle();
-    let native = Command::new(&exe).output().unwrap_or_else(|e| {
-        panic!("cannot run the i386 oracle natively ({e}): this test needs a host that runs i386 executables")
-    });
-    assert!(
-        native.status.success(),
-        "the i386 oracle failed natively ({}): does this host run i386 executables?",
-        native.status
-    );
-    let elf = std::fs::read(&exe).unwrap();
-    let _ = std::fs::remove_file(&exe);
-
-    let mut vm = Vm::bare();
-    vm.load_elf(&elf);
-    let (status, emulated) = vm.run_program(u64::MAX);
+    let exe = build_native("oracle.c", "O1");
+    let (native_status, native) = run_native(&exe);
+    assert_eq!(native_status, 0, "the oracle failed natively");
+    let (status, emulated) = run_emulated(&exe);
     assert_eq!(status, 0);
-
-    let native = String::from_utf8(native.stdout).unwrap();
+    let native = String::from_utf8(native).unwrap();
     let emulated = String::from_utf8(emulated).unwrap();
     let (n, e): (Vec<&str>, Vec<&str>) = (native.lines().collect(), emulated.lines().collect());
     assert_eq!(n.len(), e.len(), "different number of lines");

@@ -243,3 +243,44 @@ pub fn asm(src: &str) -> Vec<u8> {
     }
     bytes
 }
+
+/// Compile a freestanding C file from tests/native/ as a static i386
+/// executable with `gcc -m32 -<opt>`; fails clearly when gcc cannot.
+pub fn build_native(file: &str, opt: &str) -> PathBuf {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/native").join(file);
+    let out = tmpdir().join(format!("{}-{opt}", file.trim_end_matches(".c")));
+    let r = Command::new("gcc")
+        .args(["-m32", "-ffreestanding", "-nostdlib", "-static", "-fno-pic", "-no-pie"])
+        .args(["-fno-stack-protector", "-Wall", "-Werror"])
+        .arg(format!("-{opt}"))
+        .arg("-o")
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .unwrap_or_else(|e| panic!("this test needs gcc (with -m32 support): {e}"));
+    assert!(
+        r.status.success(),
+        "gcc -m32 {file} failed (is 32-bit support installed?):\n{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    out
+}
+
+/// Run an i386 executable on the host: (exit status, stdout). Fails clearly
+/// when the host cannot run i386 code.
+pub fn run_native(exe: &std::path::Path) -> (i32, Vec<u8>) {
+    let r = Command::new(exe).output().unwrap_or_else(|e| {
+        panic!("cannot run {} natively ({e}): this test needs a host that runs i386 executables", exe.display())
+    });
+    let status = r.status.code().unwrap_or_else(|| {
+        panic!("{} died natively ({}): does this host run i386 executables?", exe.display(), r.status)
+    });
+    (status, r.stdout)
+}
+
+/// Run a freestanding test program in toyemu: (exit status, stdout).
+pub fn run_emulated(exe: &std::path::Path) -> (u32, Vec<u8>) {
+    let mut vm = Vm::bare();
+    vm.load_elf(&std::fs::read(exe).unwrap());
+    vm.run_program(u64::MAX)
+}

@@ -1,0 +1,285 @@
+//! Instruction semantics the oracle programs do not reach: strings with
+//! prefixes and direction, stack corner cases, atomics, bit strings,
+//! segment overrides, cpuid/rdtsc, and the encodings gcc likes (nops).
+
+mod common;
+use common::*;
+use toyemu_emulator::{Reg, Trap};
+
+/// Assemble `src` + int3, run to the breakpoint, return the machine.
+fn run(src: &str) -> Vm {
+    let mut vm = Vm::new();
+    vm.load_asm(&format!("{src}\n int3"));
+    let t = vm.run(1_000_000);
+    assert!(matches!(t, Trap::Breakpoint { .. }), "{t:?} at {:#x}", vm.m.cpu.eip().0);
+    vm
+}
+
+#[test]
+fn string_compare_and_scan() {
+    let mut vm = Vm::new();
+    vm.poke(DATA, b"hello world\0hello there\0");
+    vm.load_asm(&format!(
+        "cld
+         mov ${DATA}, %edi
+         mov $-1, %ecx
+         xor %eax, %eax
+         repne scasb
+         not %ecx
+         dec %ecx
+         mov %ecx, %ebx          # strlen = 11
+         mov ${DATA}, %esi
+         mov ${}, %edi
+         mov $12, %ecx
+         repe cmpsb              # stops after 'w' vs 't'
+         mov %ecx, %edx
+         setb %al
+         int3",
+        DATA + 12
+    ));
+    assert!(matches!(vm.run(1000), Trap::Breakpoint { .. }));
+    assert_eq!(vm.reg(Reg::Ebx), 11);
+    assert_eq!(vm.reg(Reg::Edx), 5, "12 - 7 compared");
+    assert_eq!(vm.reg(Reg::Esi), DATA + 7);
+    assert_eq!(vm.reg(Reg::Eax) & 0xff, 0, "'w' > 't': no borrow");
+}
+
+#[test]
+fn strings_backwards_and_lods() {
+    let mut vm = Vm::new();
+    vm.poke(DATA, &[1, 0, 2, 0, 3, 0, 4, 0]);
+    vm.load_asm(&format!(
+        "std
+         mov ${}, %esi
+         mov ${}, %edi
+         mov $4, %ecx
+         rep movsw
+         cld
+         mov ${DATA}, %esi
+         lodsl
+         mov %eax, %ebx
+         lodsw
+         int3",
+        DATA + 6,
+        DATA + 0x106
+    ));
+    assert!(matches!(vm.run(1000), Trap::Breakpoint { .. }));
+    assert_eq!(vm.peek(DATA + 0x100, 8), vec![1, 0, 2, 0, 3, 0, 4, 0]);
+    assert_eq!(vm.reg(Reg::Edi), DATA + 0xfe);
+    assert_eq!(vm.reg(Reg::Ebx), 0x0002_0001);
+    assert_eq!(vm.reg(Reg::Eax), 0x0002_0003);
+    assert_eq!(vm.reg(Reg::Esi), DATA + 6);
+    assert_eq!(vm.m.cpu.eflags() & 0x400, 0, "DF cleared");
+}
+
+#[test]
+fn stack_corner_cases() {
+    let vm = run(&format!(
+        "sub $64, %esp
+         push %esp               # pushes the old ESP
+         pop %eax
+         pushl $0x1234
+         popl {DATA}             # pop to memory
+         push $5
+         pop 4(%esp)             # address uses the incremented ESP
+         mov 4(%esp), %ecx
+         pushw $0x77
+         popw %bx
+         call 1f
+         jmp 2f
+    1:   ret $8                  # pops the return address and 8 bytes
+    2:   mov %esp, %edx
+         enter $16, $0
+         mov %esp, %esi
+         leave
+         mov %esp, %edi"
+    ));
+    let top = STACK_TOP - 64;
+    assert_eq!(vm.reg(Reg::Eax), top);
+    assert_eq!(vm.reg(Reg::Ebx) & 0xffff, 0x77);
+    assert_eq!(vm.reg(Reg::Edx), top + 8);
+    assert_eq!(vm.reg(Reg::Esi), top + 8 - 4 - 16);
+    assert_eq!(vm.reg(Reg::Edi), top + 8);
+    let mut vm = vm;
+    assert_eq!(vm.peek_u32(DATA), 0x1234);
+    assert_eq!(vm.reg(Reg::Ecx), 5, "pop 4(%esp) used the incremented ESP");
+}
+
+#[test]
+fn pushad_popad_pushf_popf() {
+    let vm = run(
+        "mov $1, %eax; mov $2, %ecx; mov $3, %edx; mov $4, %ebx
+         mov $6, %esi; mov $7, %edi; mov $5, %ebp
+         pushal
+         xor %eax, %eax; xor %ecx, %ecx; xor %ebp, %ebp
+         popal
+         pushl $0x00000cd5      # all status flags + DF, and try IF off
+         popfl
+         pushfl
+         popl %ebx
+         cld",
+    );
+    let r = vm.m.cpu.registers();
+    assert_eq!(r.gpr, [1, 2, 3, 0x202 | 0xcd5 & !0x200 | 0x200, STACK_TOP, 5, 6, 7]);
+}
+
+#[test]
+fn atomics() {
+    let mut vm = Vm::new();
+    vm.poke(DATA, &[1, 0, 0, 0, 2, 0, 0, 0]);
+    vm.load_asm(&format!(
+        "mov $1, %eax
+         mov $9, %ecx
+         lock cmpxchg %ecx, {DATA}       # equal: store 9
+         setz %bl
+         lock cmpxchg %ecx, {DATA}       # 1 != 9: EAX = 9
+         setz %bh
+         mov %eax, %esi
+         mov $9, %eax; mov $2, %edx
+         mov $0xaa, %ebx; mov $0xbb, %ecx
+         lock cmpxchg8b {DATA}           # equal: store ECX:EBX
+         mov $5, %edi
+         lock xadd %edi, {}              # mem 0x20 -> 0x25, EDI = 0x20
+         xchg %edi, {}
+         int3",
+        DATA + 8,
+        DATA + 12
+    ));
+    vm.poke(DATA + 8, &[0x20, 0, 0, 0, 0x30, 0, 0, 0]);
+    assert!(matches!(vm.run(1000), Trap::Breakpoint { .. }));
+    assert_eq!(vm.reg(Reg::Esi), 9);
+    assert_eq!(vm.peek_u32(DATA), 0xaa);
+    assert_eq!(vm.peek_u32(DATA + 4), 0xbb);
+    assert_eq!(vm.peek_u32(DATA + 8), 0x25);
+    assert_eq!(vm.peek_u32(DATA + 12), 0x20);
+    assert_eq!(vm.reg(Reg::Edi), 0x30);
+}
+
+#[test]
+fn bit_strings_reach_beyond_the_operand() {
+    let mut vm = Vm::new();
+    vm.load_asm(&format!(
+        "mov $100, %eax
+         bts %eax, {}            # bit 100 of the string at DATA+16: byte 12, bit 4
+         mov $-1, %ecx
+         bts %ecx, {}            # bit -1: the top bit of the dword below
+         btl $3, {}
+         setc %dl
+         mov $0x80000000, %ebx
+         bsr %ebx, %esi
+         mov $0x77, %edi
+         xor %eax, %eax
+         bsf %eax, %edi          # zero source: EDI unchanged, ZF set
+         setz %dh
+         int3",
+        DATA + 16,
+        DATA + 16,
+        DATA + 28
+    ));
+    assert!(matches!(vm.run(1000), Trap::Breakpoint { .. }));
+    assert_eq!(vm.peek_u32(DATA + 28), 0x10);
+    assert_eq!(vm.peek_u32(DATA + 12), 0x8000_0000);
+    assert_eq!(vm.reg(Reg::Edx) & 0xffff, 0x0100, "bit 3 clear; ZF set");
+    assert_eq!(vm.reg(Reg::Esi), 31);
+    assert_eq!(vm.reg(Reg::Edi), 0x77);
+}
+
+#[test]
+fn segment_overrides_and_selectors() {
+    let mut vm = Vm::new();
+    vm.m.cpu.set_gs_base(DATA);
+    vm.m.cpu.set_fs_base(DATA + 0x100);
+    vm.poke(DATA + 4, &0x1122_3344u32.to_le_bytes());
+    vm.poke(DATA + 0x108, &0x5566_7788u32.to_le_bytes());
+    vm.load_asm(
+        "mov %gs:4, %eax
+         mov $8, %ecx
+         mov %fs:(%ecx), %ebx
+         lea %fs:4(%ecx), %edx     # lea ignores the segment
+         movl $9, %gs:0
+         mov %ds, %si
+         mov %si, %es
+         int3",
+    );
+    assert!(matches!(vm.run(1000), Trap::Breakpoint { .. }));
+    assert_eq!(vm.reg(Reg::Eax), 0x1122_3344);
+    assert_eq!(vm.reg(Reg::Ebx), 0x5566_7788);
+    assert_eq!(vm.reg(Reg::Edx), 12);
+    assert_eq!(vm.peek_u32(DATA), 9);
+    assert_eq!(vm.reg(Reg::Esi) & 0xffff, 0x7b);
+}
+
+#[test]
+fn conversions_loops_and_small_things() {
+    let vm = run(
+        "mov $0x80, %eax
+         cbtw                     # AX = 0xff80
+         cwtl                     # EAX = 0xffffff80
+         cltd                     # EDX = -1
+         mov $0x1234, %ebx
+         bswap %ebx
+         mov $3, %ecx
+         xor %esi, %esi
+     1:  inc %esi
+         loop 1b
+         jecxz 2f
+         mov $99, %esi
+     2:  mov $10, %ecx
+         mov $0, %edi
+     3:  inc %edi
+         cmp $4, %edi
+         loopne 3b               # stops when EDI == 4
+         nopw 0(%eax,%eax,1)
+         nopl 0x12345678(%eax)
+         endbr32
+         movsbl %al, %ebp",
+    );
+    let r = vm.m.cpu.registers().gpr;
+    assert_eq!(r[0], 0xffff_ff80);
+    assert_eq!(r[2], 0xffff_ffff);
+    assert_eq!(r[3], 0x3412_0000);
+    assert_eq!(r[6], 3);
+    assert_eq!(r[7], 4);
+    assert_eq!(r[1], 6);
+    assert_eq!(r[5], 0xffff_ff80);
+}
+
+#[test]
+fn cmov_reads_memory_even_when_false() {
+    let mut vm = Vm::new();
+    vm.load_asm("xor %eax, %eax\n cmp $1, %eax\n cmove 0x08200000, %ebx\n int3");
+    match vm.run(100) {
+        Trap::PageFault { addr, .. } => assert_eq!(addr.0, 0x0820_0000),
+        t => panic!("{t:?}"),
+    }
+}
+
+#[test]
+fn cpuid_is_a_plain_i686_and_rdtsc_counts_instructions() {
+    let vm = run("xor %eax, %eax\n cpuid\n mov %ebx, %esi\n mov $1, %eax\n cpuid\n mov %edx, %edi\n nop\n rdtsc");
+    let r = vm.m.cpu.registers().gpr;
+    assert_eq!(r[6], u32::from_le_bytes(*b"Genu"));
+    assert_eq!(r[7] & (1 << 15), 1 << 15, "CMOV");
+    assert_eq!(r[7] & (1 << 25 | 1 << 23 | 1), 0, "no SSE, MMX or FPU");
+    assert_eq!(r[0], 7, "rdtsc = instructions retired before it");
+}
+
+#[test]
+fn sixteen_and_eight_bit_registers() {
+    let vm = run(
+        "mov $0x12345678, %eax
+         mov $0xaabbccdd, %ebx
+         mov %bh, %al             # AL = 0xcc
+         mov %bl, %ah             # AH = 0xdd
+         addw $0x10, %ax
+         xchg %bh, %bl
+         movzwl %ax, %ecx
+         movsbw %bl, %dx
+         incb %dh",
+    );
+    let r = vm.m.cpu.registers().gpr;
+    assert_eq!(r[0], 0x1234_ddcc + 0x10);
+    assert_eq!(r[3], 0xaabb_ddcc);
+    assert_eq!(r[1], 0xddcc + 0x10);
+    assert_eq!(r[2] & 0xffff, 0x00cc | 0xff00 + 0x100 & 0xffff);
+}
