@@ -56,6 +56,10 @@ pub struct PhysMem {
     stale: Vec<Frame>,
     /// Bumped whenever `stale` gains a frame.
     code_epoch: u64,
+    /// One bit per frame: never written since the machine started, so
+    /// still zero, and the host has not even committed it. Zeroing such a
+    /// frame is free — which makes a first demand-zero fault cheap.
+    pristine: Vec<u64>,
 }
 
 impl PhysMem {
@@ -63,6 +67,7 @@ impl PhysMem {
         if bytes % PAGE_SIZE as u64 != 0 || !(MIN_MEM..=MAX_MEM).contains(&bytes) {
             return Err(MemError::BadSize { bytes });
         }
+        // Probe first: `vec!` below would abort the host if the reservation failed.
         let mut v: Vec<u8> = Vec::new();
         v.try_reserve_exact(bytes as usize)
             .map_err(|_| MemError::HostAlloc { bytes })?;
@@ -70,12 +75,8 @@ impl PhysMem {
         // The real allocation: zeroed, so the host commits pages lazily.
         let ram = vec![0u8; bytes as usize].into_boxed_slice();
         let frames = (bytes / PAGE_SIZE as u64) as usize;
-        Ok(PhysMem {
-            ram,
-            code: vec![0; frames.div_ceil(64)],
-            stale: Vec::new(),
-            code_epoch: 0,
-        })
+        let words = frames.div_ceil(64);
+        Ok(PhysMem { ram, code: vec![0; words], stale: Vec::new(), code_epoch: 0, pristine: vec![!0; words] })
     }
 
     /// Number of 4 KiB frames.
@@ -144,10 +145,23 @@ impl PhysMem {
         let i = pa.0 as usize;
         self.ram[i..i + data.len()].copy_from_slice(data);
     }
+    /// Fill a frame with zeroes (skipped when it has never been written).
     pub fn zero_frame(&mut self, f: Frame) {
+        if self.take_pristine(f) {
+            return;
+        }
         self.note_write(f);
         let i = f.base().0 as usize;
         self.ram[i..i + PAGE_SIZE as usize].fill(0);
+    }
+
+    /// Was `f` still pristine? It is not any more: the caller is about to
+    /// hand it out, and from then on anyone may write it.
+    fn take_pristine(&mut self, f: Frame) -> bool {
+        let (w, b) = (f.index() / 64, 1u64 << (f.index() % 64));
+        let was = self.pristine[w] & b != 0;
+        self.pristine[w] &= !b;
+        was
     }
     pub fn frame_bytes(&self, f: Frame) -> &[u8] {
         let i = f.base().0 as usize;
@@ -165,6 +179,7 @@ impl PhysMem {
     #[inline(always)]
     pub fn note_write(&mut self, f: Frame) {
         let (w, b) = (f.index() / 64, 1u64 << (f.index() % 64));
+        self.pristine[w] &= !b;
         if self.code[w] & b != 0 {
             self.code[w] &= !b;
             self.stale.push(f);
@@ -202,6 +217,18 @@ mod tests {
         assert_eq!(m.read_u8(PhysAddr(0x1000)), 0x44);
         assert_eq!(m.read_u16(PhysAddr(0x1002)), 0x1122);
         assert_eq!(m.frames(), 256);
+    }
+
+    #[test]
+    fn zeroing_skips_only_never_written_frames() {
+        let mut m = PhysMem::new(1 << 20).unwrap();
+        m.zero_frame(Frame(2)); // pristine: nothing to do, but no longer pristine
+        m.write_u8_unchecked(PhysAddr(0x2010), 7); // a CPU store, unseen by PhysMem
+        m.zero_frame(Frame(2));
+        assert_eq!(m.read_u8(PhysAddr(0x2010)), 0);
+        m.write_u32(PhysAddr(0x3000), 5); // checked store ends pristine state
+        m.zero_frame(Frame(3));
+        assert_eq!(m.read_u32(PhysAddr(0x3000)), 0);
     }
 
     #[test]
