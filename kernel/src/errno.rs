@@ -19,6 +19,8 @@ pub const EFAULT: Errno = Errno(14);
 pub const EEXIST: Errno = Errno(17);
 pub const ENODEV: Errno = Errno(19);
 pub const EINVAL: Errno = Errno(22);
+pub const ENOTTY: Errno = Errno(25);
+pub const ESPIPE: Errno = Errno(29);
 pub const EPIPE: Errno = Errno(32);
 pub const ENOSYS: Errno = Errno(38);
 
@@ -36,6 +38,8 @@ const NAMES: &[(Errno, &str)] = &[
     (EEXIST, "EEXIST"),
     (ENODEV, "ENODEV"),
     (EINVAL, "EINVAL"),
+    (ENOTTY, "ENOTTY"),
+    (ESPIPE, "ESPIPE"),
     (EPIPE, "EPIPE"),
     (ENOSYS, "ENOSYS"),
 ];
@@ -48,6 +52,8 @@ const MESSAGES: &[(Errno, &str)] = &[
     (EEXIST, "File exists"),
     (ENODEV, "No such device"),
     (EINVAL, "Invalid argument"),
+    (ENOTTY, "Inappropriate ioctl for device"),
+    (ESPIPE, "Illegal seek"),
     (EPIPE, "Broken pipe"),
     (ENOSYS, "Function not implemented"),
 ];

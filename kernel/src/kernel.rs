@@ -119,6 +119,7 @@ impl Kernel {
             stats: ProcStats::default(),
             exit: None,
             started_at: self.insns(),
+            fds: [true; 3],
         };
         let mut brk = VirtAddr(0);
         for (i, seg) in image.segments.iter().enumerate() {

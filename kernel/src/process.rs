@@ -94,6 +94,8 @@ pub struct Process {
     pub exit: Option<ExitRecord>,
     /// Instruction count when the process started.
     pub started_at: u64,
+    /// Which of stdin, stdout, stderr are still open (`close` shuts them).
+    pub fds: [bool; 3],
 }
 
 impl Process {

@@ -1,7 +1,7 @@
 //! read, write, writev on the three standard descriptors.
 
 use super::Outcome;
-use crate::errno::{EBADF, EFAULT, EINVAL, EIO};
+use crate::errno::{EBADF, EFAULT, EINVAL, EIO, ENOTTY, ESPIPE};
 use crate::kernel::Kernel;
 use crate::process::Process;
 use crate::signal::Death;
@@ -13,9 +13,38 @@ const IOV_MAX: u32 = 1024;
 /// Copy at most this much per step, so a huge count does not mean a huge host buffer.
 const CHUNK: u32 = 64 << 10;
 
+/// stdout and stderr, while open.
+fn writable(p: &Process, fd: u32) -> bool {
+    (fd == 1 || fd == 2) && p.fds[fd as usize]
+}
+
+/// Is `fd` one of the standard streams, still open?
+pub(super) fn is_open(p: &Process, fd: u32) -> bool {
+    fd < 3 && p.fds[fd as usize]
+}
+
 impl Kernel {
+    /// close(2): the standard streams can be closed once; nothing else is open.
+    pub(super) fn sys_close(&mut self, p: &mut Process, fd: u32) -> Outcome {
+        if !is_open(p, fd) {
+            return Outcome::Err(EBADF);
+        }
+        p.fds[fd as usize] = false;
+        Outcome::Value(0)
+    }
+
+    /// ioctl(2): the streams are never terminals here (ENOTTY), as when piped.
+    pub(super) fn sys_ioctl(&mut self, p: &mut Process, fd: u32) -> Outcome {
+        Outcome::Err(if is_open(p, fd) { ENOTTY } else { EBADF })
+    }
+
+    /// lseek/_llseek: the streams are not seekable (ESPIPE), as pipes are not.
+    pub(super) fn sys_lseek(&mut self, p: &mut Process, fd: u32) -> Outcome {
+        Outcome::Err(if is_open(p, fd) { ESPIPE } else { EBADF })
+    }
+
     pub(super) fn sys_read(&mut self, p: &mut Process, fd: u32, buf: u32, count: u32) -> Outcome {
-        if fd != 0 {
+        if fd != 0 || !p.fds[0] {
             return Outcome::Err(EBADF);
         }
         if count == 0 {
@@ -34,16 +63,12 @@ impl Kernel {
         };
         match self.copy_to_user(p, buf, &data[..n]) {
             Ok(()) => Outcome::Value(n as u32),
-            Err(CopyError::OutOfMemory { addr }) => Outcome::Kill(Death::OutOfMemory {
-                addr,
-                eip: self.machine.cpu.eip(),
-            }),
-            Err(CopyError::Fault { .. }) => Outcome::Err(EFAULT),
+            Err(e) => self.copy_failed(e),
         }
     }
 
     pub(super) fn sys_write(&mut self, p: &mut Process, fd: u32, buf: u32, count: u32) -> Outcome {
-        if fd != 1 && fd != 2 {
+        if !writable(p, fd) {
             return Outcome::Err(EBADF);
         }
         if count == 0 {
@@ -64,12 +89,7 @@ impl Kernel {
                     data.truncate(done as usize);
                     false
                 }
-                Err(CopyError::OutOfMemory { addr }) => {
-                    return Outcome::Kill(Death::OutOfMemory {
-                        addr,
-                        eip: self.machine.cpu.eip(),
-                    })
-                }
+                Err(e) => return self.copy_failed(e),
             };
             if let Err(o) = self.host_write(fd, &data) {
                 return if written > 0 {
@@ -125,15 +145,8 @@ impl Kernel {
             return Outcome::Err(EINVAL);
         }
         let mut raw = Vec::new();
-        match self.copy_from_user(p, iov, iovcnt * 8, &mut raw) {
-            Ok(()) => {}
-            Err(CopyError::Fault { .. }) => return Outcome::Err(EFAULT),
-            Err(CopyError::OutOfMemory { addr }) => {
-                return Outcome::Kill(Death::OutOfMemory {
-                    addr,
-                    eip: self.machine.cpu.eip(),
-                })
-            }
+        if let Err(e) = self.copy_from_user(p, iov, iovcnt * 8, &mut raw) {
+            return self.copy_failed(e);
         }
         let word = |i: usize| u32::from_le_bytes([raw[i], raw[i + 1], raw[i + 2], raw[i + 3]]);
         let vecs: Vec<(u32, u32)> = (0..iovcnt as usize)

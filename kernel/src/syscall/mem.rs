@@ -4,13 +4,12 @@
 //! populated), then the TLB, and is traced.
 
 use super::Outcome;
-use crate::errno::{Errno, EBADF, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM, EPERM};
+use crate::errno::{Errno, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EPERM};
 use crate::kernel::Kernel;
 use crate::layout::{MMAP_BASE, MMAP_MIN_ADDR, STACK_GUARD_GAP, TASK_SIZE};
 use crate::ledger::Cause;
 use crate::process::Process;
 use crate::trace::EventKind;
-use crate::uaccess::CopyError;
 use crate::vma::{Backing, Prot, Vma, VmaKind};
 use toyemu_emulator::{Access, VirtAddr, PAGE_SIZE};
 
@@ -97,15 +96,8 @@ impl Kernel {
     /// old_mmap(90): one pointer to six words; the offset is in bytes.
     pub(super) fn sys_old_mmap(&mut self, p: &mut Process, args: u32) -> Outcome {
         let mut raw = Vec::new();
-        match self.copy_from_user(p, args, 24, &mut raw) {
-            Ok(()) => {}
-            Err(CopyError::Fault { .. }) => return Outcome::Err(EFAULT),
-            Err(CopyError::OutOfMemory { addr }) => {
-                return Outcome::Kill(crate::signal::Death::OutOfMemory {
-                    addr,
-                    eip: self.machine.cpu.eip(),
-                })
-            }
+        if let Err(e) = self.copy_from_user(p, args, 24, &mut raw) {
+            return self.copy_failed(e);
         }
         let w = |i: usize| {
             u32::from_le_bytes([raw[4 * i], raw[4 * i + 1], raw[4 * i + 2], raw[4 * i + 3]])

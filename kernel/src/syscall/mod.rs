@@ -15,6 +15,7 @@ use crate::kernel::Kernel;
 use crate::process::{ExitStatus, Process};
 use crate::signal::Death;
 use crate::trace::{EventKind, SyscallResult};
+use crate::uaccess::CopyError;
 use toyemu_emulator::Reg;
 
 pub use names::{name_of, NR_BRK, NR_EXIT, NR_EXIT_GROUP, NR_MMAP2, NR_MUNMAP, NR_OLD_MMAP};
@@ -34,6 +35,17 @@ pub(crate) enum Outcome {
 }
 
 impl Kernel {
+    /// A failed user copy as a syscall result: EFAULT, or death when out of frames.
+    pub(crate) fn copy_failed(&self, e: CopyError) -> Outcome {
+        match e {
+            CopyError::Fault { .. } => Outcome::Err(crate::errno::EFAULT),
+            CopyError::OutOfMemory { addr } => Outcome::Kill(Death::OutOfMemory {
+                addr,
+                eip: self.machine.cpu.eip(),
+            }),
+        }
+    }
+
     /// Handle the `int 0x80` that just trapped. Returns the exit status if
     /// the process ended.
     pub(crate) fn syscall(&mut self, p: &mut Process) -> Option<ExitStatus> {
@@ -74,7 +86,15 @@ impl Kernel {
             NR_READ => self.sys_read(p, a[0], a[1], a[2]),
             NR_WRITE => self.sys_write(p, a[0], a[1], a[2]),
             NR_WRITEV => self.sys_writev(p, a[0], a[1], a[2]),
-            NR_GETPID => Outcome::Value(p.pid),
+            NR_GETPID | NR_GETTID => Outcome::Value(p.pid),
+            // The process that started it lives outside this machine.
+            NR_GETPPID => Outcome::Value(0),
+            NR_GETUID | NR_GETGID | NR_GETEUID | NR_GETEGID | NR_GETUID32 | NR_GETGID32
+            | NR_GETEUID32 | NR_GETEGID32 => Outcome::Value(crate::stack::UID),
+            NR_CLOSE => self.sys_close(p, a[0]),
+            NR_IOCTL => self.sys_ioctl(p, a[0]),
+            NR_LSEEK | NR_LLSEEK => self.sys_lseek(p, a[0]),
+            NR_UNAME => self.sys_uname(p, a[0]),
             NR_KILL => self.sys_kill(p, a[0], a[1]),
             NR_BRK => self.sys_brk(p, a[0]),
             NR_OLD_MMAP => self.sys_old_mmap(p, a[0]),

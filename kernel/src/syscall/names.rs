@@ -7,7 +7,22 @@ use crate::kernel::Kernel;
 pub const NR_EXIT: u32 = 1;
 pub const NR_READ: u32 = 3;
 pub const NR_WRITE: u32 = 4;
+pub const NR_CLOSE: u32 = 6;
+pub const NR_LSEEK: u32 = 19;
 pub const NR_GETPID: u32 = 20;
+pub const NR_GETUID: u32 = 24;
+pub const NR_GETGID: u32 = 47;
+pub const NR_GETEUID: u32 = 49;
+pub const NR_GETEGID: u32 = 50;
+pub const NR_IOCTL: u32 = 54;
+pub const NR_GETPPID: u32 = 64;
+pub const NR_UNAME: u32 = 122;
+pub const NR_LLSEEK: u32 = 140;
+pub const NR_GETUID32: u32 = 199;
+pub const NR_GETGID32: u32 = 200;
+pub const NR_GETEUID32: u32 = 201;
+pub const NR_GETEGID32: u32 = 202;
+pub const NR_GETTID: u32 = 224;
 pub const NR_KILL: u32 = 37;
 pub const NR_BRK: u32 = 45;
 pub const NR_OLD_MMAP: u32 = 90;
@@ -29,7 +44,13 @@ const NAMES: &[(u32, &str)] = &[
     (6, "close"),
     (11, "execve"),
     (13, "time"),
+    (19, "lseek"),
     (20, "getpid"),
+    (24, "getuid"),
+    (47, "getgid"),
+    (49, "geteuid"),
+    (50, "getegid"),
+    (64, "getppid"),
     (33, "access"),
     (37, "kill"),
     (45, "brk"),
@@ -48,6 +69,10 @@ const NAMES: &[(u32, &str)] = &[
     (191, "ugetrlimit"),
     (192, "mmap2"),
     (197, "fstat64"),
+    (199, "getuid32"),
+    (200, "getgid32"),
+    (201, "geteuid32"),
+    (202, "getegid32"),
     (219, "madvise"),
     (224, "gettid"),
     (240, "futex"),
@@ -186,7 +211,10 @@ impl Kernel {
                 format!("{}, {got}, {}", int(a[0]), a[2])
             }
             NR_WRITEV => format!("{}, {}, {}", int(a[0]), ptr(a[1]), int(a[2])),
-            NR_GETPID => String::new(),
+            NR_GETPID | NR_GETPPID | NR_GETTID | NR_GETUID | NR_GETGID | NR_GETEUID
+            | NR_GETEGID | NR_GETUID32 | NR_GETGID32 | NR_GETEUID32 | NR_GETEGID32 => String::new(),
+            NR_CLOSE => int(a[0]),
+            NR_UNAME => ptr(a[0]),
             NR_KILL => format!("{}, {}", int(a[0]), crate::signal::Signal(a[1])),
             NR_BRK => ptr(a[0]),
             NR_MMAP2 => format!(
