@@ -90,7 +90,10 @@ fn pushad_faults_before_writing_anything() {
 #[test]
 fn read_modify_write_to_read_only_page_is_a_protection_fault() {
     let mut vm = Vm::new();
-    vm.set_pte(DATA, toyemu_emulator::Pte::new(toyemu_emulator::Frame(3), PTE_P | PTE_U));
+    vm.set_pte(
+        DATA,
+        toyemu_emulator::Pte::new(toyemu_emulator::Frame(3), PTE_P | PTE_U),
+    );
     vm.load_asm(&format!(
         "mov $5, %eax
          cmp $1, %eax
@@ -105,7 +108,11 @@ fn read_modify_write_to_read_only_page_is_a_protection_fault() {
     let (addr, code, eip) = fault_addr(vm.run(100));
     assert_eq!((addr, eip), (DATA, CODE + 8));
     assert_eq!(code, PfCode::P | PfCode::W | PfCode::U);
-    assert_eq!(vm.m.cpu.eflags(), flags_before, "flags unchanged by the faulting add");
+    assert_eq!(
+        vm.m.cpu.eflags(),
+        flags_before,
+        "flags unchanged by the faulting add"
+    );
 }
 
 #[test]
@@ -122,7 +129,7 @@ fn instruction_fetch_faults_carry_the_i_bit() {
 fn instruction_straddling_into_a_missing_page() {
     let mut vm = Vm::new();
     let page2 = CODE + 16 * 4096; // not mapped
-    // mov $0x11223344, %eax (5 bytes) starting 2 bytes before page2, then int3.
+                                  // mov $0x11223344, %eax (5 bytes) starting 2 bytes before page2, then int3.
     let at = page2 - 2;
     vm.load_asm(&format!("mov ${at}, %ebx\n jmp *%ebx"));
     vm.poke(at, &[0xb8, 0x44]);
@@ -157,7 +164,10 @@ fn divide_errors_change_nothing() {
         assert_eq!(vm.run(n - 1), Trap::InstructionLimit);
         let before = vm.m.cpu.registers();
         let t = vm.run(100);
-        assert!(matches!(t, Trap::DivideError { eip } if eip.0 == before.eip), "{src}: {t:?}");
+        assert!(
+            matches!(t, Trap::DivideError { eip } if eip.0 == before.eip),
+            "{src}: {t:?}"
+        );
         assert_eq!(vm.m.cpu.registers(), before, "{src}");
     }
 }
@@ -166,7 +176,7 @@ fn divide_errors_change_nothing() {
 fn invalid_opcodes_report_address_and_bytes() {
     for (src, bytes) in [
         ("ud2", &[0x0f, 0x0b][..]),
-        ("fld1", &[0xd9, 0xe8]),                      // x87
+        ("fld1", &[0xd9, 0xe8]),                         // x87
         ("movd %eax, %xmm0", &[0x66, 0x0f, 0x6e, 0xc0]), // SSE2
         ("aaa", &[0x37]),
     ] {
@@ -189,12 +199,23 @@ fn invalid_opcodes_report_address_and_bytes() {
 
 #[test]
 fn privileged_instructions_and_int_n_are_general_protection() {
-    for src in ["hlt", "cli", "sti", "in $0x60, %al", "out %al, $0x80", "int $0x81", "mov %cr3, %eax", "invlpg (%eax)"] {
+    for src in [
+        "hlt",
+        "cli",
+        "sti",
+        "in $0x60, %al",
+        "out %al, $0x80",
+        "int $0x81",
+        "mov %cr3, %eax",
+        "invlpg (%eax)",
+    ] {
         let mut vm = Vm::new();
         vm.load_asm(&format!("nop\n {src}"));
         assert_eq!(
             vm.run(100),
-            Trap::GeneralProtection { eip: VirtAddr(CODE + 1) },
+            Trap::GeneralProtection {
+                eip: VirtAddr(CODE + 1)
+            },
             "{src}"
         );
         assert_eq!(vm.m.cpu.eip().0, CODE + 1);
@@ -207,7 +228,12 @@ fn syscall_and_breakpoint_leave_eip_after_and_retire() {
     vm.load_asm("int $0x80\n int3\n nop");
     assert_eq!(vm.run(100), Trap::Syscall);
     assert_eq!((vm.m.cpu.eip().0, vm.m.retired()), (CODE + 2, 1));
-    assert_eq!(vm.run(100), Trap::Breakpoint { eip: VirtAddr(CODE + 2) });
+    assert_eq!(
+        vm.run(100),
+        Trap::Breakpoint {
+            eip: VirtAddr(CODE + 2)
+        }
+    );
     assert_eq!((vm.m.cpu.eip().0, vm.m.retired()), (CODE + 3, 2));
 }
 
@@ -222,7 +248,10 @@ fn budget_counts_instructions_exactly() {
     }
     assert_eq!(vm.m.retired(), 70);
     assert_eq!(vm.reg(Reg::Eax), 35);
-    assert_eq!(vm.m.traps.get(toyemu_emulator::TrapKind::InstructionLimit), 11);
+    assert_eq!(
+        vm.m.traps.get(toyemu_emulator::TrapKind::InstructionLimit),
+        11
+    );
 }
 
 #[test]
@@ -284,7 +313,9 @@ fn remapped_code_page_runs_the_new_frame() {
     let f = vm.map(CODE, RW); // new frame, invlpg
     let code = asm("mov $2, %eax\n int3");
     for (i, b) in code.iter().enumerate() {
-        vm.m.mmu.phys.write_u8(toyemu_emulator::PhysAddr(f.base().0 + i as u32), *b);
+        vm.m.mmu
+            .phys
+            .write_u8(toyemu_emulator::PhysAddr(f.base().0 + i as u32), *b);
     }
     vm.m.cpu.set_eip(VirtAddr(CODE));
     assert!(matches!(vm.run(100), Trap::Breakpoint { .. }));

@@ -11,7 +11,11 @@ fn run(src: &str) -> Vm {
     let mut vm = Vm::new();
     vm.load_asm(&format!("{src}\n int3"));
     let t = vm.run(1_000_000);
-    assert!(matches!(t, Trap::Breakpoint { .. }), "{t:?} at {:#x}", vm.m.cpu.eip().0);
+    assert!(
+        matches!(t, Trap::Breakpoint { .. }),
+        "{t:?} at {:#x}",
+        vm.m.cpu.eip().0
+    );
     vm
 }
 
@@ -107,8 +111,7 @@ fn stack_corner_cases() {
 
 #[test]
 fn pushad_popad_pushf_popf() {
-    let vm = run(
-        "mov $1, %eax; mov $2, %ecx; mov $3, %edx; mov $4, %ebx
+    let vm = run("mov $1, %eax; mov $2, %ecx; mov $3, %edx; mov $4, %ebx
          mov $6, %esi; mov $7, %edi; mov $5, %ebp
          pushal
          xor %eax, %eax; xor %ecx, %ecx; xor %ebp, %ebp
@@ -117,10 +120,12 @@ fn pushad_popad_pushf_popf() {
          popfl
          pushfl
          popl %ebx
-         cld",
-    );
+         cld");
     let r = vm.m.cpu.registers();
-    assert_eq!(r.gpr, [1, 2, 3, 0x202 | 0xcd5 & !0x200 | 0x200, STACK_TOP, 5, 6, 7]);
+    assert_eq!(
+        r.gpr,
+        [1, 2, 3, 0x202 | 0xcd5 & !0x200 | 0x200, STACK_TOP, 5, 6, 7]
+    );
 }
 
 #[test]
@@ -211,8 +216,7 @@ fn segment_overrides_and_selectors() {
 
 #[test]
 fn conversions_loops_and_small_things() {
-    let vm = run(
-        "mov $0x80, %eax
+    let vm = run("mov $0x80, %eax
          cbtw                     # AX = 0xff80
          cwtl                     # EAX = 0xffffff80
          cltd                     # EDX = -1
@@ -232,8 +236,7 @@ fn conversions_loops_and_small_things() {
          nopw 0(%eax,%eax,1)
          nopl 0x12345678(%eax)
          endbr32
-         movsbl %al, %ebp",
-    );
+         movsbl %al, %ebp");
     let r = vm.m.cpu.registers().gpr;
     assert_eq!(r[0], 0xffff_ff80);
     assert_eq!(r[2], 0xffff_ffff);
@@ -266,8 +269,7 @@ fn cpuid_is_a_plain_i686_and_rdtsc_counts_instructions() {
 
 #[test]
 fn sixteen_and_eight_bit_registers() {
-    let vm = run(
-        "mov $0x12345678, %eax
+    let vm = run("mov $0x12345678, %eax
          mov $0xaabbccdd, %ebx
          mov %bh, %al             # AL = 0xcc
          mov %bl, %ah             # AH = 0xdd
@@ -275,8 +277,7 @@ fn sixteen_and_eight_bit_registers() {
          xchg %bh, %bl
          movzwl %ax, %ecx
          movsbw %bl, %dx
-         incb %dh",
-    );
+         incb %dh");
     let r = vm.m.cpu.registers().gpr;
     assert_eq!(r[0], 0x1234_ddcc + 0x10);
     assert_eq!(r[3], 0xaabb_ddcc);

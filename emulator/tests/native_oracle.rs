@@ -76,7 +76,10 @@ fn alu_shift_muldiv_flags_match_the_host_cpu() {
         let fields = |l: &str| -> (String, Vec<u32>) {
             let mut it = l.split(' ');
             let name = it.next().unwrap().to_string();
-            (name, it.map(|x| u32::from_str_radix(x, 16).unwrap()).collect())
+            (
+                name,
+                it.map(|x| u32::from_str_radix(x, 16).unwrap()).collect(),
+            )
         };
         let ((name, nv), (_, ev)) = (fields(ln), fields(le));
         assert_eq!(nv[..3], ev[..3], "lines out of step: {ln} / {le}");

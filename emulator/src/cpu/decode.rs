@@ -23,65 +23,12 @@ pub fn decode(bytes: &[u8], ip: u32) -> Result<Op, NeedMore> {
     let mut ins = Instruction::default();
     d.decode_out(&mut ins);
     match d.last_error() {
-        DecoderError::None => Ok(translate(&ins).map_or_else(|| ud(&ins, bytes), specialise)),
+        DecoderError::None => {
+            Ok(translate(&ins).map_or_else(|| ud(&ins, bytes), super::fast::specialise))
+        }
         DecoderError::NoMoreBytes if bytes.len() < MAX_INSN => Err(NeedMore),
         _ => Ok(ud(&ins, bytes)),
     }
-}
-
-/// General kind and sub-operation → specialised kind, for 32-bit operands.
-const SPECIAL: [(Kind, u8, Kind); 25] = {
-    use alu_op as A;
-    use Kind as K;
-    [
-        (K::MovRR, 0, K::Mov32RR),
-        (K::MovRM, 0, K::Mov32RM),
-        (K::MovMR, 0, K::Mov32MR),
-        (K::Lea, 0, K::Lea32),
-        (K::PushR, 0, K::Push32R),
-        (K::PopR, 0, K::Pop32R),
-        (K::UnaryR, unary_op::INC, K::Inc32),
-        (K::UnaryR, unary_op::DEC, K::Dec32),
-        (K::AluRR, A::ADD, K::Add32RR),
-        (K::AluRI, A::ADD, K::Add32RI),
-        (K::AluRM, A::ADD, K::Add32RM),
-        (K::AluRR, A::SUB, K::Sub32RR),
-        (K::AluRI, A::SUB, K::Sub32RI),
-        (K::AluRM, A::SUB, K::Sub32RM),
-        (K::AluRR, A::AND, K::And32RR),
-        (K::AluRI, A::AND, K::And32RI),
-        (K::AluRR, A::OR, K::Or32RR),
-        (K::AluRI, A::OR, K::Or32RI),
-        (K::AluRR, A::XOR, K::Xor32RR),
-        (K::AluRI, A::XOR, K::Xor32RI),
-        (K::AluRR, A::CMP, K::Cmp32RR),
-        (K::AluRI, A::CMP, K::Cmp32RI),
-        (K::AluRM, A::CMP, K::Cmp32RM),
-        (K::AluRR, A::TEST, K::Test32RR),
-        (K::AluRI, A::TEST, K::Test32RI),
-    ]
-};
-
-/// The commonest 32-bit forms get their own kinds (see fast.rs).
-fn specialise(mut op: Op) -> Op {
-    if op.size == 4 {
-        if let Some(&(_, _, k)) = SPECIAL
-            .iter()
-            .find(|(k, s, _)| *k == op.kind && *s == op.sub)
-        {
-            op.kind = k;
-        }
-    }
-    op
-}
-
-/// The general form of a specialised op (for tests that compare the two).
-#[cfg(test)]
-pub fn generalise(mut op: Op) -> Op {
-    if let Some(&(k, _, _)) = SPECIAL.iter().find(|(_, _, s)| *s == op.kind) {
-        op.kind = k;
-    }
-    op
 }
 
 /// #UD, reporting as many bytes as the decoder looked at.

@@ -63,6 +63,22 @@ impl State {
                     self.eip = self.eip.wrapping_add(op.imm);
                 }
             }
+            K::Jo => self.jcc::<0>(op),
+            K::Jno => self.jcc::<1>(op),
+            K::Jb => self.jcc::<2>(op),
+            K::Jae => self.jcc::<3>(op),
+            K::Je => self.jcc::<4>(op),
+            K::Jne => self.jcc::<5>(op),
+            K::Jbe => self.jcc::<6>(op),
+            K::Ja => self.jcc::<7>(op),
+            K::Js => self.jcc::<8>(op),
+            K::Jns => self.jcc::<9>(op),
+            K::Jp => self.jcc::<10>(op),
+            K::Jnp => self.jcc::<11>(op),
+            K::Jl => self.jcc::<12>(op),
+            K::Jge => self.jcc::<13>(op),
+            K::Jle => self.jcc::<14>(op),
+            K::Jg => self.jcc::<15>(op),
             K::Jecxz | K::Loop => self.loop_jump(op),
             K::Call | K::CallR | K::CallM => self.call(mmu, op)?,
             K::Ret => self.ret(mmu, op)?,

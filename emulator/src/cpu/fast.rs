@@ -5,12 +5,95 @@
 //! behaves the same; the unit tests below check that they agree.
 
 use super::flags::Lazy;
-use super::op::{alu_op as A, Kind, Op};
+use super::op::{alu_op as A, unary_op, Kind, Op};
 use super::{Exec, State, ESP};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 
 const SIGN: u32 = 0x8000_0000;
+
+/// General kind and sub-operation → specialised kind, for 32-bit operands.
+const SPECIAL: [(Kind, u8, Kind); 25] = {
+    use Kind as K;
+    [
+        (K::MovRR, 0, K::Mov32RR),
+        (K::MovRM, 0, K::Mov32RM),
+        (K::MovMR, 0, K::Mov32MR),
+        (K::Lea, 0, K::Lea32),
+        (K::PushR, 0, K::Push32R),
+        (K::PopR, 0, K::Pop32R),
+        (K::UnaryR, unary_op::INC, K::Inc32),
+        (K::UnaryR, unary_op::DEC, K::Dec32),
+        (K::AluRR, A::ADD, K::Add32RR),
+        (K::AluRI, A::ADD, K::Add32RI),
+        (K::AluRM, A::ADD, K::Add32RM),
+        (K::AluRR, A::SUB, K::Sub32RR),
+        (K::AluRI, A::SUB, K::Sub32RI),
+        (K::AluRM, A::SUB, K::Sub32RM),
+        (K::AluRR, A::AND, K::And32RR),
+        (K::AluRI, A::AND, K::And32RI),
+        (K::AluRR, A::OR, K::Or32RR),
+        (K::AluRI, A::OR, K::Or32RI),
+        (K::AluRR, A::XOR, K::Xor32RR),
+        (K::AluRI, A::XOR, K::Xor32RI),
+        (K::AluRR, A::CMP, K::Cmp32RR),
+        (K::AluRI, A::CMP, K::Cmp32RI),
+        (K::AluRM, A::CMP, K::Cmp32RM),
+        (K::AluRR, A::TEST, K::Test32RR),
+        (K::AluRI, A::TEST, K::Test32RI),
+    ]
+};
+
+/// The commonest 32-bit forms get their own kinds (see fast.rs).
+pub fn specialise(mut op: Op) -> Op {
+    if op.kind == Kind::Jcc {
+        op.kind = JCC[op.sub as usize & 15];
+    } else if op.size == 4 {
+        if let Some(&(_, _, k)) = SPECIAL
+            .iter()
+            .find(|(k, s, _)| *k == op.kind && *s == op.sub)
+        {
+            op.kind = k;
+        }
+    }
+    op
+}
+
+/// jcc kinds by condition code.
+const JCC: [Kind; 16] = {
+    use Kind as K;
+    [
+        K::Jo,
+        K::Jno,
+        K::Jb,
+        K::Jae,
+        K::Je,
+        K::Jne,
+        K::Jbe,
+        K::Ja,
+        K::Js,
+        K::Jns,
+        K::Jp,
+        K::Jnp,
+        K::Jl,
+        K::Jge,
+        K::Jle,
+        K::Jg,
+    ]
+};
+
+/// The general form of a specialised op (for tests that compare the two).
+#[cfg(test)]
+pub fn generalise(mut op: Op) -> Op {
+    if JCC.contains(&op.kind) {
+        op.kind = Kind::Jcc;
+        return op;
+    }
+    if let Some(&(k, _, _)) = SPECIAL.iter().find(|(_, _, s)| *s == op.kind) {
+        op.kind = k;
+    }
+    op
+}
 
 impl State {
     /// `a SUB b` into register `d` (unless cmp/test), flags recorded lazily.
@@ -63,6 +146,14 @@ impl State {
         self.f.cin = cf;
     }
 
+    /// jcc with the condition known when compiled.
+    #[inline(always)]
+    pub(super) fn jcc<const CC: u8>(&mut self, op: &Op) {
+        if self.f.cond(CC) {
+            self.eip = self.eip.wrapping_add(op.imm);
+        }
+    }
+
     #[inline(always)]
     pub(super) fn push32(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
         let v = self.r[op.r1 as usize & 7];
@@ -107,7 +198,7 @@ mod tests {
             fast.kind as u8 >= Kind::Mov32RR as u8,
             "{bytes:x?} is not specialised"
         );
-        let general = super::super::decode::generalise(fast);
+        let general = generalise(fast);
         let mut mmu = crate::mmu::Mmu::new(
             crate::phys::PhysMem::new(64 << 10).unwrap(),
             Default::default(),

@@ -321,10 +321,7 @@ mod tests {
     #[test]
     fn sub_boundaries_and_conditions() {
         // 0 - 1: borrow, negative, AF.
-        assert_eq!(
-            flags_of(Lazy::Sub, 4, 0, 1, u32::MAX),
-            CF | SF | PF | AF
-        );
+        assert_eq!(flags_of(Lazy::Sub, 4, 0, 1, u32::MAX), CF | SF | PF | AF);
         // 0x80000000 - 1 = 0x7fffffff: signed overflow.
         assert_eq!(
             flags_of(Lazy::Sub, 4, 0x8000_0000, 1, 0x7fff_ffff),
@@ -348,7 +345,16 @@ mod tests {
 
     #[test]
     fn fast_conditions_agree_with_flags() {
-        let vals = [0u32, 1, 0x7f, 0x80, 0xff, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff];
+        let vals = [
+            0u32,
+            1,
+            0x7f,
+            0x80,
+            0xff,
+            0x7fff_ffff,
+            0x8000_0000,
+            0xffff_ffff,
+        ];
         for size in [1u8, 4] {
             let m = mask_of(size);
             for &a in &vals {

@@ -162,6 +162,24 @@ pub enum Kind {
     Cmp32RM,
     Test32RR,
     Test32RI,
+    /// jcc by condition (the low nibble of the opcode), so the condition
+    /// is a constant in its handler.
+    Jo,
+    Jno,
+    Jb,
+    Jae,
+    Je,
+    Jne,
+    Jbe,
+    Ja,
+    Js,
+    Jns,
+    Jp,
+    Jnp,
+    Jl,
+    Jge,
+    Jle,
+    Jg,
 }
 
 /// `Op::flags`: the last instruction of its decoded block (a branch, a
@@ -256,6 +274,22 @@ impl Op {
                 | K::JmpR
                 | K::JmpM
                 | K::Jcc
+                | K::Jo
+                | K::Jno
+                | K::Jb
+                | K::Jae
+                | K::Je
+                | K::Jne
+                | K::Jbe
+                | K::Ja
+                | K::Js
+                | K::Jns
+                | K::Jp
+                | K::Jnp
+                | K::Jl
+                | K::Jge
+                | K::Jle
+                | K::Jg
                 | K::Jecxz
                 | K::Loop
                 | K::Call

@@ -224,12 +224,23 @@ pub fn asm(src: &str) -> Vec<u8> {
     // Link at CODE, so absolute references to labels work.
     let elf = dir.join(format!("t{n}.elf"));
     let r = tool("ld")
-        .args(["-m", "elf_i386", "-Ttext=0x8048000", "-e", "0x8048000", "-o"])
+        .args([
+            "-m",
+            "elf_i386",
+            "-Ttext=0x8048000",
+            "-e",
+            "0x8048000",
+            "-o",
+        ])
         .arg(&elf)
         .arg(&o)
         .output()
         .unwrap();
-    assert!(r.status.success(), "ld failed:\n{}", String::from_utf8_lossy(&r.stderr));
+    assert!(
+        r.status.success(),
+        "ld failed:\n{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     let r = tool("objcopy")
         .args(["-O", "binary", "-j", ".text"])
         .arg(&elf)
@@ -247,10 +258,19 @@ pub fn asm(src: &str) -> Vec<u8> {
 /// Compile a freestanding C file from tests/native/ as a static i386
 /// executable with `gcc -m32 -<opt>`; fails clearly when gcc cannot.
 pub fn build_native(file: &str, opt: &str) -> PathBuf {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/native").join(file);
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/native")
+        .join(file);
     let out = tmpdir().join(format!("{}-{opt}", file.trim_end_matches(".c")));
     let r = Command::new("gcc")
-        .args(["-m32", "-ffreestanding", "-nostdlib", "-static", "-fno-pic", "-no-pie"])
+        .args([
+            "-m32",
+            "-ffreestanding",
+            "-nostdlib",
+            "-static",
+            "-fno-pic",
+            "-no-pie",
+        ])
         .args(["-fno-stack-protector", "-Wall", "-Werror"])
         .arg(format!("-{opt}"))
         .arg("-o")
@@ -270,10 +290,17 @@ pub fn build_native(file: &str, opt: &str) -> PathBuf {
 /// when the host cannot run i386 code.
 pub fn run_native(exe: &std::path::Path) -> (i32, Vec<u8>) {
     let r = Command::new(exe).output().unwrap_or_else(|e| {
-        panic!("cannot run {} natively ({e}): this test needs a host that runs i386 executables", exe.display())
+        panic!(
+            "cannot run {} natively ({e}): this test needs a host that runs i386 executables",
+            exe.display()
+        )
     });
     let status = r.status.code().unwrap_or_else(|| {
-        panic!("{} died natively ({}): does this host run i386 executables?", exe.display(), r.status)
+        panic!(
+            "{} died natively ({}): does this host run i386 executables?",
+            exe.display(),
+            r.status
+        )
     });
     (status, r.stdout)
 }
