@@ -284,3 +284,49 @@ fn sixteen_and_eight_bit_registers() {
     assert_eq!(r[1], 0xddcc + 0x10);
     assert_eq!(r[2] & 0xffff, 0x00cc | 0xff00 + 0x100 & 0xffff);
 }
+
+#[test]
+fn rep_movs_and_stos_across_pages_and_overlapping() {
+    let mut vm = Vm::new();
+    vm.poke(DATA, b"ab");
+    let src: Vec<u8> = (0..8000u32).map(|i| (i * 7 + i / 256) as u8).collect();
+    vm.poke(DATA + 0x10, &src);
+    vm.load_asm(&format!(
+        "cld
+         mov ${DATA}, %esi
+         mov ${}, %edi
+         mov $5000, %ecx
+         rep movsb                # overlapping forward copy replicates 'a'
+         mov ${}, %edi
+         mov $0x1234, %eax
+         mov $3000, %ecx
+         rep stosw                # misaligned, across two page boundaries
+         mov ${}, %esi
+         mov ${}, %edi
+         mov $2000, %ecx
+         rep movsl                # unaligned destination across pages
+         int3",
+        DATA + 1,
+        DATA + 0x2ffe,
+        DATA + 0x10,
+        DATA + 0x5003
+    ));
+    // The stos overwrites part of the source: copy it first in the model.
+    assert!(matches!(vm.run(1000), Trap::Breakpoint { .. }));
+    assert_eq!(vm.peek(DATA, 5001), vec![b'a'; 5001]);
+    let words = vm.peek(DATA + 0x2ffe, 6000);
+    assert!(words.chunks(2).all(|w| w == [0x34, 0x12]));
+    // Source bytes as they were when the movsl ran (after the other two).
+    let mut expect = src.clone();
+    for (i, b) in expect.iter_mut().enumerate() {
+        let a = DATA + 0x10 + i as u32;
+        if a < DATA + 5001 {
+            *b = b'a';
+        } else if (DATA + 0x2ffe..DATA + 0x2ffe + 6000).contains(&a) {
+            *b = if a % 2 == 0 { 0x34 } else { 0x12 };
+        }
+    }
+    assert_eq!(vm.peek(DATA + 0x5003, 8000), expect);
+    assert_eq!(vm.reg(Reg::Ecx), 0);
+    assert_eq!(vm.reg(Reg::Edi), DATA + 0x5003 + 8000);
+}

@@ -11,7 +11,8 @@
 use super::alu::alu;
 use super::op::{alu_op, Op};
 use super::{Exec, State, Stop, EAX, ECX, EDI, ESI};
-use crate::mmu::Mmu;
+use crate::addr::{VirtAddr, PAGE_SIZE};
+use crate::mmu::{Access, Mmu};
 
 /// Iterations of a repeated string instruction between budget checks.
 const CHUNK: u32 = 1 << 16;
@@ -58,9 +59,17 @@ impl State {
             return Ok(());
         }
         let mut n = 0;
+        let bulk = step == size as u32 && matches!(what, Str::Movs | Str::Stos);
         while self.r[ECX] != 0 {
-            if n == CHUNK {
+            if n >= CHUNK {
                 return Err(Stop::Again);
+            }
+            if bulk {
+                let k = self.bulk(mmu, size, src_base, what, CHUNK - n)?;
+                if k > 0 {
+                    n += k;
+                    continue;
+                }
             }
             let equal = self.one(mmu, size, step, src_base, what)?;
             self.r[ECX] = self.r[ECX].wrapping_sub(1);
@@ -71,6 +80,47 @@ impl State {
             }
         }
         Ok(())
+    }
+
+    /// Forward `rep movs`/`rep stos`: as many elements as lie within one
+    /// source and one destination page, with one translation of each (as
+    /// the processor's fast strings work by cache lines). Returns how many
+    /// were done: 0 leaves the next element to `one` (it straddles a page,
+    /// or source and destination overlap so that element order matters).
+    fn bulk(&mut self, mmu: &mut Mmu, size: u8, src_base: u32, what: Str, limit: u32) -> Result<u32, Stop> {
+        let size = size as u32;
+        let room = |a: u32| (PAGE_SIZE - (a & (PAGE_SIZE - 1))) / size;
+        let (si, di) = (self.r[ESI], self.r[EDI]);
+        let src = src_base.wrapping_add(si);
+        let mut k = self.r[ECX].min(limit).min(room(di));
+        if what == Str::Movs {
+            k = k.min(room(src));
+        }
+        if k < 2 {
+            return Ok(0);
+        }
+        let bytes = (k * size) as usize;
+        let mut buf = [0u8; PAGE_SIZE as usize];
+        if what == Str::Movs {
+            let spa = mmu.translate(VirtAddr(src), Access::Read)?;
+            let dpa = mmu.translate(VirtAddr(di), Access::Write)?;
+            if dpa.0 > spa.0 && dpa.0 < spa.0 + bytes as u32 {
+                return Ok(0);
+            }
+            mmu.phys.read_bytes(spa, &mut buf[..bytes]);
+            mmu.phys.write_bytes(dpa, &buf[..bytes]);
+            self.r[ESI] = si.wrapping_add(k * size);
+        } else {
+            let dpa = mmu.translate(VirtAddr(di), Access::Write)?;
+            let v = self.get(size as u8, EAX as u8).to_le_bytes();
+            for chunk in buf[..bytes].chunks_exact_mut(size as usize) {
+                chunk.copy_from_slice(&v[..size as usize]);
+            }
+            mmu.phys.write_bytes(dpa, &buf[..bytes]);
+        }
+        self.r[EDI] = di.wrapping_add(k * size);
+        self.r[ECX] -= k;
+        Ok(k)
     }
 
     /// One element; returns whether a comparison found the operands equal.
