@@ -72,7 +72,7 @@ pub fn mask_of(size: u8) -> u32 {
 /// PF: set when the low byte has an even number of ones.
 #[inline(always)]
 pub fn parity(r: u32) -> bool {
-    (r as u8).count_ones() % 2 == 0
+    (r as u8).count_ones() & 1 == 0
 }
 
 impl Flags {

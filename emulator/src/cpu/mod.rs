@@ -16,7 +16,7 @@ mod decode_more;
 mod disasm;
 mod exec;
 mod fast;
-pub mod flags;
+mod flags;
 mod flow;
 mod muldiv;
 mod op;
@@ -26,6 +26,11 @@ mod string;
 mod system;
 
 pub use disasm::disassemble;
+
+/// EFLAGS bit masks, for the debugger and traces (Intel SDM Vol. 1 §3.4.3).
+pub mod eflags {
+    pub use super::flags::{AC, AF, CF, DF, ID, IF, OF, PF, SF, STATUS, TF, ZF};
+}
 
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;

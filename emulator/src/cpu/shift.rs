@@ -167,7 +167,6 @@ impl State {
         let bits = size as u32 * 8;
         // dest:src:dest, so both directions fill from src first.
         let v = ((dest as u128) << (2 * bits)) | ((src as u128) << bits) | dest as u128;
-        let n = n as u32;
         let (r, cf) = if op.sub & 1 == 0 {
             let w = v << n;
             ((w >> (2 * bits)) as u32, (w >> (3 * bits)) & 1 != 0)

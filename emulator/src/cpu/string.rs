@@ -87,7 +87,14 @@ impl State {
     /// the processor's fast strings work by cache lines). Returns how many
     /// were done: 0 leaves the next element to `one` (it straddles a page,
     /// or source and destination overlap so that element order matters).
-    fn bulk(&mut self, mmu: &mut Mmu, size: u8, src_base: u32, what: Str, limit: u32) -> Result<u32, Stop> {
+    fn bulk(
+        &mut self,
+        mmu: &mut Mmu,
+        size: u8,
+        src_base: u32,
+        what: Str,
+        limit: u32,
+    ) -> Result<u32, Stop> {
         let size = size as u32;
         let room = |a: u32| (PAGE_SIZE - (a & (PAGE_SIZE - 1))) / size;
         let (si, di) = (self.r[ESI], self.r[EDI]);

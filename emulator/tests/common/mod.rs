@@ -93,7 +93,7 @@ impl Vm {
                     .mmu
                     .inspect(VirtAddr(page))
                     .pte
-                    .map_or(true, |p| !p.is_present())
+                    .is_none_or(|p| !p.is_present())
                 {
                     self.map(page, PTE_P | PTE_W | PTE_U);
                 }
