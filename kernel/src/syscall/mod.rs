@@ -46,6 +46,21 @@ impl Kernel {
         }
     }
 
+    /// Make syscall `nr` for `p` as if it had executed `int 0x80` with `args`
+    /// in EBX..EBP: for tests and tools that drive the kernel without guest
+    /// code. Returns EAX, or how the process ended.
+    pub fn syscall_direct(&mut self, p: &mut Process, nr: u32, args: [u32; 6]) -> Result<u32, ExitStatus> {
+        let cpu = &mut self.machine.cpu;
+        cpu.set_reg(Reg::Eax, nr);
+        for (r, v) in [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp].into_iter().zip(args) {
+            cpu.set_reg(r, v);
+        }
+        match self.syscall(p) {
+            Some(status) => Err(status),
+            None => Ok(self.machine.cpu.reg(Reg::Eax)),
+        }
+    }
+
     /// Handle the `int 0x80` that just trapped. Returns the exit status if
     /// the process ended.
     pub(crate) fn syscall(&mut self, p: &mut Process) -> Option<ExitStatus> {
