@@ -331,3 +331,50 @@ fn rep_movs_and_stos_across_pages_and_overlapping() {
     assert_eq!(vm.reg(Reg::Ecx), 0);
     assert_eq!(vm.reg(Reg::Edi), DATA + 0x5003 + 8000);
 }
+
+#[test]
+fn nested_enter_xlat_and_string_segment_override() {
+    let mut vm = Vm::new();
+    let (b, s) = (STACK_TOP - 0x100, STACK_TOP - 0x200);
+    vm.poke(b - 4, &0x1111_1111u32.to_le_bytes());
+    let table: Vec<u8> = (0..=255u8).map(|i| i ^ 0x5a).collect();
+    vm.poke(DATA + 0x400, &table);
+    vm.poke(DATA + 0x800, b"fs!");
+    vm.m.cpu.set_fs_base(DATA + 0x800);
+    vm.load_asm(&format!(
+        "mov ${b}, %ebp
+         mov ${s}, %esp
+         enter $8, $2
+         mov %ebp, %esi
+         mov %esp, %edi
+         mov ${}, %ebx
+         mov $0x31, %al
+         xlat
+         mov %eax, %edx
+         mov $0, %esi
+         mov ${}, %edi
+         mov $3, %ecx
+         rep movsb %fs:(%esi), %es:(%edi)
+         int3",
+        DATA + 0x400,
+        DATA + 0x900
+    ));
+    let esi_after_enter;
+    {
+        let t = vm.run(5);
+        assert_eq!(t, Trap::InstructionLimit);
+        esi_after_enter = vm.reg(Reg::Esi);
+    }
+    let t = vm.run(100);
+    assert!(matches!(t, Trap::Breakpoint { .. }), "{t:?}");
+    assert_eq!(esi_after_enter, s - 4, "EBP = the new frame");
+    assert_eq!(vm.peek_u32(s - 4), b, "old EBP");
+    assert_eq!(
+        vm.peek_u32(s - 8),
+        0x1111_1111,
+        "copied outer frame pointer"
+    );
+    assert_eq!(vm.peek_u32(s - 12), s - 4, "this frame's pointer");
+    assert_eq!(vm.reg(Reg::Edx) & 0xff, 0x31 ^ 0x5a);
+    assert_eq!(vm.peek(DATA + 0x900, 3), b"fs!");
+}

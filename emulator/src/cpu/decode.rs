@@ -261,9 +261,10 @@ fn translate(i: &Instruction) -> Option<Op> {
         M::Cbw | M::Cwde => sized(Kind::Cbw, if i.mnemonic() == M::Cbw { 2 } else { 4 }),
         M::Cwd | M::Cdq => sized(Kind::Cwd, if i.mnemonic() == M::Cwd { 2 } else { 4 }),
         M::Xlatb if i.code() == Code::Xlat_m8 && i.memory_base() == Register::EBX => {
+            // iced gives [EBX + AL]; AL is added when it runs.
             let mut op = Op::new(Kind::Xlat, len);
-            op.m = mem(i)?;
-            op.m.index = NOREG;
+            op.m.base = 3;
+            op.m.seg = seg_index(i.memory_segment());
             Some(op)
         }
         M::Lahf => simple(Kind::Lahf),
