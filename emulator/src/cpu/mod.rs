@@ -76,11 +76,11 @@ const EDI: usize = 7;
 /// Why an instruction did not complete normally.
 pub(crate) enum Stop {
     /// A page fault: nothing changed, EIP goes back to the instruction.
-    Fault(PageFault),
+    PageFault(PageFault),
     /// A fault-class trap (#GP #UD #DE): EIP goes back to the instruction.
-    Fault2(Trap),
+    Trap(Trap),
     /// A trap after the instruction (`int 0x80`, `int3`): it retires.
-    After(Trap),
+    TrapAfter(Trap),
     /// A repeated string instruction paused between iterations (registers
     /// describe the remaining work); it runs on from the same EIP.
     Again,
@@ -89,12 +89,13 @@ pub(crate) enum Stop {
 impl From<PageFault> for Stop {
     #[inline(always)]
     fn from(pf: PageFault) -> Stop {
-        Stop::Fault(pf)
+        Stop::PageFault(pf)
     }
 }
 
 type Exec = Result<(), Stop>;
 
+/// The CPU: architectural state (`State`) and the decode cache it runs from.
 pub struct Cpu {
     s: State,
     code: CodeCache,
@@ -248,12 +249,12 @@ impl State {
     #[cold]
     fn stopped(&mut self, stop: Stop, eip: u32, end: &mut u64) -> Option<Trap> {
         match stop {
-            Stop::Fault(pf) => Some(self.fault(pf, eip)),
-            Stop::Fault2(t) => {
+            Stop::PageFault(pf) => Some(self.fault(pf, eip)),
+            Stop::Trap(t) => {
                 self.eip = eip;
                 Some(t)
             }
-            Stop::After(t) => {
+            Stop::TrapAfter(t) => {
                 self.retired += 1;
                 Some(t)
             }

@@ -75,7 +75,7 @@ impl State {
 
     #[cold]
     fn divide_error(&self, op: &Op) -> Stop {
-        Stop::Fault2(Trap::DivideError {
+        Stop::Trap(Trap::DivideError {
             eip: VirtAddr(self.eip.wrapping_sub(op.len as u32)),
         })
     }

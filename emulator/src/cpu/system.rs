@@ -26,16 +26,16 @@ impl State {
     pub(super) fn trap(&mut self, mmu: &mut Mmu, op: &Op) -> Stop {
         let at = VirtAddr(self.eip.wrapping_sub(op.len as u32));
         match op.kind {
-            Kind::Int if op.imm == 0x80 => Stop::After(Trap::Syscall),
+            Kind::Int if op.imm == 0x80 => Stop::TrapAfter(Trap::Syscall),
             // `int3` reports its own address; EIP is left past it.
-            Kind::Int3 => Stop::After(Trap::Breakpoint { eip: at }),
+            Kind::Int3 => Stop::TrapAfter(Trap::Breakpoint { eip: at }),
             // A vector user code may not raise (its gate's DPL is 0), or a
             // privileged instruction at CPL 3 (Intel SDM Vol. 3A §6.12.1.1).
-            Kind::Int | Kind::Priv => Stop::Fault2(Trap::GeneralProtection { eip: at }),
+            Kind::Int | Kind::Priv => Stop::Trap(Trap::GeneralProtection { eip: at }),
             _ => {
                 let mut bytes = [0u8; 15];
                 let len = read_code(mmu, at, &mut bytes[..op.len as usize]);
-                Stop::Fault2(Trap::InvalidOpcode {
+                Stop::Trap(Trap::InvalidOpcode {
                     eip: at,
                     bytes,
                     len: len as u8,
