@@ -211,6 +211,7 @@ DIV1(divb, "divb", "b", 0, 0xffu) DIV1(divw, "divw", "w", 1, 0xffffu) DIV1(divl,
                          : "cc", "memory");                                     \
         line(#NAME, a0, b, fin, a ^ (d * 3), fl, mask(c));                      \
     }
+IDIV1(idivb, "idivb", "b", "cbtw", signed char, -128)
 IDIV1(idivw, "idivw", "w", "cwtd", short, -32768) IDIV1(idivl, "idivl", "k", "cltd", int, (int)0x80000000)
 
 /* imul r, r/m, imm */
@@ -249,7 +250,7 @@ static const test_fn tests[] = {
     t_imulw2, t_imull2, t_imull3, t_bsfw, t_bsfl, t_bsrw, t_bsrl,
     t_btw, t_btl, t_btsl, t_btrl, t_btcl, t_btcw, t_xaddb, t_xaddl,
     t_cmpxchgb, t_cmpxchgl,
-    T3(mul) T3(imul) t_divb, t_divw, t_divl, t_idivw, t_idivl, t_sahf,
+    T3(mul) T3(imul) t_divb, t_divw, t_divl, t_idivb, t_idivw, t_idivl, t_sahf,
 };
 
 static const u32 vals[] = {
