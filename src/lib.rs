@@ -8,21 +8,29 @@
 //! ```
 
 pub mod compile;
+pub mod inspect;
+pub mod leaks;
+pub mod picture;
+pub mod report;
 pub mod size;
+pub mod symbols;
 
 pub use toyemu_emulator as emulator;
 pub use toyemu_kernel as kernel;
 
+use leaks::LeakReport;
 use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
+use symbols::Symbols;
 use toyemu_emulator::{TlbConfig, TlbStats, TrapCounts};
 use toyemu_kernel::process::ProcStats;
 use toyemu_kernel::{
-    Console, ElfImage, Event, ExitRecord, ExitStatus, Kernel, KernelConfig, LoadError, TraceSink,
+    Console, ElfImage, Event, ExitRecord, ExitStatus, Kernel, KernelConfig, LoadError, Process,
+    TraceSink,
 };
 
 /// How to run a program.
@@ -69,6 +77,32 @@ pub struct ExitReport {
     pub events: Vec<Event>,
     /// The host's resident memory (KiB) at exit, before guest RAM was released.
     pub host_rss_kib: Option<u64>,
+    /// What was seen just before teardown.
+    pub at_exit: AtExit,
+    pub program: String,
+    pub pid: u32,
+    pub mem_bytes: u64,
+    pub tlb_config: TlbConfig,
+    /// The program's symbols and line tables, to name addresses.
+    pub symbols: Rc<Symbols>,
+}
+
+/// The address space's last moment: page tables and the heap walk.
+#[derive(Debug, Default, Clone)]
+pub struct AtExit {
+    /// Frame of the page directory.
+    pub pd_frame: u32,
+    /// (directory index, frame, entries in use) of each page table.
+    pub page_tables: Vec<(usize, u32, u32)>,
+    pub leaks: LeakReport,
+    /// Frames in use just before teardown (the whole machine).
+    pub used_frames: u32,
+}
+
+impl fmt::Debug for Symbols {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Symbols")
+    }
 }
 
 #[derive(Debug)]
@@ -105,6 +139,7 @@ pub fn run_image(
         path: path.to_path_buf(),
         err,
     })?;
+    let symbols = Rc::new(Symbols::from_elf(&image.bytes));
     let mut config = KernelConfig::default();
     config.machine.mem_bytes = opts.mem_bytes;
     config.machine.tlb = opts.tlb;
@@ -114,6 +149,16 @@ pub fn run_image(
         k.tracer.add_sink(s);
     }
     k.tracer.keep = opts.keep_events;
+    let at_exit = Rc::new(RefCell::new(AtExit::default()));
+    let (seen, syms) = (at_exit.clone(), symbols.clone());
+    k.before_teardown = Some(Box::new(move |k: &Kernel, p: &Process| {
+        *seen.borrow_mut() = AtExit {
+            pd_frame: p.mm.as_ref().map_or(0, |m| m.pd.0),
+            page_tables: inspect::page_tables(k, p),
+            leaks: leaks::walk(k, p, &syms),
+            used_frames: k.frames.used_frames(),
+        };
+    }));
     let free_before = k.frames.free_frames();
     let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
     let envp: Vec<Vec<u8>> = opts.env.iter().map(|e| e.as_bytes().to_vec()).collect();
@@ -135,6 +180,12 @@ pub fn run_image(
         traps: k.machine.traps,
         events: std::mem::take(&mut k.tracer.kept),
         host_rss_kib: host_rss_kib(),
+        at_exit: at_exit.take(),
+        program: path.display().to_string(),
+        pid: p.pid,
+        mem_bytes: opts.mem_bytes,
+        tlb_config: opts.tlb,
+        symbols,
     })
 }
 

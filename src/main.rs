@@ -48,6 +48,10 @@ struct RunArgs {
     /// Write the trace to FILE instead of stderr.
     #[arg(short = 'o', long = "output", value_name = "FILE", requires = "trace")]
     trace_file: Option<PathBuf>,
+    /// At exit, print a memory report on stderr: maps, picture, page tables,
+    /// TLB, leaks, the frame ledger (`--report=json` for tools).
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "text", require_equals = true)]
+    report: Option<ReportFormat>,
     /// Add KEY=VALUE to the guest's environment (which is otherwise empty).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     env: Vec<String>,
@@ -56,6 +60,12 @@ struct RunArgs {
     /// Arguments passed to the program.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
 }
 
 fn parse_tlb(s: &str) -> Result<TlbConfig, String> {
@@ -148,6 +158,11 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
     let mut argv = vec![a.program.display().to_string()];
     argv.extend(a.args);
     let report = toyemu::run_image(&a.program, bytes, &argv, &opts, Console::host(), sinks)?;
+    match a.report {
+        Some(ReportFormat::Text) => eprint!("{}", toyemu::report::text(&report)),
+        Some(ReportFormat::Json) => eprintln!("{}", toyemu::report::json(&report)),
+        None => {}
+    }
     if let Some(death) = report.status.death() {
         eprintln!(
             "toyemu: {} killed by {}: {death}",

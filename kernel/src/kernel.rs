@@ -67,6 +67,9 @@ pub struct Kernel {
     pub config: KernelConfig,
     /// Deliver `int3` to the caller of `run` instead of killing with SIGTRAP.
     pub stop_on_breakpoint: bool,
+    /// Called when a process exits, just before its memory is torn down
+    /// (memory reports, leak checks).
+    pub before_teardown: Option<Box<dyn FnMut(&Kernel, &Process)>>,
     next_pid: u32,
 }
 
@@ -81,6 +84,7 @@ impl Kernel {
             console,
             config,
             stop_on_breakpoint: false,
+            before_teardown: None,
             next_pid: 1,
         })
     }
@@ -120,6 +124,7 @@ impl Kernel {
             exit: None,
             started_at: self.insns(),
             fds: [true; 3],
+            faults_by_kind: Default::default(),
         };
         let mut brk = VirtAddr(0);
         for (i, seg) in image.segments.iter().enumerate() {
@@ -302,6 +307,9 @@ impl Kernel {
             Err(FaultError::Segv(SegvCode::MapErr)) => (Resolution::Segv, None, None),
             Err(FaultError::OutOfMemory) => (Resolution::OutOfMemory, None, vma_kind),
         };
+        if let Some(k) = kind {
+            *p.faults_by_kind.entry(k).or_default() += 1;
+        }
         match resolution {
             Resolution::ZeroFill => p.stats.zero_fills += 1,
             Resolution::FileFill => p.stats.file_fills += 1,
@@ -352,22 +360,33 @@ impl Kernel {
         self.finish(p, Ending::Exited(code as u8))
     }
 
-    /// Snapshot the address space, tear it down, and record the accounts.
-    fn finish(&mut self, p: &mut Process, ending: Ending) -> ExitStatus {
-        let status = ExitStatus { ending };
-        let mm = p.mm.take().expect("process exits once");
-        let mmu = &mut self.machine.mmu;
-        let vmas = mm
-            .vmas
+    /// The VMAs of a live process with their resident pages and faults.
+    pub fn vma_snapshots(&self, p: &Process) -> Vec<VmaSnapshot> {
+        let Some(mm) = p.mm.as_ref() else { return Vec::new() };
+        mm.vmas
             .iter()
             .map(|v| VmaSnapshot {
                 start: v.start,
                 end: v.end,
                 prot: v.prot,
                 kind: v.kind,
-                resident: mm.resident_in(mmu, v.start, v.end),
+                resident: mm.resident_in(&self.machine.mmu, v.start, v.end),
+                faults: p.faults_by_kind.get(&v.kind).copied().unwrap_or(0),
             })
-            .collect();
+            .collect()
+    }
+
+    /// Snapshot the address space, tear it down, and record the accounts.
+    fn finish(&mut self, p: &mut Process, ending: Ending) -> ExitStatus {
+        let status = ExitStatus { ending };
+        // Whoever wants to look at the address space does it now, before it is gone.
+        if let Some(mut hook) = self.before_teardown.take() {
+            hook(self, p);
+            self.before_teardown = Some(hook);
+        }
+        let vmas = self.vma_snapshots(p);
+        let mm = p.mm.take().expect("process exits once");
+        let mmu = &mut self.machine.mmu;
         let page_tables = mm.page_tables(mmu);
         let (brk_start, brk) = (mm.brk_start, mm.brk);
         // Leave CR3 on frame 0, which is never handed out and stays zero.

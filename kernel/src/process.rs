@@ -5,6 +5,7 @@ use crate::ledger::{Cause, Ledger};
 use crate::loader::ElfImage;
 use crate::signal::Death;
 use crate::vma::{Prot, VmaKind};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use toyemu_emulator::VirtAddr;
 
@@ -47,6 +48,8 @@ pub struct VmaSnapshot {
     pub kind: VmaKind,
     /// Pages that held a frame.
     pub resident: u32,
+    /// Page faults taken in VMAs of this kind so far.
+    pub faults: u64,
 }
 
 /// Counters kept while a process runs.
@@ -96,6 +99,8 @@ pub struct Process {
     pub started_at: u64,
     /// Which of stdin, stdout, stderr are still open (`close` shuts them).
     pub fds: [bool; 3],
+    /// Page faults by the kind of VMA they hit.
+    pub faults_by_kind: BTreeMap<VmaKind, u64>,
 }
 
 impl Process {

@@ -1,0 +1,167 @@
+//! Looking at a live process the way /proc and a page-table dump would show it:
+//! shared by the report, the stepper and the gdb monitor commands.
+
+use std::fmt::Write;
+use toyemu_emulator::paging::describe;
+use toyemu_emulator::{Pte, VirtAddr, PAGE_SIZE};
+use toyemu_kernel::vma::VmaKind;
+use toyemu_kernel::{Cause, Kernel, Process, VmaSnapshot};
+
+/// The name `/proc/PID/maps` would give a mapping.
+pub fn vma_name(kind: VmaKind, program: &str) -> String {
+    match kind {
+        VmaKind::ElfSegment(_) => program.to_string(),
+        VmaKind::Heap => "[heap]".to_string(),
+        VmaKind::Stack => "[stack]".to_string(),
+        VmaKind::Mmap => String::new(),
+    }
+}
+
+/// `/proc/PID/maps` lines, each followed by what only toyemu knows:
+/// resident pages and faults taken in that kind of mapping.
+pub fn maps(vmas: &[VmaSnapshot], program: &str) -> String {
+    let mut out = String::new();
+    for v in vmas {
+        let pages = (v.end.0 - v.start.0) / PAGE_SIZE;
+        let _ = writeln!(
+            out,
+            "{:08x}-{:08x} {}p 00000000 00:00 0 {:<24} resident {:>5}/{:<6} faults {}",
+            v.start.0,
+            v.end.0,
+            v.prot.rwx(),
+            vma_name(v.kind, program),
+            v.resident,
+            pages,
+            v.faults
+        );
+    }
+    out
+}
+
+/// The page walk for `va`: PDE and PTE with their bits, the frame, the TLB.
+pub fn page_walk(k: &Kernel, va: VirtAddr) -> String {
+    let w = k.machine.mmu.inspect(va);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{va}: directory index {:#05x}, table index {:#05x}, offset {:#05x}",
+        va.pd_index(),
+        va.pt_index(),
+        va.page_offset()
+    );
+    let _ = writeln!(
+        out,
+        "  PDE at {} = {:#010x} [{}]{}",
+        w.pde_addr,
+        w.pde.raw(),
+        describe(w.pde.flags()),
+        frame_of(w.pde)
+    );
+    match (w.pte_addr, w.pte) {
+        (Some(a), Some(pte)) => {
+            let _ = writeln!(
+                out,
+                "  PTE at {a} = {:#010x} [{}]{}",
+                pte.raw(),
+                describe(pte.flags()),
+                frame_of(pte)
+            );
+            if pte.is_present() {
+                let _ = writeln!(
+                    out,
+                    "  -> physical {:#010x}",
+                    pte.frame().base().0 | va.page_offset()
+                );
+            } else if pte.raw() != 0 {
+                let _ = writeln!(out, "  -> not present, frame kept (PROT_NONE)");
+            } else {
+                let _ = writeln!(out, "  -> not present: the next access faults");
+            }
+        }
+        _ => {
+            let _ = writeln!(out, "  no page table here: the next access faults");
+        }
+    }
+    let _ = match k.machine.mmu.tlb.peek(va.vpn()) {
+        Some(e) => writeln!(
+            out,
+            "  TLB: cached -> frame {:#x}{}",
+            e.frame_base >> 12,
+            if e.writable {
+                ", writable"
+            } else {
+                ", read-only or clean"
+            }
+        ),
+        None => writeln!(out, "  TLB: not cached"),
+    };
+    out
+}
+
+fn frame_of(e: Pte) -> String {
+    if e.raw() == 0 {
+        String::new()
+    } else {
+        format!(" frame {:#x}", e.frame().0)
+    }
+}
+
+/// The frame allocator and what the process holds, by cause.
+pub fn frames(k: &Kernel, p: &Process) -> String {
+    let mut out = String::new();
+    let f = &k.frames;
+    let _ = writeln!(
+        out,
+        "frames: {} total ({} KiB each), {} free, {} in use",
+        f.total_frames(),
+        PAGE_SIZE / 1024,
+        f.free_frames(),
+        f.used_frames()
+    );
+    if let Some(mm) = p.mm.as_ref() {
+        let l = &mm.ledger;
+        for c in Cause::ALL {
+            let held = l.taken(c) - l.returned(c);
+            let _ = writeln!(
+                out,
+                "  {:<12} held {:>6}  (taken {}, returned {})",
+                c.name(),
+                held,
+                l.taken(c),
+                l.returned(c)
+            );
+        }
+    }
+    out
+}
+
+/// Present page tables: directory index, the range they cover, their frame.
+pub fn page_tables(k: &Kernel, p: &Process) -> Vec<(usize, u32, u32)> {
+    let Some(mm) = p.mm.as_ref() else {
+        return Vec::new();
+    };
+    (0..768)
+        .filter_map(|i| {
+            let pde = Pte(k
+                .machine
+                .mmu
+                .phys
+                .read_u32(toyemu_emulator::PhysAddr(mm.pd.base().0 + 4 * i as u32)));
+            if !pde.is_present() {
+                return None;
+            }
+            let used = (0..1024u32)
+                .filter(|j| {
+                    Pte(k
+                        .machine
+                        .mmu
+                        .phys
+                        .read_u32(toyemu_emulator::PhysAddr(pde.frame().base().0 + 4 * j)))
+                    .raw()
+                        != 0
+                })
+                .count() as u32;
+            Some((i, pde.frame().0, used))
+        })
+        .collect()
+}

@@ -1,0 +1,162 @@
+//! The memory report of `toyemu run --report`: the address space just before
+//! teardown, the page tables, the TLB, the heap's leaks, and the ledger that
+//! shows every frame came back.
+
+use crate::inspect::{maps, vma_name};
+use crate::picture::{draw, size};
+use crate::{leaks, ExitReport};
+use serde_json::{json, Value};
+use std::fmt::Write;
+use toyemu_kernel::Cause;
+
+/// The report as text, for people.
+pub fn text(r: &ExitReport) -> String {
+    let rec = &r.record;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "==== toyemu memory report: {} (pid {}) ====",
+        r.program, r.pid
+    );
+    let _ = writeln!(out, "\n-- address space just before teardown (as /proc/{}/maps, plus resident pages and faults) --", r.pid);
+    out.push_str(&maps(&rec.vmas, &r.program));
+    let _ = writeln!(
+        out,
+        "program break: {:#010x} (heap starts at {:#010x}, {} in use)",
+        rec.brk.0,
+        rec.brk_start.0,
+        size((rec.brk.0 - rec.brk_start.0) as u64)
+    );
+    let _ = writeln!(out, "\n-- the 4 GiB address space --");
+    out.push_str(&draw(&rec.vmas, &r.program));
+    let a = &r.at_exit;
+    let _ = writeln!(out, "\n-- page tables --");
+    let _ = writeln!(
+        out,
+        "page directory in frame {:#x}; {} page tables:",
+        a.pd_frame,
+        a.page_tables.len()
+    );
+    for (pdi, frame, used) in &a.page_tables {
+        let base = (*pdi as u32) << 22;
+        let _ = writeln!(
+            out,
+            "  PDE {pdi:#05x} covers {:#010x}-{:#010x}: table in frame {frame:#x}, {used} of 1024 entries used",
+            base,
+            base.wrapping_add((1 << 22) - 1)
+        );
+    }
+    let t = &r.tlb;
+    let c = &r.tlb_config;
+    let _ = writeln!(
+        out,
+        "\n-- TLB ({} entries, {}-way, {}) --",
+        c.entries, c.ways, c.policy
+    );
+    let _ = writeln!(
+        out,
+        "hits {}, misses {}, hit rate {:.2}%, evictions {}, flushes {}, invlpg {}",
+        t.hits,
+        t.misses,
+        t.hit_rate() * 100.0,
+        t.evictions,
+        t.flushes,
+        t.invlpg
+    );
+    let s = &r.stats;
+    let _ = writeln!(out, "\n-- counts --");
+    let _ = writeln!(
+        out,
+        "instructions {}, syscalls {}",
+        rec.instructions, s.syscalls
+    );
+    let _ = writeln!(
+        out,
+        "page faults {}: zero-fill {}, file-fill {}, stack growth {}",
+        s.faults, s.zero_fills, s.file_fills, s.stack_growths
+    );
+    let _ = writeln!(out, "\n-- heap --");
+    out.push_str(&leaks::render(
+        &a.leaks,
+        &r.symbols,
+        Some(rec.reclaimed_at_exit.total_returned()),
+    ));
+    let _ = writeln!(out, "\n-- ledger: frames taken and given back, by cause --");
+    let _ = writeln!(
+        out,
+        "  {:<12} {:>8} {:>9} {:>16}",
+        "cause", "taken", "returned", "of which at exit"
+    );
+    for cause in Cause::ALL {
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>8} {:>9} {:>16}",
+            cause.name(),
+            rec.ledger.taken(cause),
+            rec.ledger.returned(cause),
+            rec.reclaimed(cause)
+        );
+    }
+    let leaked = rec.ledger.outstanding();
+    let _ = writeln!(
+        out,
+        "free frames: {} before the process, {} after teardown (of {}, {} of RAM): {} frames leaked",
+        r.free_before,
+        r.free_after,
+        r.total_frames,
+        size(r.mem_bytes),
+        leaked.max(r.free_before as i64 - r.free_after as i64)
+    );
+    out
+}
+
+/// The same report as one JSON document, for tools.
+pub fn json(r: &ExitReport) -> Value {
+    let rec = &r.record;
+    let vmas: Vec<Value> = rec
+        .vmas
+        .iter()
+        .map(|v| {
+            json!({
+                "start": v.start.0, "end": v.end.0, "prot": v.prot.rwx(), "kind": v.kind.to_string(),
+                "name": vma_name(v.kind, &r.program), "resident_pages": v.resident, "faults": v.faults,
+            })
+        })
+        .collect();
+    let ledger: Value = Cause::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.name().to_string(),
+                json!({"taken": rec.ledger.taken(*c), "returned": rec.ledger.returned(*c), "returned_at_exit": rec.reclaimed(*c)}),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    let leaks: Vec<Value> = r
+        .at_exit
+        .leaks
+        .blocks
+        .iter()
+        .map(|b| json!({"addr": b.addr, "bytes": b.bytes, "caller": b.caller, "site": r.symbols.describe(b.caller), "mmapped": b.mmapped}))
+        .collect();
+    json!({
+        "program": r.program,
+        "pid": r.pid,
+        "status": r.status.code(),
+        "death": r.status.death().map(|d| d.to_string()),
+        "vmas": vmas,
+        "brk": {"start": rec.brk_start.0, "end": rec.brk.0},
+        "page_directory_frame": r.at_exit.pd_frame,
+        "page_tables": r.at_exit.page_tables.iter().map(|(i, f, n)| json!({"pde": i, "frame": f, "used": n})).collect::<Vec<_>>(),
+        "tlb": {"entries": r.tlb_config.entries, "ways": r.tlb_config.ways, "policy": r.tlb_config.policy.to_string(),
+                "hits": r.tlb.hits, "misses": r.tlb.misses, "evictions": r.tlb.evictions, "flushes": r.tlb.flushes, "invlpg": r.tlb.invlpg},
+        "instructions": rec.instructions,
+        "syscalls": r.stats.syscalls,
+        "faults": {"total": r.stats.faults, "zero_fill": r.stats.zero_fills, "file_fill": r.stats.file_fills, "stack_growth": r.stats.stack_growths},
+        "heap": {"walkable": r.at_exit.leaks.walkable, "in_use_bytes": r.at_exit.leaks.bytes(), "in_use_blocks": r.at_exit.leaks.blocks.len(), "blocks": leaks},
+        "ledger": ledger,
+        "frames": {"total": r.total_frames, "free_before": r.free_before, "free_after": r.free_after, "leaked": rec.ledger.outstanding()},
+        "mem_bytes": r.mem_bytes,
+    })
+}

@@ -1,0 +1,110 @@
+//! `--report`: the memory report against golden files, its figures against
+//! the frame allocator, and the leak walk against what the demo leaks.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use toyemu::leaks::Block;
+
+/// Compare with `tests/golden/NAME`; `UPDATE_GOLDEN=1` rewrites it.
+fn golden(name: &str, actual: &str) {
+    let path = root().join("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} missing: run with UPDATE_GOLDEN=1", path.display()));
+    assert_eq!(
+        actual,
+        want,
+        "report differs from {} (UPDATE_GOLDEN=1 rewrites it after review)",
+        path.display()
+    );
+}
+
+#[test]
+fn hello_report_matches_golden_file() {
+    let c = run(&userland("hello"), &[]);
+    let mut r = c.report;
+    r.program = "userland/hello".into();
+    golden("hello.report", &toyemu::report::text(&r));
+}
+
+#[test]
+fn leak_demo_report_names_leaks_and_balances_frames() {
+    let c = run(&userland("leak_demo"), &[]);
+    let r = &c.report;
+    let leaks = &r.at_exit.leaks;
+    assert!(leaks.walkable && leaks.corrupt_at.is_none());
+    // The demo leaks blocks 0, 2, 4 (24, 1000, 64 bytes) and a 900-byte one: usable sizes round up to 16.
+    let mut sizes: Vec<u32> = leaks.blocks.iter().map(|b: &Block| b.bytes).collect();
+    sizes.sort();
+    assert_eq!(sizes, vec![32, 64, 912, 1008]);
+    assert!(
+        leaks.blocks.iter().all(|b| !b.mmapped),
+        "the big block was freed"
+    );
+    for b in &leaks.blocks {
+        let site = r.symbols.describe(b.caller);
+        assert!(
+            site.starts_with("main+") && site.contains("leak_demo.c:"),
+            "{site}"
+        );
+    }
+    let text = toyemu::report::text(r);
+    assert!(
+        text.contains("in use at exit: 2016 bytes in 4 blocks"),
+        "{text}"
+    );
+    assert!(text.contains("[heap]") && text.contains("[stack]"));
+    assert!(text.contains(&format!("{} after teardown", r.free_before)));
+    assert!(text.ends_with("0 frames leaked\n"));
+    // The figures printed are the allocator's.
+    assert_eq!(r.free_after, r.free_before);
+    let json = toyemu::report::json(r);
+    assert_eq!(json["frames"]["leaked"], 0);
+    assert_eq!(json["heap"]["in_use_bytes"], 2016);
+    assert_eq!(
+        json["ledger"]["page tables"]["returned_at_exit"]
+            .as_u64()
+            .unwrap(),
+        r.at_exit.page_tables.len() as u64 + 1
+    );
+    let resident: u64 = r.record.vmas.iter().map(|v| v.resident as u64).sum();
+    let at_exit: u64 = r.record.reclaimed_at_exit.total_returned();
+    assert_eq!(at_exit, resident + r.at_exit.page_tables.len() as u64 + 1);
+    assert_eq!(
+        r.at_exit.used_frames as u64, at_exit,
+        "only this process held frames"
+    );
+}
+
+#[test]
+fn a_program_without_the_libc_has_no_heap_to_walk() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let src = dir.join("bare.c");
+    std::fs::write(
+        &src,
+        "void _start(void){ __asm__ volatile(\"int $0x80\" :: \"a\"(1), \"b\"(0)); }\n",
+    )
+    .unwrap();
+    let exe = dir.join("bare");
+    let ok = std::process::Command::new("gcc")
+        .args([
+            "-m32",
+            "-ffreestanding",
+            "-nostdlib",
+            "-static",
+            "-no-pie",
+            "-o",
+        ])
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let c = run(&exe, &[]);
+    assert!(!c.report.at_exit.leaks.walkable);
+    assert!(toyemu::report::text(&c.report).contains("not linked with the toyemu libc"));
+}
