@@ -125,8 +125,102 @@ impl fmt::Display for RunError {
 }
 impl std::error::Error for RunError {}
 
-/// Run the executable `bytes` as `argv`, with `console` for its standard
-/// streams and `sinks` watching its events.
+/// A booted machine and its process, ready to run: what `run_image`, the
+/// stepper and the gdb stub all start from.
+pub struct Session {
+    pub kernel: Kernel,
+    pub process: Process,
+    pub symbols: Rc<Symbols>,
+    pub program: String,
+    at_exit: Rc<RefCell<AtExit>>,
+    free_before: u32,
+    opts: Options,
+}
+
+impl Session {
+    /// Check the executable `bytes`, build the machine and start `argv` on it,
+    /// with `console` for its standard streams and `sinks` watching its events.
+    pub fn boot(
+        path: &Path,
+        bytes: Vec<u8>,
+        argv: &[String],
+        opts: &Options,
+        console: Console,
+        sinks: Vec<Box<dyn TraceSink>>,
+    ) -> Result<Session, RunError> {
+        let load_error = |err| RunError::Load {
+            path: path.to_path_buf(),
+            err,
+        };
+        let image = ElfImage::parse(bytes).map_err(load_error)?;
+        let symbols = Rc::new(Symbols::from_elf(&image.bytes));
+        let mut config = KernelConfig::default();
+        config.machine.mem_bytes = opts.mem_bytes;
+        config.machine.tlb = opts.tlb;
+        config.stack_limit = opts.stack_limit;
+        let mut k = Kernel::new(config, console).map_err(RunError::Machine)?;
+        for s in sinks {
+            k.tracer.add_sink(s);
+        }
+        k.tracer.keep = opts.keep_events;
+        let at_exit = Rc::new(RefCell::new(AtExit::default()));
+        let (seen, syms) = (at_exit.clone(), symbols.clone());
+        k.before_teardown = Some(Box::new(move |k: &Kernel, p: &Process| {
+            *seen.borrow_mut() = AtExit {
+                pd_frame: p.mm.as_ref().map_or(0, |m| m.pd.0),
+                page_tables: inspect::page_tables(k, p),
+                leaks: leaks::walk(k, p, &syms),
+                used_frames: k.frames.used_frames(),
+            };
+        }));
+        let free_before = k.frames.free_frames();
+        let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
+        let envp: Vec<Vec<u8>> = opts.env.iter().map(|e| e.as_bytes().to_vec()).collect();
+        let process = k.spawn(Arc::new(image), &argv, &envp).map_err(load_error)?;
+        Ok(Session {
+            kernel: k,
+            process,
+            symbols,
+            program: path.display().to_string(),
+            at_exit,
+            free_before,
+            opts: opts.clone(),
+        })
+    }
+
+    /// Run to the end (killing at `max_insns`) and report.
+    pub fn run_to_exit(mut self) -> ExitReport {
+        self.kernel
+            .run_to_exit(&mut self.process, self.opts.max_insns);
+        self.into_report()
+    }
+
+    /// The report of a process that has exited.
+    pub fn into_report(mut self) -> ExitReport {
+        let (k, p) = (&mut self.kernel, &mut self.process);
+        let record = p.exit.take().expect("the process has exited");
+        ExitReport {
+            status: record.status.clone(),
+            record,
+            stats: p.stats,
+            free_before: self.free_before,
+            free_after: k.frames.free_frames(),
+            total_frames: k.frames.total_frames(),
+            tlb: k.machine.mmu.tlb.stats,
+            traps: k.machine.traps,
+            events: std::mem::take(&mut k.tracer.kept),
+            host_rss_kib: host_rss_kib(),
+            at_exit: self.at_exit.take(),
+            program: self.program,
+            pid: p.pid,
+            mem_bytes: self.opts.mem_bytes,
+            tlb_config: self.opts.tlb,
+            symbols: self.symbols,
+        }
+    }
+}
+
+/// Run the executable `bytes` as `argv` to its end.
 pub fn run_image(
     path: &Path,
     bytes: Vec<u8>,
@@ -135,58 +229,7 @@ pub fn run_image(
     console: Console,
     sinks: Vec<Box<dyn TraceSink>>,
 ) -> Result<ExitReport, RunError> {
-    let image = ElfImage::parse(bytes).map_err(|err| RunError::Load {
-        path: path.to_path_buf(),
-        err,
-    })?;
-    let symbols = Rc::new(Symbols::from_elf(&image.bytes));
-    let mut config = KernelConfig::default();
-    config.machine.mem_bytes = opts.mem_bytes;
-    config.machine.tlb = opts.tlb;
-    config.stack_limit = opts.stack_limit;
-    let mut k = Kernel::new(config, console).map_err(RunError::Machine)?;
-    for s in sinks {
-        k.tracer.add_sink(s);
-    }
-    k.tracer.keep = opts.keep_events;
-    let at_exit = Rc::new(RefCell::new(AtExit::default()));
-    let (seen, syms) = (at_exit.clone(), symbols.clone());
-    k.before_teardown = Some(Box::new(move |k: &Kernel, p: &Process| {
-        *seen.borrow_mut() = AtExit {
-            pd_frame: p.mm.as_ref().map_or(0, |m| m.pd.0),
-            page_tables: inspect::page_tables(k, p),
-            leaks: leaks::walk(k, p, &syms),
-            used_frames: k.frames.used_frames(),
-        };
-    }));
-    let free_before = k.frames.free_frames();
-    let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
-    let envp: Vec<Vec<u8>> = opts.env.iter().map(|e| e.as_bytes().to_vec()).collect();
-    let mut p = k
-        .spawn(Arc::new(image), &argv, &envp)
-        .map_err(|err| RunError::Load {
-            path: path.to_path_buf(),
-            err,
-        })?;
-    let status = k.run_to_exit(&mut p, opts.max_insns);
-    Ok(ExitReport {
-        status,
-        record: p.exit.take().expect("exited process has a record"),
-        stats: p.stats,
-        free_before,
-        free_after: k.frames.free_frames(),
-        total_frames: k.frames.total_frames(),
-        tlb: k.machine.mmu.tlb.stats,
-        traps: k.machine.traps,
-        events: std::mem::take(&mut k.tracer.kept),
-        host_rss_kib: host_rss_kib(),
-        at_exit: at_exit.take(),
-        program: path.display().to_string(),
-        pid: p.pid,
-        mem_bytes: opts.mem_bytes,
-        tlb_config: opts.tlb,
-        symbols,
-    })
+    Ok(Session::boot(path, bytes, argv, opts, console, sinks)?.run_to_exit())
 }
 
 /// This process's resident set, from /proc (Linux only).
