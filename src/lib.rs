@@ -8,6 +8,7 @@
 //! ```
 
 pub mod compile;
+pub mod debugger;
 pub mod inspect;
 pub mod leaks;
 pub mod picture;

@@ -26,6 +26,23 @@ struct Cli {
 enum Command {
     /// Run a static i386 ELF executable (or a .c file, compiled against the project's libc).
     Run(RunArgs),
+    /// Step through a program: breakpoints, registers, maps, page walks, memory.
+    Debug(DebugArgs),
+}
+
+#[derive(Args)]
+struct DebugArgs {
+    /// Guest RAM (K, M or G suffix), at most 3G.
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    mem: u64,
+    /// Add KEY=VALUE to the guest's environment.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// The program: an executable, or a .c file to compile first.
+    program: PathBuf,
+    /// Arguments passed to the program.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
 }
 
 #[derive(Args)]
@@ -102,6 +119,13 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        Command::Debug(args) => match debug(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("toyemu: {e}");
+                ExitCode::from(1)
+            }
+        },
     }
 }
 
@@ -171,4 +195,45 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         );
     }
     Ok(report.status.code() as u8)
+}
+
+fn debug(a: DebugArgs) -> Result<(), RunError> {
+    let path = if a.program.extension().is_some_and(|e| e == "c") {
+        build_c(&a.program)?
+    } else {
+        a.program.clone()
+    };
+    let bytes = std::fs::read(&path).map_err(|err| RunError::Read {
+        path: path.clone(),
+        err,
+    })?;
+    let opts = Options {
+        mem_bytes: a.mem,
+        env: a.env,
+        keep_events: false,
+        ..Options::default()
+    };
+    let mut argv = vec![a.program.display().to_string()];
+    argv.extend(a.args);
+    // Kernel events show up between the debugger's own lines.
+    let events = LineWriter {
+        out: Box::new(std::io::stdout()) as Box<dyn Write>,
+        categories: Categories::all(),
+    };
+    let session = toyemu::Session::boot(
+        &a.program,
+        bytes,
+        &argv,
+        &opts,
+        Console::host(),
+        vec![Box::new(events)],
+    )?;
+    let mut dbg = toyemu::debugger::Debugger::new(session);
+    let stdin = std::io::stdin();
+    dbg.repl(stdin.lock(), &mut std::io::stdout())
+        .map_err(|err| RunError::Read {
+            path: "standard input".into(),
+            err,
+        })?;
+    Ok(())
 }
