@@ -9,12 +9,14 @@
 
 pub mod compile;
 pub mod debugger;
+pub mod insn_trace;
 pub mod inspect;
 pub mod leaks;
 pub mod picture;
 pub mod report;
 pub mod size;
 pub mod symbols;
+pub mod trace_json;
 
 pub use toyemu_emulator as emulator;
 pub use toyemu_kernel as kernel;

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use toyemu::compile::{compile_c, Opt};
+use toyemu::insn_trace::SharedOut;
 use toyemu::size::parse_size;
 use toyemu::{Options, RunError};
 use toyemu_emulator::{Policy, TlbConfig};
@@ -62,6 +63,9 @@ struct RunArgs {
     /// Trace categories, comma-separated: syscall, fault, vma, process, all.
     #[arg(long, value_name = "LIST", value_parser = Categories::parse_list)]
     trace: Option<Categories>,
+    /// Write every event as a JSON line to FILE.
+    #[arg(long, value_name = "FILE")]
+    trace_json: Option<PathBuf>,
     /// Write the trace to FILE instead of stderr.
     #[arg(short = 'o', long = "output", value_name = "FILE", requires = "trace")]
     trace_file: Option<PathBuf>,
@@ -158,6 +162,7 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         err,
     })?;
     let mut sinks: Vec<Box<dyn TraceSink>> = Vec::new();
+    let mut insn_out = None;
     if let Some(categories) = a.trace {
         let out: Box<dyn Write> = match &a.trace_file {
             Some(f) => Box::new(std::io::BufWriter::new(std::fs::File::create(f).map_err(
@@ -168,7 +173,23 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
             )?)),
             None => Box::new(std::io::stderr()),
         };
-        sinks.push(Box::new(LineWriter { out, categories }));
+        let shared = SharedOut::new(out);
+        insn_out = categories
+            .contains(Categories::INSN)
+            .then(|| shared.clone());
+        sinks.push(Box::new(LineWriter {
+            out: shared,
+            categories,
+        }));
+    }
+    if let Some(f) = &a.trace_json {
+        let file = std::fs::File::create(f).map_err(|err| RunError::Read {
+            path: f.clone(),
+            err,
+        })?;
+        sinks.push(Box::new(toyemu::trace_json::JsonLines {
+            out: std::io::BufWriter::new(file),
+        }));
     }
     let opts = Options {
         mem_bytes: a.mem,
@@ -181,7 +202,11 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
     };
     let mut argv = vec![a.program.display().to_string()];
     argv.extend(a.args);
-    let report = toyemu::run_image(&a.program, bytes, &argv, &opts, Console::host(), sinks)?;
+    let session = toyemu::Session::boot(&a.program, bytes, &argv, &opts, Console::host(), sinks)?;
+    let report = match insn_out {
+        Some(out) => toyemu::insn_trace::run_traced(session, &out, opts.max_insns),
+        None => session.run_to_exit(),
+    };
     match a.report {
         Some(ReportFormat::Text) => eprint!("{}", toyemu::report::text(&report)),
         Some(ReportFormat::Json) => eprintln!("{}", toyemu::report::json(&report)),

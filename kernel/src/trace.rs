@@ -23,6 +23,8 @@ bitflags! {
         const VMA = 1 << 2;
         const FRAME = 1 << 3;
         const PROCESS = 1 << 4;
+        /// Every instruction executed (printed by the CLI, which steps the CPU).
+        const INSN = 1 << 5;
     }
 }
 
@@ -36,8 +38,9 @@ impl Categories {
                 "vma" => Categories::VMA,
                 "frame" | "frames" => Categories::FRAME,
                 "process" => Categories::PROCESS,
+                "insn" | "insns" => Categories::INSN,
                 "all" => Categories::all(),
-                _ => return Err(format!("unknown trace category {word:?} (expected syscall, fault, vma, frame, process or all)")),
+                _ => return Err(format!("unknown trace category {word:?} (expected syscall, fault, vma, frame, process, insn or all)")),
             };
         }
         Ok(c)

@@ -1,0 +1,90 @@
+//! `--trace-json FILE`: every kernel event as one JSON object per line.
+
+use serde_json::{json, Value};
+use std::io::Write;
+use toyemu_kernel::trace::{EventKind, SyscallResult};
+use toyemu_kernel::{Cause, Event, TraceSink};
+
+/// One event as JSON: `seq`, `insns`, `type` and the event's own fields.
+pub fn event_json(e: &Event) -> Value {
+    let body = match &e.kind {
+        EventKind::Syscall {
+            nr,
+            name,
+            args,
+            args_text,
+            result,
+        } => {
+            let (ret, errno) = match result {
+                SyscallResult::Value(v) | SyscallResult::Addr(v) => (json!(*v as i32), Value::Null),
+                SyscallResult::Error(err) => (json!(-err.0), json!(err.name())),
+                SyscallResult::NoReturn => (Value::Null, Value::Null),
+            };
+            json!({"type": "syscall", "nr": nr, "name": name, "args": args, "text": args_text, "ret": ret, "errno": errno})
+        }
+        EventKind::PageFault {
+            addr,
+            eip,
+            code,
+            vma,
+            resolution,
+            frame,
+        } => json!({
+            "type": "page_fault", "addr": addr.0, "eip": eip.0, "error_code": code.bits(), "access": code.describe(),
+            "vma": vma.map(|k| k.to_string()), "resolution": resolution.to_string(), "frame": frame.map(|f| f.0),
+        }),
+        EventKind::VmaCreated {
+            start,
+            end,
+            prot,
+            kind,
+        } => {
+            json!({"type": "vma_created", "start": start.0, "end": end.0, "prot": prot.rwx(), "kind": kind.to_string()})
+        }
+        EventKind::VmaRemoved {
+            start,
+            end,
+            kind,
+            frames_freed,
+        } => json!({
+            "type": "vma_removed", "start": start.0, "end": end.0, "kind": kind.to_string(), "frames_freed": frames_freed,
+        }),
+        EventKind::VmaProtect { start, end, prot } => {
+            json!({"type": "vma_protect", "start": start.0, "end": end.0, "prot": prot.rwx()})
+        }
+        EventKind::VmaResized { kind, start, end } => {
+            json!({"type": "vma_resized", "kind": kind.to_string(), "start": start.0, "end": end.0})
+        }
+        EventKind::BrkMoved { old, new } => json!({"type": "brk", "old": old.0, "new": new.0}),
+        EventKind::Killed { death } => {
+            json!({"type": "killed", "signal": death.signal().name(), "reason": death.to_string()})
+        }
+        EventKind::Exit {
+            status,
+            signal,
+            reclaimed,
+        } => {
+            let by: serde_json::Map<String, Value> = Cause::ALL
+                .iter()
+                .map(|c| (c.name().to_string(), json!(reclaimed.returned(*c))))
+                .collect();
+            json!({"type": "exit", "status": status, "signal": signal.map(|s| s.name()), "reclaimed": by})
+        }
+    };
+    let mut v = json!({"seq": e.seq, "insns": e.insns});
+    if let (Value::Object(m), Value::Object(b)) = (&mut v, body) {
+        m.extend(b);
+    }
+    v
+}
+
+/// A sink writing JSON lines.
+pub struct JsonLines<W: Write> {
+    pub out: W,
+}
+
+impl<W: Write> TraceSink for JsonLines<W> {
+    fn event(&mut self, e: &Event) {
+        let _ = writeln!(self.out, "{}", event_json(e));
+    }
+}

@@ -1,0 +1,110 @@
+//! Traces: every strace-like line the CLI prints is an event the kernel
+//! emitted, in the same order; JSON lines carry the same events; the
+//! instruction trace interleaves with them.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+use toyemu_kernel::Categories;
+
+fn cli(args: &[&str]) -> (String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_toyemu"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_trace_line_is_a_collected_event_in_order() {
+    let (_, err) = cli(&["run", "--trace", "syscall,fault", "userland/leak_demo"]);
+    let c = run(std::path::Path::new("userland/leak_demo"), &[]);
+    let wanted = Categories::SYSCALL | Categories::FAULT | Categories::PROCESS;
+    let expected: Vec<String> = c
+        .report
+        .events
+        .iter()
+        .filter(|e| wanted.intersects(e.kind.category()))
+        .map(|e| e.to_string())
+        .collect();
+    let got: Vec<&str> = err.lines().collect();
+    assert_eq!(got.len(), expected.len(), "{err}");
+    for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+        assert_eq!(*g, e.as_str(), "line {i}");
+    }
+    // Sequence numbers and instruction counts only go up.
+    for w in c.report.events.windows(2) {
+        assert!(w[0].seq < w[1].seq && w[0].insns <= w[1].insns);
+    }
+}
+
+#[test]
+fn json_lines_are_the_same_events() {
+    let f = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("leak.jsonl");
+    cli(&[
+        "run",
+        "--trace-json",
+        f.to_str().unwrap(),
+        "userland/leak_demo",
+    ]);
+    let c = run(std::path::Path::new("userland/leak_demo"), &[]);
+    let text = std::fs::read_to_string(&f).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), c.report.events.len());
+    for (j, e) in lines.iter().zip(&c.report.events) {
+        assert_eq!(j, &toyemu::trace_json::event_json(e));
+    }
+    let mmap = lines.iter().find(|j| j["name"] == "mmap2").unwrap();
+    assert_eq!(mmap["args"][1], 266240);
+    assert_eq!(mmap["ret"].as_i64().unwrap() as u32 & 0xfff, 0);
+    assert!(lines.iter().any(|j| j["type"] == "page_fault"
+        && j["resolution"] == "zero-fill"
+        && j["vma"] == "heap"));
+    assert_eq!(lines.last().unwrap()["type"], "exit");
+}
+
+#[test]
+fn instruction_trace_shows_each_instruction_with_symbols_and_changes() {
+    let (out, err) = cli(&["run", "--trace=insn,syscall", "userland/hello"]);
+    assert!(out.contains("Hello"));
+    let lines: Vec<&str> = err.lines().collect();
+    let c = run(std::path::Path::new("userland/hello"), &[]);
+    let insn_lines = lines.iter().filter(|l| l.starts_with("0x")).count() as u64;
+    assert_eq!(
+        insn_lines, c.report.record.instructions,
+        "one line per retired instruction"
+    );
+    assert!(
+        lines[0].starts_with("0x08049028 <_start>")
+            && lines[0].contains("31 ed")
+            && lines[0].contains("xor %ebp,%ebp"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("<main") && l.contains("call")),
+        "{err}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("int $0x80") && l.contains("eax=0x13")),
+        "write returns 19 in eax: {err}"
+    );
+    // The syscall line comes right after the instruction that made it.
+    let i = lines
+        .iter()
+        .position(|l| l.starts_with("write(1, \"Hello"))
+        .unwrap();
+    assert!(lines[i - 1].contains("int $0x80"), "{}", lines[i - 1]);
+}
