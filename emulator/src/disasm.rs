@@ -22,7 +22,10 @@ mod tests {
 
     #[test]
     fn formats_att_syntax() {
-        assert_eq!(disassemble_bytes(&[0xcd, 0x80], VirtAddr(0x1000)), "int $0x80");
+        assert_eq!(
+            disassemble_bytes(&[0xcd, 0x80], VirtAddr(0x1000)),
+            "int $0x80"
+        );
         assert_eq!(disassemble_bytes(&[0x0f, 0x0b], VirtAddr(0x1000)), "ud2");
         assert_eq!(disassemble_bytes(&[0x0f], VirtAddr(0x1000)), "(bad)");
     }
