@@ -362,7 +362,9 @@ impl Kernel {
 
     /// The VMAs of a live process with their resident pages and faults.
     pub fn vma_snapshots(&self, p: &Process) -> Vec<VmaSnapshot> {
-        let Some(mm) = p.mm.as_ref() else { return Vec::new() };
+        let Some(mm) = p.mm.as_ref() else {
+            return Vec::new();
+        };
         mm.vmas
             .iter()
             .map(|v| VmaSnapshot {

@@ -49,10 +49,18 @@ impl Kernel {
     /// Make syscall `nr` for `p` as if it had executed `int 0x80` with `args`
     /// in EBX..EBP: for tests and tools that drive the kernel without guest
     /// code. Returns EAX, or how the process ended.
-    pub fn syscall_direct(&mut self, p: &mut Process, nr: u32, args: [u32; 6]) -> Result<u32, ExitStatus> {
+    pub fn syscall_direct(
+        &mut self,
+        p: &mut Process,
+        nr: u32,
+        args: [u32; 6],
+    ) -> Result<u32, ExitStatus> {
         let cpu = &mut self.machine.cpu;
         cpu.set_reg(Reg::Eax, nr);
-        for (r, v) in [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp].into_iter().zip(args) {
+        for (r, v) in [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp]
+            .into_iter()
+            .zip(args)
+        {
             cpu.set_reg(r, v);
         }
         match self.syscall(p) {
