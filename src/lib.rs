@@ -15,6 +15,7 @@ pub mod leaks;
 pub mod picture;
 pub mod report;
 pub mod size;
+pub mod snapshot;
 pub mod symbols;
 pub mod trace_json;
 

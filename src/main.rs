@@ -63,6 +63,12 @@ struct RunArgs {
     /// Trace categories, comma-separated: syscall, fault, vma, process, all.
     #[arg(long, value_name = "LIST", value_parser = Categories::parse_list)]
     trace: Option<Categories>,
+    /// Write the address space to a file in --snapshot-dir after each syscall.
+    #[arg(long, value_name = "WHEN", value_parser = ["syscall"])]
+    snapshot_each: Option<String>,
+    /// Where --snapshot-each writes (NNNN-syscall.txt files).
+    #[arg(long, value_name = "DIR", default_value = "toyemu-snapshots")]
+    snapshot_dir: PathBuf,
     /// Write every event as a JSON line to FILE.
     #[arg(long, value_name = "FILE")]
     trace_json: Option<PathBuf>,
@@ -202,7 +208,16 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
     };
     let mut argv = vec![a.program.display().to_string()];
     argv.extend(a.args);
-    let session = toyemu::Session::boot(&a.program, bytes, &argv, &opts, Console::host(), sinks)?;
+    let mut session =
+        toyemu::Session::boot(&a.program, bytes, &argv, &opts, Console::host(), sinks)?;
+    if a.snapshot_each.is_some() {
+        let hook = toyemu::snapshot::writer(&a.snapshot_dir, a.program.display().to_string())
+            .map_err(|err| RunError::Read {
+                path: a.snapshot_dir.clone(),
+                err,
+            })?;
+        session.kernel.after_syscall = Some(hook);
+    }
     let report = match insn_out {
         Some(out) => toyemu::insn_trace::run_traced(session, &out, opts.max_insns),
         None => session.run_to_exit(),

@@ -108,3 +108,40 @@ fn instruction_trace_shows_each_instruction_with_symbols_and_changes() {
         .unwrap();
     assert!(lines[i - 1].contains("int $0x80"), "{}", lines[i - 1]);
 }
+
+#[test]
+fn snapshots_after_each_syscall_show_the_heap_appear() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("snaps");
+    let _ = std::fs::remove_dir_all(&dir);
+    let (out, _) = cli(&[
+        "run",
+        "--snapshot-each=syscall",
+        "--snapshot-dir",
+        dir.to_str().unwrap(),
+        "userland/leak_demo",
+    ]);
+    assert!(out.contains("leak_demo"));
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let c = run(std::path::Path::new("userland/leak_demo"), &[]);
+    // Every syscall but the final exit_group returns, and gets a snapshot.
+    assert_eq!(files.len() as u64, c.report.stats.syscalls - 1, "{files:?}");
+    assert_eq!(files[0], "0001-brk.txt");
+    let first = std::fs::read_to_string(dir.join(&files[0])).unwrap();
+    let moved = std::fs::read_to_string(dir.join(&files[2])).unwrap();
+    assert_eq!(files[2], "0003-brk.txt");
+    assert!(
+        !first.contains("[heap]") && moved.contains("[heap]"),
+        "{moved}"
+    );
+    assert!(moved.contains("# brk 0x08070000"));
+    assert!(
+        moved
+            .lines()
+            .any(|l| l.starts_with("  0x08049000 PTE ") && l.contains("[P-UA-]")),
+        "{moved}"
+    );
+}

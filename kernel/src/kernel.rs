@@ -70,6 +70,9 @@ pub struct Kernel {
     /// Called when a process exits, just before its memory is torn down
     /// (memory reports, leak checks).
     pub before_teardown: Option<Box<dyn FnMut(&Kernel, &Process)>>,
+    /// Called after each syscall that returns to the process, with its number
+    /// (address-space snapshots).
+    pub after_syscall: Option<Box<dyn FnMut(&Kernel, &Process, u32)>>,
     next_pid: u32,
 }
 
@@ -85,6 +88,7 @@ impl Kernel {
             config,
             stop_on_breakpoint: false,
             before_teardown: None,
+            after_syscall: None,
             next_pid: 1,
         })
     }

@@ -99,6 +99,10 @@ impl Kernel {
             Outcome::Exit(code) => return Some(self.exit(p, code)),
             Outcome::Kill(death) => return Some(self.kill(p, death)),
         }
+        if let Some(mut hook) = self.after_syscall.take() {
+            hook(self, p, nr);
+            self.after_syscall = Some(hook);
+        }
         None
     }
 

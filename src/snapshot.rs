@@ -1,0 +1,66 @@
+//! `--snapshot-each=syscall`: the address space after every syscall, as text
+//! made to be diffed — VMAs, then every page-table entry in use.
+
+use crate::inspect::{maps, page_tables};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use toyemu_emulator::paging::describe;
+use toyemu_emulator::{PhysAddr, Pte};
+use toyemu_kernel::syscall::name_of;
+use toyemu_kernel::{Kernel, Process};
+
+/// The address space of `p` now.
+pub fn text(k: &Kernel, p: &Process, program: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# vmas");
+    out.push_str(&maps(&k.vma_snapshots(p), program));
+    if let Some(mm) = p.mm.as_ref() {
+        let _ = writeln!(
+            out,
+            "# brk {:#010x} (start {:#010x})",
+            mm.brk.0, mm.brk_start.0
+        );
+        let _ = writeln!(out, "# page directory: frame {:#x}", mm.pd.0);
+    }
+    for (pdi, frame, used) in page_tables(k, p) {
+        let _ = writeln!(
+            out,
+            "PDE {pdi:#05x} -> table frame {frame:#x} ({used} entries)"
+        );
+        for pti in 0..1024u32 {
+            let pte = Pte(k
+                .machine
+                .mmu
+                .phys
+                .read_u32(PhysAddr((frame << 12) + 4 * pti)));
+            if pte.raw() != 0 {
+                let va = ((pdi as u32) << 22) | (pti << 12);
+                let _ = writeln!(
+                    out,
+                    "  {va:#010x} PTE {:#010x} [{}] frame {:#x}",
+                    pte.raw(),
+                    describe(pte.flags()),
+                    pte.frame().0
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A hook that writes `DIR/NNNN-name.txt` after each syscall.
+pub fn writer(
+    dir: &Path,
+    program: String,
+) -> std::io::Result<Box<dyn FnMut(&Kernel, &Process, u32)>> {
+    std::fs::create_dir_all(dir)?;
+    let dir: PathBuf = dir.to_path_buf();
+    let mut n = 0u32;
+    Ok(Box::new(move |k: &Kernel, p: &Process, nr: u32| {
+        n += 1;
+        let path = dir.join(format!("{n:04}-{}.txt", name_of(nr)));
+        if let Err(e) = std::fs::write(&path, text(k, p, &program)) {
+            log::warn!(target: "toyemu::snapshot", "cannot write {}: {e}", path.display());
+        }
+    }))
+}
