@@ -49,6 +49,8 @@ pub struct Options {
     pub env: Vec<String>,
     /// Keep every trace event in the report.
     pub keep_events: bool,
+    /// Record TLB fills, evictions and invalidations as events.
+    pub trace_tlb: bool,
 }
 
 impl Default for Options {
@@ -61,6 +63,7 @@ impl Default for Options {
             stack_limit: k.stack_limit,
             env: Vec::new(),
             keep_events: true,
+            trace_tlb: false,
         }
     }
 }
@@ -167,6 +170,9 @@ impl Session {
             k.tracer.add_sink(s);
         }
         k.tracer.keep = opts.keep_events;
+        if opts.trace_tlb {
+            k.machine.mmu.tlb.log = Some(Vec::new());
+        }
         let at_exit = Rc::new(RefCell::new(AtExit::default()));
         let (seen, syms) = (at_exit.clone(), symbols.clone());
         k.before_teardown = Some(Box::new(move |k: &Kernel, p: &Process| {

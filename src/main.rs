@@ -60,7 +60,7 @@ struct RunArgs {
     /// TLB geometry: ENTRIES[,lru|fifo|random] (4-way set-associative).
     #[arg(long, value_name = "SPEC", value_parser = parse_tlb)]
     tlb: Option<TlbConfig>,
-    /// Trace categories, comma-separated: syscall, fault, vma, process, all.
+    /// Trace categories, comma-separated: syscall, fault, vma, frame, tlb, insn, process, all.
     #[arg(long, value_name = "LIST", value_parser = Categories::parse_list)]
     trace: Option<Categories>,
     /// Write the address space to a file in --snapshot-dir after each syscall.
@@ -205,6 +205,7 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
             .map_err(|_| RunError::Machine(format!("stack limit {} is too large", a.stack)))?,
         env: a.env,
         keep_events: false,
+        trace_tlb: a.trace.is_some_and(|c| c.contains(Categories::TLB)) || a.trace_json.is_some(),
     };
     let mut argv = vec![a.program.display().to_string()];
     argv.extend(a.args);

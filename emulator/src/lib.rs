@@ -18,7 +18,7 @@ pub use cpu::{Cpu, Reg, Registers};
 pub use mmu::{Access, Mmu, Walk};
 pub use paging::{Pte, PteFlags};
 pub use phys::{MemError, PhysMem};
-pub use tlb::{Policy, TlbConfig, TlbStats};
+pub use tlb::{Policy, TlbConfig, TlbEvent, TlbStats};
 pub use trap::{PageFault, PfCode, Trap, TrapKind};
 
 /// How to build a machine.

@@ -138,6 +138,20 @@ pub struct Tlb {
     clock: u32,
     rng: u32,
     pub stats: TlbStats,
+    /// When `Some`, every fill, eviction, invalidation and flush is recorded
+    /// here for a trace to pick up (only the miss path pays for it).
+    pub log: Option<Vec<TlbEvent>>,
+}
+
+/// What happened to the TLB, for traces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlbEvent {
+    /// A walk cached `vpn`; `evicted` names the page pushed out, if any.
+    Fill { vpn: u32, frame: u32, writable: bool, evicted: Option<u32> },
+    /// `invlpg` dropped `vpn`.
+    Invalidate { vpn: u32 },
+    /// A CR3 load dropped everything.
+    Flush,
 }
 
 impl Tlb {
@@ -151,6 +165,7 @@ impl Tlb {
             clock: 0,
             rng: 0x2545_f491,
             stats: TlbStats::default(),
+            log: None,
         })
     }
 
@@ -210,6 +225,7 @@ impl Tlb {
         // An existing entry for the page (a clean one being upgraded) or an empty way first.
         if let Some(e) = set.iter_mut().find(|e| e.vpn == vpn || e.vpn == INVALID) {
             *e = entry;
+            self.record(TlbEvent::Fill { vpn, frame: frame_base >> 12, writable, evicted: None });
             return;
         }
         let victim = match self.config.policy {
@@ -226,8 +242,16 @@ impl Tlb {
                 self.rng as usize & (ways - 1)
             }
         };
+        let evicted = set[victim].vpn;
         set[victim] = entry;
         self.stats.evictions += 1;
+        self.record(TlbEvent::Fill { vpn, frame: frame_base >> 12, writable, evicted: Some(evicted) });
+    }
+
+    fn record(&mut self, e: TlbEvent) {
+        if let Some(log) = self.log.as_mut() {
+            log.push(e);
+        }
     }
 
     /// Drop the entry for one page (`invlpg`). Returns whether one was cached.
@@ -238,6 +262,7 @@ impl Tlb {
             if e.vpn == vpn {
                 *e = EMPTY;
                 self.stats.invlpg += 1;
+                self.record(TlbEvent::Invalidate { vpn });
                 return true;
             }
         }
@@ -248,6 +273,7 @@ impl Tlb {
     pub fn flush(&mut self) {
         self.entries.fill(EMPTY);
         self.stats.flushes += 1;
+        self.record(TlbEvent::Flush);
     }
 
     /// Take write permission away from every entry that maps `frame_base`

@@ -99,8 +99,22 @@ impl Kernel {
     }
 
     pub fn emit(&mut self, kind: EventKind) {
+        // TLB activity happened before whatever is being reported now.
+        self.drain_tlb_log();
         let n = self.insns();
         self.tracer.emit(n, kind);
+    }
+
+    /// Turn what the TLB recorded (when `tlb.log` is on) into events.
+    fn drain_tlb_log(&mut self) {
+        let n = self.insns();
+        let Some(log) = self.machine.mmu.tlb.log.as_mut() else { return };
+        if log.is_empty() {
+            return;
+        }
+        for e in std::mem::take(log) {
+            self.tracer.emit(n, EventKind::Tlb(e));
+        }
     }
 
     /// Create a process for `image`: its VMAs, its initial stack, its registers.
@@ -212,6 +226,7 @@ impl Kernel {
         while left > 0 {
             let before = self.insns();
             let trap = self.machine.run(left);
+            self.drain_tlb_log();
             left = left.saturating_sub(self.insns() - before);
             if let Some(state) = self.handle_trap(p, trap) {
                 return state;
@@ -305,6 +320,12 @@ impl Kernel {
             Access::Write => toyemu_emulator::PfCode::U | toyemu_emulator::PfCode::W,
             Access::Fetch => toyemu_emulator::PfCode::U | toyemu_emulator::PfCode::I,
         };
+        if let (Ok(r), true) = (&result, self.tracer.active()) {
+            let va = addr.page_base();
+            let pte = p.mm.as_ref().map_or(0, |m| m.pte(&self.machine.mmu, va).raw());
+            let cause = crate::ledger::Cause::of(r.kind);
+            self.emit(EventKind::FrameMapped { frame: r.frame, cause, va, pte });
+        }
         let (resolution, frame, kind) = match result {
             Ok(r) => (r.resolution, Some(r.frame), Some(r.kind)),
             Err(FaultError::Segv(SegvCode::AccErr)) => (Resolution::Segv, None, vma_kind),

@@ -12,7 +12,8 @@ use crate::signal::{Death, SegvCode, Signal};
 use crate::vma::{Prot, VmaKind};
 use bitflags::bitflags;
 use std::fmt;
-use toyemu_emulator::{Frame, PfCode, VirtAddr};
+use crate::ledger::Cause;
+use toyemu_emulator::{Frame, PfCode, TlbEvent, VirtAddr};
 
 bitflags! {
     /// Which categories a sink wants (the CLI's `--trace=syscall,fault,...`).
@@ -25,6 +26,8 @@ bitflags! {
         const PROCESS = 1 << 4;
         /// Every instruction executed (printed by the CLI, which steps the CPU).
         const INSN = 1 << 5;
+        /// TLB fills, evictions, invalidations, flushes.
+        const TLB = 1 << 6;
     }
 }
 
@@ -39,8 +42,9 @@ impl Categories {
                 "frame" | "frames" => Categories::FRAME,
                 "process" => Categories::PROCESS,
                 "insn" | "insns" => Categories::INSN,
+                "tlb" => Categories::TLB,
                 "all" => Categories::all(),
-                _ => return Err(format!("unknown trace category {word:?} (expected syscall, fault, vma, frame, process, insn or all)")),
+                _ => return Err(format!("unknown trace category {word:?} (expected syscall, fault, vma, frame, tlb, process, insn or all)")),
             };
         }
         Ok(c)
@@ -140,6 +144,14 @@ pub enum EventKind {
         old: VirtAddr,
         new: VirtAddr,
     },
+    /// A frame handed to the process for a page, and the PTE written for it.
+    FrameMapped {
+        frame: Frame,
+        cause: Cause,
+        va: VirtAddr,
+        pte: u32,
+    },
+    Tlb(TlbEvent),
     Killed {
         death: Death,
     },
@@ -162,6 +174,8 @@ impl EventKind {
             | EventKind::VmaResized { .. }
             | EventKind::BrkMoved { .. } => Categories::VMA,
             EventKind::Killed { .. } | EventKind::Exit { .. } => Categories::PROCESS,
+            EventKind::FrameMapped { .. } => Categories::FRAME,
+            EventKind::Tlb(_) => Categories::TLB,
         }
     }
 }
@@ -233,6 +247,21 @@ impl fmt::Display for Event {
                 write!(f, "--- vma {kind} now {start}-{end} ---")
             }
             EventKind::BrkMoved { old, new } => write!(f, "--- brk {old} -> {new} ---"),
+            EventKind::FrameMapped { frame, cause, va, pte } => write!(
+                f,
+                "--- frame {:#x} taken for {cause}: PTE {va} = {pte:#010x} [{}] ---",
+                frame.0,
+                toyemu_emulator::paging::describe(toyemu_emulator::Pte(*pte).flags())
+            ),
+            EventKind::Tlb(TlbEvent::Fill { vpn, frame, writable, evicted }) => {
+                write!(f, "--- tlb fill {:#010x} -> frame {frame:#x}{}", vpn << 12, if *writable { " (writable)" } else { "" })?;
+                match evicted {
+                    Some(v) => write!(f, ", evicting {:#010x} ---", v << 12),
+                    None => write!(f, " ---"),
+                }
+            }
+            EventKind::Tlb(TlbEvent::Invalidate { vpn }) => write!(f, "--- tlb invlpg {:#010x} ---", vpn << 12),
+            EventKind::Tlb(TlbEvent::Flush) => write!(f, "--- tlb flush (CR3 load) ---"),
             EventKind::Killed { death } => match death {
                 // As strace shows a delivered signal.
                 Death::Segv { addr, si_code, .. } => write!(
@@ -334,6 +363,8 @@ impl Tracer {
             Categories::SYSCALL => "toyemu::syscall",
             Categories::FAULT => "toyemu::fault",
             Categories::VMA => "toyemu::vma",
+            Categories::FRAME => "toyemu::frame",
+            Categories::TLB => "toyemu::tlb",
             _ => "toyemu::process",
         };
         log::debug!(target: target, "[{} @{}] {}", e.seq, e.insns, e);
