@@ -227,6 +227,11 @@ impl AddressSpace {
         n
     }
 
+    /// Frames the page table under directory entry `pdi` holds, by the count kept here.
+    pub fn live_entries(&self, pdi: usize) -> u16 {
+        self.live.get(pdi).copied().unwrap_or(0)
+    }
+
     /// Page tables currently allocated (not counting the directory).
     pub fn page_tables(&self, mmu: &Mmu) -> u32 {
         (0..USER_PDES)

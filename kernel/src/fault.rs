@@ -7,7 +7,7 @@
 
 use crate::address_space::{pte_flags, AddressSpace};
 use crate::frame::FrameAllocator;
-use crate::layout::{STACK_GUARD_GAP, STACK_TOP, TASK_SIZE};
+use crate::layout::{MMAP_MIN_ADDR, STACK_GUARD_GAP, TASK_SIZE};
 use crate::ledger::Cause;
 use crate::signal::SegvCode;
 use crate::trace::Resolution;
@@ -136,11 +136,15 @@ impl FaultCtx<'_> {
             .cloned()
             .ok_or(FaultError::Segv(SegvCode::MapErr))?;
         let new_start = addr.page_base();
-        if STACK_TOP.0 - new_start.0 > self.stack_limit {
+        // RLIMIT_STACK bounds the whole VMA, as acct_stack_growth counts it.
+        if stack.end.0 - new_start.0 > self.stack_limit || new_start < MMAP_MIN_ADDR {
             return Err(FaultError::Segv(SegvCode::MapErr));
         }
+        // expand_downwards keeps the guard gap only from mappings that can
+        // be accessed: a PROT_NONE reservation below does not stop growth.
         if let Some(prev) = self.aspace.vmas.last_starting_below(new_start) {
-            if prev.end.0.saturating_add(STACK_GUARD_GAP) > new_start.0 {
+            let blocks = prev.kind != VmaKind::Stack && !prev.prot.is_empty();
+            if blocks && prev.end.0.saturating_add(STACK_GUARD_GAP) > new_start.0 {
                 return Err(FaultError::Segv(SegvCode::MapErr));
             }
         }

@@ -10,6 +10,7 @@ pub mod address_space;
 pub mod errno;
 pub mod fault;
 pub mod frame;
+pub mod invariants;
 pub mod kernel;
 pub mod layout;
 pub mod ledger;

@@ -100,12 +100,14 @@ impl Vma {
         self.len() / PAGE_SIZE
     }
     /// Can `next`, starting where this one ends, join it into one VMA?
-    fn can_merge(&self, next: &Vma) -> bool {
+    /// As Linux's `vma_merge`: same rights and the same backing, contiguous.
+    /// Two pieces of one ELF segment carry the same absolute file window, so
+    /// they rejoin after an mprotect round trip, as file VMAs do natively.
+    pub(crate) fn can_merge(&self, next: &Vma) -> bool {
         self.end == next.start
             && self.prot == next.prot
             && self.kind == next.kind
-            && self.backing == Backing::Anon
-            && next.backing == Backing::Anon
+            && self.backing == next.backing
     }
 }
 

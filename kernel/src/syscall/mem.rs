@@ -6,7 +6,7 @@
 use super::Outcome;
 use crate::errno::{Errno, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EPERM};
 use crate::kernel::Kernel;
-use crate::layout::{MMAP_BASE, MMAP_MIN_ADDR, STACK_GUARD_GAP, TASK_SIZE};
+use crate::layout::{MMAP_BASE, MMAP_MIN_ADDR, STACK_GUARD_GAP, TASK_SIZE, TASK_UNMAPPED_BASE};
 use crate::ledger::Cause;
 use crate::process::Process;
 use crate::trace::EventKind;
@@ -15,34 +15,23 @@ use toyemu_emulator::{Access, VirtAddr, PAGE_SIZE};
 
 pub const MAP_SHARED: u32 = 0x01;
 pub const MAP_PRIVATE: u32 = 0x02;
-pub const MAP_SHARED_VALIDATE: u32 = 0x03;
 pub const MAP_TYPE: u32 = 0x0f;
 pub const MAP_FIXED: u32 = 0x10;
 pub const MAP_ANONYMOUS: u32 = 0x20;
+pub const MAP_GROWSDOWN: u32 = 0x100;
 pub const MAP_POPULATE: u32 = 0x8000;
 pub const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
-/// Flags Linux knows for MAP_SHARED_VALIDATE (LEGACY_MAP_MASK and friends).
-const MAP_KNOWN: u32 = 0x0f
-    | 0x10
-    | 0x20
-    | 0x100
-    | 0x800
-    | 0x1000
-    | 0x2000
-    | 0x4000
-    | 0x8000
-    | 0x1_0000
-    | 0x2_0000
-    | 0x4_0000
-    | 0x10_0000;
 
 pub const PROT_GROWSDOWN: u32 = 0x0100_0000;
 pub const PROT_GROWSUP: u32 = 0x0200_0000;
 const PROT_SEM: u32 = 0x8;
 
-pub const MADV_NORMAL: u32 = 0;
 pub const MADV_DONTNEED: u32 = 4;
-pub const MADV_FREE: u32 = 8;
+pub const MADV_REMOVE: u32 = 9;
+pub const MADV_POPULATE_READ: u32 = 22;
+pub const MADV_POPULATE_WRITE: u32 = 23;
+pub const MADV_DONTNEED_LOCKED: u32 = 24;
+pub const MADV_COLLAPSE: u32 = 25;
 
 fn page_align(len: u32) -> Option<u32> {
     len.checked_add(PAGE_SIZE - 1).map(|l| l & !(PAGE_SIZE - 1))
@@ -66,6 +55,11 @@ impl Kernel {
         };
         let old_top = old.page_align_up().expect("break below TASK_SIZE");
         if new_top < old_top {
+            // Linux refuses to shrink over a range where nothing is mapped
+            // any more (the program munmapped its own heap).
+            if !p.mm().vmas.overlaps(new_top, old_top) {
+                return Outcome::Addr(old.0);
+            }
             self.unmap_region(p, new_top, old_top);
         } else if new_top > old_top {
             // Room below kernel space, and a page short of the next mapping's gap.
@@ -143,12 +137,6 @@ impl Kernel {
         if len == 0 {
             return Err(EINVAL);
         }
-        match flags & MAP_TYPE {
-            MAP_SHARED | MAP_PRIVATE => {}
-            MAP_SHARED_VALIDATE if flags & !MAP_KNOWN == 0 => {}
-            MAP_SHARED_VALIDATE => return Err(Errno(95)), // EOPNOTSUPP
-            _ => return Err(EINVAL),
-        }
         let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
         let len = page_align(len).ok_or(ENOMEM)?;
         if pgoff.checked_add(len / PAGE_SIZE).is_none() {
@@ -172,10 +160,19 @@ impl Kernel {
             return Err(EPERM);
         }
         let (start, end) = (VirtAddr(start), VirtAddr(start + len));
-        if p.mm().vmas.overlaps(start, end) {
-            if flags & MAP_FIXED_NOREPLACE != 0 {
-                return Err(EEXIST);
-            }
+        let overlaps = p.mm().vmas.overlaps(start, end);
+        if overlaps && flags & MAP_FIXED_NOREPLACE != 0 {
+            return Err(EEXIST);
+        }
+        // do_mmap checks an anonymous mapping's type only after placing it,
+        // so a huge length without a type is ENOMEM, not EINVAL. Anonymous
+        // memory has no MAP_SHARED_VALIDATE: that is for files.
+        match flags & MAP_TYPE {
+            MAP_SHARED if flags & MAP_GROWSDOWN != 0 => return Err(EINVAL),
+            MAP_SHARED | MAP_PRIVATE => {}
+            _ => return Err(EINVAL),
+        }
+        if overlaps {
             self.unmap_region(p, start, end);
         }
         let vma = Vma {
@@ -237,10 +234,30 @@ impl Kernel {
             }
             top = vs;
             if top < low + len {
-                return None;
+                break;
             }
         }
-        (top >= low + len).then(|| top - len)
+        if top >= low + len {
+            return Some(top - len);
+        }
+        Self::bottom_up_area(vmas, len)
+    }
+
+    /// Linux's fallback when nothing fits below MMAP_BASE: the lowest gap
+    /// from TASK_UNMAPPED_BASE up to TASK_SIZE (this is how the room between
+    /// MMAP_BASE and the stack gets used once the rest is full).
+    fn bottom_up_area(vmas: &crate::vma::VmaSet, len: u32) -> Option<u32> {
+        let mut low = TASK_UNMAPPED_BASE.0;
+        for v in vmas.iter() {
+            if v.end.0 <= low {
+                continue;
+            }
+            if start_gap(v) >= low && start_gap(v) - low >= len {
+                return Some(low);
+            }
+            low = low.max(v.end.0);
+        }
+        (TASK_SIZE.0 >= low && TASK_SIZE.0 - low >= len).then_some(low)
     }
 
     /// Remove `[start, end)` from the address space: VMAs, frames, TLB entries.
@@ -279,8 +296,11 @@ impl Kernel {
         Outcome::Value(0)
     }
 
-    /// mprotect(2): applies VMA by VMA from `addr`; a hole stops it with
-    /// ENOMEM, leaving the part before the hole changed, as Linux does.
+    /// mprotect(2) in do_mprotect_pkey's order of checks: both grow flags,
+    /// alignment, length 0, wrap-around, unknown bits. Applies VMA by VMA
+    /// from `addr`; a hole stops it with ENOMEM, leaving the part before the
+    /// hole changed, as Linux does. PROT_GROWSDOWN extends the change down to
+    /// the start of a stack VMA; x86 has no VMAs that grow up.
     pub(super) fn sys_mprotect(
         &mut self,
         p: &mut Process,
@@ -288,23 +308,40 @@ impl Kernel {
         len: u32,
         prot: u32,
     ) -> Outcome {
-        if addr % PAGE_SIZE != 0 {
+        let grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+        let prot = prot & !grows;
+        if grows == PROT_GROWSDOWN | PROT_GROWSUP || addr % PAGE_SIZE != 0 {
             return Outcome::Err(EINVAL);
         }
         if len == 0 {
             return Outcome::Value(0);
         }
-        let prot = prot & !(PROT_GROWSDOWN | PROT_GROWSUP);
+        let Some(end) = page_align(len)
+            .and_then(|l| addr.checked_add(l))
+            .filter(|&e| e > addr)
+        else {
+            return Outcome::Err(ENOMEM);
+        };
         if prot & !(Prot::all().bits() | PROT_SEM) != 0 {
             return Outcome::Err(EINVAL);
         }
-        let Some(len) = page_align(len) else {
+        let (mut start, end, prot) = (VirtAddr(addr), VirtAddr(end), prot_of(prot));
+        let Some(first) = p.mm().vmas.first_ending_above(start).cloned() else {
             return Outcome::Err(ENOMEM);
         };
-        let Some(end) = addr.checked_add(len).filter(|&e| e > addr) else {
+        if grows == PROT_GROWSDOWN {
+            if first.start >= end {
+                return Outcome::Err(ENOMEM);
+            }
+            if first.kind != VmaKind::Stack {
+                return Outcome::Err(EINVAL);
+            }
+            start = first.start;
+        } else if first.start > start {
             return Outcome::Err(ENOMEM);
-        };
-        let (start, end, prot) = (VirtAddr(addr), VirtAddr(end), prot_of(prot));
+        } else if grows == PROT_GROWSUP {
+            return Outcome::Err(EINVAL);
+        }
         let mut at = start;
         loop {
             let mm = p.mm();
@@ -327,7 +364,9 @@ impl Kernel {
     }
 
     /// madvise(2): MADV_DONTNEED drops populated pages (the next touch sees
-    /// zeroes, or the file for ELF pages); other advice is accepted and ignored.
+    /// zeroes, or the file for ELF pages); MADV_POPULATE_{READ,WRITE} fault
+    /// pages in; other advice is accepted and ignored. Holes in the range
+    /// give ENOMEM after the mapped parts were advised, as Linux does.
     pub(super) fn sys_madvise(
         &mut self,
         p: &mut Process,
@@ -335,29 +374,35 @@ impl Kernel {
         len: u32,
         advice: u32,
     ) -> Outcome {
-        if addr % PAGE_SIZE != 0 {
+        // The behaviours Linux 6.x knows on x86 (MADV_HWPOISON and the guard
+        // operations aside, which this kernel does not offer).
+        if !matches!(advice, 0..=4 | 8..=25) || addr % PAGE_SIZE != 0 {
             return Outcome::Err(EINVAL);
         }
-        if !matches!(advice, 0..=4 | 8..=11 | 14..=23) {
-            return Outcome::Err(EINVAL);
-        }
-        let Some(alen) = page_align(len) else {
-            return Outcome::Err(EINVAL);
-        };
-        let Some(end) = addr.checked_add(alen) else {
+        let Some(end) = page_align(len).and_then(|l| addr.checked_add(l)) else {
             return Outcome::Err(EINVAL);
         };
         if end == addr {
             return Outcome::Value(0);
         }
         let (start, end) = (VirtAddr(addr), VirtAddr(end));
+        if matches!(advice, MADV_POPULATE_READ | MADV_POPULATE_WRITE) {
+            return self.madvise_populate(p, start, end, advice == MADV_POPULATE_WRITE);
+        }
         let mm = p.mm.as_mut().expect("live process");
         let pieces: Vec<Vma> = mm.vmas.overlapping(start, end).cloned().collect();
+        if pieces.is_empty() {
+            return Outcome::Err(ENOMEM);
+        }
+        if matches!(advice, MADV_REMOVE | MADV_COLLAPSE) {
+            // Only for shared memory and huge pages, which this kernel has not.
+            return Outcome::Err(EINVAL);
+        }
         let covered: u32 = pieces
             .iter()
             .map(|v| v.end.min(end).0 - v.start.max(start).0)
             .sum();
-        if advice == MADV_DONTNEED {
+        if matches!(advice, MADV_DONTNEED | MADV_DONTNEED_LOCKED) {
             for v in &pieces {
                 let (s, e) = (v.start.max(start), v.end.min(end));
                 mm.unmap_range(
@@ -369,12 +414,44 @@ impl Kernel {
                 );
             }
         }
-        let _ = (MADV_NORMAL, MADV_FREE);
         if covered < end.0 - start.0 {
             Outcome::Err(ENOMEM)
         } else {
             Outcome::Value(0)
         }
+    }
+
+    /// MADV_POPULATE_{READ,WRITE}: fault in page by page; a hole or no
+    /// frame left is ENOMEM, a mapping that forbids the access EINVAL.
+    fn madvise_populate(
+        &mut self,
+        p: &mut Process,
+        start: VirtAddr,
+        end: VirtAddr,
+        write: bool,
+    ) -> Outcome {
+        let eip = self.machine.cpu.eip();
+        let access = if write { Access::Write } else { Access::Read };
+        for va in (start.0..end.0).step_by(PAGE_SIZE as usize) {
+            let va = VirtAddr(va);
+            let Some(v) = p.mm().vmas.find(va) else {
+                return Outcome::Err(ENOMEM);
+            };
+            let allowed = if write {
+                v.prot.contains(Prot::WRITE)
+            } else {
+                !v.prot.is_empty()
+            };
+            if !allowed {
+                return Outcome::Err(EINVAL);
+            }
+            if !p.mm().pte(&self.machine.mmu, va).is_present()
+                && self.resolve_fault(p, va, access, eip).is_err()
+            {
+                return Outcome::Err(ENOMEM);
+            }
+        }
+        Outcome::Value(0)
     }
 }
 

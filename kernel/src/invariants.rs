@@ -1,0 +1,201 @@
+//! Cross-checks of one live process's memory: VMAs, page tables, TLB and the
+//! frame allocator must tell the same story.
+//!
+//! What must hold after every syscall and every resolved fault:
+//!
+//! - VMAs are page-aligned, non-empty, ordered, inside `[MMAP_MIN_ADDR, TASK_SIZE)`,
+//!   and no two neighbours could have been merged (the kernel merges eagerly).
+//! - A PTE that holds a frame lies inside a VMA; a present PTE grants exactly
+//!   the VMA's rights (U/S always, R/W iff `PROT_WRITE`); a kept-but-absent
+//!   PTE (`PTE_PROTNONE`) only in a `PROT_NONE` VMA.
+//! - No frame is mapped twice or is also a page table; every mapped frame and
+//!   every table is marked used by the allocator; no page table is empty,
+//!   and the per-table counts match what the tables hold.
+//! - The allocator's used frames are exactly this process's frames (the
+//!   kernel runs one process at a time) and the ledger agrees.
+//! - Every TLB entry matches the current PTE: same frame, and writable only
+//!   if the PTE is writable and dirty. A stale entry is a missed `invlpg`.
+//!
+//! Tests call [`check`]; it only reads, so calling it changes nothing.
+
+use crate::address_space::{AddressSpace, PTE_PROTNONE};
+use crate::kernel::Kernel;
+use crate::layout::{MMAP_MIN_ADDR, TASK_SIZE};
+use crate::process::Process;
+use crate::vma::Prot;
+use std::collections::HashMap;
+use toyemu_emulator::paging::ENTRIES;
+use toyemu_emulator::{Frame, PhysAddr, Pte, PteFlags, VirtAddr, PAGE_SIZE};
+
+/// What the page tables hold, gathered in one walk.
+#[derive(Debug, Default)]
+pub struct Census {
+    /// User pages holding a frame: virtual page base → PTE.
+    pub pages: HashMap<u32, Pte>,
+    /// Page-table frames (not counting the directory).
+    pub tables: u32,
+}
+
+/// Check every invariant of `p`'s memory; the first violation is the error.
+pub fn check(kernel: &Kernel, p: &Process) -> Result<(), String> {
+    let mm = p.mm.as_ref().ok_or("the process has no address space")?;
+    check_vmas(mm)?;
+    let census = walk(kernel, mm)?;
+    check_frames(kernel, mm, &census)?;
+    check_tlb(kernel, mm)?;
+    Ok(())
+}
+
+fn check_vmas(mm: &AddressSpace) -> Result<(), String> {
+    let mut prev: Option<&crate::vma::Vma> = None;
+    for v in mm.vmas.iter() {
+        if v.start.0 % PAGE_SIZE != 0 || v.end.0 % PAGE_SIZE != 0 || v.start >= v.end {
+            return Err(format!("malformed VMA {v:?}"));
+        }
+        if v.start < MMAP_MIN_ADDR || v.end > TASK_SIZE {
+            return Err(format!("VMA {v:?} outside user space"));
+        }
+        if let Some(pv) = prev {
+            if pv.end > v.start {
+                return Err(format!("VMAs overlap: {pv:?} and {v:?}"));
+            }
+            if pv.can_merge(v) {
+                return Err(format!("VMAs left unmerged: {pv:?} and {v:?}"));
+            }
+        }
+        prev = Some(v);
+    }
+    if mm.brk < mm.brk_start {
+        return Err(format!("break {} below its start {}", mm.brk, mm.brk_start));
+    }
+    Ok(())
+}
+
+/// Walk the directory and every table, checking each entry against the VMAs.
+pub fn walk(kernel: &Kernel, mm: &AddressSpace) -> Result<Census, String> {
+    let phys = &kernel.machine.mmu.phys;
+    let frames = &kernel.frames;
+    let user_pdes = (TASK_SIZE.0 >> 22) as usize;
+    let mut census = Census::default();
+    let mut owner: HashMap<u32, String> = HashMap::new();
+    let mut claim = |f: Frame, what: String| -> Result<(), String> {
+        if f.0 == 0 || f.0 >= frames.total_frames() {
+            return Err(format!("{what} uses frame {:#x}, outside RAM", f.0));
+        }
+        if !frames.is_used(f) {
+            return Err(format!("{what} uses frame {:#x}, which is free", f.0));
+        }
+        if let Some(first) = owner.insert(f.0, what.clone()) {
+            return Err(format!("frame {:#x} used twice: {first} and {what}", f.0));
+        }
+        Ok(())
+    };
+    claim(mm.pd, "the page directory".into())?;
+    for pdi in 0..ENTRIES {
+        let pde = Pte(phys.read_u32(PhysAddr(mm.pd.base().0 + 4 * pdi as u32)));
+        if pdi >= user_pdes || !pde.is_present() {
+            if pde.raw() != 0 {
+                return Err(format!("stray directory entry {pdi}: {pde:?}"));
+            }
+            if pdi < user_pdes && mm.live_entries(pdi) != 0 {
+                return Err(format!("directory entry {pdi} empty but counted live"));
+            }
+            continue;
+        }
+        claim(pde.frame(), format!("page table {pdi}"))?;
+        census.tables += 1;
+        let mut live = 0u32;
+        for pti in 0..ENTRIES {
+            let va = ((pdi << 22) | (pti << 12)) as u32;
+            let pte = Pte(phys.read_u32(PhysAddr(pde.frame().base().0 + 4 * pti as u32)));
+            if pte.raw() == 0 {
+                continue;
+            }
+            let va = VirtAddr(va);
+            let vma = mm
+                .vmas
+                .find(va)
+                .ok_or_else(|| format!("PTE for {va} outside every VMA: {pte:?}"))?;
+            if pte.is_present() {
+                let want_rw = vma.prot.contains(Prot::WRITE);
+                if vma.prot.is_empty()
+                    || !pte.flags().contains(PteFlags::US)
+                    || pte.flags().contains(PteFlags::RW) != want_rw
+                    || pte.flags().contains(PTE_PROTNONE)
+                {
+                    return Err(format!(
+                        "PTE for {va} {pte:?} does not match VMA prot {}",
+                        vma.prot.rwx()
+                    ));
+                }
+            } else if pte.flags().contains(PTE_PROTNONE) {
+                if !vma.prot.is_empty() {
+                    return Err(format!(
+                        "PROT_NONE PTE for {va} in a {} VMA",
+                        vma.prot.rwx()
+                    ));
+                }
+            } else {
+                return Err(format!("PTE for {va} neither present nor kept: {pte:?}"));
+            }
+            claim(pte.frame(), format!("the page at {va}"))?;
+            census.pages.insert(va.0, pte);
+            live += 1;
+        }
+        if live == 0 {
+            return Err(format!("page table {pdi} is empty but still allocated"));
+        }
+        if live != mm.live_entries(pdi) as u32 {
+            return Err(format!(
+                "page table {pdi} holds {live} frames, counted {}",
+                mm.live_entries(pdi)
+            ));
+        }
+    }
+    Ok(census)
+}
+
+fn check_frames(kernel: &Kernel, mm: &AddressSpace, census: &Census) -> Result<(), String> {
+    let mine = census.pages.len() as u64 + census.tables as u64 + 1;
+    let used = kernel.frames.used_frames() as u64;
+    if used != mine {
+        return Err(format!(
+            "allocator has {used} frames in use, the process holds {mine} \
+             ({} pages, {} tables, 1 directory)",
+            census.pages.len(),
+            census.tables
+        ));
+    }
+    let booked = mm.ledger.outstanding();
+    if booked != mine as i64 {
+        return Err(format!(
+            "ledger says {booked} frames held, the tables {mine}"
+        ));
+    }
+    Ok(())
+}
+
+fn check_tlb(kernel: &Kernel, mm: &AddressSpace) -> Result<(), String> {
+    let mmu = &kernel.machine.mmu;
+    if mmu.cr3() != mm.pd.base() {
+        return Err(format!(
+            "CR3 is {:?}, not the process's directory",
+            mmu.cr3()
+        ));
+    }
+    for e in mmu.tlb.valid_entries() {
+        let va = VirtAddr(e.vpn << 12);
+        let pte = mm.pte(mmu, va);
+        let stale = !pte.is_present()
+            || pte.frame().base().0 != e.frame_base
+            || (e.writable && !pte.flags().contains(PteFlags::RW | PteFlags::D));
+        if stale {
+            return Err(format!(
+                "stale TLB entry for {va}: frame {:#x}{} but the PTE is {pte:?}",
+                e.frame_base,
+                if e.writable { " writable" } else { "" }
+            ));
+        }
+    }
+    Ok(())
+}
