@@ -9,6 +9,7 @@
 
 pub mod compile;
 pub mod debugger;
+pub mod gdb;
 pub mod insn_trace;
 pub mod inspect;
 pub mod leaks;

@@ -82,6 +82,10 @@ struct RunArgs {
     /// Add KEY=VALUE to the guest's environment (which is otherwise empty).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     env: Vec<String>,
+    /// Wait for gdb on 127.0.0.1:PORT (0 picks a free port) and let it drive
+    /// the program from its first instruction.
+    #[arg(long, value_name = "PORT")]
+    gdb: Option<u16>,
     /// The program: an executable, or a .c file to compile first.
     program: PathBuf,
     /// Arguments passed to the program.
@@ -219,9 +223,13 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
             })?;
         session.kernel.after_syscall = Some(hook);
     }
-    let report = match insn_out {
-        Some(out) => toyemu::insn_trace::run_traced(session, &out, opts.max_insns),
-        None => session.run_to_exit(),
+    let report = match (a.gdb, insn_out) {
+        (Some(port), _) => match gdb_session(session, port, opts.max_insns, &a.program) {
+            Ok(report) => report,
+            Err(code) => return Ok(code),
+        },
+        (None, Some(out)) => toyemu::insn_trace::run_traced(session, &out, opts.max_insns),
+        (None, None) => session.run_to_exit(),
     };
     match a.report {
         Some(ReportFormat::Text) => eprint!("{}", toyemu::report::text(&report)),
@@ -277,4 +285,25 @@ fn debug(a: DebugArgs) -> Result<(), RunError> {
             err,
         })?;
     Ok(())
+}
+
+/// `run --gdb`: serve gdb until the program ends. `Err` is the status to
+/// exit with when there is no report (killed by gdb, connection trouble).
+fn gdb_session(
+    session: toyemu::Session,
+    port: u16,
+    max_insns: Option<u64>,
+    program: &Path,
+) -> Result<toyemu::ExitReport, u8> {
+    match toyemu::gdb::serve(session, port, max_insns) {
+        Ok(toyemu::gdb::Outcome::Finished(report)) => Ok(*report),
+        Ok(toyemu::gdb::Outcome::Killed) => {
+            eprintln!("toyemu: {} killed by gdb", program.display());
+            Err(128 + 9)
+        }
+        Err(e) => {
+            eprintln!("toyemu: {e}");
+            Err(1)
+        }
+    }
 }

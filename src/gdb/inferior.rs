@@ -78,11 +78,7 @@ impl Inferior {
     }
 
     pub fn exit_status(&self) -> Option<ExitStatus> {
-        self.session
-            .process
-            .exit
-            .as_ref()
-            .map(|r| r.status.clone())
+        self.session.process.exit.as_ref().map(|r| r.status.clone())
     }
 
     /// Add a breakpoint; false if one was already there.
@@ -281,7 +277,13 @@ impl Inferior {
             k.machine.mmu.phys.read_bytes(pa, out);
             return true;
         }
-        let Some(vma) = self.session.process.mm.as_ref().and_then(|m| m.vmas.find(va)) else {
+        let Some(vma) = self
+            .session
+            .process
+            .mm
+            .as_ref()
+            .and_then(|m| m.vmas.find(va))
+        else {
             return false;
         };
         // The fault handler's fill rule: image bytes where the backing has them.
@@ -350,8 +352,7 @@ impl Inferior {
         if !inside || k.resolve_fault(p, va, Access::Read, eip).is_err() {
             return Err(format!("nothing can be mapped at {va}"));
         }
-        self.frame_of(va)
-            .ok_or_else(|| format!("{va} did not map"))
+        self.frame_of(va).ok_or_else(|| format!("{va} did not map"))
     }
 }
 
@@ -388,7 +389,10 @@ mod tests {
         assert_eq!(inf.eip(), main);
         // Continuing from the breakpoint runs past it.
         let stop = inf.run(Resume::Continue, never);
-        assert!(matches!(stop, Stop::Exited(ref s) if s.code() == 0), "{stop:?}");
+        assert!(
+            matches!(stop, Stop::Exited(ref s) if s.code() == 0),
+            "{stop:?}"
+        );
     }
 
     #[test]
@@ -422,7 +426,10 @@ mod tests {
         let mut code = [0u8; 16];
         assert_eq!(inf.read_memory(main, &mut code), 16);
         assert_eq!(inf.session.process.stats.faults, faults);
-        assert!(inf.frame_of(VirtAddr(main)).is_none(), "text page stays absent");
+        assert!(
+            inf.frame_of(VirtAddr(main)).is_none(),
+            "text page stays absent"
+        );
         // The bytes are the file's: compare with the ELF image.
         let image = &inf.session.process.image;
         let seg = image
@@ -455,7 +462,10 @@ mod tests {
         inf.read_memory(main, &mut back);
         assert_eq!(back, code);
         let stop = inf.run(Resume::Continue, never);
-        assert!(matches!(stop, Stop::Exited(ref s) if s.code() == 42), "{stop:?}");
+        assert!(
+            matches!(stop, Stop::Exited(ref s) if s.code() == 42),
+            "{stop:?}"
+        );
         assert!(inf.write_memory(main, &[0]).is_err());
     }
 

@@ -1,0 +1,286 @@
+//! `toyemu run --gdb`: the real gdb, in batch mode, debugs a guest program
+//! over the remote protocol. Every process is waited for with a deadline, so
+//! a stuck stub or gdb fails the test instead of hanging CI.
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{mpsc, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+use toyemu::compile::Opt;
+
+const DEADLINE: Duration = Duration::from_secs(120);
+
+/// gdb must be here: CI installs it (.ci/run). No silent skip.
+fn require_gdb() {
+    let found = Command::new("gdb")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "gdb is not installed: these tests drive the real gdb (apt-get install gdb; .ci/run does it)"
+    );
+}
+
+/// The guest program, built at -O0 with -g so gdb sees `main` and its locals;
+/// once, so no test runs it while another is writing it.
+fn target() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| build("tests/scenarios/gdb_target.c", Opt::O0))
+        .clone()
+}
+
+/// A child whose output is collected by threads, so it never blocks on a pipe.
+struct Running {
+    child: Child,
+    stdout: thread::JoinHandle<Vec<u8>>,
+    /// Lines of stderr as they come.
+    stderr: mpsc::Receiver<String>,
+}
+
+fn spawn(cmd: &mut Command) -> Running {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let mut out = child.stdout.take().unwrap();
+    let stdout = thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let (tx, stderr) = mpsc::channel();
+    let err = child.stderr.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Running {
+        child,
+        stdout,
+        stderr,
+    }
+}
+
+impl Running {
+    /// Wait for the exit (killing it at the deadline); stdout and stderr.
+    fn finish(mut self, what: &str) -> (ExitStatus, String, String) {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if start.elapsed() > DEADLINE {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                let err: Vec<String> = self.stderr.try_iter().collect();
+                panic!(
+                    "{what} did not finish in {DEADLINE:?}; stderr:\n{}",
+                    err.join("\n")
+                );
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
+        let out = self.stdout.join().unwrap();
+        let err: Vec<String> = self.stderr.iter().collect();
+        (
+            status,
+            String::from_utf8_lossy(&out).into_owned(),
+            err.join("\n"),
+        )
+    }
+}
+
+/// `toyemu run --gdb 0 PROGRAM ARGS`, and the port it says it listens on.
+fn start_stub(program: &Path, args: &[&str]) -> (Running, u16) {
+    let mut stub = spawn(
+        Command::new(env!("CARGO_BIN_EXE_toyemu"))
+            .args(["run", "--gdb", "0"])
+            .arg(program)
+            .args(args),
+    );
+    let prefix = "toyemu: waiting for gdb on 127.0.0.1:";
+    let line = stub
+        .stderr
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| {
+            let _ = stub.child.kill();
+            panic!("toyemu never said it was waiting for gdb")
+        });
+    let port = line
+        .strip_prefix(prefix)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line from toyemu: {line:?}"));
+    (stub, port)
+}
+
+/// gdb in batch mode against the stub on `port`, running `commands`.
+fn gdb(program: &Path, port: u16, commands: &[&str]) -> String {
+    let mut cmd = Command::new("gdb");
+    cmd.args(["-batch", "-nx", "-ex", "set architecture i386"]);
+    cmd.args(["-ex", &format!("target remote 127.0.0.1:{port}")]);
+    for c in commands {
+        cmd.args(["-ex", c]);
+    }
+    cmd.arg(program);
+    let (_, out, err) = spawn(&mut cmd).finish("gdb");
+    format!("{out}{err}")
+}
+
+#[test]
+fn break_at_main_step_print_and_run_to_exit() {
+    require_gdb();
+    let prog = target();
+    let (stub, port) = start_stub(&prog, &[]);
+    let out = gdb(
+        &prog,
+        port,
+        &[
+            "break main",
+            "continue",
+            "next",
+            "print answer",
+            "monitor maps",
+            "next",
+            "next",
+            "print block",
+            "monitor leaks",
+            "monitor pt 0x0804f010",
+            "monitor frames",
+            "continue",
+        ],
+    );
+    let (status, stdout, stderr) = stub.finish("toyemu");
+    let has = |s: &str| out.contains(s);
+    assert!(has("Breakpoint 1, main ("), "{out}");
+    assert!(has("gdb_target.c:16"), "{out}");
+    assert!(has("$1 = 42"), "{out}");
+    // The maps, as the monitor prints them: text, data and the stack.
+    let text = prog.display().to_string();
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("08049000-") && l.contains(" r-xp ") && l.contains(&text)),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("bffdf000-c0000000 rw-p") && l.contains("[stack]")),
+        "{out}"
+    );
+    assert!(has(r#"$2 = 0x804f010 "hello from the heap""#), "{out}");
+    assert!(
+        has("heap: 112 bytes in 1 blocks allocated now") && has("from main+"),
+        "{out}"
+    );
+    assert!(has("0x0804f010: directory index 0x020"), "{out}");
+    assert!(has("-> physical"), "{out}");
+    assert!(has("frames: 16384 total"), "{out}");
+    assert!(has("[Inferior 1 (process 1) exited with code 03]"), "{out}");
+    // The program's own output and status come through toyemu.
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert_eq!(stdout, "hello from the heap: answer 42, square 1764\n");
+}
+
+#[test]
+fn a_segfault_stops_at_the_faulting_line_then_kills() {
+    require_gdb();
+    let prog = target();
+    let (stub, port) = start_stub(&prog, &["segv"]);
+    let out = gdb(
+        &prog,
+        port,
+        &["continue", "print nowhere", "print answer", "continue"],
+    );
+    let (status, _, stderr) = stub.finish("toyemu");
+    assert!(
+        out.contains("Program received signal SIGSEGV, Segmentation fault."),
+        "{out}"
+    );
+    // Stopped before the signal is delivered: the frame is still there.
+    assert!(out.contains("gdb_target.c:21"), "{out}");
+    assert!(out.contains("$1 = (int * volatile) 0x0"), "{out}");
+    assert!(out.contains("$2 = 42"), "{out}");
+    assert!(
+        out.contains("Program terminated with signal SIGSEGV, Segmentation fault."),
+        "{out}"
+    );
+    assert_eq!(status.code(), Some(139), "{stderr}");
+    assert!(stderr.contains("killed by SIGSEGV"), "{stderr}");
+}
+
+#[test]
+fn stepi_finish_set_var_and_detach() {
+    require_gdb();
+    let prog = target();
+    let (stub, port) = start_stub(&prog, &[]);
+    let out = gdb(
+        &prog,
+        port,
+        &[
+            "break square",
+            "continue",
+            "stepi",
+            "finish",
+            "set var answer = 5",
+            "detach",
+        ],
+    );
+    let (status, stdout, stderr) = stub.finish("toyemu");
+    assert!(out.contains("Breakpoint 1, square (x=42)"), "{out}");
+    assert!(out.contains("Value returned is $1 = 1764"), "{out}");
+    assert!(out.contains("detached"), "{out}");
+    // After the detach the program ran on, with the variable gdb changed.
+    assert_eq!(stdout, "hello from the heap: answer 5, square 1764\n");
+    assert_eq!(status.code(), Some(3), "{stderr}");
+}
+
+/// Ctrl-C, in the protocol's own bytes: gdb in batch mode cannot send one.
+#[test]
+fn an_interrupt_stops_an_endless_loop() {
+    let prog = target();
+    let (stub, port) = start_stub(&prog, &["spin"]);
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let packet = |s: &mut TcpStream, body: &str| {
+        let sum = body.bytes().fold(0u8, |a, b| a.wrapping_add(b));
+        write!(s, "${body}#{sum:02x}").unwrap();
+    };
+    packet(&mut s, "c");
+    thread::sleep(Duration::from_millis(300));
+    s.write_all(&[0x03]).unwrap();
+    // Skip acknowledgements; the reply is the stop: SIGINT (2).
+    let mut reply = Vec::new();
+    let mut byte = [0u8];
+    while !reply.ends_with(b"#") {
+        s.read_exact(&mut byte)
+            .expect("no stop reply to the interrupt");
+        if reply.is_empty() && byte[0] != b'$' {
+            continue;
+        }
+        reply.push(byte[0]);
+    }
+    let reply = String::from_utf8_lossy(&reply).into_owned();
+    assert!(
+        reply.starts_with("$S02") || reply.starts_with("$T02"),
+        "{reply}"
+    );
+    s.write_all(b"+").unwrap();
+    packet(&mut s, "k");
+    let (status, _, stderr) = stub.finish("toyemu");
+    assert_eq!(status.code(), Some(137), "{stderr}");
+    assert!(stderr.contains("killed by gdb"), "{stderr}");
+}
