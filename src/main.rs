@@ -224,7 +224,7 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         session.kernel.after_syscall = Some(hook);
     }
     let report = match (a.gdb, insn_out) {
-        (Some(port), _) => match gdb_session(session, port, opts.max_insns, &a.program) {
+        (Some(port), _) => match gdb_session(session, port, opts.max_insns, &a.program, &path) {
             Ok(report) => report,
             Err(code) => return Ok(code),
         },
@@ -294,7 +294,16 @@ fn gdb_session(
     port: u16,
     max_insns: Option<u64>,
     program: &Path,
+    executable: &Path,
 ) -> Result<toyemu::ExitReport, u8> {
+    if executable != program {
+        // gdb needs the executable for its symbols, not the C source.
+        eprintln!(
+            "toyemu: {} is compiled to {}: give that to gdb",
+            program.display(),
+            executable.display()
+        );
+    }
     match toyemu::gdb::serve(session, port, max_insns) {
         Ok(toyemu::gdb::Outcome::Finished(report)) => Ok(*report),
         Ok(toyemu::gdb::Outcome::Killed) => {

@@ -21,7 +21,7 @@ use toyemu_kernel::address_space::PTE_PROTNONE;
 use toyemu_kernel::fault::FaultError;
 use toyemu_kernel::layout::TASK_SIZE;
 use toyemu_kernel::vma::Backing;
-use toyemu_kernel::{Death, ExitStatus, Signal};
+use toyemu_kernel::{Death, EventKind, ExitStatus, Kernel, Signal};
 
 /// Instructions run between looks at the debugger's connection when no
 /// breakpoint needs checking (a few milliseconds of guest time).
@@ -175,6 +175,7 @@ impl Inferior {
             }
             let before = k.insns();
             let trap = k.machine.run(left);
+            drain_tlb_log(k);
             left = left.saturating_sub(k.insns() - before);
             let death = match trap {
                 Trap::InstructionLimit => continue,
@@ -356,6 +357,18 @@ impl Inferior {
     }
 }
 
+/// Turn what the TLB recorded (`--trace tlb`) into events, as `Kernel::run`
+/// does after each slice.
+fn drain_tlb_log(k: &mut Kernel) {
+    let n = k.insns();
+    let Some(log) = k.machine.mmu.tlb.log.as_mut() else {
+        return;
+    };
+    for e in std::mem::take(log) {
+        k.tracer.emit(n, EventKind::Tlb(e));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,17 +376,75 @@ mod tests {
     use std::path::Path;
 
     fn boot(program: &str) -> Inferior {
+        boot_with(program, &Options::default()).0
+    }
+
+    /// `program` booted with `opts`, and its captured stdout.
+    fn boot_with(program: &str, opts: &Options) -> (Inferior, SharedBuf) {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(program);
         let bytes = std::fs::read(&path).expect("userland is built by build.rs");
+        let out = SharedBuf::default();
         let console = Console {
             stdin: Box::new(std::io::empty()),
-            stdout: Box::new(SharedBuf::default()),
+            stdout: Box::new(out.clone()),
             stderr: Box::new(SharedBuf::default()),
         };
-        let argv = vec![program.to_string()];
-        let opts = Options::default();
-        let s = Session::boot(&path, bytes, &argv, &opts, console, Vec::new()).unwrap();
-        Inferior::new(s, None)
+        let argv = vec![path.display().to_string()];
+        let s = Session::boot(&path, bytes, &argv, opts, console, Vec::new()).unwrap();
+        (Inferior::new(s, opts.max_insns), out)
+    }
+
+    /// This module drives traps into the kernel itself: a run under it that
+    /// delivers every signal must be indistinguishable from `toyemu run`,
+    /// event for event. (A change to `Kernel::run` that this file does not
+    /// mirror shows up here.)
+    #[test]
+    fn a_debugged_run_is_the_same_run() {
+        let opts = Options {
+            keep_events: true,
+            trace_tlb: true,
+            ..Options::default()
+        };
+        let limited = Options {
+            max_insns: Some(5000),
+            ..opts.clone()
+        };
+        for (program, opts) in [
+            ("userland/hello", &opts),
+            ("userland/leak_demo", &opts),
+            ("userland/mmap_demo", &opts),
+            ("userland/segv_demo", &opts),
+            ("userland/leak_demo", &limited),
+        ] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(program);
+            let plain = crate::run_captured(&path, &[], opts, b"").unwrap();
+            let (mut inf, out) = boot_with(program, opts);
+            let status = loop {
+                match inf.run(Resume::Continue, never) {
+                    Stop::Exited(s) => break s,
+                    Stop::Signal(sig) => {
+                        if let Ok(Some(Stop::Exited(s))) = inf.deliver(Some(sig)) {
+                            break s;
+                        }
+                    }
+                    other => panic!("{program}: unexpected {other:?}"),
+                }
+            };
+            let debugged = inf.session.into_report();
+            assert_eq!(status, plain.report.status, "{program}");
+            assert_eq!(debugged.stats, plain.report.stats, "{program}");
+            assert_eq!(debugged.tlb, plain.report.tlb, "{program}");
+            assert_eq!(debugged.free_after, plain.report.free_after, "{program}");
+            assert_eq!(*out.0.borrow(), plain.stdout, "{program}");
+            assert_eq!(
+                debugged.events.len(),
+                plain.report.events.len(),
+                "{program}"
+            );
+            for (a, b) in debugged.events.iter().zip(&plain.report.events) {
+                assert_eq!(a, b, "{program}");
+            }
+        }
     }
 
     fn never() -> bool {
