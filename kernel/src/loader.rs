@@ -8,6 +8,7 @@
 
 use crate::layout::{MMAP_MIN_ADDR, TASK_SIZE};
 use crate::vma::Prot;
+use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::{header, program_header as ph, Elf};
 use std::fmt;
 use std::sync::Arc;
@@ -23,6 +24,10 @@ pub enum LoadError {
     WrongMachine(u16),
     WrongType(u16),
     Dynamic(String),
+    /// e_phentsize is not the 32 bytes of an Elf32_Phdr.
+    BadPhentsize(u16),
+    /// More program headers than the 4 KiB Linux reads (128 of them).
+    TooManyProgramHeaders(u16),
     NoLoadSegment,
     FileSizeExceedsMemSize {
         index: usize,
@@ -76,12 +81,22 @@ impl fmt::Display for LoadError {
                 f,
                 "dynamically linked (PT_INTERP {interp}): toyemu has no dynamic loader, link with -static"
             ),
+            BadPhentsize(n) => write!(
+                f,
+                "e_phentsize {n} is not {} (the size of an Elf32_Phdr)",
+                ph::program_header32::SIZEOF_PHDR
+            ),
+            TooManyProgramHeaders(n) => write!(
+                f,
+                "too many program headers: {n} of them, more than the {MAX_PHDR_BYTES} bytes Linux reads"
+            ),
             NoLoadSegment => write!(f, "no PT_LOAD segment: nothing to run"),
             FileSizeExceedsMemSize { index, filesz, memsz } => {
                 write!(f, "segment {index}: p_filesz {filesz:#x} is larger than p_memsz {memsz:#x}")
             }
             SegmentPastEndOfFile { index, end, file_len } => {
-                write!(f, "segment {index}: file range ends at {end:#x}, past the end of the {file_len}-byte file")
+                write!(f, "segment {index}: file range ends at {end:#x}, past the end of the {file_len}-byte file")?;
+                overflow_note(f, *end, "p_offset + p_filesz")
             }
             Misaligned { index, vaddr, offset } => write!(
                 f,
@@ -92,11 +107,14 @@ impl fmt::Display for LoadError {
                 "segment {index}: p_vaddr {vaddr:#x} is below {:#x}, the null guard",
                 MMAP_MIN_ADDR.0
             ),
-            ReachesKernel { index, end } => write!(
-                f,
-                "segment {index}: ends at {end:#x}, reaching kernel space at {:#010x}",
-                TASK_SIZE.0
-            ),
+            ReachesKernel { index, end } => {
+                write!(
+                    f,
+                    "segment {index}: ends at {end:#x}, reaching kernel space at {:#010x}",
+                    TASK_SIZE.0
+                )?;
+                overflow_note(f, *end, "p_vaddr + p_memsz")
+            }
             Overlap { first, second } => write!(f, "segments {first} and {second} overlap"),
             EntryNotExecutable { entry } => write!(f, "entry point {entry:#x} is not in an executable segment"),
             OutOfMemory => write!(f, "not enough guest memory to start the program"),
@@ -104,6 +122,17 @@ impl fmt::Display for LoadError {
     }
 }
 impl std::error::Error for LoadError {}
+
+/// Say so when a sum of two 32-bit fields does not fit in 32 bits.
+fn overflow_note(f: &mut fmt::Formatter<'_>, end: u64, what: &str) -> fmt::Result {
+    if end > u32::MAX as u64 {
+        write!(f, " ({what} overflows 32 bits)")?;
+    }
+    Ok(())
+}
+
+/// Linux's load_elf_phdrs reads at most one page of program headers.
+const MAX_PHDR_BYTES: usize = 4096;
 
 /// One `PT_LOAD`, widened to whole pages the way Linux maps it: file bytes
 /// from the page start, zeroes after `vaddr + filesz`.
@@ -150,34 +179,21 @@ impl ElfImage {
     pub fn parse(bytes: impl Into<Arc<[u8]>>) -> Result<ElfImage, LoadError> {
         let bytes: Arc<[u8]> = bytes.into();
         check_ident(&bytes)?;
-        let elf = Elf::parse(&bytes).map_err(|e| match e {
-            goblin::error::Error::Malformed(m) => classify_goblin_error(m, bytes.len()),
-            other => LoadError::Malformed(other.to_string()),
-        })?;
-        let h = &elf.header;
+        // Only the ELF header and the program headers, as Linux reads them:
+        // section headers, symbols and the rest play no part in running.
+        let h = Elf::parse_header(&bytes).map_err(|e| LoadError::Malformed(e.to_string()))?;
         if h.e_machine != header::EM_386 {
             return Err(LoadError::WrongMachine(h.e_machine));
         }
         if h.e_type != header::ET_EXEC {
             return Err(LoadError::WrongType(h.e_type));
         }
-        if let Some(p) = elf
-            .program_headers
-            .iter()
-            .find(|p| p.p_type == ph::PT_INTERP)
-        {
-            return Err(LoadError::Dynamic(
-                elf.interpreter
-                    .map_or_else(|| format!("at {:#x}", p.p_offset), str::to_owned),
-            ));
+        let phdrs = program_headers(&h, &bytes)?;
+        if let Some(p) = phdrs.iter().find(|p| p.p_type == ph::PT_INTERP) {
+            return Err(LoadError::Dynamic(interpreter(p, &bytes)));
         }
         let mut segments = Vec::new();
-        for (index, p) in elf
-            .program_headers
-            .iter()
-            .filter(|p| p.p_type == ph::PT_LOAD)
-            .enumerate()
-        {
+        for (index, p) in phdrs.iter().filter(|p| p.p_type == ph::PT_LOAD).enumerate() {
             segments.push(check_segment(index, p, bytes.len())?);
         }
         if segments.is_empty() {
@@ -204,7 +220,7 @@ impl ElfImage {
         if !exec {
             return Err(LoadError::EntryNotExecutable { entry });
         }
-        let phdr = phdr_address(&elf, &segments);
+        let phdr = phdr_address(&h, &phdrs, &segments);
         Ok(ElfImage {
             entry: VirtAddr(entry as u32),
             phdr,
@@ -216,12 +232,45 @@ impl ElfImage {
     }
 }
 
-fn classify_goblin_error(m: String, len: usize) -> LoadError {
-    if m.contains("too small") || m.contains("size") && m.contains("exceeds") || len < 52 {
-        LoadError::Truncated(m)
-    } else {
-        LoadError::Malformed(m)
+/// The program header table, checked as Linux's load_elf_phdrs does.
+fn program_headers(h: &header::Header, bytes: &[u8]) -> Result<Vec<ph::ProgramHeader>, LoadError> {
+    if h.e_phnum == 0 {
+        return Err(LoadError::NoLoadSegment);
     }
+    let entsize = ph::program_header32::SIZEOF_PHDR;
+    if h.e_phentsize as usize != entsize {
+        return Err(LoadError::BadPhentsize(h.e_phentsize));
+    }
+    let size = h.e_phnum as usize * entsize;
+    if size > MAX_PHDR_BYTES {
+        return Err(LoadError::TooManyProgramHeaders(h.e_phnum));
+    }
+    let end = h.e_phoff + size as u64;
+    if end > bytes.len() as u64 {
+        return Err(LoadError::Truncated(format!(
+            "the program headers end at {end:#x}, past the end of the {}-byte file",
+            bytes.len()
+        )));
+    }
+    let ctx = Ctx::new(Container::Little, Endian::Little);
+    ph::ProgramHeader::parse(bytes, h.e_phoff as usize, h.e_phnum as usize, ctx)
+        .map_err(|e| LoadError::Malformed(e.to_string()))
+}
+
+/// The interpreter a `PT_INTERP` names, for the error message.
+fn interpreter(p: &ph::ProgramHeader, bytes: &[u8]) -> String {
+    let at = || format!("at {:#x}", p.p_offset);
+    let Some(end) = p.p_offset.checked_add(p.p_filesz) else {
+        return at();
+    };
+    let Some(raw) = bytes.get(p.p_offset as usize..end.min(bytes.len() as u64) as usize) else {
+        return at();
+    };
+    let name = raw.split(|&b| b == 0).next().unwrap_or(&[]);
+    if name.is_empty() {
+        return at();
+    }
+    String::from_utf8_lossy(&name[..name.len().min(256)]).into_owned()
 }
 
 /// Check e_ident before goblin, so the common wrong files get precise words.
@@ -304,11 +353,11 @@ fn check_segment(
 }
 
 /// AT_PHDR: PT_PHDR if present, else where the PT_LOAD covering e_phoff puts it.
-fn phdr_address(elf: &Elf, segments: &[Segment]) -> VirtAddr {
-    if let Some(p) = elf.program_headers.iter().find(|p| p.p_type == ph::PT_PHDR) {
+fn phdr_address(h: &header::Header, phdrs: &[ph::ProgramHeader], segments: &[Segment]) -> VirtAddr {
+    if let Some(p) = phdrs.iter().find(|p| p.p_type == ph::PT_PHDR) {
         return VirtAddr(p.p_vaddr as u32);
     }
-    let off = elf.header.e_phoff as u32;
+    let off = h.e_phoff as u32;
     segments
         .iter()
         .find(|s| s.offset <= off && off < s.offset + s.filesz)
