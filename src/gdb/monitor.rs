@@ -11,6 +11,7 @@ const HELP: &str = "\
 toyemu monitor commands:
   monitor maps       the address space, /proc/PID/maps style, with resident pages and faults
   monitor pt ADDR    the page walk for ADDR (hex, decimal or a symbol): PDE, PTE, frame, TLB
+                     (for a pointer variable: eval \"monitor pt %p\", ptr)
   monitor frames     the frame allocator and what this process holds, by cause
   monitor leaks      heap blocks allocated now, with where malloc was called from
   monitor help       this list
@@ -42,10 +43,13 @@ pub fn run(inf: &Inferior, line: &str) -> String {
     }
 }
 
-/// `0x...` hex, decimal, or a symbol of the program.
+/// `0x...` hex, decimal, or a symbol of the program. gdb does not evaluate
+/// monitor arguments, but `eval "monitor pt %p", ptr` does, and writes a
+/// null pointer as `(nil)`.
 fn parse_addr(word: &str, syms: &Symbols) -> Result<u32, String> {
     let parsed = match word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
         Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None if word == "(nil)" => Some(0),
         None => word.parse().ok(),
     };
     parsed
@@ -98,6 +102,7 @@ mod tests {
         let syms = Symbols::from_elf(&[]);
         assert_eq!(parse_addr("0x0804f000", &syms), Ok(0x0804_f000));
         assert_eq!(parse_addr("4096", &syms), Ok(4096));
+        assert_eq!(parse_addr("(nil)", &syms), Ok(0));
         assert!(parse_addr("nowhere", &syms).is_err());
         assert!(parse_addr("0x1_0000_0000", &syms).is_err());
     }
