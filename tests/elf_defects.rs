@@ -296,6 +296,20 @@ fn cases() -> Vec<(&'static str, Exe, Expect)> {
             Refused("segment 1: ends at 0xc0002000, reaching kernel space at 0xc0000000"),
         ),
         (
+            "segment where the stack goes",
+            g().with(|e| e.phdrs[1].p_vaddr = 0xbfff_0000),
+            Refused("stack"),
+        ),
+        (
+            "empty PT_LOAD (p_memsz 0: Linux maps nothing)",
+            g().with(|e| {
+                e.phdrs
+                    .push(load(elf::PF_R, 0x2000, DATA_VA + 0x4000, 0, 0));
+                e.phdrs.push(load(elf::PF_R, 0x1000, TEXT_VA, 0, 0));
+            }),
+            Runs,
+        ),
+        (
             "segment in kernel space",
             g().with(|e| e.phdrs[1].p_vaddr = 0xc000_0000),
             Refused("reaching kernel space"),

@@ -167,6 +167,11 @@ impl Kernel {
 
         let stack = crate::stack::build(&image, argv, envp);
         let low = VirtAddr(stack.esp).page_base().0 - STACK_INITIAL;
+        // A segment where the stack goes: Linux's exec fails there too.
+        if p.mm().vmas.overlaps(VirtAddr(low), STACK_TOP) {
+            self.discard(&mut p);
+            return Err(LoadError::StackOverlap { stack_low: low });
+        }
         let vma = Vma {
             start: VirtAddr(low),
             end: STACK_TOP,

@@ -59,6 +59,11 @@ pub enum LoadError {
     EntryNotExecutable {
         entry: u64,
     },
+    /// A segment lies where the initial stack goes (found at spawn, once
+    /// the size of the arguments is known).
+    StackOverlap {
+        stack_low: u32,
+    },
     OutOfMemory,
 }
 
@@ -117,6 +122,11 @@ impl fmt::Display for LoadError {
             }
             Overlap { first, second } => write!(f, "segments {first} and {second} overlap"),
             EntryNotExecutable { entry } => write!(f, "entry point {entry:#x} is not in an executable segment"),
+            StackOverlap { stack_low } => write!(
+                f,
+                "a segment lies in {stack_low:#010x}-{:#010x}, where the stack goes",
+                crate::layout::STACK_TOP.0
+            ),
             OutOfMemory => write!(f, "not enough guest memory to start the program"),
         }
     }
@@ -194,7 +204,11 @@ impl ElfImage {
         }
         let mut segments = Vec::new();
         for (index, p) in phdrs.iter().filter(|p| p.p_type == ph::PT_LOAD).enumerate() {
-            segments.push(check_segment(index, p, bytes.len())?);
+            let seg = check_segment(index, p, bytes.len())?;
+            // An empty segment maps nothing, as in Linux's elf_map.
+            if seg.memsz > 0 {
+                segments.push(seg);
+            }
         }
         if segments.is_empty() {
             return Err(LoadError::NoLoadSegment);
