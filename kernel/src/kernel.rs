@@ -54,8 +54,10 @@ impl Console {
 pub enum RunState {
     /// The budget given to `run` was spent; call again to continue.
     Running,
-    /// A breakpoint (`int3`) was hit and a debugger wants it.
-    Breakpoint,
+    /// A fatal signal is about to be delivered and a debugger wants to see
+    /// it first (`stop_before_signal`): the process is intact, EIP at the
+    /// faulting instruction. `kill` delivers it; running on retries.
+    Signal(Death),
     Exited(ExitStatus),
 }
 
@@ -65,8 +67,9 @@ pub struct Kernel {
     pub tracer: Tracer,
     pub console: Console,
     pub config: KernelConfig,
-    /// Deliver `int3` to the caller of `run` instead of killing with SIGTRAP.
-    pub stop_on_breakpoint: bool,
+    /// Hand fatal signals to the caller of `run` instead of killing
+    /// (debuggers). SIGKILL (out of memory) is never held back, as on Linux.
+    pub stop_before_signal: bool,
     /// Called when a process exits, just before its memory is torn down
     /// (memory reports, leak checks).
     pub before_teardown: Option<Box<dyn FnMut(&Kernel, &Process)>>,
@@ -86,7 +89,7 @@ impl Kernel {
             tracer: Tracer::default(),
             console,
             config,
-            stop_on_breakpoint: false,
+            stop_before_signal: false,
             before_teardown: None,
             after_syscall: None,
             next_pid: 1,
@@ -108,7 +111,9 @@ impl Kernel {
     /// Turn what the TLB recorded (when `tlb.log` is on) into events.
     fn drain_tlb_log(&mut self) {
         let n = self.insns();
-        let Some(log) = self.machine.mmu.tlb.log.as_mut() else { return };
+        let Some(log) = self.machine.mmu.tlb.log.as_mut() else {
+            return;
+        };
         if log.is_empty() {
             return;
         }
@@ -250,13 +255,13 @@ impl Kernel {
             }
             match self.run(p, limit - spent) {
                 RunState::Exited(s) => return s,
-                RunState::Running | RunState::Breakpoint => {}
+                RunState::Running => {}
+                RunState::Signal(death) => return self.kill(p, death),
             }
         }
     }
 
     fn handle_trap(&mut self, p: &mut Process, trap: Trap) -> Option<RunState> {
-        let eip = self.machine.cpu.eip();
         let death = match trap {
             Trap::InstructionLimit => return None,
             Trap::Syscall => return self.syscall(p).map(RunState::Exited),
@@ -276,7 +281,7 @@ impl Kernel {
                         code,
                         si_code,
                     },
-                    Err(FaultError::OutOfMemory) => Death::OutOfMemory { addr, eip },
+                    Err(FaultError::OutOfMemory) => self.oom_death(p, addr, eip),
                 }
             }
             Trap::InvalidOpcode { eip, bytes, len } => {
@@ -285,14 +290,12 @@ impl Kernel {
                 Death::IllegalInstruction { eip, bytes, text }
             }
             Trap::DivideError { eip } => Death::DivideError { eip },
-            Trap::Breakpoint { eip } if self.stop_on_breakpoint => {
-                let _ = eip;
-                return Some(RunState::Breakpoint);
-            }
             Trap::Breakpoint { eip } => Death::Breakpoint { eip },
             Trap::GeneralProtection { eip } => Death::GeneralProtection { eip },
         };
-        let _ = eip;
+        if self.stop_before_signal && !matches!(death, Death::OutOfMemory { .. }) {
+            return Some(RunState::Signal(death));
+        }
         Some(RunState::Exited(self.kill(p, death)))
     }
 
@@ -327,9 +330,16 @@ impl Kernel {
         };
         if let (Ok(r), true) = (&result, self.tracer.active()) {
             let va = addr.page_base();
-            let pte = p.mm.as_ref().map_or(0, |m| m.pte(&self.machine.mmu, va).raw());
+            let pte =
+                p.mm.as_ref()
+                    .map_or(0, |m| m.pte(&self.machine.mmu, va).raw());
             let cause = crate::ledger::Cause::of(r.kind);
-            self.emit(EventKind::FrameMapped { frame: r.frame, cause, va, pte });
+            self.emit(EventKind::FrameMapped {
+                frame: r.frame,
+                cause,
+                va,
+                pte,
+            });
         }
         let (resolution, frame, kind) = match result {
             Ok(r) => (r.resolution, Some(r.frame), Some(r.kind)),

@@ -4,6 +4,7 @@
 //! terminate, and the exit status is 128 + the number, as a shell shows it.
 
 use std::fmt;
+use std::time::Duration;
 use toyemu_emulator::{PfCode, VirtAddr};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -96,6 +97,11 @@ pub enum Death {
     InstructionLimit {
         limit: u64,
     },
+    /// The wall-clock limit (`--timeout`) ran out: killed from outside, as
+    /// `timeout -s KILL` would.
+    Timeout {
+        after: Duration,
+    },
 }
 
 impl Death {
@@ -109,6 +115,7 @@ impl Death {
             Death::SelfSignal { sig, .. } => *sig,
             Death::BrokenPipe => SIGPIPE,
             Death::InstructionLimit { .. } => SIGXCPU,
+            Death::Timeout { .. } => SIGKILL,
         }
     }
 }
@@ -174,6 +181,11 @@ impl fmt::Display for Death {
             Death::InstructionLimit { limit } => write!(
                 f,
                 "Instruction limit reached: stopped after {limit} instructions"
+            ),
+            Death::Timeout { after } => write!(
+                f,
+                "Time limit reached: stopped after {:.1} s of wall-clock time",
+                after.as_secs_f64()
             ),
         }
     }

@@ -3,12 +3,10 @@
 //! signal is delivered, so the debugger can look at the faulting instruction
 //! while the address space still exists.
 //!
-//! `Kernel::run` decides a trap's fate on its own (a bad fault kills at
-//! once), so this module drives the machine itself and hands each trap to
-//! the kernel's public entry points: `resolve_fault`, `syscall_direct` and
-//! `kill`. A trap that would kill becomes a *signal stop*; the death is held
-//! until the debugger resumes with that signal (delivered, as gdb's default
-//! `pass` does) or without it (dropped; a fault then simply happens again).
+//! The kernel runs with `stop_before_signal`, so a trap that would kill comes
+//! back from `Kernel::run` as a *signal stop*; the death is held until the
+//! debugger resumes with that signal (delivered, as gdb's default `pass`
+//! does) or without it (dropped; a fault then simply happens again).
 //!
 //! Breakpoints are addresses compared with EIP between instructions: guest
 //! memory is never patched, so reads show the real code, pages not yet
@@ -16,12 +14,11 @@
 
 use crate::Session;
 use std::collections::BTreeSet;
-use toyemu_emulator::{Access, PfCode, PhysAddr, Pte, Trap, VirtAddr, PAGE_SIZE};
+use toyemu_emulator::{Access, PhysAddr, Pte, VirtAddr, PAGE_SIZE};
 use toyemu_kernel::address_space::PTE_PROTNONE;
-use toyemu_kernel::fault::FaultError;
 use toyemu_kernel::layout::TASK_SIZE;
 use toyemu_kernel::vma::Backing;
-use toyemu_kernel::{Death, EventKind, ExitStatus, Kernel, Signal};
+use toyemu_kernel::{Death, ExitStatus, RunState, Signal};
 
 /// Instructions run between looks at the debugger's connection when no
 /// breakpoint needs checking (a few milliseconds of guest time).
@@ -64,7 +61,8 @@ pub struct Inferior {
 }
 
 impl Inferior {
-    pub fn new(session: Session, max_insns: Option<u64>) -> Inferior {
+    pub fn new(mut session: Session, max_insns: Option<u64>) -> Inferior {
+        session.kernel.stop_before_signal = true;
         Inferior {
             session,
             breakpoints: BTreeSet::new(),
@@ -156,76 +154,28 @@ impl Inferior {
         }
     }
 
-    /// Retire at most `budget` instructions, handing traps to the kernel as
-    /// `Kernel::run` does, except that a fatal one becomes a signal stop.
+    /// Retire at most `budget` instructions; the kernel holds fatal signals
+    /// back (`stop_before_signal`) so they become signal stops.
     /// `None` when the budget is spent with nothing to report.
     fn advance(&mut self, budget: u64) -> Option<Stop> {
         let (k, p) = (&mut self.session.kernel, &mut self.session.process);
-        if let Some(rec) = &p.exit {
-            return Some(Stop::Exited(rec.status.clone()));
-        }
-        let mut left = budget;
-        while left > 0 {
-            if let Some(limit) = self.max_insns {
-                let spent = k.insns() - p.started_at;
-                if spent >= limit {
-                    return Some(Stop::Exited(k.kill(p, Death::InstructionLimit { limit })));
-                }
-                left = left.min(limit - spent);
+        let mut budget = budget;
+        if let Some(limit) = self.max_insns {
+            let spent = k.insns() - p.started_at;
+            if spent >= limit {
+                return Some(Stop::Exited(k.kill(p, Death::InstructionLimit { limit })));
             }
-            let before = k.insns();
-            let trap = k.machine.run(left);
-            drain_tlb_log(k);
-            left = left.saturating_sub(k.insns() - before);
-            let death = match trap {
-                Trap::InstructionLimit => continue,
-                Trap::Syscall => {
-                    let cpu = &k.machine.cpu;
-                    use toyemu_emulator::Reg::*;
-                    let nr = cpu.reg(Eax);
-                    let args = [Ebx, Ecx, Edx, Esi, Edi, Ebp].map(|r| cpu.reg(r));
-                    match k.syscall_direct(p, nr, args) {
-                        Ok(_) => continue,
-                        Err(status) => return Some(Stop::Exited(status)),
-                    }
-                }
-                Trap::PageFault { addr, code, eip } => {
-                    let access = if code.contains(PfCode::I) {
-                        Access::Fetch
-                    } else if code.contains(PfCode::W) {
-                        Access::Write
-                    } else {
-                        Access::Read
-                    };
-                    match k.resolve_fault(p, addr, access, eip) {
-                        Ok(()) => continue,
-                        Err(FaultError::Segv(si_code)) => Death::Segv {
-                            addr,
-                            eip,
-                            code,
-                            si_code,
-                        },
-                        // SIGKILL cannot be stopped for, on Linux either.
-                        Err(FaultError::OutOfMemory) => {
-                            let status = k.kill(p, Death::OutOfMemory { addr, eip });
-                            return Some(Stop::Exited(status));
-                        }
-                    }
-                }
-                Trap::InvalidOpcode { eip, bytes, len } => {
-                    let bytes = bytes[..(len as usize).min(bytes.len())].to_vec();
-                    let text = toyemu_emulator::disasm::disassemble_bytes(&bytes, eip);
-                    Death::IllegalInstruction { eip, bytes, text }
-                }
-                Trap::DivideError { eip } => Death::DivideError { eip },
-                Trap::Breakpoint { eip } => Death::Breakpoint { eip },
-                Trap::GeneralProtection { eip } => Death::GeneralProtection { eip },
-            };
-            let sig = death.signal();
-            self.pending = Some(death);
-            return Some(Stop::Signal(sig));
+            budget = budget.min(limit - spent);
         }
-        None
+        match k.run(p, budget) {
+            RunState::Running => None,
+            RunState::Exited(status) => Some(Stop::Exited(status)),
+            RunState::Signal(death) => {
+                let sig = death.signal();
+                self.pending = Some(death);
+                Some(Stop::Signal(sig))
+            }
+        }
     }
 
     /// Run to the end without a debugger (after a detach): a held signal is
@@ -354,18 +304,6 @@ impl Inferior {
             return Err(format!("nothing can be mapped at {va}"));
         }
         self.frame_of(va).ok_or_else(|| format!("{va} did not map"))
-    }
-}
-
-/// Turn what the TLB recorded (`--trace tlb`) into events, as `Kernel::run`
-/// does after each slice.
-fn drain_tlb_log(k: &mut Kernel) {
-    let n = k.insns();
-    let Some(log) = k.machine.mmu.tlb.log.as_mut() else {
-        return;
-    };
-    for e in std::mem::take(log) {
-        k.tracer.emit(n, EventKind::Tlb(e));
     }
 }
 
