@@ -15,6 +15,7 @@ pub mod kernel;
 pub mod layout;
 pub mod ledger;
 pub mod loader;
+pub mod oom;
 pub mod process;
 pub mod signal;
 pub mod stack;

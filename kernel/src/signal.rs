@@ -81,10 +81,12 @@ pub enum Death {
     Breakpoint {
         eip: VirtAddr,
     },
-    /// Out of frames while handling a fault or a syscall.
+    /// Out of frames while handling a fault or a syscall; the report says
+    /// what the process held, as Linux's OOM killer logs it.
     OutOfMemory {
         addr: VirtAddr,
         eip: VirtAddr,
+        report: Box<crate::oom::OomReport>,
     },
     /// `kill(getpid(), sig)` or the like.
     SelfSignal {
@@ -169,9 +171,9 @@ impl fmt::Display for Death {
                 write!(f, "Floating point exception (divide error) at eip {eip}")
             }
             Death::Breakpoint { eip } => write!(f, "Trace/breakpoint trap at eip {eip}"),
-            Death::OutOfMemory { addr, eip } => write!(
+            Death::OutOfMemory { addr, eip, report } => write!(
                 f,
-                "Out of memory: killed while mapping {addr} at eip {eip}; no free frame left"
+                "Out of memory: {report} (no free frame for the page at {addr}, eip {eip})"
             ),
             Death::SelfSignal { sig, eip } => write!(
                 f,

@@ -664,7 +664,8 @@ proptest! {
                     // Consistent even now; then the OOM kill returns everything.
                     invariants::check(&run.k, &run.p).map_err(TestCaseError::fail)?;
                     let eip = VirtAddr(TEXT + 0x100);
-                    run.k.kill(&mut run.p, Death::OutOfMemory { addr, eip });
+                    let death = run.k.oom_death(&run.p, addr, eip);
+                    run.k.kill(&mut run.p, death);
                     prop_assert_eq!(run.k.frames.free_frames(), run.baseline);
                     return Ok(());
                 }

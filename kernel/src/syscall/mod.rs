@@ -39,9 +39,11 @@ impl Kernel {
     pub(crate) fn copy_failed(&self, e: CopyError) -> Outcome {
         match e {
             CopyError::Fault { .. } => Outcome::Err(crate::errno::EFAULT),
+            // The report is filled in where the process is at hand (`syscall`).
             CopyError::OutOfMemory { addr } => Outcome::Kill(Death::OutOfMemory {
                 addr,
                 eip: self.machine.cpu.eip(),
+                report: Box::default(),
             }),
         }
     }
@@ -97,7 +99,10 @@ impl Kernel {
             Outcome::Value(v) | Outcome::Addr(v) => self.machine.cpu.set_reg(Reg::Eax, v),
             Outcome::Err(e) => self.machine.cpu.set_reg(Reg::Eax, e.as_return()),
             Outcome::Exit(code) => return Some(self.exit(p, code)),
-            Outcome::Kill(death) => return Some(self.kill(p, death)),
+            Outcome::Kill(death) => {
+                let death = self.complete_oom_report(p, death);
+                return Some(self.kill(p, death));
+            }
         }
         if let Some(mut hook) = self.after_syscall.take() {
             hook(self, p, nr);
