@@ -30,12 +30,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use symbols::Symbols;
 use toyemu_emulator::{TlbConfig, TlbStats, TrapCounts};
 use toyemu_kernel::process::ProcStats;
 use toyemu_kernel::{
-    Console, ElfImage, Event, ExitRecord, ExitStatus, Kernel, KernelConfig, LoadError, Process,
-    TraceSink,
+    Console, Death, ElfImage, Event, ExitRecord, ExitStatus, Kernel, KernelConfig, LoadError,
+    Process, TraceSink,
 };
 
 /// How to run a program.
@@ -45,6 +46,8 @@ pub struct Options {
     pub tlb: TlbConfig,
     /// Kill the process (SIGXCPU) after this many instructions.
     pub max_insns: Option<u64>,
+    /// Kill the process (SIGKILL) after this much wall-clock time.
+    pub timeout: Option<Duration>,
     pub stack_limit: u32,
     /// The guest's environment, `KEY=VALUE` each.
     pub env: Vec<String>,
@@ -61,6 +64,7 @@ impl Default for Options {
             mem_bytes: k.machine.mem_bytes,
             tlb: k.machine.tlb,
             max_insns: None,
+            timeout: None,
             stack_limit: k.stack_limit,
             env: Vec::new(),
             keep_events: true,
@@ -199,10 +203,15 @@ impl Session {
         })
     }
 
-    /// Run to the end (killing at `max_insns`) and report.
+    /// Run to the end (killing at `max_insns` or `timeout`) and report.
     pub fn run_to_exit(mut self) -> ExitReport {
-        self.kernel
-            .run_to_exit(&mut self.process, self.opts.max_insns);
+        let (k, p) = (&mut self.kernel, &mut self.process);
+        match self.opts.timeout {
+            None => {
+                k.run_to_exit(p, self.opts.max_insns);
+            }
+            Some(limit) => run_with_timeout(k, p, self.opts.max_insns, limit),
+        }
         self.into_report()
     }
 
@@ -227,6 +236,27 @@ impl Session {
             mem_bytes: self.opts.mem_bytes,
             tlb_config: self.opts.tlb,
             symbols: self.symbols,
+        }
+    }
+}
+
+/// Instructions run between looks at the clock: a few milliseconds.
+const TIMEOUT_SLICE: u64 = 1 << 20;
+
+/// `Kernel::run_to_exit`, in slices, killing the process once `limit` of
+/// wall-clock time has passed. (A guest blocked reading the host's stdin
+/// is not interrupted: the clock is read between slices.)
+fn run_with_timeout(k: &mut Kernel, p: &mut Process, max_insns: Option<u64>, limit: Duration) {
+    let start = Instant::now();
+    let cap = max_insns.unwrap_or(u64::MAX);
+    while !p.has_exited() {
+        let spent = k.insns() - p.started_at;
+        if spent >= cap {
+            k.kill(p, Death::InstructionLimit { limit: cap });
+        } else if start.elapsed() >= limit {
+            k.kill(p, Death::Timeout { after: limit });
+        } else {
+            k.run(p, TIMEOUT_SLICE.min(cap - spent));
         }
     }
 }

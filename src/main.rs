@@ -54,6 +54,9 @@ struct RunArgs {
     /// Kill the program (SIGXCPU) after N instructions.
     #[arg(long, value_name = "N")]
     max_insns: Option<u64>,
+    /// Kill the program (SIGKILL) after SECONDS of wall-clock time.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    timeout: Option<std::time::Duration>,
     /// Stack size limit (RLIMIT_STACK).
     #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
     stack: u64,
@@ -97,6 +100,14 @@ struct RunArgs {
 enum ReportFormat {
     Text,
     Json,
+}
+
+/// A positive number of seconds, fractions allowed.
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x.is_finite() && x < 1e9 => Ok(std::time::Duration::from_secs_f64(x)),
+        _ => Err(format!("{s:?} is not a positive number of seconds")),
+    }
 }
 
 fn parse_tlb(s: &str) -> Result<TlbConfig, String> {
@@ -205,6 +216,7 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         mem_bytes: a.mem,
         tlb: a.tlb.unwrap_or_default(),
         max_insns: a.max_insns,
+        timeout: a.timeout,
         stack_limit: u32::try_from(a.stack)
             .map_err(|_| RunError::Machine(format!("stack limit {} is too large", a.stack)))?,
         env: a.env,
