@@ -14,92 +14,16 @@
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use toyemu_emulator::{MachineConfig, PhysAddr, VirtAddr};
+use toyemu_emulator::{PhysAddr, VirtAddr};
 use toyemu_kernel::invariants;
 use toyemu_kernel::layout::{MMAP_BASE, STACK_GUARD_GAP};
 use toyemu_kernel::uaccess::CopyError;
 use toyemu_kernel::vma::VmaKind;
-use toyemu_kernel::{Console, Death, ElfImage, Kernel, KernelConfig, Process};
+use toyemu_kernel::{ElfImage, Kernel, Process};
 
-const PAGE: u32 = 4096;
-const TEXT: u32 = 0x0804_8000;
-const TEXT_FILESZ: u32 = 0x1800;
-const DATA: u32 = 0x0804_c000;
-const DATA_OFFSET: u32 = 0x2000;
-const DATA_FILESZ: u32 = 0x1234;
-const DATA_MEMSZ: u32 = 0x5000;
-const BRK0: u32 = DATA + DATA_MEMSZ;
-const FREE: u32 = 0x4000_0000;
-const IMAGE_LEN: usize = (DATA_OFFSET + DATA_FILESZ) as usize;
+mod common;
 
-const NR_BRK: u32 = 45;
-const NR_MUNMAP: u32 = 91;
-const NR_MPROTECT: u32 = 125;
-const NR_MMAP2: u32 = 192;
-const NR_MADVISE: u32 = 219;
-const NR_EXIT_GROUP: u32 = 252;
-const MAP_PRIVATE: u32 = 0x02;
-const MAP_FIXED: u32 = 0x10;
-const MAP_ANONYMOUS: u32 = 0x20;
-const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
-const MADV_DONTNEED: u32 = 4;
-const EINVAL: u32 = -22i32 as u32;
-const ENOMEM: u32 = -12i32 as u32;
-const EEXIST: u32 = -17i32 as u32;
-
-/// The file byte at image offset `i` (never zero, so zero-fill is visible).
-fn file_byte(i: u32) -> u8 {
-    (i.wrapping_mul(131) % 251) as u8 + 1
-}
-
-/// A static i386 executable: text r-x (2 pages), data rw- (5 pages, the
-/// first 0x1234 bytes from the file, the rest .bss).
-fn image() -> Arc<ElfImage> {
-    let mut b: Vec<u8> = (0..IMAGE_LEN as u32).map(file_byte).collect();
-    b[..0x100].fill(0);
-    b[..4].copy_from_slice(b"\x7fELF");
-    b[4] = 1; // ELFCLASS32
-    b[5] = 1; // little-endian
-    b[6] = 1;
-    let put16 =
-        |b: &mut Vec<u8>, at: usize, v: u16| b[at..at + 2].copy_from_slice(&v.to_le_bytes());
-    let put32 =
-        |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
-    put16(&mut b, 16, 2); // ET_EXEC
-    put16(&mut b, 18, 3); // EM_386
-    put32(&mut b, 20, 1);
-    put32(&mut b, 24, TEXT + 0x100);
-    put32(&mut b, 28, 52);
-    put16(&mut b, 40, 52);
-    put16(&mut b, 42, 32);
-    put16(&mut b, 44, 2);
-    let phs = [
-        (0, TEXT, TEXT_FILESZ, TEXT_FILESZ, 5),
-        (DATA_OFFSET, DATA, DATA_FILESZ, DATA_MEMSZ, 6),
-    ];
-    for (i, (off, va, fs, ms, fl)) in phs.into_iter().enumerate() {
-        for (k, v) in [1, off, va, va, fs, ms, fl, PAGE].into_iter().enumerate() {
-            put32(&mut b, 52 + 32 * i + 4 * k, v);
-        }
-    }
-    Arc::new(ElfImage::parse(b).expect("the test image is a valid executable"))
-}
-
-fn kernel(mem_bytes: u64) -> Kernel {
-    let console = Console {
-        stdin: Box::new(std::io::empty()),
-        stdout: Box::new(std::io::sink()),
-        stderr: Box::new(std::io::sink()),
-    };
-    let config = KernelConfig {
-        machine: MachineConfig {
-            mem_bytes,
-            ..MachineConfig::default()
-        },
-        ..KernelConfig::default()
-    };
-    Kernel::new(config, console).expect("a machine")
-}
+use common::*;
 
 // ---------------------------------------------------------------- the model
 
