@@ -192,7 +192,7 @@ fn check_tlb(kernel: &Kernel, mm: &AddressSpace) -> Result<(), String> {
         if stale {
             return Err(format!(
                 "stale TLB entry for {va}: frame {:#x}{} but the PTE is {pte:?}",
-                e.frame_base,
+                e.frame_base >> 12,
                 if e.writable { " writable" } else { "" }
             ));
         }
