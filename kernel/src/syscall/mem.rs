@@ -175,11 +175,18 @@ impl Kernel {
         if overlaps {
             self.unmap_region(p, start, end);
         }
+        // MAP_GROWSDOWN makes a stack: it grows on faults below it, under
+        // RLIMIT_STACK and the guard gap, as the main stack does.
+        let kind = if flags & MAP_GROWSDOWN != 0 {
+            VmaKind::Stack
+        } else {
+            VmaKind::Mmap
+        };
         let vma = Vma {
             start,
             end,
             prot: prot_of(prot),
-            kind: VmaKind::Mmap,
+            kind,
             backing: Backing::Anon,
         };
         self.add_vma(p, vma);
