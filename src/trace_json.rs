@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value};
 use std::io::Write;
-use toyemu_kernel::trace::{EventKind, SyscallResult};
 use toyemu_emulator::TlbEvent;
+use toyemu_kernel::trace::{EventKind, SyscallResult};
 use toyemu_kernel::{Cause, Event, TraceSink};
 
 /// One event as JSON: `seq`, `insns`, `type` and the event's own fields.
@@ -57,13 +57,25 @@ pub fn event_json(e: &Event) -> Value {
             json!({"type": "vma_resized", "kind": kind.to_string(), "start": start.0, "end": end.0})
         }
         EventKind::BrkMoved { old, new } => json!({"type": "brk", "old": old.0, "new": new.0}),
-        EventKind::FrameMapped { frame, cause, va, pte } => {
+        EventKind::FrameMapped {
+            frame,
+            cause,
+            va,
+            pte,
+        } => {
             json!({"type": "frame_mapped", "frame": frame.0, "cause": cause.name(), "va": va.0, "pte": pte})
         }
-        EventKind::Tlb(TlbEvent::Fill { vpn, frame, writable, evicted }) => json!({
+        EventKind::Tlb(TlbEvent::Fill {
+            vpn,
+            frame,
+            writable,
+            evicted,
+        }) => json!({
             "type": "tlb_fill", "va": vpn << 12, "frame": frame, "writable": writable, "evicted": evicted.map(|v| v << 12),
         }),
-        EventKind::Tlb(TlbEvent::Invalidate { vpn }) => json!({"type": "tlb_invlpg", "va": vpn << 12}),
+        EventKind::Tlb(TlbEvent::Invalidate { vpn }) => {
+            json!({"type": "tlb_invlpg", "va": vpn << 12})
+        }
         EventKind::Tlb(TlbEvent::Flush) => json!({"type": "tlb_flush"}),
         EventKind::Killed { death } => {
             json!({"type": "killed", "signal": death.signal().name(), "reason": death.to_string()})

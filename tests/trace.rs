@@ -52,7 +52,10 @@ fn json_lines_are_the_same_events() {
         f.to_str().unwrap(),
         "userland/leak_demo",
     ]);
-    let opts = toyemu::Options { trace_tlb: true, ..Default::default() };
+    let opts = toyemu::Options {
+        trace_tlb: true,
+        ..Default::default()
+    };
     let c = run_with(std::path::Path::new("userland/leak_demo"), &[], &opts);
     let text = std::fs::read_to_string(&f).unwrap();
     let lines: Vec<serde_json::Value> = text
@@ -71,9 +74,19 @@ fn json_lines_are_the_same_events() {
         && j["vma"] == "heap"));
     assert_eq!(lines.last().unwrap()["type"], "exit");
     // TLB activity is in the stream too, evictions included.
-    assert!(lines.iter().any(|j| j["type"] == "tlb_fill" && j["evicted"].is_u64()), "some fill evicts");
-    assert!(lines.iter().any(|j| j["type"] == "tlb_invlpg"), "munmap invalidates");
-    assert!(lines.iter().any(|j| j["type"] == "frame_mapped" && j["cause"] == "mmap"));
+    assert!(
+        lines
+            .iter()
+            .any(|j| j["type"] == "tlb_fill" && j["evicted"].is_u64()),
+        "some fill evicts"
+    );
+    assert!(
+        lines.iter().any(|j| j["type"] == "tlb_invlpg"),
+        "munmap invalidates"
+    );
+    assert!(lines
+        .iter()
+        .any(|j| j["type"] == "frame_mapped" && j["cause"] == "mmap"));
 }
 
 #[test]

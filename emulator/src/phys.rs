@@ -76,7 +76,13 @@ impl PhysMem {
         let ram = vec![0u8; bytes as usize].into_boxed_slice();
         let frames = (bytes / PAGE_SIZE as u64) as usize;
         let words = frames.div_ceil(64);
-        Ok(PhysMem { ram, code: vec![0; words], stale: Vec::new(), code_epoch: 0, pristine: vec![!0; words] })
+        Ok(PhysMem {
+            ram,
+            code: vec![0; words],
+            stale: Vec::new(),
+            code_epoch: 0,
+            pristine: vec![!0; words],
+        })
     }
 
     /// Number of 4 KiB frames.

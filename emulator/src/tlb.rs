@@ -147,7 +147,12 @@ pub struct Tlb {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TlbEvent {
     /// A walk cached `vpn`; `evicted` names the page pushed out, if any.
-    Fill { vpn: u32, frame: u32, writable: bool, evicted: Option<u32> },
+    Fill {
+        vpn: u32,
+        frame: u32,
+        writable: bool,
+        evicted: Option<u32>,
+    },
     /// `invlpg` dropped `vpn`.
     Invalidate { vpn: u32 },
     /// A CR3 load dropped everything.
@@ -225,7 +230,12 @@ impl Tlb {
         // An existing entry for the page (a clean one being upgraded) or an empty way first.
         if let Some(e) = set.iter_mut().find(|e| e.vpn == vpn || e.vpn == INVALID) {
             *e = entry;
-            self.record(TlbEvent::Fill { vpn, frame: frame_base >> 12, writable, evicted: None });
+            self.record(TlbEvent::Fill {
+                vpn,
+                frame: frame_base >> 12,
+                writable,
+                evicted: None,
+            });
             return;
         }
         let victim = match self.config.policy {
@@ -245,7 +255,12 @@ impl Tlb {
         let evicted = set[victim].vpn;
         set[victim] = entry;
         self.stats.evictions += 1;
-        self.record(TlbEvent::Fill { vpn, frame: frame_base >> 12, writable, evicted: Some(evicted) });
+        self.record(TlbEvent::Fill {
+            vpn,
+            frame: frame_base >> 12,
+            writable,
+            evicted: Some(evicted),
+        });
     }
 
     fn record(&mut self, e: TlbEvent) {

@@ -7,12 +7,12 @@
 //! sink installed.
 
 use crate::errno::Errno;
+use crate::ledger::Cause;
 use crate::ledger::Ledger;
 use crate::signal::{Death, SegvCode, Signal};
 use crate::vma::{Prot, VmaKind};
 use bitflags::bitflags;
 use std::fmt;
-use crate::ledger::Cause;
 use toyemu_emulator::{Frame, PfCode, TlbEvent, VirtAddr};
 
 bitflags! {
@@ -247,20 +247,37 @@ impl fmt::Display for Event {
                 write!(f, "--- vma {kind} now {start}-{end} ---")
             }
             EventKind::BrkMoved { old, new } => write!(f, "--- brk {old} -> {new} ---"),
-            EventKind::FrameMapped { frame, cause, va, pte } => write!(
+            EventKind::FrameMapped {
+                frame,
+                cause,
+                va,
+                pte,
+            } => write!(
                 f,
                 "--- frame {:#x} taken for {cause}: PTE {va} = {pte:#010x} [{}] ---",
                 frame.0,
                 toyemu_emulator::paging::describe(toyemu_emulator::Pte(*pte).flags())
             ),
-            EventKind::Tlb(TlbEvent::Fill { vpn, frame, writable, evicted }) => {
-                write!(f, "--- tlb fill {:#010x} -> frame {frame:#x}{}", vpn << 12, if *writable { " (writable)" } else { "" })?;
+            EventKind::Tlb(TlbEvent::Fill {
+                vpn,
+                frame,
+                writable,
+                evicted,
+            }) => {
+                write!(
+                    f,
+                    "--- tlb fill {:#010x} -> frame {frame:#x}{}",
+                    vpn << 12,
+                    if *writable { " (writable)" } else { "" }
+                )?;
                 match evicted {
                     Some(v) => write!(f, ", evicting {:#010x} ---", v << 12),
                     None => write!(f, " ---"),
                 }
             }
-            EventKind::Tlb(TlbEvent::Invalidate { vpn }) => write!(f, "--- tlb invlpg {:#010x} ---", vpn << 12),
+            EventKind::Tlb(TlbEvent::Invalidate { vpn }) => {
+                write!(f, "--- tlb invlpg {:#010x} ---", vpn << 12)
+            }
             EventKind::Tlb(TlbEvent::Flush) => write!(f, "--- tlb flush (CR3 load) ---"),
             EventKind::Killed { death } => match death {
                 // As strace shows a delivered signal.
