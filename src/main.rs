@@ -172,16 +172,22 @@ fn build_c(src: &Path) -> Result<PathBuf, RunError> {
     Ok(out)
 }
 
-fn run(a: RunArgs) -> Result<u8, RunError> {
-    let path = if a.program.extension().is_some_and(|e| e == "c") {
-        build_c(&a.program)?
+/// The executable to run for `program` (compiling a `.c` first) and its bytes.
+fn load_program(program: &Path) -> Result<(PathBuf, Vec<u8>), RunError> {
+    let path = if program.extension().is_some_and(|e| e == "c") {
+        build_c(program)?
     } else {
-        a.program.clone()
+        program.to_path_buf()
     };
     let bytes = std::fs::read(&path).map_err(|err| RunError::Read {
         path: path.clone(),
         err,
     })?;
+    Ok((path, bytes))
+}
+
+fn run(a: RunArgs) -> Result<u8, RunError> {
+    let (path, bytes) = load_program(&a.program)?;
     let mut sinks: Vec<Box<dyn TraceSink>> = Vec::new();
     let mut insn_out = None;
     if let Some(categories) = a.trace {
@@ -259,15 +265,7 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
 }
 
 fn debug(a: DebugArgs) -> Result<(), RunError> {
-    let path = if a.program.extension().is_some_and(|e| e == "c") {
-        build_c(&a.program)?
-    } else {
-        a.program.clone()
-    };
-    let bytes = std::fs::read(&path).map_err(|err| RunError::Read {
-        path: path.clone(),
-        err,
-    })?;
+    let (path, bytes) = load_program(&a.program)?;
     let opts = Options {
         mem_bytes: a.mem,
         env: a.env,
