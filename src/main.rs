@@ -265,7 +265,7 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
 }
 
 fn debug(a: DebugArgs) -> Result<(), RunError> {
-    let (path, bytes) = load_program(&a.program)?;
+    let (_, bytes) = load_program(&a.program)?;
     let opts = Options {
         mem_bytes: a.mem,
         env: a.env,
