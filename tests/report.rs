@@ -108,3 +108,50 @@ fn a_program_without_the_libc_has_no_heap_to_walk() {
     assert!(!c.report.at_exit.leaks.walkable);
     assert!(toyemu::report::text(&c.report).contains("not linked with the toyemu libc"));
 }
+
+#[test]
+fn tlb_and_memory_knobs_show_in_the_report() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_toyemu"))
+        .args([
+            "run",
+            "--report",
+            "--tlb",
+            "4,fifo",
+            "--mem",
+            "8M",
+            "userland/leak_demo",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("-- TLB (4 entries, 4-way, fifo) --"), "{err}");
+    assert!(
+        err.contains("(of 2048, 8 MiB of RAM): 0 frames leaked"),
+        "{err}"
+    );
+    // A tiny TLB misses far more often than the default one.
+    let small = toyemu::report::json(
+        &run_with(
+            &userland("leak_demo"),
+            &[],
+            &toyemu::Options {
+                tlb: toyemu_emulator::TlbConfig {
+                    entries: 4,
+                    ways: 4,
+                    policy: toyemu_emulator::Policy::Fifo,
+                },
+                ..Default::default()
+            },
+        )
+        .report,
+    );
+    let big = toyemu::report::json(&run(&userland("leak_demo"), &[]).report);
+    let misses = |j: &serde_json::Value| j["tlb"]["misses"].as_u64().unwrap();
+    assert!(
+        misses(&small) > 2 * misses(&big),
+        "{} vs {}",
+        misses(&small),
+        misses(&big)
+    );
+}
