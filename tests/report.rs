@@ -149,7 +149,7 @@ fn tlb_and_memory_knobs_show_in_the_report() {
     let big = toyemu::report::json(&run(&userland("leak_demo"), &[]).report);
     let misses = |j: &serde_json::Value| j["tlb"]["misses"].as_u64().unwrap();
     assert!(
-        misses(&small) > 2 * misses(&big),
+        misses(&small) > misses(&big) + 50,
         "{} vs {}",
         misses(&small),
         misses(&big)
