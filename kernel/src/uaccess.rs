@@ -9,6 +9,7 @@ use crate::errno::{Errno, EFAULT};
 use crate::fault::FaultError;
 use crate::kernel::Kernel;
 use crate::process::Process;
+use crate::vma::Prot;
 use toyemu_emulator::{Access, PhysAddr, VirtAddr, PAGE_SIZE};
 
 /// Why a user copy stopped.
@@ -92,6 +93,33 @@ impl Kernel {
             done += n;
         }
         Ok(())
+    }
+
+    /// How many of the `len` bytes at `va` a `copy_to_user` could write:
+    /// up to the first page no VMA lets the process write. Populates
+    /// nothing, except a stack that must grow to reach `va`, as the write
+    /// itself would. Lets `read` refuse a bad buffer before it consumes input.
+    pub fn writable_len(&mut self, p: &mut Process, va: u32, len: u32) -> Result<u32, CopyError> {
+        if !crate::layout::in_user_space(va, len) {
+            return Ok(0);
+        }
+        let mut done = 0;
+        while done < len {
+            let a = VirtAddr(va + done);
+            let ok = match p.mm().vmas.find(a) {
+                Some(v) => v.prot.contains(Prot::WRITE),
+                None => match self.user_page(p, a, Access::Write, done) {
+                    Ok(_) => true,
+                    Err(CopyError::Fault { .. }) => false,
+                    Err(e) => return Err(e),
+                },
+            };
+            if !ok {
+                break;
+            }
+            done += (PAGE_SIZE - a.page_offset()).min(len - done);
+        }
+        Ok(done)
     }
 
     pub fn read_user_u32(&mut self, p: &mut Process, va: u32) -> Result<u32, CopyError> {

@@ -10,6 +10,8 @@ use std::io::{ErrorKind, Write};
 
 /// Linux's UIO_MAXIOV.
 const IOV_MAX: u32 = 1024;
+/// Linux's MAX_RW_COUNT: one read or write moves at most this much.
+const MAX_RW_COUNT: u32 = i32::MAX as u32 & !0xfff;
 /// Copy at most this much per step, so a huge count does not mean a huge host buffer.
 const CHUNK: u32 = 64 << 10;
 
@@ -50,10 +52,19 @@ impl Kernel {
         if count == 0 {
             return Outcome::Value(0);
         }
-        if !crate::layout::in_user_space(buf, count.min(CHUNK)) {
+        // access_ok on the whole count, as i386 Linux checks it.
+        if !crate::layout::in_user_space(buf, count) {
             return Outcome::Err(EFAULT);
         }
-        let mut data = vec![0u8; count.min(CHUNK) as usize];
+        // Find the room before taking input, so a bad buffer leaves the
+        // input unread (as a file or pipe keeps it) and a buffer that runs
+        // into a hole gets a short read, as from a regular file.
+        let room = match self.writable_len(p, buf, count.min(CHUNK)) {
+            Ok(0) => return Outcome::Err(EFAULT),
+            Ok(n) => n,
+            Err(e) => return self.copy_failed(e),
+        };
+        let mut data = vec![0u8; room as usize];
         let n = loop {
             match self.console.stdin.read(&mut data) {
                 Ok(n) => break n,
@@ -152,17 +163,26 @@ impl Kernel {
         let vecs: Vec<(u32, u32)> = (0..iovcnt as usize)
             .map(|i| (word(8 * i), word(8 * i + 4)))
             .collect();
-        // The total must fit in ssize_t, as rw_copy_check_uvector insists.
-        let mut total: u32 = 0;
-        for &(_, len) in &vecs {
-            if len as i32 <= 0 && len != 0 {
-                return Outcome::Err(EINVAL);
-            }
-            total = match total.checked_add(len).filter(|t| *t <= i32::MAX as u32) {
-                Some(t) => t,
-                None => return Outcome::Err(EINVAL),
-            };
+        // As __import_iovec: a negative length is EINVAL, a vector outside
+        // user space EFAULT, and the total is clipped to MAX_RW_COUNT.
+        if vecs.iter().any(|&(_, len)| (len as i32) < 0) {
+            return Outcome::Err(EINVAL);
         }
+        if vecs
+            .iter()
+            .any(|&(base, len)| !crate::layout::in_user_space(base, len))
+        {
+            return Outcome::Err(EFAULT);
+        }
+        let mut left = MAX_RW_COUNT;
+        let vecs: Vec<(u32, u32)> = vecs
+            .into_iter()
+            .map(|(base, len)| {
+                let len = len.min(left);
+                left -= len;
+                (base, len)
+            })
+            .collect();
         let mut done = 0u32;
         for (base, len) in vecs {
             if len == 0 {
