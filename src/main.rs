@@ -131,6 +131,12 @@ fn parse_tlb(s: &str) -> Result<TlbConfig, String> {
     Ok(c)
 }
 
+/// Write to stderr, ignoring failure: with `2>&1 | head` stderr is the pipe
+/// that just closed, and `eprintln!` would panic there.
+fn say(args: std::fmt::Arguments) {
+    let _ = std::io::stderr().write_fmt(args);
+}
+
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
         .format_timestamp(None)
@@ -140,14 +146,14 @@ fn main() -> ExitCode {
         Command::Run(args) => match run(args) {
             Ok(code) => ExitCode::from(code),
             Err(e) => {
-                eprintln!("toyemu: {e}");
+                say(format_args!("toyemu: {e}\n"));
                 ExitCode::from(1)
             }
         },
         Command::Debug(args) => match debug(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("toyemu: {e}");
+                say(format_args!("toyemu: {e}\n"));
                 ExitCode::from(1)
             }
         },
@@ -250,16 +256,16 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         (None, None) => session.run_to_exit(),
     };
     match a.report {
-        Some(ReportFormat::Text) => eprint!("{}", toyemu::report::text(&report)),
-        Some(ReportFormat::Json) => eprintln!("{}", toyemu::report::json(&report)),
+        Some(ReportFormat::Text) => say(format_args!("{}", toyemu::report::text(&report))),
+        Some(ReportFormat::Json) => say(format_args!("{}\n", toyemu::report::json(&report))),
         None => {}
     }
     if let Some(death) = report.status.death() {
-        eprintln!(
-            "toyemu: {} killed by {}: {death}",
+        say(format_args!(
+            "toyemu: {} killed by {}: {death}\n",
             a.program.display(),
             death.signal()
-        );
+        ));
     }
     Ok(report.status.code() as u8)
 }
