@@ -318,3 +318,25 @@ fn bss_page_that_is_half_file_reads_data_then_zeroes() {
         .count();
     assert!(fills >= 2);
 }
+
+#[test]
+fn oom_demo_on_a_small_machine_is_killed_like_linux_kills_and_gives_every_frame_back() {
+    let opts = Options {
+        mem_bytes: 4 << 20,
+        ..Options::default()
+    };
+    let c = run_with(&userland("oom_demo"), &[], &opts);
+    assert_eq!(c.report.status.code(), 137);
+    let Ending::Killed(death @ Death::OutOfMemory { report, .. }) = &c.report.status.ending else {
+        panic!("{:?}", c.report.status)
+    };
+    assert_eq!((report.pid, report.name.as_str()), (1, "oom_demo"));
+    // Nearly all of the 4 MiB went to the heap and the mmap'd blocks.
+    assert!(report.anon_rss_kb > 3 << 10, "{report:?}");
+    assert!(report.total_vm_kb >= report.anon_rss_kb + report.file_rss_kb);
+    assert!(death
+        .to_string()
+        .starts_with("Out of memory: Killed process 1 (oom_demo) total-vm:"));
+    assert!(String::from_utf8_lossy(&c.stdout).contains("oom_demo: step 3,"));
+    assert_all_reclaimed(&c);
+}
