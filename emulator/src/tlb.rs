@@ -227,9 +227,15 @@ impl Tlb {
             stamp: self.clock,
         };
         let set = &mut self.entries[s..s + ways];
-        // An existing entry for the page (a clean one being upgraded) or an empty way first.
-        if let Some(e) = set.iter_mut().find(|e| e.vpn == vpn || e.vpn == INVALID) {
-            *e = entry;
+        // The page's own entry first (a clean one being upgraded), else an
+        // empty way: filling an empty way in front of the old entry would
+        // leave two, and `invlpg` drops only one.
+        let way = set
+            .iter()
+            .position(|e| e.vpn == vpn)
+            .or_else(|| set.iter().position(|e| e.vpn == INVALID));
+        if let Some(i) = way {
+            set[i] = entry;
             self.record(TlbEvent::Fill {
                 vpn,
                 frame: frame_base >> 12,
@@ -333,6 +339,18 @@ mod tests {
         assert_eq!(t.lookup(5, false), None);
         assert_eq!(t.stats.hits, 1);
         assert_eq!(t.stats.misses, 3);
+    }
+
+    #[test]
+    fn upgrading_a_clean_entry_never_leaves_a_second_copy() {
+        let mut t = tlb(2, 2, Policy::Lru); // one set of two ways
+        t.fill(1, 0x1000, false);
+        t.fill(2, 0x2000, false);
+        t.invalidate(1); // way 0 is empty, page 2's clean entry is in way 1
+        t.fill(2, 0x2000, true); // the first write to page 2
+        assert_eq!(t.valid_entries().filter(|e| e.vpn == 2).count(), 1);
+        t.invalidate(2);
+        assert_eq!(t.peek(2), None, "invlpg leaves no stale copy");
     }
 
     #[test]
