@@ -14,7 +14,7 @@
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use toyemu_emulator::{PhysAddr, VirtAddr};
+use toyemu_emulator::{PhysAddr, Policy, TlbConfig, VirtAddr};
 use toyemu_kernel::invariants;
 use toyemu_kernel::layout::{MMAP_BASE, STACK_GUARD_GAP};
 use toyemu_kernel::uaccess::CopyError;
@@ -328,6 +328,11 @@ enum Op {
     Read {
         at: Place,
     },
+    /// A read, then a write to the same byte: the TLB's clean entry gets upgraded.
+    ReadWrite {
+        at: Place,
+        value: u8,
+    },
 }
 
 fn place(aligned: bool) -> impl Strategy<Value = Place> {
@@ -362,6 +367,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (place(true), 1u32..8).prop_map(|(at, pages)| Op::Dontneed { at, pages }),
         5 => (place(false), any::<u8>()).prop_map(|(at, value)| Op::Write { at, value }),
         3 => place(false).prop_map(|at| Op::Read { at }),
+        4 => (place(false), any::<u8>()).prop_map(|(at, value)| Op::ReadWrite { at, value }),
     ]
 }
 
@@ -375,8 +381,8 @@ struct Run {
 }
 
 impl Run {
-    fn start(mem_bytes: u64) -> Run {
-        let mut k = kernel(mem_bytes);
+    fn start(mem_bytes: u64, tlb: TlbConfig) -> Run {
+        let mut k = kernel_with_tlb(mem_bytes, tlb);
         let baseline = k.frames.free_frames();
         let p = k.spawn(image(), &[b"model".to_vec()], &[]).expect("spawn");
         let m = Model::from_spawn(&k, &p);
@@ -392,6 +398,12 @@ impl Run {
     /// Apply one operation to both; Err describes a disagreement. A user
     /// access that found no frame left stops the run: `Ok(Some(addr))`.
     fn step(&mut self, op: &Op) -> Result<Option<VirtAddr>, String> {
+        if let Op::ReadWrite { at, value } = *op {
+            return match self.step(&Op::Read { at })? {
+                None => self.step(&Op::Write { at, value }),
+                oom => Ok(oom),
+            };
+        }
         let (got, want) = match *op {
             Op::Brk { pages, offset } => {
                 let target = (BRK0 - PAGE) + pages * PAGE + offset;
@@ -467,6 +479,7 @@ impl Run {
                 }
                 return self.compare().map(|()| None);
             }
+            Op::ReadWrite { .. } => unreachable!("split into a read and a write above"),
         };
         if got != want {
             return Err(format!("returned {got:#x}, the model {want:#x}"));
@@ -547,6 +560,22 @@ impl Run {
     }
 }
 
+/// TLB geometries of 2 to 16 entries and the default 64, every policy: a small
+/// TLB makes the set conflicts that hide invalidation bugs common.
+fn tlb_config() -> impl Strategy<Value = TlbConfig> {
+    let policy = prop_oneof![Just(Policy::Lru), Just(Policy::Fifo), Just(Policy::Random)];
+    (
+        prop_oneof![4 => 1u32..=4, 1 => Just(6u32)],
+        0u32..=2,
+        policy,
+    )
+        .prop_map(|(e, w, policy)| TlbConfig {
+            entries: 1 << e,
+            ways: 1 << w.min(e),
+            policy,
+        })
+}
+
 fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
@@ -559,8 +588,8 @@ proptest! {
 
     /// Kernel and model agree after every step; exit gives everything back.
     #[test]
-    fn kernel_follows_the_model(ops in prop::collection::vec(op(), 1..60)) {
-        let mut run = Run::start(8 << 20);
+    fn kernel_follows_the_model(ops in prop::collection::vec(op(), 1..60), tlb in tlb_config()) {
+        let mut run = Run::start(8 << 20, tlb);
         for (i, op) in ops.iter().enumerate() {
             match run.step(op) {
                 Ok(None) => {}
@@ -578,8 +607,8 @@ proptest! {
     /// RAM running out part way (page tables included) leaves a consistent
     /// state, and the OOM kill gives every frame back.
     #[test]
-    fn out_of_frames_is_clean(ops in prop::collection::vec(op(), 1..60), frames in 0u32..24) {
-        let mut run = Run::start(8 << 20);
+    fn out_of_frames_is_clean(ops in prop::collection::vec(op(), 1..60), frames in 0u32..24, tlb in tlb_config()) {
+        let mut run = Run::start(8 << 20, tlb);
         run.k.frames.set_fail_after(Some(frames));
         for (i, op) in ops.iter().enumerate() {
             match run.step(op) {

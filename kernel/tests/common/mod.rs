@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
-use toyemu_emulator::MachineConfig;
+use toyemu_emulator::{MachineConfig, TlbConfig};
 use toyemu_kernel::{Console, ElfImage, Kernel, KernelConfig};
 
 pub const PAGE: u32 = 4096;
@@ -72,16 +72,18 @@ pub fn image() -> Arc<ElfImage> {
 }
 
 pub fn kernel(mem_bytes: u64) -> Kernel {
+    kernel_with_tlb(mem_bytes, TlbConfig::default())
+}
+
+/// A kernel whose machine has `tlb` (small ones make set conflicts common).
+pub fn kernel_with_tlb(mem_bytes: u64, tlb: TlbConfig) -> Kernel {
     let console = Console {
         stdin: Box::new(std::io::empty()),
         stdout: Box::new(std::io::sink()),
         stderr: Box::new(std::io::sink()),
     };
     let config = KernelConfig {
-        machine: MachineConfig {
-            mem_bytes,
-            ..MachineConfig::default()
-        },
+        machine: MachineConfig { mem_bytes, tlb },
         ..KernelConfig::default()
     };
     Kernel::new(config, console).expect("a machine")
