@@ -30,7 +30,7 @@ pub const STACK_TOP: VirtAddr = TASK_SIZE;
 pub const MMAP_BASE: VirtAddr = VirtAddr(0xb800_0000);
 /// Where the bottom-up search starts once nothing fits below MMAP_BASE
 /// (Linux's TASK_UNMAPPED_BASE: a third of the user space).
-pub const TASK_UNMAPPED_BASE: VirtAddr = VirtAddr(TASK_SIZE.0 / 3 & !(PAGE_SIZE - 1));
+pub const TASK_UNMAPPED_BASE: VirtAddr = VirtAddr((TASK_SIZE.0 / 3) & !(PAGE_SIZE - 1));
 /// Default stack limit (RLIMIT_STACK).
 pub const STACK_LIMIT: u32 = 8 << 20;
 /// The initial stack VMA: Linux maps 128 KiB below the arguments at exec.
