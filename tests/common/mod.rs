@@ -23,14 +23,27 @@ pub fn userland(name: &str) -> PathBuf {
     p
 }
 
-/// Build `src` (relative to the repository root) at `opt`, once per test binary run.
+/// Build `src` (relative to the repository root) at `opt`. Tests run in
+/// parallel, several test binaries at once, and may build the same program:
+/// each compiles to its own file and renames it into place, which is atomic,
+/// so no test ever runs a half-written executable.
 pub fn build(src: &str, opt: Opt) -> PathBuf {
     let src = root().join(src);
-    let stem = src.file_stem().unwrap().to_string_lossy().into_owned();
+    // Named after its folder too: tests/corpus/x.c and tests/hostile/x.c differ.
+    let folder = src
+        .parent()
+        .and_then(|d| d.file_name())
+        .unwrap_or_default()
+        .to_string_lossy();
+    let stem = format!("{folder}-{}", src.file_stem().unwrap().to_string_lossy());
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guest");
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join(format!("{stem}{}", opt.flag()));
-    compile_c(&src, &out, opt).unwrap_or_else(|e| panic!("{e}"));
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{stem}{}.{}.{n}", opt.flag(), std::process::id()));
+    compile_c(&src, &tmp, opt).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::rename(&tmp, &out).unwrap();
     out
 }
 
