@@ -7,8 +7,8 @@
 //! - every frame a process took is back with the allocator after it ends;
 //! - while it runs, the frames missing from the allocator are exactly the
 //!   ones its ledger says it holds;
-//! - every TLB entry agrees with the page tables, and every present PTE
-//!   lies inside a VMA that allows what the PTE allows.
+//! - `toyemu_kernel::invariants::check` passes: VMAs, page tables, frames
+//!   and TLB tell the same story (a stale TLB entry is a missed `invlpg`).
 //!
 //! This file is also compiled as a module of an integration test, so it
 //! uses nothing but std and the project's own crates.
@@ -18,10 +18,9 @@
 
 use std::io::Cursor;
 use std::sync::Arc;
-use toyemu_emulator::{MachineConfig, PteFlags, Reg, TlbConfig, VirtAddr, PAGE_SIZE};
+use toyemu_emulator::{MachineConfig, Reg, TlbConfig, PAGE_SIZE};
 use toyemu_kernel::layout::TASK_SIZE;
-use toyemu_kernel::vma::Prot;
-use toyemu_kernel::{Console, ElfImage, Kernel, KernelConfig, Process};
+use toyemu_kernel::{Console, Death, ElfImage, Kernel, KernelConfig, Process};
 
 /// Small RAM, so out-of-memory paths are within a fuzzer's reach.
 const FUZZ_MEM: u64 = 2 << 20;
@@ -92,7 +91,7 @@ fn spawn(k: &mut Kernel, image: ElfImage) -> Option<Process> {
 }
 
 /// The frames missing from the allocator are exactly what `p` holds, and
-/// the TLB and page tables agree with each other and with the VMAs.
+/// the kernel's own cross-checks of VMAs, page tables, frames and TLB pass.
 pub fn check_live(k: &Kernel, p: &Process, free_before: u32) {
     let held = i64::from(free_before) - i64::from(k.frames.free_frames());
     assert_eq!(
@@ -100,50 +99,9 @@ pub fn check_live(k: &Kernel, p: &Process, free_before: u32) {
         p.outstanding_frames(),
         "frames taken from the allocator differ from the process's ledger"
     );
-    let Some(mm) = p.mm.as_ref() else { return };
-    let mmu = &k.machine.mmu;
-    for e in mmu.tlb.valid_entries() {
-        let va = VirtAddr(e.vpn << 12);
-        let w = mmu.inspect(va);
-        let pte = w.pte.filter(|p| p.is_present());
-        let pte =
-            pte.unwrap_or_else(|| panic!("stale TLB entry for {va}: the page is not present"));
-        assert_eq!(
-            pte.frame().base().0,
-            e.frame_base,
-            "stale TLB entry for {va}: points at another frame"
-        );
-        if e.writable {
-            assert!(
-                pte.flags().contains(PteFlags::RW) && w.pde.flags().contains(PteFlags::RW),
-                "stale TLB entry for {va}: writable in the TLB, read-only in the tables"
-            );
-        }
-    }
-    for dir in 0..(TASK_SIZE.0 >> 22) {
-        let base = VirtAddr(dir << 22);
-        if !mmu.inspect(base).pde.is_present() {
-            continue;
-        }
-        for i in 0..1024u32 {
-            let va = VirtAddr(base.0 + i * PAGE_SIZE);
-            let Some(pte) = mmu.inspect(va).pte.filter(|p| p.is_present()) else {
-                continue;
-            };
-            let vma = mm
-                .vmas
-                .find(va)
-                .unwrap_or_else(|| panic!("present PTE at {va} outside every VMA"));
-            assert!(
-                !vma.prot.is_empty(),
-                "present PTE at {va} in a PROT_NONE VMA"
-            );
-            if pte.flags().contains(PteFlags::RW) {
-                assert!(
-                    vma.prot.contains(Prot::WRITE),
-                    "writable PTE at {va} in a read-only VMA"
-                );
-            }
+    if !p.has_exited() {
+        if let Err(e) = toyemu_kernel::invariants::check(k, p) {
+            panic!("kernel invariant broken: {e}");
         }
     }
 }
@@ -166,9 +124,19 @@ fn check_exited(k: &Kernel, p: &Process, free_before: u32) {
     let _ = rec.status.death().map(|d| d.to_string());
 }
 
-/// Run `p` until it ends or spends `budget` instructions (then it is killed).
-fn run_bounded(k: &mut Kernel, p: &mut Process, budget: u64) {
-    let _ = k.run_to_exit(p, Some(budget));
+/// Run `p` until it ends or spends `budget` instructions (then it is
+/// killed), checking the kernel's books every `CHECK_EVERY` instructions.
+fn run_bounded(k: &mut Kernel, p: &mut Process, budget: u64, free_before: u32) {
+    const CHECK_EVERY: u64 = 1000;
+    while !p.has_exited() {
+        let spent = k.insns() - p.started_at;
+        if spent >= budget {
+            k.kill(p, Death::InstructionLimit { limit: budget });
+            break;
+        }
+        k.run(p, CHECK_EVERY.min(budget - spent));
+        check_live(k, p, free_before);
+    }
 }
 
 /// Target `elf_loader`: any bytes as an executable, through the same
@@ -261,7 +229,7 @@ pub fn cpu(data: &[u8]) {
     // CF PF AF ZF SF DF OF from the input; IF and the reserved bit 1 set.
     let flags = u32::from(data.get(28).copied().unwrap_or(0)) << 2 & 0x0cd5;
     k.machine.cpu.set_eflags(0x202 | flags);
-    run_bounded(&mut k, &mut p, CPU_BUDGET);
+    run_bounded(&mut k, &mut p, CPU_BUDGET, free_before);
     check_exited(&k, &p, free_before);
 }
 
