@@ -331,7 +331,7 @@ fn check_segment(
             memsz,
         });
     }
-    let file_end = offset.checked_add(filesz).unwrap_or(u64::MAX);
+    let file_end = offset.saturating_add(filesz);
     if file_end > file_len as u64 {
         return Err(LoadError::SegmentPastEndOfFile {
             index,
@@ -349,7 +349,7 @@ fn check_segment(
     if vaddr < MMAP_MIN_ADDR.0 as u64 {
         return Err(LoadError::BelowMinAddr { index, vaddr });
     }
-    let end = vaddr.checked_add(memsz).unwrap_or(u64::MAX);
+    let end = vaddr.saturating_add(memsz);
     if end > TASK_SIZE.0 as u64 {
         return Err(LoadError::ReachesKernel { index, end });
     }
