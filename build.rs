@@ -7,6 +7,7 @@ use std::process::Command;
 fn main() {
     let dir = Path::new("userland");
     println!("cargo:rerun-if-changed=userland/Makefile");
+    println!("cargo:rerun-if-changed=userland/cflags");
     for sub in [
         "userland",
         "userland/libc",

@@ -1,7 +1,8 @@
 //! Compiling guest C programs against the project's libc.
 //!
-//! The flags are the userland Makefile's: a freestanding, static, non-PIE
-//! i386 executable that uses only general-purpose registers.
+//! The code-generation flags come from `userland/cflags`, which the
+//! userland Makefile reads too; then the libc's headers, debug info, and
+//! the optimisation level asked for.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,6 +28,19 @@ impl Opt {
     }
 }
 
+/// The code-generation flags of every guest program (`userland/cflags`).
+pub fn target_flags() -> Vec<&'static str> {
+    flags_in(include_str!("../userland/cflags"))
+}
+
+/// The flags in a `cflags` file: words outside `#` comment lines.
+pub fn flags_in(text: &'static str) -> Vec<&'static str> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .flat_map(str::split_whitespace)
+        .collect()
+}
+
 /// Compile `src` to the executable `out` against the libc.
 pub fn compile_c(src: &Path, out: &Path, opt: Opt) -> Result<(), String> {
     let ul = userland_dir();
@@ -48,22 +62,8 @@ pub fn compile_c(src: &Path, out: &Path, opt: Opt) -> Result<(), String> {
         .map_err(|e| format!("cannot run gcc: {e}"))?;
     let gcc_inc = String::from_utf8_lossy(&inc.stdout).trim().to_string();
     let output = Command::new("gcc")
-        .args([
-            "-m32",
-            "-ffreestanding",
-            "-nostdlib",
-            "-static",
-            "-fno-pic",
-            "-no-pie",
-            "-fno-stack-protector",
-        ])
-        .args([
-            "-fcf-protection=none",
-            "-mgeneral-regs-only",
-            "-fno-asynchronous-unwind-tables",
-            "-nostdinc",
-            "-g",
-        ])
+        .args(target_flags())
+        .args(["-nostdinc", "-g"])
         .arg("-isystem")
         .arg(&gcc_inc)
         .arg("-I")

@@ -21,7 +21,7 @@ use crate::symbols::Symbols;
 use crate::Session;
 use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
-use toyemu_emulator::disasm::disassemble_bytes;
+use toyemu_emulator::disasm::disassemble;
 use toyemu_emulator::{Reg, VirtAddr};
 use toyemu_kernel::RunState;
 
@@ -56,14 +56,14 @@ impl Debugger {
 
     /// Where EIP is, as `0x08049a2c <main+0x1c>: mov ...`.
     fn location(&self) -> String {
-        let eip = self.s.kernel.machine.cpu.eip().0;
+        let eip = self.s.kernel.machine.cpu().eip().0;
         let bytes = self
             .s
             .kernel
             .peek_user_bytes(eip, 15)
             .or_else(|| self.s.kernel.peek_user_bytes(eip, 1));
         let text = match bytes {
-            Some(b) => disassemble_bytes(&b, VirtAddr(eip)),
+            Some(b) => disassemble(&b, VirtAddr(eip)).1,
             None => "(page not present yet)".to_string(),
         };
         format!("{eip:#010x} <{}>: {text}", self.s.symbols.describe(eip))
@@ -97,7 +97,7 @@ impl Debugger {
             if stop(&self.s) {
                 break;
             }
-            let eip = self.s.kernel.machine.cpu.eip().0;
+            let eip = self.s.kernel.machine.cpu().eip().0;
             if self.breakpoints.contains(&eip) {
                 return format!("breakpoint at {}", self.location());
             }
@@ -106,7 +106,7 @@ impl Debugger {
     }
 
     fn regs(&self) -> String {
-        let cpu = &self.s.kernel.machine.cpu;
+        let cpu = self.s.kernel.machine.cpu();
         let mut out = String::new();
         for (name, r) in [
             ("eax", Reg::Eax),

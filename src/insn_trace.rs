@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::rc::Rc;
-use toyemu_emulator::disasm::disassemble_bytes;
+use toyemu_emulator::disasm::disassemble;
 use toyemu_emulator::{Registers, VirtAddr};
 use toyemu_kernel::signal::Death;
 use toyemu_kernel::RunState;
@@ -89,9 +89,8 @@ pub fn line(
     before: &Registers,
     after: &Registers,
 ) -> String {
-    let text = disassemble_bytes(&bytes, VirtAddr(eip));
     // Show exactly the bytes of this instruction.
-    let len = iced_len(&bytes, eip).min(bytes.len());
+    let (len, text) = disassemble(bytes, VirtAddr(eip));
     let hex: Vec<String> = bytes[..len].iter().map(|b| format!("{b:02x}")).collect();
     let sym = syms.name(eip).unwrap_or_default();
     format!(
@@ -100,11 +99,6 @@ pub fn line(
         hex.join(" "),
         changes(before, after)
     )
-}
-
-fn iced_len(bytes: &[u8], eip: u32) -> usize {
-    let mut d = iced_x86::Decoder::with_ip(32, bytes, eip as u64, iced_x86::DecoderOptions::NONE);
-    d.decode().len()
 }
 
 /// Run to the end one instruction at a time, printing each to `out`.
@@ -121,14 +115,14 @@ pub fn run_traced(mut s: Session, out: &SharedOut, max_insns: Option<u64>) -> Ex
                 break;
             }
         }
-        let before = s.kernel.machine.cpu.registers();
+        let before = s.kernel.machine.cpu().registers();
         let n = s.kernel.insns();
         // Read the code first: an instruction that ends the process leaves no memory behind.
         let early = code_bytes(&s, before.eip);
         out.hold();
         let state = s.kernel.run(&mut s.process, 1);
         let text = (s.kernel.insns() > n).then(|| {
-            let after = s.kernel.machine.cpu.registers();
+            let after = s.kernel.machine.cpu().registers();
             let bytes = early
                 .or_else(|| code_bytes(&s, before.eip))
                 .unwrap_or_default();

@@ -2,8 +2,9 @@
 //! shared by the report, the stepper and the gdb monitor commands.
 
 use std::fmt::Write;
-use toyemu_emulator::paging::describe;
-use toyemu_emulator::{Pte, VirtAddr, PAGE_SIZE};
+use toyemu_emulator::paging::{describe, ENTRIES};
+use toyemu_emulator::{PageTable, Pte, VirtAddr, PAGE_SIZE};
+use toyemu_kernel::layout::USER_PDES;
 use toyemu_kernel::vma::VmaKind;
 use toyemu_kernel::{Cause, Kernel, Process, VmaSnapshot};
 
@@ -40,7 +41,7 @@ pub fn maps(vmas: &[VmaSnapshot], program: &str) -> String {
 
 /// The page walk for `va`: PDE and PTE with their bits, the frame, the TLB.
 pub fn page_walk(k: &Kernel, va: VirtAddr) -> String {
-    let w = k.machine.mmu.inspect(va);
+    let w = k.machine.mmu().peek(va);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -82,7 +83,7 @@ pub fn page_walk(k: &Kernel, va: VirtAddr) -> String {
             let _ = writeln!(out, "  no page table here: the next access faults");
         }
     }
-    let _ = match k.machine.mmu.tlb.peek(va.vpn()) {
+    let _ = match k.machine.mmu().tlb().peek(va.vpn()) {
         Some(e) => writeln!(
             out,
             "  TLB: cached -> frame {:#x}{}",
@@ -140,28 +141,13 @@ pub fn page_tables(k: &Kernel, p: &Process) -> Vec<(usize, u32, u32)> {
     let Some(mm) = p.mm.as_ref() else {
         return Vec::new();
     };
-    (0..768)
-        .filter_map(|i| {
-            let pde = Pte(k
-                .machine
-                .mmu
-                .phys
-                .read_u32(toyemu_emulator::PhysAddr(mm.pd.base().0 + 4 * i as u32)));
-            if !pde.is_present() {
-                return None;
-            }
-            let used = (0..1024u32)
-                .filter(|j| {
-                    Pte(k
-                        .machine
-                        .mmu
-                        .phys
-                        .read_u32(toyemu_emulator::PhysAddr(pde.frame().base().0 + 4 * j)))
-                    .raw()
-                        != 0
-                })
-                .count() as u32;
-            Some((i, pde.frame().0, used))
+    let phys = k.machine.mmu().phys();
+    PageTable(mm.pd)
+        .populated(phys, 0..USER_PDES)
+        .filter(|(_, pde)| pde.is_present())
+        .map(|(i, pde)| {
+            let used = PageTable(pde.frame()).populated(phys, 0..ENTRIES).count();
+            (i, pde.frame().0, used as u32)
         })
         .collect()
 }

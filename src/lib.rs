@@ -176,7 +176,7 @@ impl Session {
         }
         k.tracer.keep = opts.keep_events;
         if opts.trace_tlb {
-            k.machine.mmu.tlb.log = Some(Vec::new());
+            k.machine.mmu_mut().record_tlb_events();
         }
         let at_exit = Rc::new(RefCell::new(AtExit::default()));
         let (seen, syms) = (at_exit.clone(), symbols.clone());
@@ -226,8 +226,8 @@ impl Session {
             free_before: self.free_before,
             free_after: k.frames.free_frames(),
             total_frames: k.frames.total_frames(),
-            tlb: k.machine.mmu.tlb.stats,
-            traps: k.machine.traps,
+            tlb: k.machine.mmu().tlb_stats(),
+            traps: k.machine.traps(),
             events: std::mem::take(&mut k.tracer.kept),
             host_rss_kib: host_rss_kib(),
             at_exit: self.at_exit.take(),

@@ -4,8 +4,8 @@
 use crate::inspect::{maps, page_tables};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use toyemu_emulator::paging::describe;
-use toyemu_emulator::{PhysAddr, Pte};
+use toyemu_emulator::paging::{describe, ENTRIES};
+use toyemu_emulator::{Frame, PageTable};
 use toyemu_kernel::syscall::name_of;
 use toyemu_kernel::{Kernel, Process};
 
@@ -27,14 +27,10 @@ pub fn text(k: &Kernel, p: &Process, program: &str) -> String {
             out,
             "PDE {pdi:#05x} -> table frame {frame:#x} ({used} entries)"
         );
-        for pti in 0..1024u32 {
-            let pte = Pte(k
-                .machine
-                .mmu
-                .phys
-                .read_u32(PhysAddr((frame << 12) + 4 * pti)));
-            if pte.raw() != 0 {
-                let va = ((pdi as u32) << 22) | (pti << 12);
+        let table = PageTable(Frame(frame));
+        for (pti, pte) in table.populated(k.machine.mmu().phys(), 0..ENTRIES) {
+            {
+                let va = ((pdi as u32) << 22) | ((pti as u32) << 12);
                 let _ = writeln!(
                     out,
                     "  {va:#010x} PTE {:#010x} [{}] frame {:#x}",

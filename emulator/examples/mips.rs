@@ -76,24 +76,30 @@ fn measure(name: &str, body: &[u8], iterations: u32) {
     // Page directory in frame 1, page table in frame 2; code in 16, data in 17-18.
     let rw = PTE_P | PTE_W | PTE_U;
     let pde = PhysAddr(0x1000 + 4 * VirtAddr(CODE).pd_index() as u32);
-    m.mmu.phys.write_u32(pde, Pte::new(Frame(2), rw).raw());
+    m.mmu_mut()
+        .phys_mut()
+        .write_u32(pde, Pte::new(Frame(2), rw).raw());
     for (va, frame) in [(CODE, 16), (DATA, 17), (DATA + 0x1000, 18)] {
         let pte = PhysAddr(0x2000 + 4 * VirtAddr(va).pt_index() as u32);
-        m.mmu.phys.write_u32(pte, Pte::new(Frame(frame), rw).raw());
+        m.mmu_mut()
+            .phys_mut()
+            .write_u32(pte, Pte::new(Frame(frame), rw).raw());
     }
-    m.mmu.load_cr3(PhysAddr(0x1000));
+    m.mmu_mut().load_cr3(PhysAddr(0x1000));
     let mut code = [PROLOGUE, body, EXIT].concat();
     code[1..5].copy_from_slice(&iterations.to_le_bytes());
     for (i, b) in code.iter().enumerate() {
-        m.mmu.phys.write_u8(PhysAddr(16 * 4096 + i as u32), *b);
+        m.mmu_mut()
+            .phys_mut()
+            .write_u8(PhysAddr(16 * 4096 + i as u32), *b);
     }
-    m.cpu.set_eip(VirtAddr(CODE));
+    m.cpu_mut().set_eip(VirtAddr(CODE));
 
     let start = Instant::now();
     let trap = m.run(u64::MAX);
     let secs = start.elapsed().as_secs_f64();
     assert_eq!(trap, Trap::Syscall, "the loop should end in exit");
-    assert_eq!(m.cpu.reg(Reg::Ecx), 0);
+    assert_eq!(m.cpu().reg(Reg::Ecx), 0);
     let n = m.retired();
     println!(
         "{name:>9} loop: {n} instructions in {secs:.3} s: {:.0} MIPS",

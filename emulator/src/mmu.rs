@@ -8,42 +8,14 @@
 //! CPU and the kernel reach memory only through it.
 
 use crate::addr::{Frame, PhysAddr, VirtAddr, PAGE_MASK, PAGE_SIZE};
-use crate::paging::{Pte, PteFlags};
+use crate::paging::{walk, PageTable, PteFlags, Walk};
 use crate::phys::PhysMem;
-use crate::tlb::{Tlb, TlbConfig};
-use crate::trap::{PageFault, PfCode};
-
-/// What an access wants to do with the page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    Read,
-    Write,
-    Fetch,
-}
-
-impl Access {
-    fn code(self) -> PfCode {
-        match self {
-            Access::Read => PfCode::U,
-            Access::Write => PfCode::U | PfCode::W,
-            Access::Fetch => PfCode::U | PfCode::I,
-        }
-    }
-}
-
-/// The result of a page walk, for the debugger's `pt` command and reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Walk {
-    pub pde_addr: PhysAddr,
-    pub pde: Pte,
-    /// Absent when the PDE is not present.
-    pub pte_addr: Option<PhysAddr>,
-    pub pte: Option<Pte>,
-}
+use crate::tlb::{Tlb, TlbConfig, TlbEvent, TlbStats};
+use crate::trap::{Access, PageFault, PfCode};
 
 pub struct Mmu {
-    pub phys: PhysMem,
-    pub tlb: Tlb,
+    phys: PhysMem,
+    tlb: Tlb,
     cr3: PhysAddr,
     cr2: VirtAddr,
     /// Bumped on every CR3 load and `invlpg`: whoever caches translations
@@ -96,31 +68,20 @@ impl Mmu {
 
     #[cold]
     fn walk_and_fill(&mut self, va: VirtAddr, access: Access) -> Result<PhysAddr, PageFault> {
-        let fault = |mmu: &mut Mmu, present: bool| {
-            let mut code = access.code();
-            code.set(PfCode::P, present);
-            mmu.cr2 = va;
-            Err(PageFault { addr: va, code })
-        };
         let write = access == Access::Write;
-        let pde_addr = PhysAddr(self.cr3.0 + 4 * va.pd_index() as u32);
-        let pde = Pte(self.phys.read_u32(pde_addr));
-        if !pde.is_present() {
-            return fault(self, false);
-        }
-        let pte_addr = PhysAddr(pde.frame().base().0 + 4 * va.pt_index() as u32);
-        let pte = Pte(self.phys.read_u32(pte_addr));
-        if !pte.is_present() || pte.frame().0 >= self.phys.frames() {
-            return fault(self, false);
-        }
-        let both = pde.flags() & pte.flags();
+        let w = self.peek(va);
+        let (Some(pte_addr), Some(pte), Some(frame)) = (w.pte_addr, w.pte, w.frame(&self.phys))
+        else {
+            return Err(self.fault(va, access, false));
+        };
+        let both = w.pde.flags() & pte.flags();
         if !both.contains(PteFlags::US) || (write && !both.contains(PteFlags::RW)) {
-            return fault(self, true);
+            return Err(self.fault(va, access, true));
         }
         // The walk succeeded: record the use as hardware does.
-        if !pde.flags().contains(PteFlags::A) {
+        if !w.pde.flags().contains(PteFlags::A) {
             self.phys
-                .write_u32(pde_addr, pde.raw() | PteFlags::A.bits());
+                .write_u32(w.pde_addr, w.pde.raw() | PteFlags::A.bits());
         }
         let mut new = pte.raw() | PteFlags::A.bits();
         if write {
@@ -129,7 +90,6 @@ impl Mmu {
         if new != pte.raw() {
             self.phys.write_u32(pte_addr, new);
         }
-        let frame = pte.frame();
         if write {
             // The store that follows makes decoded code in the frame stale.
             self.phys.note_write(frame);
@@ -140,24 +100,43 @@ impl Mmu {
         Ok(PhysAddr(frame.base().0 | va.page_offset()))
     }
 
-    /// Walk the tables for `va` without touching A/D bits or the TLB.
-    pub fn inspect(&self, va: VirtAddr) -> Walk {
-        let pde_addr = PhysAddr(self.cr3.0 + 4 * va.pd_index() as u32);
-        let pde = Pte(self.phys.read_u32(pde_addr));
-        if !pde.is_present() {
-            return Walk {
-                pde_addr,
-                pde,
-                pte_addr: None,
-                pte: None,
-            };
-        }
-        let pte_addr = PhysAddr(pde.frame().base().0 + 4 * va.pt_index() as u32);
-        Walk {
-            pde_addr,
-            pde,
-            pte_addr: Some(pte_addr),
-            pte: Some(Pte(self.phys.read_u32(pte_addr))),
+    /// #PF for `access` at `va`: CR2 and the error code (§4.7).
+    fn fault(&mut self, va: VirtAddr, access: Access, protection: bool) -> PageFault {
+        let mut code = access.code();
+        code.set(PfCode::P, protection);
+        self.cr2 = va;
+        PageFault { addr: va, code }
+    }
+
+    /// Walk the current tables for `va` without touching A/D bits or the TLB.
+    pub fn peek(&self, va: VirtAddr) -> Walk {
+        walk(&self.phys, PageTable(self.cr3.frame()), va)
+    }
+
+    /// RAM, for the kernel (page tables, frame contents) and for readers
+    /// that translate with [`Mmu::peek`].
+    pub fn phys(&self) -> &PhysMem {
+        &self.phys
+    }
+    pub fn phys_mut(&mut self) -> &mut PhysMem {
+        &mut self.phys
+    }
+    /// The TLB, to look at (reports, the debugger, invariant checks).
+    pub fn tlb(&self) -> &Tlb {
+        &self.tlb
+    }
+    pub fn tlb_stats(&self) -> TlbStats {
+        self.tlb.stats()
+    }
+    /// Record every TLB fill, eviction, invalidation and flush from now on.
+    pub fn record_tlb_events(&mut self) {
+        self.tlb.log.get_or_insert_with(Vec::new);
+    }
+    /// The TLB events recorded since the last call (none unless recording).
+    pub fn take_tlb_events(&mut self) -> Vec<TlbEvent> {
+        match self.tlb.log.as_mut() {
+            Some(log) if !log.is_empty() => std::mem::take(log),
+            _ => Vec::new(),
         }
     }
 
@@ -269,7 +248,7 @@ impl Mmu {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paging::{PTE_P, PTE_U, PTE_W};
+    use crate::paging::{Pte, PTE_P, PTE_U, PTE_W};
 
     /// RAM of 64 frames; page directory in frame 1, one table in frame 2.
     fn setup() -> Mmu {
@@ -320,13 +299,13 @@ mod tests {
         let mut m = setup();
         map(&mut m, 0x0804_8000, 10, PTE_P | PTE_W | PTE_U);
         m.read_u8(VirtAddr(0x0804_8004)).unwrap();
-        let w = m.inspect(VirtAddr(0x0804_8004));
+        let w = m.peek(VirtAddr(0x0804_8004));
         assert!(w.pde.flags().contains(PteFlags::A));
         assert_eq!(w.pte.unwrap().flags(), PTE_P | PTE_W | PTE_U | PteFlags::A);
         // The cached entry is clean, so the write walks again and sets D.
         m.write_u32(VirtAddr(0x0804_8004), 0xdead_beef).unwrap();
         assert!(m
-            .inspect(VirtAddr(0x0804_8004))
+            .peek(VirtAddr(0x0804_8004))
             .pte
             .unwrap()
             .flags()

@@ -1,10 +1,20 @@
-//! i386 page-directory and page-table entries (Intel SDM Vol. 3A §4.3, Table 4-5/4-6).
+//! i386 page tables in guest RAM (Intel SDM Vol. 3A §4.3, Table 4-5/4-6):
+//! the entry format, a table as a frame of 1024 entries, and the two-level
+//! walk from a directory to a PTE.
+//!
+//! ```text
+//!  CR3 ──▶ directory frame            table frame               page frame
+//!          [pd_index(va)] = PDE ──▶   [pt_index(va)] = PTE ──▶  + page_offset(va)
+//! ```
 //!
 //! A PDE and a PTE share one layout for the bits this machine uses: a frame
 //! number in bits 31..12 and the flags below. 4 MiB pages (PDE.PS) are not
-//! modelled: the kernel never sets PS, and the MMU ignores it.
+//! modelled: the kernel never sets PS, and the MMU ignores it. This is the
+//! only place that knows where an entry sits in RAM; the MMU's walk, the
+//! kernel's address spaces and every report go through it.
 
-use crate::addr::{Frame, PhysAddr, PAGE_MASK};
+use crate::addr::{Frame, PhysAddr, VirtAddr, PAGE_MASK};
+use crate::phys::PhysMem;
 use bitflags::bitflags;
 
 /// Entries per page directory or page table.
@@ -43,8 +53,6 @@ bitflags! {
 pub const PTE_P: PteFlags = PteFlags::P;
 pub const PTE_W: PteFlags = PteFlags::RW;
 pub const PTE_U: PteFlags = PteFlags::US;
-pub const PTE_A: PteFlags = PteFlags::A;
-pub const PTE_D: PteFlags = PteFlags::D;
 
 /// One page-directory or page-table entry, exactly as stored in RAM.
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
@@ -98,6 +106,75 @@ pub fn describe(flags: PteFlags) -> String {
     ]
     .iter()
     .collect()
+}
+
+/// A page directory or a page table: one frame of [`ENTRIES`] entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PageTable(pub Frame);
+
+impl PageTable {
+    /// Where entry `index` is stored in RAM.
+    pub fn entry_addr(self, index: usize) -> PhysAddr {
+        debug_assert!(index < ENTRIES);
+        PhysAddr(self.0.base().0 + 4 * index as u32)
+    }
+    pub fn entry(self, phys: &PhysMem, index: usize) -> Pte {
+        Pte(phys.read_u32(self.entry_addr(index)))
+    }
+    pub fn set_entry(self, phys: &mut PhysMem, index: usize, e: Pte) {
+        phys.write_u32(self.entry_addr(index), e.raw());
+    }
+    /// The non-zero entries among `indices`, with their index.
+    pub fn populated(
+        self,
+        phys: &PhysMem,
+        indices: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = (usize, Pte)> + '_ {
+        indices
+            .map(move |i| (i, self.entry(phys, i)))
+            .filter(|(_, e)| e.raw() != 0)
+    }
+}
+
+/// Both levels of a translation, read without changing anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Walk {
+    pub pde_addr: PhysAddr,
+    pub pde: Pte,
+    /// Absent when the PDE is not present.
+    pub pte_addr: Option<PhysAddr>,
+    pub pte: Option<Pte>,
+}
+
+impl Walk {
+    /// The frame a present PTE maps, if it lies in RAM.
+    pub fn frame(&self, phys: &PhysMem) -> Option<Frame> {
+        self.pte
+            .filter(|p| p.is_present() && p.frame().0 < phys.frames())
+            .map(Pte::frame)
+    }
+}
+
+/// Walk `dir` for `va`: no A/D bits, no TLB, no fault. The MMU's walk and
+/// every look at the tables from outside it start here.
+pub fn walk(phys: &PhysMem, dir: PageTable, va: VirtAddr) -> Walk {
+    let pde_addr = dir.entry_addr(va.pd_index());
+    let pde = Pte(phys.read_u32(pde_addr));
+    if !pde.is_present() || pde.frame().0 >= phys.frames() {
+        return Walk {
+            pde_addr,
+            pde,
+            pte_addr: None,
+            pte: None,
+        };
+    }
+    let pte_addr = PageTable(pde.frame()).entry_addr(va.pt_index());
+    Walk {
+        pde_addr,
+        pde,
+        pte_addr: Some(pte_addr),
+        pte: Some(Pte(phys.read_u32(pte_addr))),
+    }
 }
 
 #[cfg(test)]

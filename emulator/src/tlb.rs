@@ -137,10 +137,10 @@ pub struct Tlb {
     set_mask: u32,
     clock: u32,
     rng: u32,
-    pub stats: TlbStats,
+    stats: TlbStats,
     /// When `Some`, every fill, eviction, invalidation and flush is recorded
     /// here for a trace to pick up (only the miss path pays for it).
-    pub log: Option<Vec<TlbEvent>>,
+    pub(crate) log: Option<Vec<TlbEvent>>,
 }
 
 /// What happened to the TLB, for traces.
@@ -307,6 +307,10 @@ impl Tlb {
         {
             e.writable = false;
         }
+    }
+
+    pub fn stats(&self) -> TlbStats {
+        self.stats
     }
 
     /// Valid entries, for reports and the debugger.

@@ -19,22 +19,52 @@ bitflags! {
     }
 }
 
+/// What an access wants to do with a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+    Fetch,
+}
+
+impl Access {
+    /// The #PF error code a user access of this kind raises.
+    pub fn code(self) -> PfCode {
+        match self {
+            Access::Read => PfCode::U,
+            Access::Write => PfCode::U | PfCode::W,
+            Access::Fetch => PfCode::U | PfCode::I,
+        }
+    }
+    /// As traces and signal reports say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Write => "write",
+            Access::Fetch => "exec",
+        }
+    }
+}
+
 impl PfCode {
+    /// The access that faulted.
+    pub fn access(self) -> Access {
+        if self.contains(PfCode::I) {
+            Access::Fetch
+        } else if self.contains(PfCode::W) {
+            Access::Write
+        } else {
+            Access::Read
+        }
+    }
     /// `read`, `write` or `exec`, with `not-present` or `protection`.
     pub fn describe(self) -> String {
-        let kind = if self.contains(PfCode::I) {
-            "exec"
-        } else if self.contains(PfCode::W) {
-            "write"
-        } else {
-            "read"
-        };
         let why = if self.contains(PfCode::P) {
             "protection"
         } else {
             "not-present"
         };
-        format!("{kind} {why}")
+        format!("{} {why}", self.access().name())
     }
 }
 

@@ -21,7 +21,7 @@ fn sum_loop_and_syscall() {
     );
     assert_eq!(vm.run(1000), Trap::Syscall);
     assert_eq!(vm.reg(Reg::Ebx), 55);
-    assert_eq!(vm.m.cpu.eip().0, CODE + 20);
+    assert_eq!(vm.m.cpu().eip().0, CODE + 20);
 }
 
 #[test]

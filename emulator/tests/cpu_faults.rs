@@ -40,7 +40,7 @@ fn rep_movsd_faults_mid_copy_and_resumes() {
     assert_eq!(vm.reg(Reg::Ecx), 14);
     assert_eq!(vm.reg(Reg::Esi), src + 8);
     assert_eq!(vm.reg(Reg::Edi), 0x0807_0000);
-    assert_eq!(vm.m.mmu.cr2(), VirtAddr(0x0807_0000));
+    assert_eq!(vm.m.mmu().cr2(), VirtAddr(0x0807_0000));
     vm.map(0x0807_0000, RW);
     assert!(matches!(vm.run(1000), Trap::Breakpoint { .. }));
     for i in 0..16u32 {
@@ -103,13 +103,13 @@ fn read_modify_write_to_read_only_page_is_a_protection_fault() {
     let flags_before;
     {
         assert!(matches!(vm.run(2), Trap::InstructionLimit));
-        flags_before = vm.m.cpu.eflags();
+        flags_before = vm.m.cpu().eflags();
     }
     let (addr, code, eip) = fault_addr(vm.run(100));
     assert_eq!((addr, eip), (DATA, CODE + 8));
     assert_eq!(code, PfCode::P | PfCode::W | PfCode::U);
     assert_eq!(
-        vm.m.cpu.eflags(),
+        vm.m.cpu().eflags(),
         flags_before,
         "flags unchanged by the faulting add"
     );
@@ -162,13 +162,13 @@ fn divide_errors_change_nothing() {
         vm.load_asm(src);
         let n = src.lines().count() as u64;
         assert_eq!(vm.run(n - 1), Trap::InstructionLimit);
-        let before = vm.m.cpu.registers();
+        let before = vm.m.cpu().registers();
         let t = vm.run(100);
         assert!(
             matches!(t, Trap::DivideError { eip } if eip.0 == before.eip),
             "{src}: {t:?}"
         );
-        assert_eq!(vm.m.cpu.registers(), before, "{src}");
+        assert_eq!(vm.m.cpu().registers(), before, "{src}");
     }
 }
 
@@ -189,9 +189,9 @@ fn invalid_opcodes_report_address_and_bytes() {
             }
             t => panic!("{src}: {t:?}"),
         }
-        assert_eq!(vm.m.cpu.eip().0, CODE + 1);
+        assert_eq!(vm.m.cpu().eip().0, CODE + 1);
         assert_eq!(vm.m.retired(), 1);
-        let (b, text) = toyemu_emulator::cpu::disassemble(&vm.m.mmu, VirtAddr(CODE + 1)).unwrap();
+        let (b, text) = toyemu_emulator::disasm::at(vm.m.mmu(), VirtAddr(CODE + 1)).unwrap();
         assert_eq!(b, bytes);
         assert!(!text.is_empty());
     }
@@ -218,7 +218,7 @@ fn privileged_instructions_and_int_n_are_general_protection() {
             },
             "{src}"
         );
-        assert_eq!(vm.m.cpu.eip().0, CODE + 1);
+        assert_eq!(vm.m.cpu().eip().0, CODE + 1);
     }
 }
 
@@ -227,14 +227,14 @@ fn syscall_and_breakpoint_leave_eip_after_and_retire() {
     let mut vm = Vm::new();
     vm.load_asm("int $0x80\n int3\n nop");
     assert_eq!(vm.run(100), Trap::Syscall);
-    assert_eq!((vm.m.cpu.eip().0, vm.m.retired()), (CODE + 2, 1));
+    assert_eq!((vm.m.cpu().eip().0, vm.m.retired()), (CODE + 2, 1));
     assert_eq!(
         vm.run(100),
         Trap::Breakpoint {
             eip: VirtAddr(CODE + 2)
         }
     );
-    assert_eq!((vm.m.cpu.eip().0, vm.m.retired()), (CODE + 3, 2));
+    assert_eq!((vm.m.cpu().eip().0, vm.m.retired()), (CODE + 3, 2));
 }
 
 #[test]
@@ -249,7 +249,8 @@ fn budget_counts_instructions_exactly() {
     assert_eq!(vm.m.retired(), 70);
     assert_eq!(vm.reg(Reg::Eax), 35);
     assert_eq!(
-        vm.m.traps.get(toyemu_emulator::TrapKind::InstructionLimit),
+        vm.m.traps()
+            .get(toyemu_emulator::TrapKind::InstructionLimit),
         11
     );
 }
@@ -300,7 +301,7 @@ fn self_modifying_code_runs_the_new_bytes() {
     vm.load_asm("1: mov $1, %eax\n int3\n jmp 1b");
     assert!(matches!(vm.run(100), Trap::Breakpoint { .. }));
     vm.poke(CODE + 1, &[9]);
-    vm.m.cpu.set_eip(VirtAddr(CODE));
+    vm.m.cpu_mut().set_eip(VirtAddr(CODE));
     assert!(matches!(vm.run(100), Trap::Breakpoint { .. }));
     assert_eq!(vm.reg(Reg::Eax), 9);
 }
@@ -313,17 +314,18 @@ fn remapped_code_page_runs_the_new_frame() {
     let f = vm.map(CODE, RW); // new frame, invlpg
     let code = asm("mov $2, %eax\n int3");
     for (i, b) in code.iter().enumerate() {
-        vm.m.mmu
-            .phys
+        vm.m.mmu_mut()
+            .phys_mut()
             .write_u8(toyemu_emulator::PhysAddr(f.base().0 + i as u32), *b);
     }
-    vm.m.cpu.set_eip(VirtAddr(CODE));
+    vm.m.cpu_mut().set_eip(VirtAddr(CODE));
     assert!(matches!(vm.run(100), Trap::Breakpoint { .. }));
     assert_eq!(vm.reg(Reg::Eax), 2);
     // Unmapped after a CR3 reload: the fetch faults.
     vm.unmap(CODE);
-    vm.m.mmu.load_cr3(vm.m.mmu.cr3());
-    vm.m.cpu.set_eip(VirtAddr(CODE));
+    let cr3 = vm.m.mmu().cr3();
+    vm.m.mmu_mut().load_cr3(cr3);
+    vm.m.cpu_mut().set_eip(VirtAddr(CODE));
     let (addr, code, _) = fault_addr(vm.run(100));
     assert_eq!((addr, code), (CODE, PfCode::U | PfCode::I));
 }

@@ -14,7 +14,7 @@ fn run(src: &str) -> Vm {
     assert!(
         matches!(t, Trap::Breakpoint { .. }),
         "{t:?} at {:#x}",
-        vm.m.cpu.eip().0
+        vm.m.cpu().eip().0
     );
     vm
 }
@@ -73,7 +73,7 @@ fn strings_backwards_and_lods() {
     assert_eq!(vm.reg(Reg::Ebx), 0x0002_0001);
     assert_eq!(vm.reg(Reg::Eax), 0x0002_0003);
     assert_eq!(vm.reg(Reg::Esi), DATA + 6);
-    assert_eq!(vm.m.cpu.eflags() & 0x400, 0, "DF cleared");
+    assert_eq!(vm.m.cpu().eflags() & 0x400, 0, "DF cleared");
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn pushad_popad_pushf_popf() {
          pushfl
          popl %ebx
          cld");
-    let r = vm.m.cpu.registers();
+    let r = vm.m.cpu().registers();
     assert_eq!(
         r.gpr,
         [1, 2, 3, 0x202 | 0xcd5 & !0x200 | 0x200, STACK_TOP, 5, 6, 7]
@@ -192,8 +192,8 @@ fn bit_strings_reach_beyond_the_operand() {
 #[test]
 fn segment_overrides_and_selectors() {
     let mut vm = Vm::new();
-    vm.m.cpu.set_gs_base(DATA);
-    vm.m.cpu.set_fs_base(DATA + 0x100);
+    vm.m.cpu_mut().set_gs_base(DATA);
+    vm.m.cpu_mut().set_fs_base(DATA + 0x100);
     vm.poke(DATA + 4, &0x1122_3344u32.to_le_bytes());
     vm.poke(DATA + 0x108, &0x5566_7788u32.to_le_bytes());
     vm.load_asm(
@@ -237,7 +237,7 @@ fn conversions_loops_and_small_things() {
          nopl 0x12345678(%eax)
          endbr32
          movsbl %al, %ebp");
-    let r = vm.m.cpu.registers().gpr;
+    let r = vm.m.cpu().registers().gpr;
     assert_eq!(r[0], 0xffff_ff80);
     assert_eq!(r[2], 0xffff_ffff);
     assert_eq!(r[3], 0x3412_0000);
@@ -260,7 +260,7 @@ fn cmov_reads_memory_even_when_false() {
 #[test]
 fn cpuid_is_a_plain_i686_and_rdtsc_counts_instructions() {
     let vm = run("xor %eax, %eax\n cpuid\n mov %ebx, %esi\n mov $1, %eax\n cpuid\n mov %edx, %edi\n nop\n rdtsc");
-    let r = vm.m.cpu.registers().gpr;
+    let r = vm.m.cpu().registers().gpr;
     assert_eq!(r[6], u32::from_le_bytes(*b"Genu"));
     assert_eq!(r[7] & (1 << 15), 1 << 15, "CMOV");
     assert_eq!(r[7] & (1 << 25 | 1 << 23 | 1), 0, "no SSE, MMX or FPU");
@@ -278,7 +278,7 @@ fn sixteen_and_eight_bit_registers() {
          movzwl %ax, %ecx
          movsbw %bl, %dx
          incb %dh");
-    let r = vm.m.cpu.registers().gpr;
+    let r = vm.m.cpu().registers().gpr;
     assert_eq!(r[0], 0x1234_ddcc + 0x10);
     assert_eq!(r[3], 0xaabb_ddcc);
     assert_eq!(r[1], 0xddcc + 0x10);
@@ -340,7 +340,7 @@ fn nested_enter_xlat_and_string_segment_override() {
     let table: Vec<u8> = (0..=255u8).map(|i| i ^ 0x5a).collect();
     vm.poke(DATA + 0x400, &table);
     vm.poke(DATA + 0x800, b"fs!");
-    vm.m.cpu.set_fs_base(DATA + 0x800);
+    vm.m.cpu_mut().set_fs_base(DATA + 0x800);
     vm.load_asm(&format!(
         "mov ${b}, %ebp
          mov ${s}, %esp

@@ -224,11 +224,11 @@ pub fn cpu(data: &[u8]) {
         Reg::Ebp,
     ];
     for (i, r) in regs.into_iter().enumerate() {
-        k.machine.cpu.set_reg(r, reg_seed(word(data, 4 * i)));
+        k.machine.cpu_mut().set_reg(r, reg_seed(word(data, 4 * i)));
     }
     // CF PF AF ZF SF DF OF from the input; IF and the reserved bit 1 set.
     let flags = u32::from(data.get(28).copied().unwrap_or(0)) << 2 & 0x0cd5;
-    k.machine.cpu.set_eflags(0x202 | flags);
+    k.machine.cpu_mut().set_eflags(0x202 | flags);
     run_bounded(&mut k, &mut p, CPU_BUDGET, free_before);
     check_exited(&k, &p, free_before);
 }

@@ -7,7 +7,7 @@
 //! is a compiler warning rather than a stale TLB entry.
 
 use crate::frame::FrameAllocator;
-use crate::layout::TASK_SIZE;
+use crate::layout::{TASK_SIZE, USER_PDES};
 use crate::ledger::{Cause, Ledger};
 use crate::vma::{Prot, VmaSet};
 use toyemu_emulator::paging::ENTRIES;
@@ -16,9 +16,6 @@ use toyemu_emulator::{Frame, Mmu, PhysAddr, Pte, PteFlags, VirtAddr, PAGE_SIZE};
 /// A PTE with P clear that still owns its frame: the page is `PROT_NONE`
 /// (Linux keeps the contents for when access is granted again).
 pub const PTE_PROTNONE: PteFlags = PteFlags::AVL0;
-
-/// Directory entries below TASK_SIZE: the user's 3 GiB.
-const USER_PDES: usize = (TASK_SIZE.0 >> 22) as usize;
 
 /// RAM ran out while building a mapping; nothing was left half-done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +64,7 @@ impl AddressSpace {
     /// A fresh space: an empty, zeroed page directory.
     pub fn new(mmu: &mut Mmu, frames: &mut FrameAllocator) -> Result<AddressSpace, OutOfFrames> {
         let pd = frames.alloc().ok_or(OutOfFrames)?;
-        mmu.phys.zero_frame(pd);
+        mmu.phys_mut().zero_frame(pd);
         let mut ledger = Ledger::default();
         ledger.take(Cause::PageTable);
         Ok(AddressSpace {
@@ -86,7 +83,7 @@ impl AddressSpace {
 
     /// Where the PTE for `va` lives, if its page table exists.
     fn pte_addr(&self, mmu: &Mmu, va: VirtAddr) -> Option<PhysAddr> {
-        let pde = Pte(mmu.phys.read_u32(self.pde_addr(va)));
+        let pde = Pte(mmu.phys().read_u32(self.pde_addr(va)));
         pde.is_present()
             .then(|| PhysAddr(pde.frame().base().0 + 4 * va.pt_index() as u32))
     }
@@ -94,7 +91,7 @@ impl AddressSpace {
     /// The PTE for `va` (empty if there is no page table).
     pub fn pte(&self, mmu: &Mmu, va: VirtAddr) -> Pte {
         self.pte_addr(mmu, va)
-            .map_or(Pte::EMPTY, |a| Pte(mmu.phys.read_u32(a)))
+            .map_or(Pte::EMPTY, |a| Pte(mmu.phys().read_u32(a)))
     }
 
     /// Map `va` to `frame`. Allocates the page table if needed; on failure
@@ -109,23 +106,24 @@ impl AddressSpace {
     ) -> Result<Flush, OutOfFrames> {
         debug_assert!(va < TASK_SIZE);
         let pde_addr = self.pde_addr(va);
-        let mut pde = Pte(mmu.phys.read_u32(pde_addr));
+        let mut pde = Pte(mmu.phys().read_u32(pde_addr));
         if !pde.is_present() {
             let table = frames.alloc().ok_or(OutOfFrames)?;
-            mmu.phys.zero_frame(table);
+            mmu.phys_mut().zero_frame(table);
             self.ledger.take(Cause::PageTable);
             // The directory entry allows everything; the PTE decides.
             pde = Pte::new(table, PteFlags::P | PteFlags::RW | PteFlags::US);
-            mmu.phys.write_u32(pde_addr, pde.raw());
+            mmu.phys_mut().write_u32(pde_addr, pde.raw());
         }
         let pte_addr = PhysAddr(pde.frame().base().0 + 4 * va.pt_index() as u32);
-        let old = Pte(mmu.phys.read_u32(pte_addr));
+        let old = Pte(mmu.phys().read_u32(pte_addr));
         assert!(
             !owns_frame(old),
             "mapping {va} over a page that holds frame {:?}",
             old.frame()
         );
-        mmu.phys.write_u32(pte_addr, Pte::new(frame, flags).raw());
+        mmu.phys_mut()
+            .write_u32(pte_addr, Pte::new(frame, flags).raw());
         self.live[va.pd_index()] += 1;
         Ok(Flush(va))
     }
@@ -154,12 +152,12 @@ impl AddressSpace {
                 va = table_end;
                 continue;
             }
-            let table = Pte(mmu.phys.read_u32(self.pde_addr(VirtAddr(va)))).frame();
+            let table = Pte(mmu.phys().read_u32(self.pde_addr(VirtAddr(va)))).frame();
             while va < table_end {
                 let pte_addr = PhysAddr(table.base().0 + 4 * VirtAddr(va).pt_index() as u32);
-                let pte = Pte(mmu.phys.read_u32(pte_addr));
+                let pte = Pte(mmu.phys().read_u32(pte_addr));
                 if owns_frame(pte) {
-                    mmu.phys.write_u32(pte_addr, 0);
+                    mmu.phys_mut().write_u32(pte_addr, 0);
                     Flush(VirtAddr(va)).flush(mmu);
                     frames.free(pte.frame());
                     self.ledger.give_back(cause);
@@ -177,9 +175,9 @@ impl AddressSpace {
 
     fn free_table(&mut self, mmu: &mut Mmu, frames: &mut FrameAllocator, pdi: usize) {
         let pde_addr = PhysAddr(self.pd.base().0 + 4 * pdi as u32);
-        let pde = Pte(mmu.phys.read_u32(pde_addr));
+        let pde = Pte(mmu.phys().read_u32(pde_addr));
         if pde.is_present() {
-            mmu.phys.write_u32(pde_addr, 0);
+            mmu.phys_mut().write_u32(pde_addr, 0);
             frames.free(pde.frame());
             self.ledger.give_back(Cause::PageTable);
         }
@@ -196,12 +194,13 @@ impl AddressSpace {
             let Some(pte_addr) = self.pte_addr(mmu, VirtAddr(va)) else {
                 continue;
             };
-            let pte = Pte(mmu.phys.read_u32(pte_addr));
+            let pte = Pte(mmu.phys().read_u32(pte_addr));
             if !owns_frame(pte) {
                 continue;
             }
             let flags = pte_flags(prot).unwrap_or(PTE_PROTNONE) | (pte.flags() & keep);
-            mmu.phys.write_u32(pte_addr, pte.with_flags(flags).raw());
+            mmu.phys_mut()
+                .write_u32(pte_addr, pte.with_flags(flags).raw());
             // The mutant shows the property tests catch a missed invlpg.
             #[cfg(not(feature = "mutant-skip-invlpg"))]
             Flush(VirtAddr(va)).flush(mmu);
@@ -238,7 +237,10 @@ impl AddressSpace {
     pub fn page_tables(&self, mmu: &Mmu) -> u32 {
         (0..USER_PDES)
             .filter(|&i| {
-                Pte(mmu.phys.read_u32(PhysAddr(self.pd.base().0 + 4 * i as u32))).is_present()
+                Pte(mmu
+                    .phys()
+                    .read_u32(PhysAddr(self.pd.base().0 + 4 * i as u32)))
+                .is_present()
             })
             .count() as u32
     }

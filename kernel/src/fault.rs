@@ -100,7 +100,7 @@ impl FaultCtx<'_> {
 
     /// First contents of a page: image bytes where the backing has them, zeroes elsewhere.
     fn fill(&mut self, frame: Frame, page: VirtAddr, vma: &Vma) -> Resolution {
-        self.mmu.phys.zero_frame(frame);
+        self.mmu.phys_mut().zero_frame(frame);
         let Backing::Image {
             vaddr,
             file_offset,
@@ -120,7 +120,7 @@ impl FaultCtx<'_> {
         let off = (file_offset + (lo - vaddr)) as usize;
         let bytes = &self.image[off..off + (hi - lo) as usize];
         self.mmu
-            .phys
+            .phys_mut()
             .write_bytes(PhysAddr(frame.base().0 + (lo - page.0)), bytes);
         Resolution::FileFill
     }

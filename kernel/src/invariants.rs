@@ -73,7 +73,7 @@ fn check_vmas(mm: &AddressSpace) -> Result<(), String> {
 
 /// Walk the directory and every table, checking each entry against the VMAs.
 pub fn walk(kernel: &Kernel, mm: &AddressSpace) -> Result<Census, String> {
-    let phys = &kernel.machine.mmu.phys;
+    let phys = kernel.machine.mmu().phys();
     let frames = &kernel.frames;
     let user_pdes = (TASK_SIZE.0 >> 22) as usize;
     let mut census = Census::default();
@@ -176,14 +176,14 @@ fn check_frames(kernel: &Kernel, mm: &AddressSpace, census: &Census) -> Result<(
 }
 
 fn check_tlb(kernel: &Kernel, mm: &AddressSpace) -> Result<(), String> {
-    let mmu = &kernel.machine.mmu;
+    let mmu = kernel.machine.mmu();
     if mmu.cr3() != mm.pd.base() {
         return Err(format!(
             "CR3 is {:?}, not the process's directory",
             mmu.cr3()
         ));
     }
-    for e in mmu.tlb.valid_entries() {
+    for e in mmu.tlb().valid_entries() {
         let va = VirtAddr(e.vpn << 12);
         let pte = mm.pte(mmu, va);
         let stale = !pte.is_present()

@@ -82,7 +82,7 @@ pub struct Kernel {
 impl Kernel {
     pub fn new(config: KernelConfig, console: Console) -> Result<Kernel, String> {
         let machine = Machine::new(config.machine)?;
-        let frames = FrameAllocator::new(machine.mmu.phys.frames());
+        let frames = FrameAllocator::new(machine.mmu().phys().frames());
         Ok(Kernel {
             machine,
             frames,
@@ -111,13 +111,7 @@ impl Kernel {
     /// Turn what the TLB recorded (when `tlb.log` is on) into events.
     fn drain_tlb_log(&mut self) {
         let n = self.insns();
-        let Some(log) = self.machine.mmu.tlb.log.as_mut() else {
-            return;
-        };
-        if log.is_empty() {
-            return;
-        }
-        for e in std::mem::take(log) {
+        for e in self.machine.mmu_mut().take_tlb_events() {
             self.tracer.emit(n, EventKind::Tlb(e));
         }
     }
@@ -131,7 +125,7 @@ impl Kernel {
         argv: &[Vec<u8>],
         envp: &[Vec<u8>],
     ) -> Result<Process, LoadError> {
-        let mm = AddressSpace::new(&mut self.machine.mmu, &mut self.frames)
+        let mm = AddressSpace::new(self.machine.mmu_mut(), &mut self.frames)
             .map_err(|_| LoadError::OutOfMemory)?;
         let name = argv
             .first()
@@ -185,7 +179,7 @@ impl Kernel {
             backing: Backing::Anon,
         };
         self.add_vma(&mut p, vma);
-        let cpu = &mut self.machine.cpu;
+        let cpu = self.machine.cpu_mut();
         for r in [
             Reg::Eax,
             Reg::Ebx,
@@ -204,7 +198,7 @@ impl Kernel {
         cpu.set_gs_base(0);
         // Registers first, so faults taken while writing the stack name the entry point.
         let pd = p.mm().pd;
-        self.machine.mmu.load_cr3(pd.base());
+        self.machine.mmu_mut().load_cr3(pd.base());
         if let Err(e) = self.copy_to_user(&mut p, stack.esp, &stack.bytes) {
             self.discard(&mut p);
             return Err(match e {
@@ -286,7 +280,7 @@ impl Kernel {
             }
             Trap::InvalidOpcode { eip, bytes, len } => {
                 let bytes = bytes[..len as usize].to_vec();
-                let text = toyemu_emulator::disasm::disassemble_bytes(&bytes, eip);
+                let text = toyemu_emulator::disasm::disassemble(&bytes, eip).1;
                 Death::IllegalInstruction { eip, bytes, text }
             }
             Trap::DivideError { eip } => Death::DivideError { eip },
@@ -316,7 +310,7 @@ impl Kernel {
             .find(|v| v.kind == VmaKind::Stack)
             .map(|v| v.start);
         let mut ctx = FaultCtx {
-            mmu: &mut self.machine.mmu,
+            mmu: self.machine.mmu_mut(),
             frames: &mut self.frames,
             aspace: mm,
             image: &p.image.bytes,
@@ -332,7 +326,7 @@ impl Kernel {
             let va = addr.page_base();
             let pte =
                 p.mm.as_ref()
-                    .map_or(0, |m| m.pte(&self.machine.mmu, va).raw());
+                    .map_or(0, |m| m.pte(self.machine.mmu(), va).raw());
             let cause = crate::ledger::Cause::of(r.kind);
             self.emit(EventKind::FrameMapped {
                 frame: r.frame,
@@ -412,7 +406,7 @@ impl Kernel {
                 end: v.end,
                 prot: v.prot,
                 kind: v.kind,
-                resident: mm.resident_in(&self.machine.mmu, v.start, v.end),
+                resident: mm.resident_in(self.machine.mmu(), v.start, v.end),
                 faults: p.faults_by_kind.get(&v.kind).copied().unwrap_or(0),
             })
             .collect()
@@ -428,7 +422,7 @@ impl Kernel {
         }
         let vmas = self.vma_snapshots(p);
         let mm = p.mm.take().expect("process exits once");
-        let mmu = &mut self.machine.mmu;
+        let mmu = self.machine.mmu_mut();
         let page_tables = mm.page_tables(mmu);
         let (brk_start, brk) = (mm.brk_start, mm.brk);
         // Leave CR3 on frame 0, which is never handed out and stays zero.
@@ -459,8 +453,8 @@ impl Kernel {
     /// Tear down a process that never ran (a failed spawn).
     fn discard(&mut self, p: &mut Process) {
         if let Some(mm) = p.mm.take() {
-            self.machine.mmu.load_cr3(PhysAddr(0));
-            mm.teardown(&mut self.machine.mmu, &mut self.frames);
+            self.machine.mmu_mut().load_cr3(PhysAddr(0));
+            mm.teardown(self.machine.mmu_mut(), &mut self.frames);
         }
     }
 }

@@ -24,6 +24,8 @@ use toyemu_emulator::{VirtAddr, PAGE_SIZE};
 pub const MMAP_MIN_ADDR: VirtAddr = VirtAddr(0x0001_0000);
 /// Top of the user half; everything at or above is the kernel's (TASK_SIZE).
 pub const TASK_SIZE: VirtAddr = VirtAddr(0xc000_0000);
+/// Page-directory entries below TASK_SIZE: the user's 3 GiB, 4 MiB each.
+pub const USER_PDES: usize = (TASK_SIZE.0 >> 22) as usize;
 /// The stack's first byte is just below this.
 pub const STACK_TOP: VirtAddr = TASK_SIZE;
 /// Top-down mmap allocations start below this.

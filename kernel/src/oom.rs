@@ -74,7 +74,7 @@ impl Kernel {
             ..OomReport::default()
         };
         let Some(mm) = p.mm.as_ref() else { return r };
-        let mmu = &self.machine.mmu;
+        let mmu = self.machine.mmu();
         let (mut anon, mut file) = (0u64, 0u64);
         for v in mm.vmas.iter() {
             r.total_vm_kb += v.len() as u64 / 1024;

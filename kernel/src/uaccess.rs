@@ -37,9 +37,9 @@ impl Kernel {
         done: u32,
     ) -> Result<PhysAddr, CopyError> {
         loop {
-            match self.machine.mmu.translate(va, access) {
+            match self.machine.mmu_mut().translate(va, access) {
                 Ok(pa) => return Ok(pa),
-                Err(pf) => match self.resolve_fault(p, pf.addr, access, self.machine.cpu.eip()) {
+                Err(pf) => match self.resolve_fault(p, pf.addr, access, self.machine.cpu().eip()) {
                     Ok(()) => continue,
                     Err(FaultError::Segv(_)) => return Err(CopyError::Fault { done }),
                     Err(FaultError::OutOfMemory) => {
@@ -69,7 +69,7 @@ impl Kernel {
             let pa = self.user_page(p, a, Access::Read, done)?;
             let start = out.len();
             out.resize(start + n as usize, 0);
-            self.machine.mmu.phys.read_bytes(pa, &mut out[start..]);
+            self.machine.mmu().phys().read_bytes(pa, &mut out[start..]);
             done += n;
         }
         Ok(())
@@ -87,8 +87,8 @@ impl Kernel {
             let n = (PAGE_SIZE - a.page_offset()).min(len - done);
             let pa = self.user_page(p, a, Access::Write, done)?;
             self.machine
-                .mmu
-                .phys
+                .mmu_mut()
+                .phys_mut()
                 .write_bytes(pa, &data[done as usize..(done + n) as usize]);
             done += n;
         }
@@ -134,12 +134,12 @@ impl Kernel {
         let mut out = Vec::new();
         for i in 0..max {
             let a = VirtAddr(va.checked_add(i)?);
-            let w = self.machine.mmu.inspect(a);
+            let w = self.machine.mmu().peek(a);
             let pte = w.pte.filter(|p| p.is_present())?;
             let b = self
                 .machine
-                .mmu
-                .phys
+                .mmu()
+                .phys()
                 .read_u8(PhysAddr(pte.frame().base().0 | a.page_offset()));
             if b == 0 {
                 return Some((out, true));
@@ -154,11 +154,11 @@ impl Kernel {
         let mut out = Vec::with_capacity(len as usize);
         for i in 0..len {
             let a = VirtAddr(va.checked_add(i)?);
-            let pte = self.machine.mmu.inspect(a).pte.filter(|p| p.is_present())?;
+            let pte = self.machine.mmu().peek(a).pte.filter(|p| p.is_present())?;
             out.push(
                 self.machine
-                    .mmu
-                    .phys
+                    .mmu()
+                    .phys()
                     .read_u8(PhysAddr(pte.frame().base().0 | a.page_offset())),
             );
         }

@@ -250,20 +250,23 @@ fn every_changed_pte_is_invalidated_in_the_tlb() {
     let mut k = kernel(8 << 20);
     let mut p = start(&mut k);
     let m = mmap(&mut k, &mut p, 0, 4 * PAGE, RW, ANON);
-    let cached = |k: &Kernel, va: u32| k.machine.mmu.tlb.peek(va >> 12);
+    let cached = |k: &Kernel, va: u32| k.machine.mmu().tlb().peek(va >> 12);
     for i in 0..4 {
         touch(&mut k, &mut p, m + i * PAGE).unwrap();
         assert!(cached(&k, m + i * PAGE).is_some_and(|e| e.writable));
     }
     sys(&mut k, &mut p, NR_MPROTECT, [m, PAGE, 1, 0, 0, 0]);
     assert!(
-        k.machine.mmu.translate(VirtAddr(m), Access::Write).is_err(),
+        k.machine
+            .mmu_mut()
+            .translate(VirtAddr(m), Access::Write)
+            .is_err(),
         "write after mprotect(PROT_READ)"
     );
     sys(&mut k, &mut p, NR_MPROTECT, [m + PAGE, PAGE, 0, 0, 0, 0]);
     assert!(
         k.machine
-            .mmu
+            .mmu_mut()
             .translate(VirtAddr(m + PAGE), Access::Read)
             .is_err(),
         "read after PROT_NONE"
@@ -271,7 +274,7 @@ fn every_changed_pte_is_invalidated_in_the_tlb() {
     sys(&mut k, &mut p, NR_MUNMAP, [m + 2 * PAGE, PAGE, 0, 0, 0, 0]);
     assert!(
         k.machine
-            .mmu
+            .mmu_mut()
             .translate(VirtAddr(m + 2 * PAGE), Access::Read)
             .is_err(),
         "read after munmap"
@@ -284,7 +287,7 @@ fn every_changed_pte_is_invalidated_in_the_tlb() {
     );
     assert!(
         k.machine
-            .mmu
+            .mmu_mut()
             .translate(VirtAddr(m + 3 * PAGE), Access::Read)
             .is_err(),
         "read after DONTNEED"
@@ -435,7 +438,7 @@ fn out_of_memory_kills_with_a_linux_style_report_and_returns_every_frame() {
 fn the_initial_stack_is_laid_out_as_the_i386_abi_says() {
     let mut k = kernel(8 << 20);
     let mut p = start(&mut k);
-    let esp = k.machine.cpu.reg(Reg::Esp);
+    let esp = k.machine.cpu().reg(Reg::Esp);
     assert_eq!(esp % 16, 0);
     let mut word = |k: &mut Kernel, a: u32| k.read_user_u32(&mut p, a).unwrap();
     assert_eq!(word(&mut k, esp), 1, "argc");

@@ -69,7 +69,7 @@ impl Model {
                 VmaKind::Stack => Kind::Stack,
             };
             for a in (v.start.0..v.end.0).step_by(PAGE as usize) {
-                let pte = mm.pte(&k.machine.mmu, VirtAddr(a));
+                let pte = mm.pte(k.machine.mmu(), VirtAddr(a));
                 let page = Page {
                     prot: v.prot.bits(),
                     kind,
@@ -515,7 +515,7 @@ impl Run {
             ));
         }
         let census = invariants::walk(&self.k, mm)?;
-        let phys = &self.k.machine.mmu.phys;
+        let phys = self.k.machine.mmu().phys();
         for (&a, page) in &self.m.pages {
             let pte = census.pages.get(&a);
             if pte.is_some() != page.populated {

@@ -72,7 +72,7 @@ impl Inferior {
     }
 
     pub fn eip(&self) -> u32 {
-        self.session.kernel.machine.cpu.eip().0
+        self.session.kernel.machine.cpu().eip().0
     }
 
     pub fn exit_status(&self) -> Option<ExitStatus> {
@@ -225,7 +225,7 @@ impl Inferior {
             return false;
         }
         if let Some(pa) = self.frame_of(va) {
-            k.machine.mmu.phys.read_bytes(pa, out);
+            k.machine.mmu().phys().read_bytes(pa, out);
             return true;
         }
         let Some(vma) = self
@@ -262,7 +262,7 @@ impl Inferior {
     /// The physical address behind `va` if its page holds a frame (present,
     /// or kept under PROT_NONE).
     fn frame_of(&self, va: VirtAddr) -> Option<PhysAddr> {
-        let pte: Pte = self.session.kernel.machine.mmu.inspect(va).pte?;
+        let pte: Pte = self.session.kernel.machine.mmu().peek(va).pte?;
         if pte.is_present() || pte.flags().contains(PTE_PROTNONE) {
             Some(PhysAddr(pte.frame().base().0 | va.page_offset()))
         } else {
@@ -289,7 +289,10 @@ impl Inferior {
                 None => self.populate(VirtAddr(va))?,
             };
             let k = &mut self.session.kernel;
-            k.machine.mmu.phys.write_bytes(pa, &data[done..done + n]);
+            k.machine
+                .mmu_mut()
+                .phys_mut()
+                .write_bytes(pa, &data[done..done + n]);
             done += n;
         }
         Ok(())
@@ -299,7 +302,7 @@ impl Inferior {
     fn populate(&mut self, va: VirtAddr) -> Result<PhysAddr, String> {
         let (k, p) = (&mut self.session.kernel, &mut self.session.process);
         let inside = p.mm.as_ref().is_some_and(|m| m.vmas.find(va).is_some());
-        let eip = k.machine.cpu.eip();
+        let eip = k.machine.cpu().eip();
         if !inside || k.resolve_fault(p, va, Access::Read, eip).is_err() {
             return Err(format!("nothing can be mapped at {va}"));
         }

@@ -111,7 +111,7 @@ impl Target for GdbTarget {
 
 impl SingleThreadBase for GdbTarget {
     fn read_registers(&mut self, regs: &mut X86CoreRegs) -> TargetResult<(), Self> {
-        let r = self.inf.session.kernel.machine.cpu.registers();
+        let r = self.inf.session.kernel.machine.cpu().registers();
         // No FPU or SSE in this machine: those registers read as zero.
         *regs = X86CoreRegs::default();
         regs.eax = r.gpr[0];
@@ -132,7 +132,7 @@ impl SingleThreadBase for GdbTarget {
     }
 
     fn write_registers(&mut self, regs: &X86CoreRegs) -> TargetResult<(), Self> {
-        let cpu = &mut self.inf.session.kernel.machine.cpu;
+        let cpu = self.inf.session.kernel.machine.cpu_mut();
         let values = [
             regs.eax, regs.ecx, regs.edx, regs.ebx, regs.esp, regs.ebp, regs.esi, regs.edi,
         ];

@@ -4,7 +4,7 @@
 
 use super::flags::{mask_of, sign_of, Flags, Lazy};
 use super::op::{alu_op as A, unary_op as U, Kind, Op};
-use super::{Exec, State};
+use super::state::{Exec, State};
 use crate::mmu::Mmu;
 
 /// A result and the flag state it will leave, not yet committed.
@@ -167,6 +167,7 @@ impl State {
 
 #[cfg(test)]
 mod tests {
+    use super::super::eflags::*;
     use super::super::flags::*;
     use super::*;
 

@@ -5,9 +5,9 @@
 //! even when the comparison fails.
 
 use super::alu::alu;
-use super::flags::ZF;
+use super::eflags::ZF;
 use super::op::{alu_op, Kind, Op};
-use super::{Exec, State, EAX, EBX, ECX, EDX};
+use super::state::{Exec, State, EAX, EBX, ECX, EDX};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 

@@ -7,10 +7,9 @@
 //! unchanged, as processors do; the other flags are undefined and kept.
 
 use super::data::sext;
-use super::flags::{CF, ZF};
+use super::eflags::{CF, ZF};
 use super::op::{Kind, Op, NOREG};
-use super::Exec;
-use super::State;
+use super::state::{Exec, State};
 use crate::mmu::Mmu;
 
 impl State {

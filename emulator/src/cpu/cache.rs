@@ -118,7 +118,7 @@ impl CodeCache {
     /// Whether code went stale since the last look (one compare).
     #[inline(always)]
     pub fn stale(&self, mmu: &Mmu) -> bool {
-        mmu.phys.code_epoch() != self.code_epoch
+        mmu.phys().code_epoch() != self.code_epoch
     }
 
     /// At the start of `run`: translations may have changed while the
@@ -136,7 +136,7 @@ impl CodeCache {
     /// Forget what was decoded from frames that have been written since.
     #[cold]
     pub fn drop_stale(&mut self, mmu: &mut Mmu) {
-        mmu.phys.take_stale(&mut self.stale);
+        mmu.phys_mut().take_stale(&mut self.stale);
         for f in self.stale.drain(..) {
             if f.0 == self.cur_frame {
                 self.cur.clear();
@@ -145,7 +145,7 @@ impl CodeCache {
             }
         }
         self.cross.clear();
-        self.code_epoch = mmu.phys.code_epoch();
+        self.code_epoch = mmu.phys().code_epoch();
     }
 
     /// Make the page holding `eip` current, translating it as an instruction
@@ -184,7 +184,7 @@ impl CodeCache {
         let mut at = offset;
         loop {
             let here = (MAX_INSN as u32).min(PAGE_SIZE - at) as usize;
-            let bytes = &mmu.phys.frame_bytes(frame)[at as usize..][..here];
+            let bytes = &mmu.phys().frame_bytes(frame)[at as usize..][..here];
             let op = match decode(bytes, (eip & !0xfff) | at) {
                 // `rdtsc` reads the retired count, which the CPU brings up
                 // to date at block boundaries: a block starts there.
@@ -220,8 +220,8 @@ impl CodeCache {
         let frame1 = mmu.fetch_frame(VirtAddr((eip & !0xfff).wrapping_add(PAGE_SIZE)))?;
         mmu.mark_code(frame1);
         let mut buf = [0u8; MAX_INSN];
-        buf[..here].copy_from_slice(&mmu.phys.frame_bytes(frame0)[offset as usize..]);
-        buf[here..].copy_from_slice(&mmu.phys.frame_bytes(frame1)[..MAX_INSN - here]);
+        buf[..here].copy_from_slice(&mmu.phys().frame_bytes(frame0)[offset as usize..]);
+        buf[here..].copy_from_slice(&mmu.phys().frame_bytes(frame1)[..MAX_INSN - here]);
         let mut op = decode(&buf, eip).unwrap_or(Op::new(Kind::Ud, MAX_INSN as u8));
         op.flags = LAST;
         self.cross.push(Cross {

@@ -2,9 +2,10 @@
 //! accumulator conversions, `xlat`, `xchg`, and the instructions that move
 //! single flags (`lahf`, `sahf`, `clc`…).
 
-use super::flags::{sign_of, AF, CF, DF, PF, SF, ZF};
+use super::eflags::{AF, CF, DF, PF, SF, ZF};
+use super::flags::sign_of;
 use super::op::{Kind, Op};
-use super::{Exec, State, EAX, EDX};
+use super::state::{Exec, State, EAX, EDX};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 

@@ -6,7 +6,7 @@
 
 use super::flags::Lazy;
 use super::op::{alu_op as A, unary_op, Kind, Op};
-use super::{Exec, State, ESP};
+use super::state::{Exec, State, ESP};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 

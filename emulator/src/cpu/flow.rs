@@ -3,7 +3,7 @@
 //! move, as hardware does: Intel SDM Vol. 2A, CMOVcc).
 
 use super::op::{Kind, Op};
-use super::{Exec, State, ECX, ESP};
+use super::state::{Exec, State, ECX, ESP};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 

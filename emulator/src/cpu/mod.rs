@@ -12,88 +12,28 @@ mod bits;
 mod cache;
 mod data;
 mod decode;
-mod decode_more;
-mod disasm;
+pub mod eflags;
 mod exec;
 mod fast;
 mod flags;
 mod flow;
 mod muldiv;
 mod op;
+pub mod segment;
 mod shift;
 mod stack;
+mod state;
 mod string;
 mod system;
-
-pub use disasm::disassemble;
-
-/// EFLAGS bit masks, for the debugger and traces (Intel SDM Vol. 1 §3.4.3).
-pub mod eflags {
-    pub use super::flags::{AC, AF, CF, DF, ID, IF, OF, PF, SF, STATUS, TF, ZF};
-}
 
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 use crate::trap::{PageFault, Trap};
 use cache::{CodeCache, Entry};
-use exec::State;
 use flags::Flags;
 use op::LAST;
-
-/// General-purpose registers in x86 encoding order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Reg {
-    Eax = 0,
-    Ecx = 1,
-    Edx = 2,
-    Ebx = 3,
-    Esp = 4,
-    Ebp = 5,
-    Esi = 6,
-    Edi = 7,
-}
-
-/// A snapshot of the architectural registers (debugger, traces, tests).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Registers {
-    pub gpr: [u32; 8],
-    pub eip: u32,
-    pub eflags: u32,
-    pub fs_base: u32,
-    pub gs_base: u32,
-}
-
-const EAX: usize = 0;
-const ECX: usize = 1;
-const EDX: usize = 2;
-const EBX: usize = 3;
-const ESP: usize = 4;
-const EBP: usize = 5;
-const ESI: usize = 6;
-const EDI: usize = 7;
-
-/// Why an instruction did not complete normally.
-pub(crate) enum Stop {
-    /// A page fault: nothing changed, EIP goes back to the instruction.
-    PageFault(PageFault),
-    /// A fault-class trap (#GP #UD #DE): EIP goes back to the instruction.
-    Trap(Trap),
-    /// A trap after the instruction (`int 0x80`, `int3`): it retires.
-    TrapAfter(Trap),
-    /// A repeated string instruction paused between iterations (registers
-    /// describe the remaining work); it runs on from the same EIP.
-    Again,
-}
-
-impl From<PageFault> for Stop {
-    #[inline(always)]
-    fn from(pf: PageFault) -> Stop {
-        Stop::PageFault(pf)
-    }
-}
-
-type Exec = Result<(), Stop>;
+pub use state::{Reg, Registers};
+use state::{State, Stop};
 
 /// The CPU: architectural state (`State`) and the decode cache it runs from.
 pub struct Cpu {

@@ -9,7 +9,7 @@
 use super::data::sext;
 use super::flags::mask_of;
 use super::op::{Kind, Op};
-use super::{Exec, State, Stop, EAX, EDX};
+use super::state::{Exec, State, Stop, EAX, EDX};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 use crate::trap::Trap;

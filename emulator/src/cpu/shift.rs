@@ -7,9 +7,10 @@
 //! past the operand (the last bit "shifted out" is a zero).
 
 use super::data::sext;
-use super::flags::{mask_of, sign_of, CF, OF};
+use super::eflags::{CF, OF};
+use super::flags::{mask_of, sign_of};
 use super::op::{Kind, Op};
-use super::{Exec, State, ECX};
+use super::state::{Exec, State, ECX};
 use crate::mmu::Mmu;
 
 /// A shift's result and flags: `status` None for rotates (which only set

@@ -3,7 +3,7 @@
 //! register, so a fault on a not-yet-grown stack page is restartable.
 
 use super::op::{Kind, Op};
-use super::{Exec, State, EBP, ESP};
+use super::state::{Exec, State, EBP, ESP};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 

@@ -10,9 +10,10 @@
 
 use super::alu::alu;
 use super::op::{alu_op, Op};
-use super::{Exec, State, Stop, EAX, ECX, EDI, ESI};
+use super::state::{Exec, State, Stop, EAX, ECX, EDI, ESI};
 use crate::addr::{VirtAddr, PAGE_SIZE};
-use crate::mmu::{Access, Mmu};
+use crate::mmu::Mmu;
+use crate::trap::Access;
 
 /// Iterations of a repeated string instruction between budget checks.
 const CHUNK: u32 = 1 << 16;
@@ -114,8 +115,8 @@ impl State {
             if dpa.0 > spa.0 && dpa.0 < spa.0 + bytes as u32 {
                 return Ok(0);
             }
-            mmu.phys.read_bytes(spa, &mut buf[..bytes]);
-            mmu.phys.write_bytes(dpa, &buf[..bytes]);
+            mmu.phys().read_bytes(spa, &mut buf[..bytes]);
+            mmu.phys_mut().write_bytes(dpa, &buf[..bytes]);
             self.r[ESI] = si.wrapping_add(k * size);
         } else {
             let dpa = mmu.translate(VirtAddr(di), Access::Write)?;
@@ -123,7 +124,7 @@ impl State {
             for chunk in buf[..bytes].chunks_exact_mut(size as usize) {
                 chunk.copy_from_slice(&v[..size as usize]);
             }
-            mmu.phys.write_bytes(dpa, &buf[..bytes]);
+            mmu.phys_mut().write_bytes(dpa, &buf[..bytes]);
         }
         self.r[EDI] = di.wrapping_add(k * size);
         self.r[ECX] -= k;

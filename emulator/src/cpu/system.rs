@@ -1,17 +1,12 @@
 //! Instructions that talk to the system: software interrupts, privileged
-//! instructions (which fault at CPL 3), #UD, `cpuid`, `rdtsc`, and moves to
-//! and from the segment registers of a flat user address space.
+//! instructions (which fault at CPL 3), #UD, `cpuid` and `rdtsc`.
 
 use super::op::{Kind, Op};
-use super::{Exec, State, Stop, EAX, EBX, ECX, EDX};
-use crate::addr::{VirtAddr, PAGE_SIZE};
-use crate::mmu::{Access, Mmu};
+use super::state::{State, Stop, EAX, EBX, ECX, EDX};
+use crate::addr::VirtAddr;
+use crate::disasm::{read_code, MAX_INSN};
+use crate::mmu::Mmu;
 use crate::trap::Trap;
-
-/// Linux's i386 user selectors (`__USER_CS`, `__USER_DS`), which is what a
-/// program reading CS or DS there would see.
-const USER_CS: u32 = 0x73;
-const USER_DS: u32 = 0x7b;
 
 /// cpuid leaf 1 EDX: TSC (4), CX8 (8), CMOV (15). No FPU, MMX or SSE:
 /// those instructions raise #UD here.
@@ -33,8 +28,8 @@ impl State {
             // privileged instruction at CPL 3 (Intel SDM Vol. 3A §6.12.1.1).
             Kind::Int | Kind::Priv => Stop::Trap(Trap::GeneralProtection { eip: at }),
             _ => {
-                let mut bytes = [0u8; 15];
-                let len = read_code(mmu, at, &mut bytes[..op.len as usize]);
+                let mut bytes = [0u8; MAX_INSN];
+                let len = read_code(mmu, at, &mut bytes[..op.len as usize]).max(1);
                 Stop::Trap(Trap::InvalidOpcode {
                     eip: at,
                     bytes,
@@ -68,40 +63,4 @@ impl State {
         self.r[EAX] = self.retired as u32;
         self.r[EDX] = (self.retired >> 32) as u32;
     }
-
-    /// mov r/m, sreg reads a flat selector; mov sreg, r/m reads its operand
-    /// (which may fault) and changes nothing: every base is fixed, FS and GS
-    /// bases are set by the kernel.
-    pub(super) fn seg_mov(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
-        let sel = match op.sub {
-            1 => USER_CS,
-            4 | 5 => 0,
-            _ => USER_DS,
-        };
-        match op.kind {
-            Kind::SegReadR => self.set(op.size, op.r1, sel),
-            Kind::SegReadM => self.store(mmu, 2, self.ea(&op.m), sel)?,
-            Kind::SegWriteM => {
-                self.load(mmu, 2, self.ea(&op.m))?;
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-}
-
-/// Copy instruction bytes at `va` for a report, through the fetch path;
-/// stops early at an unmapped page. Returns how many bytes were read.
-fn read_code(mmu: &mut Mmu, va: VirtAddr, out: &mut [u8]) -> usize {
-    let mut n = 0;
-    while n < out.len() {
-        let a = VirtAddr(va.0.wrapping_add(n as u32));
-        let Ok(pa) = mmu.translate(a, Access::Fetch) else {
-            break;
-        };
-        let chunk = (out.len() - n).min((PAGE_SIZE - a.page_offset()) as usize);
-        mmu.phys.read_bytes(pa, &mut out[n..n + chunk]);
-        n += chunk;
-    }
-    n.max(1).min(out.len())
 }

@@ -33,11 +33,11 @@ impl Vm {
             ..Default::default()
         })
         .unwrap();
-        m.mmu.phys.write_u32(
+        m.mmu_mut().phys_mut().write_u32(
             PhysAddr(PD + 4 * VirtAddr(CODE).pd_index() as u32),
             Pte::new(Frame(PT >> 12), PTE_P | PTE_W | PTE_U).raw(),
         );
-        m.mmu.load_cr3(PhysAddr(PD));
+        m.mmu_mut().load_cr3(PhysAddr(PD));
         let mut vm = Vm {
             m,
             next_frame: FIRST_FRAME,
@@ -51,8 +51,8 @@ impl Vm {
         for i in 1..=4 {
             vm.map(STACK_TOP - i * 4096, PTE_P | PTE_W | PTE_U);
         }
-        vm.m.cpu.set_eip(VirtAddr(CODE));
-        vm.m.cpu.set_reg(Reg::Esp, STACK_TOP);
+        vm.m.cpu_mut().set_eip(VirtAddr(CODE));
+        vm.m.cpu_mut().set_reg(Reg::Esp, STACK_TOP);
         vm
     }
 
@@ -90,8 +90,8 @@ impl Vm {
             while page < va + memsz {
                 if self
                     .m
-                    .mmu
-                    .inspect(VirtAddr(page))
+                    .mmu()
+                    .peek(VirtAddr(page))
                     .pte
                     .is_none_or(|p| !p.is_present())
                 {
@@ -101,7 +101,7 @@ impl Vm {
             }
             self.poke(va, &elf[off as usize..(off + filesz) as usize]);
         }
-        self.m.cpu.set_eip(VirtAddr(u32_at(24)));
+        self.m.cpu_mut().set_eip(VirtAddr(u32_at(24)));
     }
 
     /// Map the page at `va` to a fresh frame; returns the frame.
@@ -115,8 +115,8 @@ impl Vm {
     /// Write the PTE for `va` (and drop the stale translation, as a kernel would).
     pub fn set_pte(&mut self, va: u32, pte: Pte) {
         let addr = PhysAddr(PT + 4 * VirtAddr(va).pt_index() as u32);
-        self.m.mmu.phys.write_u32(addr, pte.raw());
-        self.m.mmu.invlpg(VirtAddr(va));
+        self.m.mmu_mut().phys_mut().write_u32(addr, pte.raw());
+        self.m.mmu_mut().invlpg(VirtAddr(va));
     }
 
     pub fn unmap(&mut self, va: u32) {
@@ -127,9 +127,9 @@ impl Vm {
     pub fn poke(&mut self, va: u32, bytes: &[u8]) {
         for (i, &b) in bytes.iter().enumerate() {
             let a = VirtAddr(va + i as u32);
-            let pte = self.m.mmu.inspect(a).pte.expect("poke into unmapped page");
+            let pte = self.m.mmu().peek(a).pte.expect("poke into unmapped page");
             let pa = PhysAddr(pte.frame().base().0 | a.page_offset());
-            self.m.mmu.phys.write_u8(pa, b);
+            self.m.mmu_mut().phys_mut().write_u8(pa, b);
         }
     }
 
@@ -137,10 +137,10 @@ impl Vm {
         (0..len)
             .map(|i| {
                 let a = VirtAddr(va + i as u32);
-                let pte = self.m.mmu.inspect(a).pte.unwrap();
+                let pte = self.m.mmu().peek(a).pte.unwrap();
                 self.m
-                    .mmu
-                    .phys
+                    .mmu()
+                    .phys()
                     .read_u8(PhysAddr(pte.frame().base().0 | a.page_offset()))
             })
             .collect()
@@ -157,7 +157,7 @@ impl Vm {
     }
 
     pub fn reg(&self, r: Reg) -> u32 {
-        self.m.cpu.reg(r)
+        self.m.cpu().reg(r)
     }
 
     pub fn run(&mut self, budget: u64) -> Trap {
@@ -175,11 +175,11 @@ impl Vm {
                     4 => {
                         let (buf, len) = (self.reg(Reg::Ecx), self.reg(Reg::Edx));
                         out.extend(self.peek(buf, len as usize));
-                        self.m.cpu.set_reg(Reg::Eax, len);
+                        self.m.cpu_mut().set_reg(Reg::Eax, len);
                     }
                     n => panic!("unexpected syscall {n}"),
                 },
-                t => panic!("unexpected trap {t:?} at {:#x}", self.m.cpu.eip().0),
+                t => panic!("unexpected trap {t:?} at {:#x}", self.m.cpu().eip().0),
             }
         }
     }
@@ -262,16 +262,14 @@ pub fn build_native(file: &str, opt: &str) -> PathBuf {
         .join("tests/native")
         .join(file);
     let out = tmpdir().join(format!("{}-{opt}", file.trim_end_matches(".c")));
+    // The guest programs' code-generation flags, from their one source.
+    let flags = include_str!("../../../userland/cflags")
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .flat_map(str::split_whitespace);
     let r = Command::new("gcc")
-        .args([
-            "-m32",
-            "-ffreestanding",
-            "-nostdlib",
-            "-static",
-            "-fno-pic",
-            "-no-pie",
-        ])
-        .args(["-fno-stack-protector", "-Wall", "-Werror"])
+        .args(flags)
+        .args(["-Wall", "-Werror"])
         .arg(format!("-{opt}"))
         .arg("-o")
         .arg(&out)

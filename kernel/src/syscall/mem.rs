@@ -198,9 +198,9 @@ impl Kernel {
 
     /// Fault in every page now (MAP_POPULATE); failures are not the caller's error.
     fn populate(&mut self, p: &mut Process, start: VirtAddr, end: VirtAddr) {
-        let eip = self.machine.cpu.eip();
+        let eip = self.machine.cpu().eip();
         for va in (start.0..end.0).step_by(PAGE_SIZE as usize) {
-            if !p.mm().pte(&self.machine.mmu, VirtAddr(va)).is_present()
+            if !p.mm().pte(self.machine.mmu(), VirtAddr(va)).is_present()
                 && self
                     .resolve_fault(p, VirtAddr(va), Access::Read, eip)
                     .is_err()
@@ -282,7 +282,7 @@ impl Kernel {
                 continue;
             }
             let freed = mm.unmap_range(
-                &mut self.machine.mmu,
+                self.machine.mmu_mut(),
                 &mut self.frames,
                 v.start,
                 v.end,
@@ -366,7 +366,7 @@ impl Kernel {
             };
             let piece_end = v.end.min(end);
             mm.vmas.set_prot(at, piece_end, prot);
-            mm.protect_range(&mut self.machine.mmu, at, piece_end, prot);
+            mm.protect_range(self.machine.mmu_mut(), at, piece_end, prot);
             self.emit(EventKind::VmaProtect {
                 start: at,
                 end: piece_end,
@@ -422,7 +422,7 @@ impl Kernel {
             for v in &pieces {
                 let (s, e) = (v.start.max(start), v.end.min(end));
                 mm.unmap_range(
-                    &mut self.machine.mmu,
+                    self.machine.mmu_mut(),
                     &mut self.frames,
                     s,
                     e,
@@ -446,7 +446,7 @@ impl Kernel {
         end: VirtAddr,
         write: bool,
     ) -> Outcome {
-        let eip = self.machine.cpu.eip();
+        let eip = self.machine.cpu().eip();
         let access = if write { Access::Write } else { Access::Read };
         for va in (start.0..end.0).step_by(PAGE_SIZE as usize) {
             let va = VirtAddr(va);
@@ -461,7 +461,7 @@ impl Kernel {
             if !allowed {
                 return Outcome::Err(EINVAL);
             }
-            if !p.mm().pte(&self.machine.mmu, va).is_present()
+            if !p.mm().pte(self.machine.mmu(), va).is_present()
                 && self.resolve_fault(p, va, access, eip).is_err()
             {
                 return Outcome::Err(ENOMEM);

@@ -42,7 +42,7 @@ impl Kernel {
             // The report is filled in where the process is at hand (`syscall`).
             CopyError::OutOfMemory { addr } => Outcome::Kill(Death::OutOfMemory {
                 addr,
-                eip: self.machine.cpu.eip(),
+                eip: self.machine.cpu().eip(),
                 report: Box::default(),
             }),
         }
@@ -57,7 +57,7 @@ impl Kernel {
         nr: u32,
         args: [u32; 6],
     ) -> Result<u32, ExitStatus> {
-        let cpu = &mut self.machine.cpu;
+        let cpu = self.machine.cpu_mut();
         cpu.set_reg(Reg::Eax, nr);
         for (r, v) in [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp]
             .into_iter()
@@ -67,7 +67,7 @@ impl Kernel {
         }
         match self.syscall(p) {
             Some(status) => Err(status),
-            None => Ok(self.machine.cpu.reg(Reg::Eax)),
+            None => Ok(self.machine.cpu().reg(Reg::Eax)),
         }
     }
 
@@ -75,7 +75,7 @@ impl Kernel {
     /// the process ended.
     pub(crate) fn syscall(&mut self, p: &mut Process) -> Option<ExitStatus> {
         p.stats.syscalls += 1;
-        let cpu = &self.machine.cpu;
+        let cpu = self.machine.cpu();
         let nr = cpu.reg(Reg::Eax);
         let args = [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp].map(|r| cpu.reg(r));
         let outcome = self.dispatch(p, nr, args);
@@ -96,8 +96,8 @@ impl Kernel {
             });
         }
         match outcome {
-            Outcome::Value(v) | Outcome::Addr(v) => self.machine.cpu.set_reg(Reg::Eax, v),
-            Outcome::Err(e) => self.machine.cpu.set_reg(Reg::Eax, e.as_return()),
+            Outcome::Value(v) | Outcome::Addr(v) => self.machine.cpu_mut().set_reg(Reg::Eax, v),
+            Outcome::Err(e) => self.machine.cpu_mut().set_reg(Reg::Eax, e.as_return()),
             Outcome::Exit(code) => return Some(self.exit(p, code)),
             Outcome::Kill(death) => {
                 let death = self.complete_oom_report(p, death);

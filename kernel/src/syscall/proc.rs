@@ -25,7 +25,7 @@ impl Kernel {
         }
         Outcome::Kill(Death::SelfSignal {
             sig: Signal(sig),
-            eip: self.machine.cpu.eip(),
+            eip: self.machine.cpu().eip(),
         })
     }
 }

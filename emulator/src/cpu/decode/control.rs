@@ -1,11 +1,12 @@
-//! The second half of the translation from iced-x86 to [`Op`]: control
-//! flow, the stack, bit operations, atomics, string and system instructions.
+//! Translating control flow, the stack, bit operations, atomics, string
+//! and system instructions.
 
-use super::decode::{binary, cc, mem, opnd, rel, seg_index, unary, Opnd};
-use super::op::{Kind, Op};
+use super::super::op::{Kind, Op};
+use super::operand::{binary, cc, mem, opnd, rel, seg_index, unary, Opnd};
 use iced_x86::{Code, Instruction, Mnemonic, OpKind};
 
-pub(super) fn translate_rest(i: &Instruction) -> Option<Op> {
+/// Everything but the integer group; `None` means #UD.
+pub(super) fn translate(i: &Instruction) -> Option<Op> {
     use Mnemonic as M;
     let len = i.len() as u8;
     let simple = |k: Kind| Some(Op::new(k, len));
@@ -269,89 +270,4 @@ fn is_cmovcc(m: Mnemonic) -> bool {
             | M::Cmovle
             | M::Cmovg
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::decode::decode;
-    use super::super::op::Kind;
-    use std::process::Command;
-
-    /// Every form gcc emits for integer code (and the inline-asm ones the
-    /// tests use) decodes to something other than #UD. Assembled by GNU as.
-    #[test]
-    fn compiled_code_forms_all_decode() {
-        let mut src = String::from(".code32\n");
-        let r = ["%al", "%ax", "%eax"];
-        let sfx = ["b", "w", "l"];
-        for (i, reg) in r.iter().enumerate() {
-            let s = sfx[i];
-            for op in [
-                "add", "or", "adc", "sbb", "and", "sub", "xor", "cmp", "test", "mov",
-            ] {
-                src += &format!("{op}{s} {reg}, {reg}\n{op}{s} 4(%ebx,%esi,4), {reg}\n");
-                src += &format!(
-                    "{op}{s} {reg}, 0x1234\n{op}{s} $0x12, {reg}\n{op}{s} $0x12, 8(%ebp)\n"
-                );
-            }
-            for op in ["inc", "dec", "not", "neg", "mul", "imul", "div", "idiv"] {
-                src += &format!("{op}{s} {reg}\n{op}{s} (%ecx)\n");
-            }
-            for op in ["rol", "ror", "rcl", "rcr", "shl", "shr", "sar"] {
-                src += &format!("{op}{s} {reg}\n{op}{s} $3, {reg}\n{op}{s} %cl, (%edx)\n");
-            }
-            src += &format!("xchg{s} {reg}, (%esi)\nlock cmpxchg{s} {reg}, (%edi)\nlock xadd{s} {reg}, (%edi)\n");
-            src += &format!(
-                "movs{s}\nrep stos{s}\nlods{s}\nrepe cmps{s}\nrepne scas{s}\nrep movs{s}\n"
-            );
-        }
-        src += "movzbl %al, %ecx\nmovzwl (%eax), %ecx\nmovsbl 1(%eax), %ecx\nmovswl %ax, %ecx\nmovsbw %al, %cx\n";
-        src +=
-            "imul %ecx, %edx\nimul $7, %ecx, %edx\nimul $1000, (%eax), %edx\nimulw $7, %cx, %dx\n";
-        src += "shld $3, %eax, %edx\nshrd %cl, %eax, (%edx)\nshldw %cl, %ax, %dx\n";
-        src += "sete %al\nsetg (%eax)\ncmovne %eax, %ecx\ncmovlw (%eax), %cx\n";
-        src += "bt %eax, %ecx\nbts $5, (%eax)\nlock btr %ecx, (%eax)\nbtcw %ax, %cx\n";
-        src += "bsf %eax, %ecx\nbsr (%eax), %ecx\ntzcnt %eax, %ecx\nbswap %esi\ncmpxchg8b (%esi)\n";
-        src +=
-            "push %eax\npushl (%eax)\npush $5\npush $0x12345\npushw $1\npop %ecx\npopl 4(%esp)\n";
-        src += "pushf\npopf\npusha\npopa\nlahf\nsahf\nleave\nenter $16, $0\nret\nret $8\n";
-        src +=
-            "call *%eax\ncall *(%eax)\njmp *%ecx\njmp *0x10(,%eax,4)\njecxz .\nloop .\nloopne .\n";
-        src += "ja .\njle .+0x1000\ncld\nstd\nclc\nstc\ncmc\nnop\nnopw 0(%eax,%eax,1)\n";
-        src += "nopl 0x100(%eax)\nxchg %ax, %ax\npause\nendbr32\nint3\nint $0x80\ncpuid\nrdtsc\n";
-        src += "cbtw\ncwtl\ncwtd\ncltd\nxlat\nmov %gs:0x14, %eax\nmov %eax, %fs:(%ecx)\nmov %ds, %ax\n";
-        src += "mov %ax, %es\nmov 0x8049000, %al\nmov %eax, 0x8049000\nlock incl (%eax)\nlock orl $0, (%esp)\n";
-        let dir = std::env::temp_dir().join(format!("toyemu-decode-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (s, o, bin) = (dir.join("f.s"), dir.join("f.o"), dir.join("f.bin"));
-        std::fs::write(&s, src).unwrap();
-        let run = |cmd: &mut Command| {
-            let r = cmd
-                .output()
-                .unwrap_or_else(|e| panic!("this test needs GNU binutils: {e}"));
-            assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-        };
-        run(Command::new("as").arg("--32").arg("-o").arg(&o).arg(&s));
-        run(Command::new("objcopy")
-            .args(["-O", "binary", "-j", ".text"])
-            .arg(&o)
-            .arg(&bin));
-        let code = std::fs::read(&bin).unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
-        let mut at = 0;
-        let mut n = 0;
-        while at < code.len() {
-            let end = (at + 15).min(code.len());
-            let op = decode(&code[at..end], at as u32).unwrap();
-            assert_ne!(
-                op.kind,
-                Kind::Ud,
-                "#UD for {:02x?}",
-                &code[at..at + op.len as usize]
-            );
-            at += op.len as usize;
-            n += 1;
-        }
-        assert!(n > 250, "only {n} instructions");
-    }
 }

@@ -1,0 +1,148 @@
+//! The CPU's architectural state and what every instruction group uses to
+//! reach it: registers by number and size, effective addresses, loads and
+//! stores through the MMU, and how an instruction stops short.
+
+use super::flags::Flags;
+use super::op::{Mem, Op};
+use crate::addr::VirtAddr;
+use crate::mmu::Mmu;
+use crate::trap::{PageFault, Trap};
+
+/// General-purpose registers in x86 encoding order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Reg {
+    Eax = 0,
+    Ecx = 1,
+    Edx = 2,
+    Ebx = 3,
+    Esp = 4,
+    Ebp = 5,
+    Esi = 6,
+    Edi = 7,
+}
+
+/// A snapshot of the architectural registers (debugger, traces, tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Registers {
+    pub gpr: [u32; 8],
+    pub eip: u32,
+    pub eflags: u32,
+    pub fs_base: u32,
+    pub gs_base: u32,
+}
+
+pub(super) const EAX: usize = 0;
+pub(super) const ECX: usize = 1;
+pub(super) const EDX: usize = 2;
+pub(super) const EBX: usize = 3;
+pub(super) const ESP: usize = 4;
+pub(super) const EBP: usize = 5;
+pub(super) const ESI: usize = 6;
+pub(super) const EDI: usize = 7;
+
+/// Why an instruction did not complete normally.
+pub(crate) enum Stop {
+    /// A page fault: nothing changed, EIP goes back to the instruction.
+    PageFault(PageFault),
+    /// A fault-class trap (#GP #UD #DE): EIP goes back to the instruction.
+    Trap(Trap),
+    /// A trap after the instruction (`int 0x80`, `int3`): it retires.
+    TrapAfter(Trap),
+    /// A repeated string instruction paused between iterations (registers
+    /// describe the remaining work); it runs on from the same EIP.
+    Again,
+}
+
+impl From<PageFault> for Stop {
+    #[inline(always)]
+    fn from(pf: PageFault) -> Stop {
+        Stop::PageFault(pf)
+    }
+}
+
+pub(super) type Exec = Result<(), Stop>;
+
+/// Registers, flags and counters: what instructions change. Kept apart from
+/// the decode cache so an instruction can run straight from the cache.
+pub struct State {
+    /// EAX..EDI, then slots 8..15 that stay zero: `op::NOREG` indexes one,
+    /// so an absent base or index register adds nothing.
+    pub r: [u32; 16],
+    pub eip: u32,
+    /// Segment bases by `Mem::seg`: flat, FS, GS.
+    pub seg_base: [u32; 3],
+    pub f: Flags,
+    pub retired: u64,
+}
+
+impl State {
+    /// Register `r` (x86 numbering) at operand size `size`.
+    #[inline(always)]
+    pub(super) fn get(&self, size: u8, r: u8) -> u32 {
+        let r = r as usize & 7;
+        match size {
+            4 => self.r[r],
+            2 => self.r[r] & 0xffff,
+            _ if r < 4 => self.r[r] & 0xff,
+            _ => (self.r[r & 3] >> 8) & 0xff,
+        }
+    }
+
+    /// Write register `r` at operand size `size`, keeping the other bits.
+    #[inline(always)]
+    pub(super) fn set(&mut self, size: u8, r: u8, v: u32) {
+        let r = r as usize & 7;
+        match size {
+            4 => self.r[r] = v,
+            2 => self.r[r] = (self.r[r] & 0xffff_0000) | (v & 0xffff),
+            _ if r < 4 => self.r[r] = (self.r[r] & !0xff) | (v & 0xff),
+            _ => self.r[r & 3] = (self.r[r & 3] & !0xff00) | ((v & 0xff) << 8),
+        }
+    }
+
+    /// Effective (linear) address of a memory operand.
+    #[inline(always)]
+    pub(super) fn ea(&self, m: &Mem) -> u32 {
+        m.disp
+            .wrapping_add(self.r[m.base as usize & 15])
+            .wrapping_add(self.r[m.index as usize & 15] << (m.scale & 3))
+            .wrapping_add(self.seg_base[m.seg as usize % 3])
+    }
+
+    #[inline(always)]
+    pub(super) fn load(&self, mmu: &mut Mmu, size: u8, addr: u32) -> Result<u32, PageFault> {
+        let va = VirtAddr(addr);
+        match size {
+            4 => mmu.read_u32(va),
+            2 => mmu.read_u16(va).map(u32::from),
+            _ => mmu.read_u8(va).map(u32::from),
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn store(
+        &self,
+        mmu: &mut Mmu,
+        size: u8,
+        addr: u32,
+        v: u32,
+    ) -> Result<(), PageFault> {
+        let va = VirtAddr(addr);
+        match size {
+            4 => mmu.write_u32(va, v),
+            2 => mmu.write_u16(va, v as u16),
+            _ => mmu.write_u8(va, v as u8),
+        }
+    }
+
+    /// The r/m operand's value: register `r1` or memory `m`, by `is_mem`.
+    #[inline(always)]
+    pub(super) fn rm(&self, mmu: &mut Mmu, op: &Op, is_mem: bool) -> Result<u32, PageFault> {
+        if is_mem {
+            self.load(mmu, op.size, self.ea(&op.m))
+        } else {
+            Ok(self.get(op.size, op.r1))
+        }
+    }
+}
