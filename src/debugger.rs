@@ -14,63 +14,49 @@
 //! frames            the frame allocator and what this process holds
 //! quit
 //! ```
-//! Kernel events (syscalls, faults, VMA changes) print as they happen.
+//! Kernel events (syscalls, faults, VMA changes) print as they happen. A
+//! fatal signal stops the program before it is delivered, so the faulting
+//! instruction and the whole address space can still be looked at; the
+//! next `continue` or `step` delivers it. The run loop is `crate::inferior`,
+//! shared with the gdb stub.
 
+use crate::inferior::{Inferior, Resume, Stop};
 use crate::inspect;
-use crate::symbols::Symbols;
 use crate::Session;
 use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
-use toyemu_emulator::disasm::disassemble;
+use toyemu_emulator::disasm::{disassemble, MAX_INSN};
 use toyemu_emulator::{Reg, VirtAddr};
-use toyemu_kernel::RunState;
-
-/// Instructions run per slice while waiting for something (a breakpoint is
-/// checked between slices of one).
-const SLICE: u64 = 1;
 
 pub struct Debugger {
-    s: Session,
-    breakpoints: Vec<u32>,
-}
-
-/// A number in hex (`0x...`) or decimal, or a symbol name.
-fn parse_addr(word: &str, syms: &Symbols) -> Result<u32, String> {
-    if let Some(h) = word.strip_prefix("0x") {
-        return u32::from_str_radix(h, 16).map_err(|_| format!("bad address {word:?}"));
-    }
-    if let Ok(n) = word.parse() {
-        return Ok(n);
-    }
-    syms.lookup(word)
-        .ok_or_else(|| format!("no symbol {word:?}"))
+    inf: Inferior,
 }
 
 impl Debugger {
     pub fn new(s: Session) -> Debugger {
         Debugger {
-            s,
-            breakpoints: Vec::new(),
+            inf: Inferior::new(s, None),
         }
+    }
+
+    fn s(&self) -> &Session {
+        &self.inf.session
     }
 
     /// Where EIP is, as `0x08049a2c <main+0x1c>: mov ...`.
     fn location(&self) -> String {
-        let eip = self.s.kernel.machine.cpu().eip().0;
-        let bytes = self
-            .s
-            .kernel
-            .peek_user_bytes(eip, 15)
-            .or_else(|| self.s.kernel.peek_user_bytes(eip, 1));
-        let text = match bytes {
-            Some(b) => disassemble(&b, VirtAddr(eip)).1,
-            None => "(page not present yet)".to_string(),
+        let eip = self.inf.eip();
+        let mut code = [0u8; MAX_INSN];
+        let n = self.inf.read_memory(eip, &mut code);
+        let text = match n {
+            0 => "(no code here)".to_string(),
+            n => disassemble(&code[..n], VirtAddr(eip)).1,
         };
-        format!("{eip:#010x} <{}>: {text}", self.s.symbols.describe(eip))
+        format!("{eip:#010x} <{}>: {text}", self.s().symbols.describe(eip))
     }
 
     fn exited(&self) -> Option<String> {
-        self.s.process.exit.as_ref().map(|r| {
+        self.s().process.exit_record().map(|r| {
             let why = r
                 .status
                 .death()
@@ -79,34 +65,39 @@ impl Debugger {
                 "process exited with status {}{why}; {} frames reclaimed at exit, {} free",
                 r.status.code(),
                 r.reclaimed_at_exit.total_returned(),
-                self.s.kernel.frames.free_frames()
+                self.s().kernel.frames().free_frames()
             )
         })
     }
 
-    /// Run until `stop` says so, the process ends, or a breakpoint is hit.
-    fn run_until(&mut self, max: u64, mut stop: impl FnMut(&Session) -> bool) -> String {
-        let mut ran = 0;
-        while ran < max {
-            let before = self.s.kernel.insns();
-            let state = self.s.kernel.run(&mut self.s.process, SLICE);
-            ran += (self.s.kernel.insns() - before).max(1);
-            if matches!(state, RunState::Exited(_)) {
-                return self.exited().unwrap_or_default();
-            }
-            if stop(&self.s) {
-                break;
-            }
-            let eip = self.s.kernel.machine.cpu().eip().0;
-            if self.breakpoints.contains(&eip) {
-                return format!("breakpoint at {}", self.location());
+    /// Resume as `how` says, `times` times; a held signal is delivered
+    /// first, as gdb passes it.
+    fn resume(&mut self, how: Resume, times: u64) -> String {
+        for _ in 0..times {
+            let held = self.inf.pending().map(|d| d.signal());
+            let stop = match self.inf.deliver(held) {
+                Ok(Some(stop)) => stop,
+                _ => self.inf.run(how, || false),
+            };
+            match stop {
+                Stop::DoneStep => continue,
+                Stop::Breakpoint => return format!("breakpoint at {}", self.location()),
+                Stop::Signal(sig) => {
+                    let death = self.inf.pending().map_or(String::new(), |d| d.to_string());
+                    return format!(
+                        "stopped before delivering {sig}: {death}\n{}\n(continue delivers it)",
+                        self.location()
+                    );
+                }
+                Stop::Interrupted => return format!("interrupted at {}", self.location()),
+                Stop::Exited(_) => return self.exited().unwrap_or_default(),
             }
         }
         self.location()
     }
 
     fn regs(&self) -> String {
-        let cpu = self.s.kernel.machine.cpu();
+        let cpu = self.s().kernel.machine().cpu();
         let mut out = String::new();
         for (name, r) in [
             ("eax", Reg::Eax),
@@ -138,7 +129,7 @@ impl Debugger {
             out,
             "eip {:#010x} <{}>",
             cpu.eip().0,
-            self.s.symbols.describe(cpu.eip().0)
+            self.s().symbols.describe(cpu.eip().0)
         );
         let _ = write!(out, "eflags {f:#010x} [{}]", names.join(" "));
         out
@@ -154,15 +145,12 @@ impl Debugger {
                 }
                 let _ = write!(out, "{a:#010x}:");
             }
-            match self.s.kernel.peek_user_bytes(a, 4) {
-                Some(b) => {
-                    let _ = write!(
-                        out,
-                        " {:#010x}",
-                        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-                    );
+            let mut b = [0u8; 4];
+            match self.inf.read_memory(a, &mut b) {
+                4 => {
+                    let _ = write!(out, " {:#010x}", u32::from_le_bytes(b));
                 }
-                None => out.push_str(" <not present>"),
+                _ => out.push_str(" <nothing mapped>"),
             }
         }
         out
@@ -175,7 +163,7 @@ impl Debugger {
             return Some(String::new());
         };
         let arg = words.get(1).copied();
-        let live = self.s.process.exit.is_none();
+        let live = !self.s().process.has_exited();
         let need_live = matches!(
             cmd,
             "step"
@@ -194,35 +182,30 @@ impl Debugger {
         let out = match cmd {
             "quit" | "q" => return None,
             "step" | "s" => match arg.map(str::parse::<u64>).unwrap_or(Ok(1)) {
-                Ok(n) => self.run_until(n, |_| false),
+                Ok(n) => self.resume(Resume::Step, n),
                 Err(_) => "usage: step [N]".into(),
             },
-            "next-syscall" => {
-                let n = self.s.process.stats.syscalls;
-                self.run_until(u64::MAX, move |s| s.process.stats.syscalls > n)
-            }
-            "next-fault" => {
-                let n = self.s.process.stats.faults;
-                self.run_until(u64::MAX, move |s| s.process.stats.faults > n)
-            }
-            "continue" | "c" => self.run_until(u64::MAX, |_| false),
-            "break" | "b" => match arg.map(|a| parse_addr(a, &self.s.symbols)) {
+            "next-syscall" => self.resume(Resume::NextSyscall, 1),
+            "next-fault" => self.resume(Resume::NextFault, 1),
+            "continue" | "c" => self.resume(Resume::Continue, 1),
+            "break" | "b" => match arg.map(|a| self.s().symbols.parse_addr(a)) {
                 Some(Ok(a)) => {
-                    self.breakpoints.push(a);
-                    format!("breakpoint {} at {a:#010x} <{}>", self.breakpoints.len(), self.s.symbols.describe(a))
+                    self.inf.add_breakpoint(a);
+                    let n = self.inf.breakpoints().count();
+                    format!("breakpoint {n} at {a:#010x} <{}>", self.s().symbols.describe(a))
                 }
                 Some(Err(e)) => e,
                 None => "usage: break ADDR|SYMBOL".into(),
             },
             "regs" => self.regs(),
-            "maps" => inspect::maps(&self.s.kernel.vma_snapshots(&self.s.process), &self.s.program),
-            "pt" => match arg.map(|a| parse_addr(a, &self.s.symbols)) {
-                Some(Ok(a)) => inspect::page_walk(&self.s.kernel, VirtAddr(a)),
+            "maps" => inspect::maps(&self.s().kernel.vma_snapshots(&self.s().process), &self.s().program),
+            "pt" => match arg.map(|a| self.s().symbols.parse_addr(a)) {
+                Some(Ok(a)) => inspect::page_walk(&self.s().kernel, VirtAddr(a)),
                 Some(Err(e)) => e,
                 None => "usage: pt ADDR".into(),
             },
-            "frames" => inspect::frames(&self.s.kernel, &self.s.process),
-            x if x.starts_with("x/") => match (x[2..].parse::<u32>(), arg.map(|a| parse_addr(a, &self.s.symbols))) {
+            "frames" => inspect::frames(&self.s().kernel, &self.s().process),
+            x if x.starts_with("x/") => match (x[2..].parse::<u32>(), arg.map(|a| self.s().symbols.parse_addr(a))) {
                 (Ok(n), Some(Ok(a))) => self.examine(n, a),
                 _ => "usage: x/N ADDR".into(),
             },
@@ -255,6 +238,6 @@ impl Debugger {
 
     /// The session, to finish it (tear down, report) after the prompt ends.
     pub fn into_session(self) -> Session {
-        self.s
+        self.inf.session
     }
 }

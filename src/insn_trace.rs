@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::rc::Rc;
-use toyemu_emulator::disasm::disassemble;
+use toyemu_emulator::disasm::{disassemble, MAX_INSN};
 use toyemu_emulator::{Registers, VirtAddr};
 use toyemu_kernel::signal::Death;
 use toyemu_kernel::RunState;
@@ -74,11 +74,12 @@ fn changes(before: &Registers, after: &Registers) -> String {
     out
 }
 
-/// Up to 15 bytes at `eip`, from pages already present.
+/// Up to 15 bytes of code at `eip`.
 fn code_bytes(s: &Session, eip: u32) -> Option<Vec<u8>> {
-    s.kernel
-        .peek_user_bytes(eip, 15)
-        .or_else(|| s.kernel.peek_user_bytes(eip, 1))
+    let mut code = vec![0; MAX_INSN];
+    let n = s.kernel.peek_user(&s.process, eip, &mut code);
+    code.truncate(n);
+    (n > 0).then_some(code)
 }
 
 /// One line for the instruction at `eip`.
@@ -115,14 +116,14 @@ pub fn run_traced(mut s: Session, out: &SharedOut, max_insns: Option<u64>) -> Ex
                 break;
             }
         }
-        let before = s.kernel.machine.cpu().registers();
+        let before = s.kernel.machine().cpu().registers();
         let n = s.kernel.insns();
         // Read the code first: an instruction that ends the process leaves no memory behind.
         let early = code_bytes(&s, before.eip);
         out.hold();
         let state = s.kernel.run(&mut s.process, 1);
         let text = (s.kernel.insns() > n).then(|| {
-            let after = s.kernel.machine.cpu().registers();
+            let after = s.kernel.machine().cpu().registers();
             let bytes = early
                 .or_else(|| code_bytes(&s, before.eip))
                 .unwrap_or_default();

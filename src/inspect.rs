@@ -41,7 +41,7 @@ pub fn maps(vmas: &[VmaSnapshot], program: &str) -> String {
 
 /// The page walk for `va`: PDE and PTE with their bits, the frame, the TLB.
 pub fn page_walk(k: &Kernel, va: VirtAddr) -> String {
-    let w = k.machine.mmu().peek(va);
+    let w = k.machine().mmu().peek(va);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -83,7 +83,7 @@ pub fn page_walk(k: &Kernel, va: VirtAddr) -> String {
             let _ = writeln!(out, "  no page table here: the next access faults");
         }
     }
-    let _ = match k.machine.mmu().tlb().peek(va.vpn()) {
+    let _ = match k.machine().mmu().tlb().peek(va.vpn()) {
         Some(e) => writeln!(
             out,
             "  TLB: cached -> frame {:#x}{}",
@@ -110,7 +110,7 @@ fn frame_of(e: Pte) -> String {
 /// The frame allocator and what the process holds, by cause.
 pub fn frames(k: &Kernel, p: &Process) -> String {
     let mut out = String::new();
-    let f = &k.frames;
+    let f = &k.frames();
     let _ = writeln!(
         out,
         "frames: {} total ({} KiB each), {} free, {} in use",
@@ -119,8 +119,8 @@ pub fn frames(k: &Kernel, p: &Process) -> String {
         f.free_frames(),
         f.used_frames()
     );
-    if let Some(mm) = p.mm.as_ref() {
-        let l = &mm.ledger;
+    if let Some(mm) = p.mm() {
+        let l = &mm.ledger();
         for c in Cause::ALL {
             let held = l.taken(c) - l.returned(c);
             let _ = writeln!(
@@ -138,11 +138,11 @@ pub fn frames(k: &Kernel, p: &Process) -> String {
 
 /// Present page tables: directory index, the range they cover, their frame.
 pub fn page_tables(k: &Kernel, p: &Process) -> Vec<(usize, u32, u32)> {
-    let Some(mm) = p.mm.as_ref() else {
+    let Some(mm) = p.mm() else {
         return Vec::new();
     };
-    let phys = k.machine.mmu().phys();
-    PageTable(mm.pd)
+    let phys = k.machine().mmu().phys();
+    PageTable(mm.directory().0)
         .populated(phys, 0..USER_PDES)
         .filter(|(_, pde)| pde.is_present())
         .map(|(i, pde)| {

@@ -47,14 +47,14 @@ impl LeakReport {
     }
 }
 
-fn read_u32(k: &Kernel, va: u32) -> Option<u32> {
-    let b = k.peek_user_bytes(va, 4)?;
+fn read_u32(k: &Kernel, p: &Process, va: u32) -> Option<u32> {
+    let b = k.peek_user_bytes(p, va, 4)?;
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// `(size, flags, caller, magic)` at `va`, if its page is present.
-fn header(k: &Kernel, va: u32) -> Option<(u32, u32, u32, u32)> {
-    let b = k.peek_user_bytes(va, HEADER)?;
+/// `(size, flags, caller, magic)` at `va`, if it is mapped.
+fn header(k: &Kernel, p: &Process, va: u32) -> Option<(u32, u32, u32, u32)> {
+    let b = k.peek_user_bytes(p, va, HEADER)?;
     let w = |i: usize| u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
     Some((w(0), w(1), w(2), w(3)))
 }
@@ -69,11 +69,11 @@ pub fn walk(k: &Kernel, p: &Process, syms: &Symbols) -> LeakReport {
         return r;
     };
     r.walkable = true;
-    let start = read_u32(k, start_sym).unwrap_or(0);
-    let end = read_u32(k, end_sym).unwrap_or(0);
+    let start = read_u32(k, p, start_sym).unwrap_or(0);
+    let end = read_u32(k, p, end_sym).unwrap_or(0);
     let mut at = start;
     while at != 0 && at < end {
-        let Some((size, flags, caller, magic)) = header(k, at) else {
+        let Some((size, flags, caller, magic)) = header(k, p, at) else {
             r.corrupt_at = Some(at);
             break;
         };
@@ -103,7 +103,7 @@ pub fn walk(k: &Kernel, p: &Process, syms: &Symbols) -> LeakReport {
     {
         let mut at = v.start.0;
         while at < v.end.0 {
-            match header(k, at) {
+            match header(k, p, at) {
                 Some((size, flags, caller, CHUNK_MAGIC))
                     if flags & (CHUNK_INUSE | CHUNK_MMAPPED) == CHUNK_INUSE | CHUNK_MMAPPED
                         && size >= HEADER

@@ -10,6 +10,7 @@
 pub mod compile;
 pub mod debugger;
 pub mod gdb;
+pub mod inferior;
 pub mod insn_trace;
 pub mod inspect;
 pub mod leaks;
@@ -35,8 +36,8 @@ use symbols::Symbols;
 use toyemu_emulator::{TlbConfig, TlbStats, TrapCounts};
 use toyemu_kernel::process::ProcStats;
 use toyemu_kernel::{
-    Console, Death, ElfImage, Event, ExitRecord, ExitStatus, Kernel, KernelConfig, LoadError,
-    Process, TraceSink,
+    Console, Death, ElfError, ElfImage, Event, ExecError, ExitRecord, ExitStatus, Kernel,
+    KernelConfig, Process, TraceSink,
 };
 
 /// How to run a program.
@@ -119,9 +120,21 @@ impl fmt::Debug for Symbols {
 
 #[derive(Debug)]
 pub enum RunError {
-    Read { path: PathBuf, err: std::io::Error },
+    Read {
+        path: PathBuf,
+        err: std::io::Error,
+    },
     Compile(String),
-    Load { path: PathBuf, err: LoadError },
+    /// The file is not something toyemu can run.
+    Elf {
+        path: PathBuf,
+        err: ElfError,
+    },
+    /// The file is fine, but starting it failed.
+    Exec {
+        path: PathBuf,
+        err: ExecError,
+    },
     Machine(String),
 }
 
@@ -130,7 +143,8 @@ impl fmt::Display for RunError {
         match self {
             RunError::Read { path, err } => write!(f, "cannot read {}: {err}", path.display()),
             RunError::Compile(m) => write!(f, "{m}"),
-            RunError::Load { path, err } => write!(f, "cannot run {}: {err}", path.display()),
+            RunError::Elf { path, err } => write!(f, "cannot run {}: {err}", path.display()),
+            RunError::Exec { path, err } => write!(f, "cannot run {}: {err}", path.display()),
             RunError::Machine(m) => write!(f, "cannot build the machine: {m}"),
         }
     }
@@ -160,11 +174,10 @@ impl Session {
         console: Console,
         sinks: Vec<Box<dyn TraceSink>>,
     ) -> Result<Session, RunError> {
-        let load_error = |err| RunError::Load {
+        let image = ElfImage::parse(bytes).map_err(|err| RunError::Elf {
             path: path.to_path_buf(),
             err,
-        };
-        let image = ElfImage::parse(bytes).map_err(load_error)?;
+        })?;
         let symbols = Rc::new(Symbols::from_elf(&image.bytes));
         let mut config = KernelConfig::default();
         config.machine.mem_bytes = opts.mem_bytes;
@@ -172,26 +185,33 @@ impl Session {
         config.stack_limit = opts.stack_limit;
         let mut k = Kernel::new(config, console).map_err(RunError::Machine)?;
         for s in sinks {
-            k.tracer.add_sink(s);
+            k.add_sink(s);
         }
-        k.tracer.keep = opts.keep_events;
+        if opts.keep_events {
+            k.keep_events();
+        }
         if opts.trace_tlb {
-            k.machine.mmu_mut().record_tlb_events();
+            k.record_tlb_events();
         }
         let at_exit = Rc::new(RefCell::new(AtExit::default()));
         let (seen, syms) = (at_exit.clone(), symbols.clone());
-        k.before_teardown = Some(Box::new(move |k: &Kernel, p: &Process| {
+        k.on_teardown(Box::new(move |k: &Kernel, p: &Process| {
             *seen.borrow_mut() = AtExit {
-                pd_frame: p.mm.as_ref().map_or(0, |m| m.pd.0),
+                pd_frame: p.mm().map_or(0, |m| m.directory().0 .0),
                 page_tables: inspect::page_tables(k, p),
                 leaks: leaks::walk(k, p, &syms),
-                used_frames: k.frames.used_frames(),
+                used_frames: k.frames().used_frames(),
             };
         }));
-        let free_before = k.frames.free_frames();
+        let free_before = k.frames().free_frames();
         let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
         let envp: Vec<Vec<u8>> = opts.env.iter().map(|e| e.as_bytes().to_vec()).collect();
-        let process = k.spawn(Arc::new(image), &argv, &envp).map_err(load_error)?;
+        let process = k
+            .exec(Arc::new(image), &argv, &envp)
+            .map_err(|err| RunError::Exec {
+                path: path.to_path_buf(),
+                err,
+            })?;
         Ok(Session {
             kernel: k,
             process,
@@ -218,21 +238,21 @@ impl Session {
     /// The report of a process that has exited.
     pub fn into_report(mut self) -> ExitReport {
         let (k, p) = (&mut self.kernel, &mut self.process);
-        let record = p.exit.take().expect("the process has exited");
+        let record = p.take_exit_record().expect("the process has exited");
         ExitReport {
             status: record.status.clone(),
             record,
-            stats: p.stats,
+            stats: p.stats(),
             free_before: self.free_before,
-            free_after: k.frames.free_frames(),
-            total_frames: k.frames.total_frames(),
-            tlb: k.machine.mmu().tlb_stats(),
-            traps: k.machine.traps(),
-            events: std::mem::take(&mut k.tracer.kept),
+            free_after: k.frames().free_frames(),
+            total_frames: k.frames().total_frames(),
+            tlb: k.machine().mmu().tlb_stats(),
+            traps: k.machine().traps(),
+            events: k.take_events(),
             host_rss_kib: host_rss_kib(),
             at_exit: self.at_exit.take(),
             program: self.program,
-            pid: p.pid,
+            pid: p.pid(),
             mem_bytes: self.opts.mem_bytes,
             tlb_config: self.opts.tlb,
             symbols: self.symbols,
@@ -250,7 +270,7 @@ fn run_with_timeout(k: &mut Kernel, p: &mut Process, max_insns: Option<u64>, lim
     let start = Instant::now();
     let cap = max_insns.unwrap_or(u64::MAX);
     while !p.has_exited() {
-        let spent = k.insns() - p.started_at;
+        let spent = k.insns() - p.started_at();
         if spent >= cap {
             k.kill(p, Death::InstructionLimit { limit: cap });
         } else if start.elapsed() >= limit {

@@ -245,7 +245,7 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
                 path: a.snapshot_dir.clone(),
                 err,
             })?;
-        session.kernel.after_syscall = Some(hook);
+        session.kernel.after_each_syscall(hook);
     }
     let report = match (a.gdb, insn_out) {
         (Some(port), _) => match gdb_session(session, port, opts.max_insns, &a.program, &path) {

@@ -14,13 +14,14 @@ pub fn text(k: &Kernel, p: &Process, program: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# vmas");
     out.push_str(&maps(&k.vma_snapshots(p), program));
-    if let Some(mm) = p.mm.as_ref() {
+    if let Some(mm) = p.mm() {
         let _ = writeln!(
             out,
             "# brk {:#010x} (start {:#010x})",
-            mm.brk.0, mm.brk_start.0
+            mm.brk_range().1 .0,
+            mm.brk_range().0 .0
         );
-        let _ = writeln!(out, "# page directory: frame {:#x}", mm.pd.0);
+        let _ = writeln!(out, "# page directory: frame {:#x}", mm.directory().0 .0);
     }
     for (pdi, frame, used) in page_tables(k, p) {
         let _ = writeln!(
@@ -28,7 +29,7 @@ pub fn text(k: &Kernel, p: &Process, program: &str) -> String {
             "PDE {pdi:#05x} -> table frame {frame:#x} ({used} entries)"
         );
         let table = PageTable(Frame(frame));
-        for (pti, pte) in table.populated(k.machine.mmu().phys(), 0..ENTRIES) {
+        for (pti, pte) in table.populated(k.machine().mmu().phys(), 0..ENTRIES) {
             {
                 let va = ((pdi as u32) << 22) | ((pti as u32) << 12);
                 let _ = writeln!(

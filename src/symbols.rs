@@ -38,6 +38,20 @@ impl Symbols {
         Symbols { syms, lines }
     }
 
+    /// An address as a user types it: `0x...` hex, decimal, or a symbol of
+    /// the program. gdb does not evaluate monitor arguments, but `eval
+    /// "monitor pt %p", ptr` does, and writes a null pointer as `(nil)`.
+    pub fn parse_addr(&self, word: &str) -> Result<u32, String> {
+        let parsed = match word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+            None if word == "(nil)" => Some(0),
+            None => word.parse().ok(),
+        };
+        parsed
+            .or_else(|| self.lookup(word))
+            .ok_or_else(|| format!("not an address or a symbol: {word:?}"))
+    }
+
     /// The address of a symbol by name.
     pub fn lookup(&self, name: &str) -> Option<u32> {
         self.syms
@@ -93,4 +107,19 @@ fn dwarf_context(file: &object::File) -> Option<addr2line::Context<Reader>> {
     };
     let dwarf = gimli::Dwarf::load(load).ok()?;
     addr2line::Context::from_dwarf(dwarf).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_parse_as_hex_decimal_or_symbols() {
+        let syms = Symbols::from_elf(&[]);
+        assert_eq!(syms.parse_addr("0x0804f000"), Ok(0x0804_f000));
+        assert_eq!(syms.parse_addr("4096"), Ok(4096));
+        assert_eq!(syms.parse_addr("(nil)"), Ok(0));
+        assert!(syms.parse_addr("nowhere").is_err());
+        assert!(syms.parse_addr("0x1_0000_0000").is_err());
+    }
 }

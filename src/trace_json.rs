@@ -3,8 +3,9 @@
 use serde_json::{json, Value};
 use std::io::Write;
 use toyemu_emulator::TlbEvent;
-use toyemu_kernel::trace::{EventKind, SyscallResult};
+use toyemu_kernel::fault::vma_hit;
 use toyemu_kernel::{Cause, Event, TraceSink};
+use toyemu_kernel::{EventKind, Outcome};
 
 /// One event as JSON: `seq`, `insns`, `type` and the event's own fields.
 pub fn event_json(e: &Event) -> Value {
@@ -17,9 +18,9 @@ pub fn event_json(e: &Event) -> Value {
             result,
         } => {
             let (ret, errno) = match result {
-                SyscallResult::Value(v) | SyscallResult::Addr(v) => (json!(*v as i32), Value::Null),
-                SyscallResult::Error(err) => (json!(-err.0), json!(err.name())),
-                SyscallResult::NoReturn => (Value::Null, Value::Null),
+                Outcome::Value(v) | Outcome::Addr(v) => (json!(*v as i32), Value::Null),
+                Outcome::Err(err) => (json!(-err.0), json!(err.name())),
+                Outcome::Exit(_) | Outcome::Kill(_) => (Value::Null, Value::Null),
             };
             json!({"type": "syscall", "nr": nr, "name": name, "args": args, "text": args_text, "ret": ret, "errno": errno})
         }
@@ -27,13 +28,17 @@ pub fn event_json(e: &Event) -> Value {
             addr,
             eip,
             code,
-            vma,
-            resolution,
-            frame,
-        } => json!({
-            "type": "page_fault", "addr": addr.0, "eip": eip.0, "error_code": code.bits(), "access": code.describe(),
-            "vma": vma.map(|k| k.to_string()), "resolution": resolution.to_string(), "frame": frame.map(|f| f.0),
-        }),
+            result,
+        } => {
+            let (resolution, frame) = match result {
+                Ok(m) => (m.to_string(), Some(m.frame.0)),
+                Err(e) => (e.to_string(), None),
+            };
+            json!({
+                "type": "page_fault", "addr": addr.0, "eip": eip.0, "error_code": code.bits(), "access": code.describe(),
+                "vma": vma_hit(result).map(|k| k.to_string()), "resolution": resolution, "frame": frame,
+            })
+        }
         EventKind::VmaCreated {
             start,
             end,
@@ -63,7 +68,7 @@ pub fn event_json(e: &Event) -> Value {
             va,
             pte,
         } => {
-            json!({"type": "frame_mapped", "frame": frame.0, "cause": cause.name(), "va": va.0, "pte": pte})
+            json!({"type": "frame_mapped", "frame": frame.0, "cause": cause.name(), "va": va.0, "pte": pte.raw()})
         }
         EventKind::Tlb(TlbEvent::Fill {
             vpn,

@@ -87,11 +87,23 @@ fn break_at_main_then_look_around_and_finish() {
 }
 
 #[test]
-fn stepping_reaches_a_segfault_and_reports_it() {
+fn a_segfault_stops_before_delivery_then_continue_delivers_it() {
     let out = session(
         "userland/segv_demo",
-        "next-fault\nnext-fault\nnext-fault\ncontinue\nregs\n",
+        "next-fault\nnext-fault\nnext-fault\ncontinue\nregs\npt 0\ncontinue\nregs\n",
     );
+    // The first continue stops at the faulting store, process intact.
+    let stop = out
+        .find("stopped before delivering SIGSEGV: Segmentation fault (SEGV_MAPERR): write at 0x00000000")
+        .unwrap_or_else(|| panic!("no signal stop:\n{out}"));
+    let after = &out[stop..];
+    assert!(after.contains("<main"), "the stop names where: {out}");
+    assert!(
+        after.lines().any(|l| l.starts_with("eip 0x")),
+        "registers of the stopped program: {out}"
+    );
+    assert!(after.contains("0x00000000: directory index 0x000"), "{out}");
+    // The second continue delivers it, as gdb passes SIGSEGV.
     assert!(
         out.contains("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x00000000} ---"),
         "{out}"

@@ -379,7 +379,8 @@ fn run(bytes: Vec<u8>) -> Result<(i32, u32, u32), String> {
         Vec::new(),
     ) {
         Ok(r) => Ok((r.status.code(), r.free_before, r.free_after)),
-        Err(RunError::Load { err, .. }) => Err(err.to_string()),
+        Err(RunError::Elf { err, .. }) => Err(err.to_string()),
+        Err(RunError::Exec { err, .. }) => Err(err.to_string()),
         Err(other) => panic!("not a load error: {other}"),
     }
 }
@@ -406,25 +407,25 @@ fn every_malformed_executable_is_refused_by_name() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
-/// The one defect found only at spawn (where the stack goes depends on the
+/// The one defect found only at exec (where the stack goes depends on the
 /// arguments): the half-built process gives back every frame it took.
 #[test]
-fn a_refusal_at_spawn_gives_every_frame_back() {
+fn a_refusal_at_exec_gives_every_frame_back() {
     use std::sync::Arc;
-    use toyemu_kernel::{ElfImage, Kernel, KernelConfig, LoadError};
+    use toyemu_kernel::{ElfImage, ExecError, Kernel, KernelConfig};
     let exe = good().with(|e| e.phdrs[1].p_vaddr = 0xbfff_0000);
-    let image = ElfImage::parse(exe.write()).expect("only spawn can tell");
+    let image = ElfImage::parse(exe.write()).expect("only exec can tell");
     let console = Console {
         stdin: Box::new(std::io::empty()),
         stdout: Box::new(std::io::sink()),
         stderr: Box::new(std::io::sink()),
     };
     let mut k = Kernel::new(KernelConfig::default(), console).unwrap();
-    let before = k.frames.free_frames();
+    let before = k.frames().free_frames();
     let err = k
-        .spawn(Arc::new(image), &[b"defect".to_vec()], &[])
+        .exec(Arc::new(image), &[b"defect".to_vec()], &[])
         .err()
         .expect("refused");
-    assert!(matches!(err, LoadError::StackOverlap { .. }), "{err}");
-    assert_eq!(k.frames.free_frames(), before);
+    assert!(matches!(err, ExecError::StackOverlap { .. }), "{err}");
+    assert_eq!(k.frames().free_frames(), before);
 }

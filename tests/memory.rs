@@ -7,9 +7,9 @@ mod common;
 use common::*;
 use toyemu::compile::Opt;
 use toyemu::Options;
-use toyemu_kernel::trace::{EventKind, Resolution, SyscallResult};
 use toyemu_kernel::vma::VmaKind;
 use toyemu_kernel::{Cause, Death, Ending};
+use toyemu_kernel::{EventKind, Fill, Mapped, Outcome};
 
 #[test]
 fn every_userland_program_gives_every_frame_back() {
@@ -48,7 +48,7 @@ fn leak_demo_moves_the_break_for_small_blocks_and_mmaps_the_big_one() {
             EventKind::Syscall {
                 name: "mmap2",
                 args,
-                result: SyscallResult::Addr(a),
+                result: Outcome::Addr(a),
                 ..
             } => Some((*a, args[1], e.seq)),
             _ => None,
@@ -59,7 +59,7 @@ fn leak_demo_moves_the_break_for_small_blocks_and_mmaps_the_big_one() {
     assert!(len >= 128 << 10);
     let unmapped = ev.iter().any(|e| {
         e.seq > seq
-            && matches!(&e.kind, EventKind::Syscall { name: "munmap", args, result: SyscallResult::Value(0), .. }
+            && matches!(&e.kind, EventKind::Syscall { name: "munmap", args, result: Outcome::Value(0), .. }
                 if args[0] == addr && args[1] == len)
     });
     assert!(unmapped, "free of the big block must munmap it");
@@ -181,8 +181,12 @@ fn sixty_four_mib_touched_on_three_pages_costs_three_frames() {
             matches!(
                 e.kind,
                 EventKind::PageFault {
-                    vma: Some(VmaKind::Mmap),
-                    resolution: Resolution::ZeroFill,
+                    result: Ok(Mapped {
+                        kind: VmaKind::Mmap,
+                        fill: Fill::Zero,
+                        grown: None,
+                        ..
+                    }),
                     ..
                 }
             )
@@ -309,8 +313,11 @@ fn bss_page_that_is_half_file_reads_data_then_zeroes() {
             matches!(
                 e.kind,
                 EventKind::PageFault {
-                    resolution: Resolution::FileFill,
-                    vma: Some(VmaKind::ElfSegment(_)),
+                    result: Ok(Mapped {
+                        kind: VmaKind::ElfSegment(_),
+                        fill: Fill::File,
+                        ..
+                    }),
                     ..
                 }
             )

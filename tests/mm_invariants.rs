@@ -33,9 +33,9 @@ fn checked_run(exe: &std::path::Path, mem_bytes: u64) -> Result<(), String> {
         Session::boot(exe, bytes, &argv, &opts, console, Vec::new()).map_err(|e| e.to_string())?;
     let first: Rc<RefCell<Option<String>>> = Rc::default();
     let (seen, mut calls) = (first.clone(), 0u64);
-    s.kernel.after_syscall = Some(Box::new(move |k, p, nr| {
+    s.kernel.after_each_syscall(Box::new(move |k, p, nr| {
         calls += 1;
-        if p.mm.is_none() || seen.borrow().is_some() {
+        if p.mm().is_none() || seen.borrow().is_some() {
             return;
         }
         if let Err(e) = invariants::check(k, p) {

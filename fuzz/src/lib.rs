@@ -81,7 +81,7 @@ pub fn tiny_elf(code: &[u8], memsz: u32) -> Vec<u8> {
 /// Start `image` as a process of `k`; `None` if the kernel refused it.
 fn spawn(k: &mut Kernel, image: ElfImage) -> Option<Process> {
     let argv = [b"fuzz".to_vec()];
-    match k.spawn(Arc::new(image), &argv, &[]) {
+    match k.exec(Arc::new(image), &argv, &[]) {
         Ok(p) => Some(p),
         Err(e) => {
             let _ = e.to_string();
@@ -93,7 +93,7 @@ fn spawn(k: &mut Kernel, image: ElfImage) -> Option<Process> {
 /// The frames missing from the allocator are exactly what `p` holds, and
 /// the kernel's own cross-checks of VMAs, page tables, frames and TLB pass.
 pub fn check_live(k: &Kernel, p: &Process, free_before: u32) {
-    let held = i64::from(free_before) - i64::from(k.frames.free_frames());
+    let held = i64::from(free_before) - i64::from(k.frames().free_frames());
     assert_eq!(
         held,
         p.outstanding_frames(),
@@ -110,11 +110,11 @@ pub fn check_live(k: &Kernel, p: &Process, free_before: u32) {
 fn check_exited(k: &Kernel, p: &Process, free_before: u32) {
     assert!(p.has_exited(), "the process must have ended");
     assert_eq!(
-        k.frames.free_frames(),
+        k.frames().free_frames(),
         free_before,
         "free frames after exit differ from before"
     );
-    let rec = p.exit.as_ref().expect("an exited process has a record");
+    let rec = p.exit_record().expect("an exited process has a record");
     assert_eq!(
         rec.ledger.outstanding(),
         0,
@@ -129,7 +129,7 @@ fn check_exited(k: &Kernel, p: &Process, free_before: u32) {
 fn run_bounded(k: &mut Kernel, p: &mut Process, budget: u64, free_before: u32) {
     const CHECK_EVERY: u64 = 1000;
     while !p.has_exited() {
-        let spent = k.insns() - p.started_at;
+        let spent = k.insns() - p.started_at();
         if spent >= budget {
             k.kill(p, Death::InstructionLimit { limit: budget });
             break;
@@ -170,7 +170,10 @@ pub fn elf_loader(data: &[u8]) {
             );
             let _ = r.status.death().map(|d| d.to_string());
         }
-        Err(toyemu::RunError::Load { err, .. }) => {
+        Err(toyemu::RunError::Elf { err, .. }) => {
+            assert!(!err.to_string().is_empty(), "a refusal says why");
+        }
+        Err(toyemu::RunError::Exec { err, .. }) => {
             assert!(!err.to_string().is_empty(), "a refusal says why");
         }
         Err(other) => panic!("a guest file must not break the machine: {other}"),
@@ -212,7 +215,7 @@ pub fn cpu(data: &[u8]) {
         Err(e) => panic!("the generated executable must load: {e}"),
     };
     let mut k = kernel(FUZZ_MEM, b"some input for read(2)\n".to_vec());
-    let free_before = k.frames.free_frames();
+    let free_before = k.frames().free_frames();
     let mut p = spawn(&mut k, image).expect("a one-page program starts in 2 MiB");
     let regs = [
         Reg::Eax,
@@ -224,11 +227,11 @@ pub fn cpu(data: &[u8]) {
         Reg::Ebp,
     ];
     for (i, r) in regs.into_iter().enumerate() {
-        k.machine.cpu_mut().set_reg(r, reg_seed(word(data, 4 * i)));
+        k.cpu_mut().set_reg(r, reg_seed(word(data, 4 * i)));
     }
     // CF PF AF ZF SF DF OF from the input; IF and the reserved bit 1 set.
     let flags = u32::from(data.get(28).copied().unwrap_or(0)) << 2 & 0x0cd5;
-    k.machine.cpu_mut().set_eflags(0x202 | flags);
+    k.cpu_mut().set_eflags(0x202 | flags);
     run_bounded(&mut k, &mut p, CPU_BUDGET, free_before);
     check_exited(&k, &p, free_before);
 }
@@ -320,7 +323,7 @@ pub fn syscalls(data: &[u8]) {
         Err(e) => panic!("the generated executable must load: {e}"),
     };
     let mut k = kernel(FUZZ_MEM, vec![b'x'; 70_000]);
-    let free_before = k.frames.free_frames();
+    let free_before = k.frames().free_frames();
     let mut p = spawn(&mut k, image).expect("a one-page program starts in 2 MiB");
     let mut input = Input { data, at: 0 };
     for _ in 0..MAX_SYSCALLS {

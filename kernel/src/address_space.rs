@@ -1,17 +1,23 @@
 //! An address space: a page directory in guest RAM plus the VMAs it must agree with.
 //!
 //! Page tables are frames from the allocator, written through the machine's
-//! physical memory; a table is freed as soon as its last entry goes, so
-//! munmap and exit cost what was populated, not what was mapped. Every PTE
-//! change returns a [`Flush`] the caller must apply, so a forgotten `invlpg`
-//! is a compiler warning rather than a stale TLB entry.
+//! physical memory in the format `toyemu_emulator::paging` owns; a table is
+//! freed as soon as its last entry goes, so munmap and exit cost what was
+//! populated, not what was mapped. Every PTE change returns a [`Flush`] the
+//! caller must apply, so a forgotten `invlpg` is a compiler warning rather
+//! than a stale TLB entry.
+//!
+//! All software walks of the tables go through [`AddressSpace::slot`]
+//! (counted by [`AddressSpace::walks`]); whole ranges are visited with
+//! [`AddressSpace::next_populated`], which skips 4 MiB at a time where a
+//! table holds nothing.
 
 use crate::frame::FrameAllocator;
 use crate::layout::{TASK_SIZE, USER_PDES};
 use crate::ledger::{Cause, Ledger};
 use crate::vma::{Prot, VmaSet};
 use toyemu_emulator::paging::ENTRIES;
-use toyemu_emulator::{Frame, Mmu, PhysAddr, Pte, PteFlags, VirtAddr, PAGE_SIZE};
+use toyemu_emulator::{Mmu, PageTable, PhysAddr, Pte, PteFlags, VirtAddr, PAGE_SIZE};
 
 /// A PTE with P clear that still owns its frame: the page is `PROT_NONE`
 /// (Linux keeps the contents for when access is granted again).
@@ -44,20 +50,41 @@ pub fn pte_flags(prot: Prot) -> Option<PteFlags> {
 }
 
 /// Does this PTE hold a frame the address space owns?
-fn owns_frame(pte: Pte) -> bool {
+pub fn owns_frame(pte: Pte) -> bool {
     pte.is_present() || pte.flags().contains(PTE_PROTNONE)
 }
 
+/// Where the PTE for an address is, found by one walk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// The page table exists: the PTE's address and what it holds.
+    Entry { at: PhysAddr, pte: Pte },
+    /// No page table covers the address yet.
+    NoTable,
+}
+
+impl Slot {
+    /// The entry as it stands (empty where there is no table).
+    pub fn pte(self) -> Pte {
+        match self {
+            Slot::Entry { pte, .. } => pte,
+            Slot::NoTable => Pte::EMPTY,
+        }
+    }
+}
+
 pub struct AddressSpace {
-    pub pd: Frame,
-    pub vmas: VmaSet,
+    pd: PageTable,
+    pub(crate) vmas: VmaSet,
     /// Frames held by each user page table (index = directory index).
     live: Vec<u16>,
     /// Start of the heap: the page-aligned end of the last ELF segment.
-    pub brk_start: VirtAddr,
+    pub(crate) brk_start: VirtAddr,
     /// The program break as the program last set it (not page-aligned).
-    pub brk: VirtAddr,
-    pub ledger: Ledger,
+    pub(crate) brk: VirtAddr,
+    pub(crate) ledger: Ledger,
+    /// Software walks of the tables so far.
+    walks: u64,
 }
 
 impl AddressSpace {
@@ -68,64 +95,119 @@ impl AddressSpace {
         let mut ledger = Ledger::default();
         ledger.take(Cause::PageTable);
         Ok(AddressSpace {
-            pd,
+            pd: PageTable(pd),
             vmas: VmaSet::default(),
             live: vec![0; USER_PDES],
             brk_start: VirtAddr(0),
             brk: VirtAddr(0),
             ledger,
+            walks: 0,
         })
     }
 
-    fn pde_addr(&self, va: VirtAddr) -> PhysAddr {
-        PhysAddr(self.pd.base().0 + 4 * va.pd_index() as u32)
+    /// The page directory (what CR3 holds while this space runs).
+    pub fn directory(&self) -> PageTable {
+        self.pd
+    }
+    pub fn vmas(&self) -> &VmaSet {
+        &self.vmas
+    }
+    /// Start of the heap and the program break.
+    pub fn brk_range(&self) -> (VirtAddr, VirtAddr) {
+        (self.brk_start, self.brk)
+    }
+    /// Frames taken and given back, by cause.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+    /// Software walks of the page tables so far (one per resolved fault).
+    pub fn walks(&self) -> u64 {
+        self.walks
     }
 
-    /// Where the PTE for `va` lives, if its page table exists.
-    fn pte_addr(&self, mmu: &Mmu, va: VirtAddr) -> Option<PhysAddr> {
-        let pde = Pte(mmu.phys().read_u32(self.pde_addr(va)));
-        pde.is_present()
-            .then(|| PhysAddr(pde.frame().base().0 + 4 * va.pt_index() as u32))
+    /// Walk to the PTE for `va`: the one software walk of the tables.
+    pub fn slot(&mut self, mmu: &Mmu, va: VirtAddr) -> Slot {
+        self.walks += 1;
+        self.peek_slot(mmu, va)
     }
 
-    /// The PTE for `va` (empty if there is no page table).
-    pub fn pte(&self, mmu: &Mmu, va: VirtAddr) -> Pte {
-        self.pte_addr(mmu, va)
-            .map_or(Pte::EMPTY, |a| Pte(mmu.phys().read_u32(a)))
+    /// [`AddressSpace::slot`] for readers that must not count (reports, checks).
+    pub fn peek_slot(&self, mmu: &Mmu, va: VirtAddr) -> Slot {
+        let pde = self.pd.entry(mmu.phys(), va.pd_index());
+        if !pde.is_present() {
+            return Slot::NoTable;
+        }
+        let table = PageTable(pde.frame());
+        Slot::Entry {
+            at: table.entry_addr(va.pt_index()),
+            pte: table.entry(mmu.phys(), va.pt_index()),
+        }
     }
 
-    /// Map `va` to `frame`. Allocates the page table if needed; on failure
-    /// nothing changed and the caller still owns `frame`.
-    pub fn map_page(
+    /// Map `va` to `frame` at the `slot` a walk found for it, allocating the
+    /// page table if there is none. On failure nothing changed and the
+    /// caller still owns `frame`.
+    pub fn map_at(
         &mut self,
         mmu: &mut Mmu,
         frames: &mut FrameAllocator,
+        slot: Slot,
         va: VirtAddr,
-        frame: Frame,
-        flags: PteFlags,
+        pte: Pte,
     ) -> Result<Flush, OutOfFrames> {
         debug_assert!(va < TASK_SIZE);
-        let pde_addr = self.pde_addr(va);
-        let mut pde = Pte(mmu.phys().read_u32(pde_addr));
-        if !pde.is_present() {
-            let table = frames.alloc().ok_or(OutOfFrames)?;
-            mmu.phys_mut().zero_frame(table);
-            self.ledger.take(Cause::PageTable);
-            // The directory entry allows everything; the PTE decides.
-            pde = Pte::new(table, PteFlags::P | PteFlags::RW | PteFlags::US);
-            mmu.phys_mut().write_u32(pde_addr, pde.raw());
-        }
-        let pte_addr = PhysAddr(pde.frame().base().0 + 4 * va.pt_index() as u32);
-        let old = Pte(mmu.phys().read_u32(pte_addr));
-        assert!(
-            !owns_frame(old),
-            "mapping {va} over a page that holds frame {:?}",
-            old.frame()
-        );
-        mmu.phys_mut()
-            .write_u32(pte_addr, Pte::new(frame, flags).raw());
+        let at = match slot {
+            Slot::Entry { at, pte: old } => {
+                assert!(
+                    !owns_frame(old),
+                    "mapping {va} over a page that holds frame {:?}",
+                    old.frame()
+                );
+                at
+            }
+            Slot::NoTable => {
+                let table = frames.alloc().ok_or(OutOfFrames)?;
+                mmu.phys_mut().zero_frame(table);
+                self.ledger.take(Cause::PageTable);
+                // The directory entry allows everything; the PTE decides.
+                let pde = Pte::new(table, PteFlags::P | PteFlags::RW | PteFlags::US);
+                self.pd.set_entry(mmu.phys_mut(), va.pd_index(), pde);
+                PageTable(table).entry_addr(va.pt_index())
+            }
+        };
+        mmu.phys_mut().write_u32(at, pte.raw());
         self.live[va.pd_index()] += 1;
         Ok(Flush(va))
+    }
+
+    /// The first page at or after `va` and below `end` that holds a frame:
+    /// its address, where its PTE is, and the PTE. Tables that hold nothing
+    /// are skipped whole.
+    pub fn next_populated(
+        &self,
+        mmu: &Mmu,
+        va: VirtAddr,
+        end: VirtAddr,
+    ) -> Option<(VirtAddr, PhysAddr, Pte)> {
+        let phys = mmu.phys();
+        let mut at = va.page_base().0;
+        while at < end.0 {
+            let pdi = (at >> 22) as usize;
+            let table_end = (((pdi as u64 + 1) << 22).min(end.0 as u64)) as u32;
+            if self.live.get(pdi).copied().unwrap_or(0) > 0 {
+                let table = PageTable(self.pd.entry(phys, pdi).frame());
+                while at < table_end {
+                    let pti = VirtAddr(at).pt_index();
+                    let pte = table.entry(phys, pti);
+                    if owns_frame(pte) {
+                        return Some((VirtAddr(at), table.entry_addr(pti), pte));
+                    }
+                    at += PAGE_SIZE;
+                }
+            }
+            at = table_end;
+        }
+        None
     }
 
     /// Remove every page in `[start, end)` that holds a frame, free those
@@ -141,43 +223,30 @@ impl AddressSpace {
         cause: Cause,
     ) -> u32 {
         let mut freed = 0;
-        let mut va = start.0;
-        while va < end.0 {
-            let table_end = ((va >> 22) + 1)
-                .checked_shl(22)
-                .unwrap_or(u32::MAX)
-                .min(end.0);
-            let pdi = (va >> 22) as usize;
-            if self.live.get(pdi).copied().unwrap_or(0) == 0 {
-                va = table_end;
-                continue;
-            }
-            let table = Pte(mmu.phys().read_u32(self.pde_addr(VirtAddr(va)))).frame();
-            while va < table_end {
-                let pte_addr = PhysAddr(table.base().0 + 4 * VirtAddr(va).pt_index() as u32);
-                let pte = Pte(mmu.phys().read_u32(pte_addr));
-                if owns_frame(pte) {
-                    mmu.phys_mut().write_u32(pte_addr, 0);
-                    Flush(VirtAddr(va)).flush(mmu);
-                    frames.free(pte.frame());
-                    self.ledger.give_back(cause);
-                    self.live[pdi] -= 1;
-                    freed += 1;
-                }
-                va += PAGE_SIZE;
-            }
+        let mut at = start;
+        while let Some((va, slot, pte)) = self.next_populated(mmu, at, end) {
+            mmu.phys_mut().write_u32(slot, 0);
+            Flush(va).flush(mmu);
+            frames.free(pte.frame());
+            self.ledger.give_back(cause);
+            freed += 1;
+            let pdi = va.pd_index();
+            self.live[pdi] -= 1;
             if self.live[pdi] == 0 {
                 self.free_table(mmu, frames, pdi);
+            }
+            match va.checked_add(PAGE_SIZE) {
+                Some(next) => at = next,
+                None => break,
             }
         }
         freed
     }
 
     fn free_table(&mut self, mmu: &mut Mmu, frames: &mut FrameAllocator, pdi: usize) {
-        let pde_addr = PhysAddr(self.pd.base().0 + 4 * pdi as u32);
-        let pde = Pte(mmu.phys().read_u32(pde_addr));
+        let pde = self.pd.entry(mmu.phys(), pdi);
         if pde.is_present() {
-            mmu.phys_mut().write_u32(pde_addr, 0);
+            self.pd.set_entry(mmu.phys_mut(), pdi, Pte::EMPTY);
             frames.free(pde.frame());
             self.ledger.give_back(Cause::PageTable);
         }
@@ -187,42 +256,29 @@ impl AddressSpace {
     /// keeping frames and A/D bits; PROT_NONE pages keep their frame.
     pub fn protect_range(&mut self, mmu: &mut Mmu, start: VirtAddr, end: VirtAddr, prot: Prot) {
         let keep = PteFlags::A | PteFlags::D;
-        for va in (start.0..end.0).step_by(PAGE_SIZE as usize) {
-            if self.live[va as usize >> 22] == 0 {
-                continue;
-            }
-            let Some(pte_addr) = self.pte_addr(mmu, VirtAddr(va)) else {
-                continue;
-            };
-            let pte = Pte(mmu.phys().read_u32(pte_addr));
-            if !owns_frame(pte) {
-                continue;
-            }
+        let mut at = start;
+        while let Some((va, slot, pte)) = self.next_populated(mmu, at, end) {
             let flags = pte_flags(prot).unwrap_or(PTE_PROTNONE) | (pte.flags() & keep);
-            mmu.phys_mut()
-                .write_u32(pte_addr, pte.with_flags(flags).raw());
-            // The mutant shows the property tests catch a missed invlpg.
-            #[cfg(not(feature = "mutant-skip-invlpg"))]
-            Flush(VirtAddr(va)).flush(mmu);
+            mmu.phys_mut().write_u32(slot, pte.with_flags(flags).raw());
+            if !crate::mutant::skips_invlpg_after_protect() {
+                Flush(va).flush(mmu);
+            }
+            match va.checked_add(PAGE_SIZE) {
+                Some(next) => at = next,
+                None => break,
+            }
         }
     }
 
     /// Pages in `[start, end)` that hold a frame.
     pub fn resident_in(&self, mmu: &Mmu, start: VirtAddr, end: VirtAddr) -> u32 {
         let mut n = 0;
-        let mut va = start.0;
-        while va < end.0 {
-            let table_end = ((va >> 22) + 1)
-                .checked_shl(22)
-                .unwrap_or(u32::MAX)
-                .min(end.0);
-            if self.live[(va >> 22) as usize] == 0 {
-                va = table_end;
-                continue;
-            }
-            while va < table_end {
-                n += owns_frame(self.pte(mmu, VirtAddr(va))) as u32;
-                va += PAGE_SIZE;
+        let mut at = start;
+        while let Some((va, _, _)) = self.next_populated(mmu, at, end) {
+            n += 1;
+            match va.checked_add(PAGE_SIZE) {
+                Some(next) => at = next,
+                None => break,
             }
         }
         n
@@ -234,23 +290,16 @@ impl AddressSpace {
     }
 
     /// Page tables currently allocated (not counting the directory).
-    pub fn page_tables(&self, mmu: &Mmu) -> u32 {
-        (0..USER_PDES)
-            .filter(|&i| {
-                Pte(mmu
-                    .phys()
-                    .read_u32(PhysAddr(self.pd.base().0 + 4 * i as u32)))
-                .is_present()
-            })
-            .count() as u32
+    pub fn page_tables(&self) -> u32 {
+        self.live.iter().filter(|&&n| n > 0).count() as u32
     }
 
     /// Tear everything down: every VMA's frames, every table, the directory.
     /// The caller has already switched CR3 away or will flush.
     pub fn teardown(mut self, mmu: &mut Mmu, frames: &mut FrameAllocator) -> Ledger {
-        let vmas: Vec<_> = self.vmas.iter().cloned().collect();
-        for v in vmas {
-            self.unmap_range(mmu, frames, v.start, v.end, Cause::of(v.kind));
+        let vmas: Vec<_> = self.vmas.iter().map(|v| (v.start, v.end, v.kind)).collect();
+        for (start, end, kind) in vmas {
+            self.unmap_range(mmu, frames, start, end, Cause::of(kind));
         }
         // A table could only survive if a PTE existed outside every VMA.
         for pdi in 0..USER_PDES {
@@ -258,9 +307,8 @@ impl AddressSpace {
                 self.live[pdi], 0,
                 "frames mapped outside every VMA under PDE {pdi}"
             );
-            self.free_table(mmu, frames, pdi);
         }
-        frames.free(self.pd);
+        frames.free(self.pd.0);
         self.ledger.give_back(Cause::PageTable);
         debug_assert_eq!(ENTRIES, 1024);
         self.ledger

@@ -4,29 +4,116 @@
 //! (from the ELF image, zeroes for the rest), map it. Just below the stack and
 //! within the limit → grow the stack first. Everything else — no VMA, kernel
 //! space, an access the VMA forbids — is a segfault; no frame left is OOM.
+//!
+//! One fault costs one VMA lookup and one walk of the page tables; what the
+//! handler did comes back as a [`Mapped`], so neither the kernel's
+//! accounting nor the trace has to look again.
 
-use crate::address_space::{pte_flags, AddressSpace};
+use crate::address_space::{owns_frame, pte_flags, AddressSpace};
 use crate::frame::FrameAllocator;
 use crate::layout::{MMAP_MIN_ADDR, STACK_GUARD_GAP, TASK_SIZE};
 use crate::ledger::Cause;
 use crate::signal::SegvCode;
-use crate::trace::Resolution;
 use crate::vma::{Backing, Prot, Vma, VmaKind};
-use toyemu_emulator::{Access, Frame, Mmu, PhysAddr, VirtAddr, PAGE_SIZE};
+use std::fmt;
+use toyemu_emulator::{Access, Frame, Mmu, PageFault, PhysAddr, Pte, VirtAddr, PAGE_SIZE};
 
-/// Why a fault could not be resolved.
+/// How a new page got its first contents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FaultError {
-    Segv(SegvCode),
-    OutOfMemory,
+pub enum Fill {
+    /// A zeroed frame (anonymous memory, heap, stack, .bss).
+    Zero,
+    /// Bytes from the ELF image (and zeroes past p_filesz).
+    File,
 }
 
-/// A resolved fault: how, and the frame now mapped.
+/// A resolved fault: what is mapped now, as the trace and the accounts need it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Resolved {
-    pub resolution: Resolution,
-    pub frame: Frame,
+pub struct Mapped {
     pub kind: VmaKind,
+    pub frame: Frame,
+    /// The PTE written for the page.
+    pub pte: Pte,
+    pub fill: Fill,
+    /// The stack's new bounds, when the fault grew it to reach the page.
+    pub grown: Option<(VirtAddr, VirtAddr)>,
+}
+
+impl fmt::Display for Mapped {
+    /// `zero-fill`, `file-fill` or `stack growth`, as the trace says it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match (self.grown, self.fill) {
+            (Some(_), _) => "stack growth",
+            (None, Fill::Zero) => "zero-fill",
+            (None, Fill::File) => "file-fill",
+        })
+    }
+}
+
+/// Why a fault could not be resolved, and the VMA it hit (if any).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultError {
+    Segv {
+        code: SegvCode,
+        vma: Option<VmaKind>,
+    },
+    OutOfMemory {
+        vma: VmaKind,
+    },
+}
+
+impl fmt::Display for FaultError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FaultError::Segv { .. } => "SIGSEGV",
+            FaultError::OutOfMemory { .. } => "out of memory",
+        })
+    }
+}
+
+/// The VMA a fault hit, whatever came of it.
+pub fn vma_hit(result: &Result<Mapped, FaultError>) -> Option<VmaKind> {
+    match result {
+        Ok(m) => Some(m.kind),
+        Err(FaultError::Segv { vma, .. }) => *vma,
+        Err(FaultError::OutOfMemory { vma }) => Some(*vma),
+    }
+}
+
+const MAPERR: FaultError = FaultError::Segv {
+    code: SegvCode::MapErr,
+    vma: None,
+};
+
+/// The part of the page at `page` that the backing's file bytes cover on
+/// first touch: the offset in the page and the bytes; the rest of the page
+/// is zero. `None` for anonymous memory and pure `.bss` pages. This is the
+/// one rule for a page's first contents (the handler and every reader that
+/// shows a page before it is touched use it).
+pub fn file_bytes<'a>(
+    backing: &Backing,
+    image: &'a [u8],
+    page: VirtAddr,
+) -> Option<(u32, &'a [u8])> {
+    let Backing::Image {
+        vaddr,
+        file_offset,
+        file_len,
+    } = *backing
+    else {
+        return None;
+    };
+    let lo = page.0.max(vaddr);
+    let hi = page
+        .0
+        .saturating_add(PAGE_SIZE)
+        .min(vaddr.saturating_add(file_len));
+    if lo >= hi {
+        return None;
+    }
+    let off = (file_offset + (lo - vaddr)) as usize;
+    let bytes = image.get(off..off + (hi - lo) as usize)?;
+    Some((lo - page.0, bytes))
 }
 
 /// Everything the handler needs, borrowed from the kernel and the process.
@@ -39,118 +126,102 @@ pub struct FaultCtx<'a> {
 }
 
 impl FaultCtx<'_> {
-    /// Make `addr` accessible for `access`, or say why not.
-    pub fn resolve(&mut self, addr: VirtAddr, access: Access) -> Result<Resolved, FaultError> {
+    /// Make the faulting address accessible for the access, or say why not.
+    pub fn resolve(&mut self, pf: PageFault) -> Result<Mapped, FaultError> {
+        let addr = pf.addr;
         if addr >= TASK_SIZE {
-            return Err(FaultError::Segv(SegvCode::MapErr));
+            return Err(MAPERR);
         }
-        let mut grew = false;
-        let vma = match self.aspace.vmas.find(addr) {
-            Some(v) => v.clone(),
+        let (vma, grown) = match self.aspace.vmas.find(addr) {
+            Some(v) => (v.clone(), None),
             None => {
-                self.grow_stack(addr)?;
-                grew = true;
-                self.aspace
-                    .vmas
-                    .find(addr)
-                    .cloned()
-                    .expect("stack grown over addr")
+                let v = self.grow_stack(addr)?;
+                let bounds = (v.start, v.end);
+                (v, Some(bounds))
             }
         };
-        let allowed = match access {
+        let allowed = match pf.code.access() {
             Access::Write => vma.prot.contains(Prot::WRITE),
             // i386 has no NX: any accessible page can be read and executed.
             Access::Read | Access::Fetch => !vma.prot.is_empty(),
         };
+        let accerr = FaultError::Segv {
+            code: SegvCode::AccErr,
+            vma: Some(vma.kind),
+        };
         if !allowed {
-            return Err(FaultError::Segv(SegvCode::AccErr));
+            return Err(accerr);
         }
         let page = addr.page_base();
-        if self.aspace.pte(self.mmu, page).is_present() {
+        let slot = self.aspace.slot(self.mmu, page);
+        if owns_frame(slot.pte()) {
             // Present and still faulting: the PTE forbids what the VMA allows.
             // This kernel never makes such PTEs (no copy-on-write), so it is a
             // protection fault the program caused.
-            return Err(FaultError::Segv(SegvCode::AccErr));
+            return Err(accerr);
         }
-        let frame = self.frames.alloc().ok_or(FaultError::OutOfMemory)?;
-        let resolution = self.fill(frame, page, &vma);
-        let flags = pte_flags(vma.prot).expect("accessible VMA");
-        match self
-            .aspace
-            .map_page(self.mmu, self.frames, page, frame, flags)
-        {
+        let oom = FaultError::OutOfMemory { vma: vma.kind };
+        let frame = self.frames.alloc().ok_or(oom)?;
+        let fill = self.fill(frame, page, &vma);
+        let pte = Pte::new(frame, pte_flags(vma.prot).expect("accessible VMA"));
+        match self.aspace.map_at(self.mmu, self.frames, slot, page, pte) {
             Ok(flush) => flush.flush(self.mmu),
             Err(_) => {
                 self.frames.free(frame);
-                return Err(FaultError::OutOfMemory);
+                return Err(oom);
             }
         }
         self.aspace.ledger.take(Cause::of(vma.kind));
-        let resolution = if grew {
-            Resolution::StackGrowth
-        } else {
-            resolution
-        };
-        Ok(Resolved {
-            resolution,
-            frame,
+        Ok(Mapped {
             kind: vma.kind,
+            frame,
+            pte,
+            fill,
+            grown,
         })
     }
 
     /// First contents of a page: image bytes where the backing has them, zeroes elsewhere.
-    fn fill(&mut self, frame: Frame, page: VirtAddr, vma: &Vma) -> Resolution {
-        self.mmu.phys_mut().zero_frame(frame);
-        let Backing::Image {
-            vaddr,
-            file_offset,
-            file_len,
-        } = vma.backing
-        else {
-            return Resolution::ZeroFill;
-        };
-        let (lo, hi) = (
-            page.0.max(vaddr),
-            (page.0 + PAGE_SIZE).min(vaddr.saturating_add(file_len)),
-        );
-        if lo >= hi {
-            // Past p_filesz: a pure .bss page.
-            return Resolution::ZeroFill;
+    fn fill(&mut self, frame: Frame, page: VirtAddr, vma: &Vma) -> Fill {
+        let phys = self.mmu.phys_mut();
+        phys.zero_frame(frame);
+        match file_bytes(&vma.backing, self.image, page) {
+            Some((at, bytes)) => {
+                phys.write_bytes(PhysAddr(frame.base().0 + at), bytes);
+                Fill::File
+            }
+            None => Fill::Zero,
         }
-        let off = (file_offset + (lo - vaddr)) as usize;
-        let bytes = &self.image[off..off + (hi - lo) as usize];
-        self.mmu
-            .phys_mut()
-            .write_bytes(PhysAddr(frame.base().0 + (lo - page.0)), bytes);
-        Resolution::FileFill
     }
 
-    /// Extend the stack VMA down to cover `addr`, if the stack may grow that far
-    /// and no other mapping sits within the guard gap below it.
-    fn grow_stack(&mut self, addr: VirtAddr) -> Result<(), FaultError> {
+    /// Extend the stack VMA down to cover `addr`, if the stack may grow that
+    /// far and no other mapping sits within the guard gap below it. Returns
+    /// the stack as it is now.
+    fn grow_stack(&mut self, addr: VirtAddr) -> Result<Vma, FaultError> {
         let stack = self
             .aspace
             .vmas
             .first_ending_above(addr)
             .filter(|v| v.kind == VmaKind::Stack)
             .cloned()
-            .ok_or(FaultError::Segv(SegvCode::MapErr))?;
+            .ok_or(MAPERR)?;
         let new_start = addr.page_base();
         // RLIMIT_STACK bounds the whole VMA, as acct_stack_growth counts it.
         if stack.end.0 - new_start.0 > self.stack_limit || new_start < MMAP_MIN_ADDR {
-            return Err(FaultError::Segv(SegvCode::MapErr));
+            return Err(MAPERR);
         }
         // expand_downwards keeps the guard gap only from mappings that can
         // be accessed: a PROT_NONE reservation below does not stop growth.
         if let Some(prev) = self.aspace.vmas.last_starting_below(new_start) {
             let blocks = prev.kind != VmaKind::Stack && !prev.prot.is_empty();
             if blocks && prev.end.0.saturating_add(STACK_GUARD_GAP) > new_start.0 {
-                return Err(FaultError::Segv(SegvCode::MapErr));
+                return Err(MAPERR);
             }
         }
-        self.aspace
-            .vmas
-            .set_bounds(stack.start, new_start, stack.end);
-        Ok(())
+        self.aspace.vmas.move_start(stack.start, new_start);
+        Ok(Vma {
+            start: new_start,
+            ..stack
+        })
     }
 }

@@ -20,12 +20,12 @@
 
 use crate::address_space::{AddressSpace, PTE_PROTNONE};
 use crate::kernel::Kernel;
-use crate::layout::{MMAP_MIN_ADDR, TASK_SIZE};
+use crate::layout::{MMAP_MIN_ADDR, TASK_SIZE, USER_PDES};
 use crate::process::Process;
 use crate::vma::Prot;
 use std::collections::HashMap;
 use toyemu_emulator::paging::ENTRIES;
-use toyemu_emulator::{Frame, PhysAddr, Pte, PteFlags, VirtAddr, PAGE_SIZE};
+use toyemu_emulator::{Frame, PageTable, Pte, PteFlags, VirtAddr, PAGE_SIZE};
 
 /// What the page tables hold, gathered in one walk.
 #[derive(Debug, Default)]
@@ -75,7 +75,6 @@ fn check_vmas(mm: &AddressSpace) -> Result<(), String> {
 pub fn walk(kernel: &Kernel, mm: &AddressSpace) -> Result<Census, String> {
     let phys = kernel.machine.mmu().phys();
     let frames = &kernel.frames;
-    let user_pdes = (TASK_SIZE.0 >> 22) as usize;
     let mut census = Census::default();
     let mut owner: HashMap<u32, String> = HashMap::new();
     let mut claim = |f: Frame, what: String| -> Result<(), String> {
@@ -90,14 +89,15 @@ pub fn walk(kernel: &Kernel, mm: &AddressSpace) -> Result<Census, String> {
         }
         Ok(())
     };
-    claim(mm.pd, "the page directory".into())?;
+    let dir = mm.directory();
+    claim(dir.0, "the page directory".into())?;
     for pdi in 0..ENTRIES {
-        let pde = Pte(phys.read_u32(PhysAddr(mm.pd.base().0 + 4 * pdi as u32)));
-        if pdi >= user_pdes || !pde.is_present() {
+        let pde = dir.entry(phys, pdi);
+        if pdi >= USER_PDES || !pde.is_present() {
             if pde.raw() != 0 {
                 return Err(format!("stray directory entry {pdi}: {pde:?}"));
             }
-            if pdi < user_pdes && mm.live_entries(pdi) != 0 {
+            if pdi < USER_PDES && mm.live_entries(pdi) != 0 {
                 return Err(format!("directory entry {pdi} empty but counted live"));
             }
             continue;
@@ -105,13 +105,8 @@ pub fn walk(kernel: &Kernel, mm: &AddressSpace) -> Result<Census, String> {
         claim(pde.frame(), format!("page table {pdi}"))?;
         census.tables += 1;
         let mut live = 0u32;
-        for pti in 0..ENTRIES {
-            let va = ((pdi << 22) | (pti << 12)) as u32;
-            let pte = Pte(phys.read_u32(PhysAddr(pde.frame().base().0 + 4 * pti as u32)));
-            if pte.raw() == 0 {
-                continue;
-            }
-            let va = VirtAddr(va);
+        for (pti, pte) in PageTable(pde.frame()).populated(phys, 0..ENTRIES) {
+            let va = VirtAddr(((pdi << 22) | (pti << 12)) as u32);
             let vma = mm
                 .vmas
                 .find(va)
@@ -177,7 +172,7 @@ fn check_frames(kernel: &Kernel, mm: &AddressSpace, census: &Census) -> Result<(
 
 fn check_tlb(kernel: &Kernel, mm: &AddressSpace) -> Result<(), String> {
     let mmu = kernel.machine.mmu();
-    if mmu.cr3() != mm.pd.base() {
+    if mmu.cr3() != mm.directory().0.base() {
         return Err(format!(
             "CR3 is {:?}, not the process's directory",
             mmu.cr3()
@@ -185,7 +180,7 @@ fn check_tlb(kernel: &Kernel, mm: &AddressSpace) -> Result<(), String> {
     }
     for e in mmu.tlb().valid_entries() {
         let va = VirtAddr(e.vpn << 12);
-        let pte = mm.pte(mmu, va);
+        let pte = mm.peek_slot(mmu, va).pte();
         let stale = !pte.is_present()
             || pte.frame().base().0 != e.frame_base
             || (e.writable && !pte.flags().contains(PteFlags::RW | PteFlags::D));

@@ -40,6 +40,9 @@ pub const STACK_INITIAL: u32 = 128 << 10;
 /// Linux's stack_guard_gap: 256 pages kept free below a growing stack.
 pub const STACK_GUARD_GAP: u32 = 256 * PAGE_SIZE;
 
+/// The user id every process runs as (there is only one user).
+pub const UID: u32 = 1000;
+
 /// Is `[start, start+len)` entirely user space?
 pub fn in_user_space(start: u32, len: u32) -> bool {
     start.checked_add(len).is_some_and(|end| end <= TASK_SIZE.0)

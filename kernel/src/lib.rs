@@ -5,18 +5,28 @@
 //! resolves page faults, implements Linux's i386 memory and I/O syscalls, and
 //! reclaims every frame when a process exits — and says what it did through
 //! typed trace events.
+//!
+//! The modules stack, each using only those listed before it:
+//! `errno`, `layout`, `frame`, `vma`, `ledger`, `elf` (the file) →
+//! `address_space` → `oom`, `signal` → `fault` (the handler) → `process` →
+//! `syscall::outcome`, `trace` → `kernel` (the owner of machine, frames and
+//! tracer; fault handling, exit) → `uaccess`, `stack`, `exec`, `syscall`,
+//! `run` (the trap loop) → `invariants`. docs/ARCHITECTURE.md draws it.
 
 pub mod address_space;
+pub mod elf;
 pub mod errno;
+pub mod exec;
 pub mod fault;
 pub mod frame;
 pub mod invariants;
 pub mod kernel;
 pub mod layout;
 pub mod ledger;
-pub mod loader;
+mod mutant;
 pub mod oom;
 pub mod process;
+pub mod run;
 pub mod signal;
 pub mod stack;
 pub mod syscall;
@@ -24,9 +34,13 @@ pub mod trace;
 pub mod uaccess;
 pub mod vma;
 
-pub use kernel::{Console, Kernel, KernelConfig, RunState};
+pub use elf::{ElfError, ElfImage};
+pub use exec::ExecError;
+pub use fault::{FaultError, Fill, Mapped};
+pub use kernel::{Console, Kernel, KernelConfig};
 pub use ledger::{Cause, Ledger};
-pub use loader::{ElfImage, LoadError};
 pub use process::{Ending, ExitRecord, ExitStatus, Process, VmaSnapshot};
+pub use run::RunState;
 pub use signal::{Death, Signal};
-pub use trace::{Categories, Collector, Event, EventKind, Resolution, TraceSink, Tracer};
+pub use syscall::outcome::Outcome;
+pub use trace::{Categories, Collector, Event, EventKind, TraceSink, Tracer};

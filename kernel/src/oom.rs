@@ -6,12 +6,11 @@
 //! (copy-on-write gave the process its own copy); here the PTE's dirty bit
 //! says the same of an ELF page, and its `.bss` part is anonymous from the start.
 
-use crate::kernel::Kernel;
-use crate::process::Process;
-use crate::signal::Death;
+use crate::address_space::AddressSpace;
+use crate::layout::UID;
 use crate::vma::{Backing, VmaKind};
 use std::fmt;
-use toyemu_emulator::{PteFlags, VirtAddr, PAGE_SIZE};
+use toyemu_emulator::{Mmu, PteFlags, PAGE_SIZE};
 
 /// The victim's memory at the moment of the kill, in KiB as Linux prints it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -46,64 +45,44 @@ impl fmt::Display for OomReport {
     }
 }
 
-impl Kernel {
-    /// The death of `p`, out of frames while making `addr` accessible at `eip`.
-    pub fn oom_death(&self, p: &Process, addr: VirtAddr, eip: VirtAddr) -> Death {
-        Death::OutOfMemory {
-            addr,
-            eip,
-            report: Box::new(self.oom_report(p)),
-        }
-    }
-
-    /// Fill in the report of an OOM death built without access to the process.
-    pub(crate) fn complete_oom_report(&self, p: &Process, death: Death) -> Death {
-        match death {
-            Death::OutOfMemory { addr, eip, .. } => self.oom_death(p, addr, eip),
-            other => other,
-        }
-    }
-
-    /// What `p` holds now, counted as Linux's OOM killer counts it.
-    pub fn oom_report(&self, p: &Process) -> OomReport {
+impl OomReport {
+    /// What process `pid` (`name`) holds in `mm` now, counted as Linux's
+    /// OOM killer counts it.
+    pub fn measure(pid: u32, name: &str, mm: &AddressSpace, mmu: &Mmu) -> OomReport {
         let kb = |pages: u64| pages * (PAGE_SIZE as u64 / 1024);
-        let mut r = OomReport {
-            pid: p.pid,
-            name: p.name.rsplit('/').next().unwrap_or_default().to_string(),
-            uid: crate::stack::UID,
-            ..OomReport::default()
-        };
-        let Some(mm) = p.mm.as_ref() else { return r };
-        let mmu = self.machine.mmu();
-        let (mut anon, mut file) = (0u64, 0u64);
-        for v in mm.vmas.iter() {
-            r.total_vm_kb += v.len() as u64 / 1024;
-            let (
-                VmaKind::ElfSegment(_),
-                Backing::Image {
-                    vaddr, file_len, ..
-                },
-            ) = (v.kind, v.backing)
-            else {
-                anon += mm.resident_in(mmu, v.start, v.end) as u64;
-                continue;
+        let (mut anon, mut file, mut total_vm) = (0u64, 0u64, 0u64);
+        for v in mm.vmas().iter() {
+            total_vm += v.len() as u64 / 1024;
+            let file_end = match (v.kind, v.backing) {
+                (
+                    VmaKind::ElfSegment(_),
+                    Backing::Image {
+                        vaddr, file_len, ..
+                    },
+                ) => vaddr.saturating_add(file_len),
+                _ => 0,
             };
-            for va in (v.start.0..v.end.0).step_by(PAGE_SIZE as usize) {
-                let pte = mm.pte(mmu, VirtAddr(va));
-                if !pte.is_present() && !pte.flags().contains(crate::address_space::PTE_PROTNONE) {
-                    continue;
-                }
-                let from_file = va < vaddr.saturating_add(file_len);
-                if from_file && !pte.flags().contains(PteFlags::D) {
+            let mut at = v.start;
+            while let Some((va, _, pte)) = mm.next_populated(mmu, at, v.end) {
+                if va.0 < file_end && !pte.flags().contains(PteFlags::D) {
                     file += 1;
                 } else {
                     anon += 1;
                 }
+                match va.checked_add(PAGE_SIZE) {
+                    Some(next) => at = next,
+                    None => break,
+                }
             }
         }
-        r.anon_rss_kb = kb(anon);
-        r.file_rss_kb = kb(file);
-        r.pgtables_kb = kb(mm.page_tables(mmu) as u64 + 1);
-        r
+        OomReport {
+            pid,
+            name: name.rsplit('/').next().unwrap_or_default().to_string(),
+            total_vm_kb: total_vm,
+            anon_rss_kb: kb(anon),
+            file_rss_kb: kb(file),
+            pgtables_kb: kb(mm.page_tables() as u64 + 1),
+            uid: UID,
+        }
     }
 }

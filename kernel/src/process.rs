@@ -1,8 +1,9 @@
 //! A process: one address space running one ELF image, and how it ends.
 
 use crate::address_space::AddressSpace;
+use crate::elf::ElfImage;
+use crate::fault::{vma_hit, FaultError, Fill, Mapped};
 use crate::ledger::{Cause, Ledger};
-use crate::loader::ElfImage;
 use crate::signal::Death;
 use crate::vma::{Prot, VmaKind};
 use std::collections::BTreeMap;
@@ -88,32 +89,78 @@ impl ExitRecord {
 }
 
 pub struct Process {
-    pub pid: u32,
-    pub name: String,
-    pub image: Arc<ElfImage>,
+    pub(crate) pid: u32,
+    pub(crate) name: String,
+    pub(crate) image: Arc<ElfImage>,
     /// `None` once the process has exited and its memory is gone.
-    pub mm: Option<AddressSpace>,
-    pub stats: ProcStats,
-    pub exit: Option<ExitRecord>,
+    pub(crate) mm: Option<AddressSpace>,
+    pub(crate) stats: ProcStats,
+    pub(crate) exit: Option<ExitRecord>,
     /// Instruction count when the process started.
-    pub started_at: u64,
+    pub(crate) started_at: u64,
     /// Which of stdin, stdout, stderr are still open (`close` shuts them).
-    pub fds: [bool; 3],
+    pub(crate) fds: [bool; 3],
     /// Page faults by the kind of VMA they hit.
-    pub faults_by_kind: BTreeMap<VmaKind, u64>,
+    pub(crate) faults_by_kind: BTreeMap<VmaKind, u64>,
 }
 
 impl Process {
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+    /// argv[0], as the process was started.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn image(&self) -> &Arc<ElfImage> {
+        &self.image
+    }
+    /// The address space; `None` once the process has exited.
+    pub fn mm(&self) -> Option<&AddressSpace> {
+        self.mm.as_ref()
+    }
     /// The live address space; a kernel bug if the process has exited.
-    pub fn mm(&mut self) -> &mut AddressSpace {
+    pub(crate) fn mm_mut(&mut self) -> &mut AddressSpace {
         self.mm
             .as_mut()
             .expect("process has an address space while running")
     }
+    pub fn stats(&self) -> ProcStats {
+        self.stats
+    }
+    /// Instruction count when the process started.
+    pub fn started_at(&self) -> u64 {
+        self.started_at
+    }
     pub fn has_exited(&self) -> bool {
         self.exit.is_some()
     }
+    /// The final accounts, once the process has exited.
+    pub fn exit_record(&self) -> Option<&ExitRecord> {
+        self.exit.as_ref()
+    }
+    pub fn take_exit_record(&mut self) -> Option<ExitRecord> {
+        self.exit.take()
+    }
     pub fn outstanding_frames(&self) -> i64 {
         self.mm.as_ref().map_or(0, |m| m.ledger.outstanding())
+    }
+
+    /// Count a page fault and how it ended.
+    pub(crate) fn count_fault(&mut self, result: &Result<Mapped, FaultError>) {
+        self.stats.faults += 1;
+        if let Some(k) = vma_hit(result) {
+            *self.faults_by_kind.entry(k).or_default() += 1;
+        }
+        match result {
+            Ok(Mapped { grown: Some(_), .. }) => self.stats.stack_growths += 1,
+            Ok(Mapped {
+                fill: Fill::Zero, ..
+            }) => self.stats.zero_fills += 1,
+            Ok(Mapped {
+                fill: Fill::File, ..
+            }) => self.stats.file_fills += 1,
+            Err(_) => {}
+        }
     }
 }

@@ -57,6 +57,16 @@ pub enum SegvCode {
     AccErr,
 }
 
+impl SegvCode {
+    /// The si_code's name, as strace and the kill report print it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SegvCode::MapErr => "SEGV_MAPERR",
+            SegvCode::AccErr => "SEGV_ACCERR",
+        }
+    }
+}
+
 /// What killed a process.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Death {
@@ -134,17 +144,8 @@ impl fmt::Display for Death {
             } => write!(
                 f,
                 "Segmentation fault ({}): {} at {addr} ({}), eip {eip}",
-                match si_code {
-                    SegvCode::MapErr => "SEGV_MAPERR",
-                    SegvCode::AccErr => "SEGV_ACCERR",
-                },
-                if code.contains(PfCode::I) {
-                    "exec"
-                } else if code.contains(PfCode::W) {
-                    "write"
-                } else {
-                    "read"
-                },
+                si_code.name(),
+                code.access().name(),
                 if addr.0 >= crate::layout::TASK_SIZE.0 {
                     "kernel space"
                 } else if matches!(si_code, SegvCode::MapErr) {

@@ -14,8 +14,8 @@
 //! ESP ->     [ argc                                       ]   (16-byte aligned)
 //! ```
 
-use crate::layout::STACK_TOP;
-use crate::loader::ElfImage;
+use crate::elf::ElfImage;
+use crate::layout::{STACK_TOP, UID};
 
 pub const AT_NULL: u32 = 0;
 pub const AT_PHDR: u32 = 3;
@@ -36,8 +36,6 @@ pub const AT_SECURE: u32 = 23;
 pub const AT_RANDOM: u32 = 25;
 pub const AT_EXECFN: u32 = 31;
 
-/// The user id every process runs as (there is only one user).
-pub const UID: u32 = 1000;
 /// The AT_RANDOM bytes: fixed, so runs are reproducible.
 pub const AT_RANDOM_BYTES: [u8; 16] = *b"toyemu-no-random";
 /// CPUID.1:EDX of a plain i686 with FPU, TSC, CX8, CMOV (what AT_HWCAP carries).

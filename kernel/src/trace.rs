@@ -6,14 +6,15 @@
 //! `toyemu::<category>`), so `RUST_LOG=toyemu=debug` shows them without any
 //! sink installed.
 
-use crate::errno::Errno;
-use crate::ledger::Cause;
-use crate::ledger::Ledger;
-use crate::signal::{Death, SegvCode, Signal};
+use crate::fault::{vma_hit, FaultError, Mapped};
+use crate::ledger::{Cause, Ledger};
+use crate::signal::{Death, Signal};
+use crate::syscall::outcome::Outcome;
 use crate::vma::{Prot, VmaKind};
 use bitflags::bitflags;
 use std::fmt;
-use toyemu_emulator::{Frame, PfCode, TlbEvent, VirtAddr};
+use toyemu_emulator::paging::describe;
+use toyemu_emulator::{Frame, PfCode, Pte, TlbEvent, VirtAddr};
 
 bitflags! {
     /// Which categories a sink wants (the CLI's `--trace=syscall,fault,...`).
@@ -51,55 +52,6 @@ impl Categories {
     }
 }
 
-/// How the kernel resolved a page fault.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Resolution {
-    /// A fresh zeroed frame (anonymous memory, .bss, heap).
-    ZeroFill,
-    /// A frame filled from the ELF image (and zeroes past p_filesz).
-    FileFill,
-    /// The stack VMA grew down to cover the address, then zero-fill.
-    StackGrowth,
-    /// No valid resolution: the process gets SIGSEGV.
-    Segv,
-    /// No frame left: the process is OOM-killed.
-    OutOfMemory,
-}
-
-impl fmt::Display for Resolution {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Resolution::ZeroFill => "zero-fill",
-            Resolution::FileFill => "file-fill",
-            Resolution::StackGrowth => "stack growth",
-            Resolution::Segv => "SIGSEGV",
-            Resolution::OutOfMemory => "out of memory",
-        })
-    }
-}
-
-/// A syscall's outcome, as strace shows it after `=`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SyscallResult {
-    Value(u32),
-    /// Shown in hex (addresses: brk, mmap).
-    Addr(u32),
-    Error(Errno),
-    /// The call does not return (exit).
-    NoReturn,
-}
-
-impl fmt::Display for SyscallResult {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SyscallResult::Value(v) => write!(f, "{}", *v as i32),
-            SyscallResult::Addr(a) => write!(f, "{a:#x}"),
-            SyscallResult::Error(e) => write!(f, "-1 {e}"),
-            SyscallResult::NoReturn => f.write_str("?"),
-        }
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventKind {
     /// A syscall and its decoded arguments (`args_text` as strace would print them).
@@ -108,15 +60,15 @@ pub enum EventKind {
         name: &'static str,
         args: [u32; 6],
         args_text: String,
-        result: SyscallResult,
+        result: Outcome,
     },
+    /// A page fault and what the handler made of it. `code` is the error
+    /// code as the kernel judged it: P set when the VMA forbids the access.
     PageFault {
         addr: VirtAddr,
         eip: VirtAddr,
         code: PfCode,
-        vma: Option<VmaKind>,
-        resolution: Resolution,
-        frame: Option<Frame>,
+        result: Result<Mapped, FaultError>,
     },
     VmaCreated {
         start: VirtAddr,
@@ -149,13 +101,13 @@ pub enum EventKind {
         frame: Frame,
         cause: Cause,
         va: VirtAddr,
-        pte: u32,
+        pte: Pte,
     },
     Tlb(TlbEvent),
     Killed {
         death: Death,
     },
-    /// The process is gone; `signal` if one killed it; `reclaimed`: what teardown gave back. `reclaimed`: what teardown gave back.
+    /// The process is gone; `signal` if one killed it; `reclaimed`: what teardown gave back.
     Exit {
         status: i32,
         signal: Option<Signal>,
@@ -202,24 +154,21 @@ impl fmt::Display for Event {
                 addr,
                 eip,
                 code,
-                vma,
-                resolution,
-                frame,
+                result,
             } => {
                 write!(
                     f,
                     "--- page fault at {addr} ({}) eip={eip}",
                     code.describe()
                 )?;
-                match vma {
+                match vma_hit(result) {
                     Some(k) => write!(f, " in {k}")?,
                     None => write!(f, " outside any mapping")?,
                 }
-                write!(f, ": {resolution}")?;
-                if let Some(fr) = frame {
-                    write!(f, " -> frame {:#x}", fr.0)?;
+                match result {
+                    Ok(m) => write!(f, ": {m} -> frame {:#x} ---", m.frame.0),
+                    Err(e) => write!(f, ": {e} ---"),
                 }
-                write!(f, " ---")
             }
             EventKind::VmaCreated {
                 start,
@@ -254,9 +203,10 @@ impl fmt::Display for Event {
                 pte,
             } => write!(
                 f,
-                "--- frame {:#x} taken for {cause}: PTE {va} = {pte:#010x} [{}] ---",
+                "--- frame {:#x} taken for {cause}: PTE {va} = {:#010x} [{}] ---",
                 frame.0,
-                toyemu_emulator::paging::describe(toyemu_emulator::Pte(*pte).flags())
+                pte.raw(),
+                describe(pte.flags())
             ),
             EventKind::Tlb(TlbEvent::Fill {
                 vpn,
@@ -284,11 +234,7 @@ impl fmt::Display for Event {
                 Death::Segv { addr, si_code, .. } => write!(
                     f,
                     "--- SIGSEGV {{si_signo=SIGSEGV, si_code={}, si_addr={addr}}} ---",
-                    if *si_code == SegvCode::MapErr {
-                        "SEGV_MAPERR"
-                    } else {
-                        "SEGV_ACCERR"
-                    }
+                    si_code.name()
                 ),
                 d => write!(f, "--- {} ({d}) ---", d.signal()),
             },
@@ -301,7 +247,7 @@ impl fmt::Display for Event {
                     Some(sig) => write!(f, "+++ killed by {sig}")?,
                     None => write!(f, "+++ exited with {status}")?,
                 }
-                let by_cause: Vec<String> = crate::ledger::Cause::ALL
+                let by_cause: Vec<String> = Cause::ALL
                     .iter()
                     .map(|c| format!("{c} {}", reclaimed.returned(*c)))
                     .collect();

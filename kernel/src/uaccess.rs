@@ -4,13 +4,18 @@
 //! user access would be; a missing page is faulted in where a VMA allows it;
 //! anything else is `EFAULT` for the syscall, never a host crash. Out of
 //! frames kills the process, as the OOM killer would.
+//!
+//! Two more ways in, for tools: [`Kernel::peek_user`] reads without
+//! changing anything (a page not touched yet reads as its first touch would
+//! fill it), and [`Kernel::poke_user`] writes as ptrace's POKEDATA does.
 
-use crate::errno::{Errno, EFAULT};
-use crate::fault::FaultError;
+use crate::address_space::owns_frame;
+use crate::fault::{file_bytes, FaultError};
 use crate::kernel::Kernel;
+use crate::layout::{in_user_space, TASK_SIZE};
 use crate::process::Process;
 use crate::vma::Prot;
-use toyemu_emulator::{Access, PhysAddr, VirtAddr, PAGE_SIZE};
+use toyemu_emulator::{Access, PageFault, PhysAddr, VirtAddr, PAGE_SIZE};
 
 /// Why a user copy stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,12 +24,6 @@ pub enum CopyError {
     Fault { done: u32 },
     /// No frame left to fault the page in: the process is OOM-killed.
     OutOfMemory { addr: VirtAddr },
-}
-
-impl CopyError {
-    pub fn errno(self) -> Errno {
-        EFAULT
-    }
 }
 
 impl Kernel {
@@ -39,13 +38,16 @@ impl Kernel {
         loop {
             match self.machine.mmu_mut().translate(va, access) {
                 Ok(pa) => return Ok(pa),
-                Err(pf) => match self.resolve_fault(p, pf.addr, access, self.machine.cpu().eip()) {
-                    Ok(()) => continue,
-                    Err(FaultError::Segv(_)) => return Err(CopyError::Fault { done }),
-                    Err(FaultError::OutOfMemory) => {
-                        return Err(CopyError::OutOfMemory { addr: va })
+                Err(pf) => {
+                    let eip = self.machine.cpu().eip();
+                    match self.page_fault(p, pf, eip) {
+                        Ok(_) => continue,
+                        Err(FaultError::Segv { .. }) => return Err(CopyError::Fault { done }),
+                        Err(FaultError::OutOfMemory { .. }) => {
+                            return Err(CopyError::OutOfMemory { addr: va })
+                        }
                     }
-                },
+                }
             }
         }
     }
@@ -59,7 +61,7 @@ impl Kernel {
         out: &mut Vec<u8>,
     ) -> Result<(), CopyError> {
         out.clear();
-        if !crate::layout::in_user_space(va, len) {
+        if !in_user_space(va, len) {
             return Err(CopyError::Fault { done: 0 });
         }
         let mut done = 0;
@@ -78,7 +80,7 @@ impl Kernel {
     /// Copy `data` to user `va`. Pages before a bad one are written, as Linux does.
     pub fn copy_to_user(&mut self, p: &mut Process, va: u32, data: &[u8]) -> Result<(), CopyError> {
         let len = data.len() as u32;
-        if !crate::layout::in_user_space(va, len) {
+        if !in_user_space(va, len) {
             return Err(CopyError::Fault { done: 0 });
         }
         let mut done = 0;
@@ -100,13 +102,13 @@ impl Kernel {
     /// nothing, except a stack that must grow to reach `va`, as the write
     /// itself would. Lets `read` refuse a bad buffer before it consumes input.
     pub fn writable_len(&mut self, p: &mut Process, va: u32, len: u32) -> Result<u32, CopyError> {
-        if !crate::layout::in_user_space(va, len) {
+        if !in_user_space(va, len) {
             return Ok(0);
         }
         let mut done = 0;
         while done < len {
             let a = VirtAddr(va + done);
-            let ok = match p.mm().vmas.find(a) {
+            let ok = match p.mm_mut().vmas.find(a) {
                 Some(v) => v.prot.contains(Prot::WRITE),
                 None => match self.user_page(p, a, Access::Write, done) {
                     Ok(_) => true,
@@ -128,40 +130,118 @@ impl Kernel {
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    /// A NUL-terminated string of at most `max` bytes (for traces); `None` if unreadable.
-    pub fn peek_user_string(&mut self, va: u32, max: u32) -> Option<(Vec<u8>, bool)> {
-        // Traces must not change the address space: no faulting in here.
+    /// Fault in the page at `va` if it holds no frame yet, as an access of
+    /// this kind from the program would (MAP_POPULATE, madvise, debuggers).
+    pub(crate) fn populate_page(
+        &mut self,
+        p: &mut Process,
+        va: VirtAddr,
+        access: Access,
+    ) -> Result<(), FaultError> {
+        let mm = p.mm_mut();
+        if owns_frame(mm.peek_slot(self.machine.mmu(), va).pte()) {
+            return Ok(());
+        }
+        let eip = self.machine.cpu().eip();
+        let pf = PageFault {
+            addr: va,
+            code: access.code(),
+        };
+        self.page_fault(p, pf, eip).map(|_| ())
+    }
+
+    /// Read user memory at `va` into `out` without changing the address
+    /// space: no fault, no TLB fill, no A/D bit. A page that holds a frame
+    /// (present, or kept under PROT_NONE) reads as RAM has it; a page not
+    /// touched yet reads as its first touch would fill it (file bytes or
+    /// zeroes). Returns how many bytes, from the start, could be read.
+    pub fn peek_user(&self, p: &Process, va: u32, out: &mut [u8]) -> usize {
+        let Some(mm) = p.mm.as_ref() else { return 0 };
+        let mmu = self.machine.mmu();
+        let mut done = 0;
+        while done < out.len() {
+            let Some(a) = va.checked_add(done as u32).filter(|&a| a < TASK_SIZE.0) else {
+                break;
+            };
+            let a = VirtAddr(a);
+            let n = ((PAGE_SIZE - a.page_offset()) as usize).min(out.len() - done);
+            let chunk = &mut out[done..done + n];
+            let pte = mm.peek_slot(mmu, a).pte();
+            if owns_frame(pte) {
+                mmu.phys()
+                    .read_bytes(PhysAddr(pte.frame().base().0 | a.page_offset()), chunk);
+            } else {
+                let Some(vma) = mm.vmas.find(a) else { break };
+                chunk.fill(0);
+                if let Some((at, bytes)) = file_bytes(&vma.backing, &p.image.bytes, a.page_base()) {
+                    // The part of [at, at + len) that falls inside this chunk.
+                    let (lo, hi) = (a.page_offset(), a.page_offset() + n as u32);
+                    let (s, e) = (at.max(lo), (at + bytes.len() as u32).min(hi));
+                    if s < e {
+                        chunk[(s - lo) as usize..(e - lo) as usize]
+                            .copy_from_slice(&bytes[(s - at) as usize..(e - at) as usize]);
+                    }
+                }
+            }
+            done += n;
+        }
+        done
+    }
+
+    /// `len` bytes at `va` as [`Kernel::peek_user`] reads them, if all can be.
+    pub fn peek_user_bytes(&self, p: &Process, va: u32, len: u32) -> Option<Vec<u8>> {
+        let mut out = vec![0; len as usize];
+        (self.peek_user(p, va, &mut out) == out.len()).then_some(out)
+    }
+
+    /// A NUL-terminated string of at most `max` bytes at `va`, read as
+    /// [`Kernel::peek_user`] reads; the flag says whether the NUL was found.
+    pub fn peek_user_string(&self, p: &Process, va: u32, max: u32) -> Option<(Vec<u8>, bool)> {
         let mut out = Vec::new();
-        for i in 0..max {
-            let a = VirtAddr(va.checked_add(i)?);
-            let w = self.machine.mmu().peek(a);
-            let pte = w.pte.filter(|p| p.is_present())?;
-            let b = self
-                .machine
-                .mmu()
-                .phys()
-                .read_u8(PhysAddr(pte.frame().base().0 | a.page_offset()));
-            if b == 0 {
+        let mut buf = [0u8; 64];
+        while (out.len() as u32) < max {
+            let at = va.checked_add(out.len() as u32)?;
+            let want = (max as usize - out.len()).min(buf.len());
+            let got = self.peek_user(p, at, &mut buf[..want]);
+            if got == 0 {
+                return (!out.is_empty()).then_some((out, false));
+            }
+            if let Some(nul) = buf[..got].iter().position(|&b| b == 0) {
+                out.extend_from_slice(&buf[..nul]);
                 return Some((out, true));
             }
-            out.push(b);
+            out.extend_from_slice(&buf[..got]);
         }
         Some((out, false))
     }
 
-    /// Up to `max` bytes at `va` for a trace, only from pages already present.
-    pub fn peek_user_bytes(&self, va: u32, len: u32) -> Option<Vec<u8>> {
-        let mut out = Vec::with_capacity(len as usize);
-        for i in 0..len {
-            let a = VirtAddr(va.checked_add(i)?);
-            let pte = self.machine.mmu().peek(a).pte.filter(|p| p.is_present())?;
-            out.push(
-                self.machine
-                    .mmu()
-                    .phys()
-                    .read_u8(PhysAddr(pte.frame().base().0 | a.page_offset())),
-            );
+    /// Write user memory as ptrace's POKEDATA does: read-only pages are
+    /// written too, and a page not faulted in yet is faulted in first (the
+    /// trace shows it). Decoded instructions on a written page go stale.
+    pub fn poke_user(&mut self, p: &mut Process, va: u32, data: &[u8]) -> Result<(), String> {
+        if p.mm.is_none() {
+            return Err("the program has exited".into());
         }
-        Some(out)
+        let mut done = 0;
+        while done < data.len() {
+            let a = va
+                .checked_add(done as u32)
+                .filter(|&a| a < TASK_SIZE.0)
+                .ok_or_else(|| format!("{va:#010x} is not a user address"))?;
+            let a = VirtAddr(a);
+            let n = ((PAGE_SIZE - a.page_offset()) as usize).min(data.len() - done);
+            if p.mm_mut().vmas.find(a).is_none() || self.populate_page(p, a, Access::Read).is_err()
+            {
+                return Err(format!("nothing can be mapped at {a}"));
+            }
+            let pte = p.mm_mut().peek_slot(self.machine.mmu(), a).pte();
+            let pa = PhysAddr(pte.frame().base().0 | a.page_offset());
+            self.machine
+                .mmu_mut()
+                .phys_mut()
+                .write_bytes(pa, &data[done..done + n]);
+            done += n;
+        }
+        Ok(())
     }
 }

@@ -40,18 +40,6 @@ pub enum VmaKind {
     Stack,
 }
 
-impl VmaKind {
-    /// The accounting bucket: all ELF segments count together.
-    pub fn bucket(self) -> &'static str {
-        match self {
-            VmaKind::ElfSegment(_) => "elf",
-            VmaKind::Heap => "heap",
-            VmaKind::Mmap => "mmap",
-            VmaKind::Stack => "stack",
-        }
-    }
-}
-
 impl fmt::Display for VmaKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -230,13 +218,16 @@ impl VmaSet {
         }
     }
 
-    /// Move the end of the VMA that starts at `start` (heap and stack growth).
-    pub fn set_bounds(&mut self, old_start: VirtAddr, start: VirtAddr, end: VirtAddr) {
-        let mut v = self.map.remove(&old_start.0).expect("VMA to resize");
-        v.start = start;
-        v.end = end;
-        assert!(!self.overlaps(start, end), "resized VMA overlaps");
-        self.map.insert(start.0, v);
+    /// Move the start of the VMA that starts at `old_start` down to
+    /// `new_start` (stack growth); the range it gains must be free.
+    pub fn move_start(&mut self, old_start: VirtAddr, new_start: VirtAddr) {
+        let mut v = self.map.remove(&old_start.0).expect("VMA to grow");
+        assert!(
+            !self.overlaps(new_start, old_start),
+            "grown VMA overlaps a neighbour"
+        );
+        v.start = new_start;
+        self.map.insert(new_start.0, v);
     }
 }
 

@@ -8,11 +8,11 @@ mod common;
 
 use common::*;
 use toyemu_emulator::{Access, Reg, VirtAddr};
-use toyemu_kernel::layout::{MMAP_BASE, STACK_LIMIT, STACK_TOP, TASK_SIZE};
+use toyemu_kernel::layout::{MMAP_BASE, STACK_LIMIT, STACK_TOP, TASK_SIZE, UID};
 use toyemu_kernel::stack::*;
 use toyemu_kernel::uaccess::CopyError;
 use toyemu_kernel::vma::VmaKind;
-use toyemu_kernel::{invariants, Death, Ending, Kernel, KernelConfig, Process};
+use toyemu_kernel::{invariants, Death, Ending, Fill, Kernel, Mapped, Process};
 
 const RW: u32 = 3;
 const ANON: u32 = MAP_PRIVATE | MAP_ANONYMOUS;
@@ -21,7 +21,7 @@ const EOVERFLOW: u32 = -75i32 as u32;
 const NR_UNAME: u32 = 122;
 
 fn start(k: &mut Kernel) -> Process {
-    k.spawn(image(), &[b"rules".to_vec()], &[b"HOME=/".to_vec()])
+    k.exec(image(), &[b"rules".to_vec()], &[b"HOME=/".to_vec()])
         .expect("spawn")
 }
 
@@ -36,8 +36,8 @@ fn mmap(k: &mut Kernel, p: &mut Process, addr: u32, len: u32, prot: u32, flags: 
 }
 
 fn vmas(p: &Process) -> Vec<(u32, u32, u32, VmaKind)> {
-    let mm = p.mm.as_ref().unwrap();
-    mm.vmas
+    let mm = p.mm().unwrap();
+    mm.vmas()
         .iter()
         .map(|v| (v.start.0, v.end.0, v.prot.bits(), v.kind))
         .collect()
@@ -218,7 +218,7 @@ fn frames_go_back_at_once_on_brk_shrink_munmap_and_dontneed() {
         touch(&mut k, &mut p, BRK0 + i * PAGE).unwrap();
         touch(&mut k, &mut p, m + i * PAGE).unwrap();
     }
-    let free = |k: &Kernel| k.frames.free_frames();
+    let free = |k: &Kernel| k.frames().free_frames();
     let f0 = free(&k);
     sys(&mut k, &mut p, NR_BRK, [BRK0 + 3 * PAGE + 5, 0, 0, 0, 0, 0]);
     assert_eq!(free(&k), f0 + 4, "pages 4..8 of the heap");
@@ -250,33 +250,24 @@ fn every_changed_pte_is_invalidated_in_the_tlb() {
     let mut k = kernel(8 << 20);
     let mut p = start(&mut k);
     let m = mmap(&mut k, &mut p, 0, 4 * PAGE, RW, ANON);
-    let cached = |k: &Kernel, va: u32| k.machine.mmu().tlb().peek(va >> 12);
+    let cached = |k: &Kernel, va: u32| k.machine().mmu().tlb().peek(va >> 12);
     for i in 0..4 {
         touch(&mut k, &mut p, m + i * PAGE).unwrap();
         assert!(cached(&k, m + i * PAGE).is_some_and(|e| e.writable));
     }
     sys(&mut k, &mut p, NR_MPROTECT, [m, PAGE, 1, 0, 0, 0]);
     assert!(
-        k.machine
-            .mmu_mut()
-            .translate(VirtAddr(m), Access::Write)
-            .is_err(),
+        k.user_access(VirtAddr(m), Access::Write).is_err(),
         "write after mprotect(PROT_READ)"
     );
     sys(&mut k, &mut p, NR_MPROTECT, [m + PAGE, PAGE, 0, 0, 0, 0]);
     assert!(
-        k.machine
-            .mmu_mut()
-            .translate(VirtAddr(m + PAGE), Access::Read)
-            .is_err(),
+        k.user_access(VirtAddr(m + PAGE), Access::Read).is_err(),
         "read after PROT_NONE"
     );
     sys(&mut k, &mut p, NR_MUNMAP, [m + 2 * PAGE, PAGE, 0, 0, 0, 0]);
     assert!(
-        k.machine
-            .mmu_mut()
-            .translate(VirtAddr(m + 2 * PAGE), Access::Read)
-            .is_err(),
+        k.user_access(VirtAddr(m + 2 * PAGE), Access::Read).is_err(),
         "read after munmap"
     );
     sys(
@@ -286,10 +277,7 @@ fn every_changed_pte_is_invalidated_in_the_tlb() {
         [m + 3 * PAGE, PAGE, MADV_DONTNEED, 0, 0, 0],
     );
     assert!(
-        k.machine
-            .mmu_mut()
-            .translate(VirtAddr(m + 3 * PAGE), Access::Read)
-            .is_err(),
+        k.user_access(VirtAddr(m + 3 * PAGE), Access::Read).is_err(),
         "read after DONTNEED"
     );
     for i in 0..4 {
@@ -298,12 +286,9 @@ fn every_changed_pte_is_invalidated_in_the_tlb() {
 }
 
 fn kernel_with_stack(limit: u32) -> Kernel {
-    let mut k = kernel(16 << 20);
-    k.config = KernelConfig {
-        stack_limit: limit,
-        ..k.config
-    };
-    k
+    let mut config = *kernel(16 << 20).config();
+    config.stack_limit = limit;
+    kernel_with_config(config)
 }
 
 #[test]
@@ -378,13 +363,13 @@ fn when_nothing_fits_below_mmap_base_the_search_goes_bottom_up() {
 #[test]
 fn out_of_memory_kills_with_a_linux_style_report_and_returns_every_frame() {
     let mut k = kernel(8 << 20);
-    let baseline = k.frames.free_frames();
+    let baseline = k.frames().free_frames();
     let mut p = start(&mut k);
     let m = mmap(&mut k, &mut p, 0, 64 * PAGE, RW, ANON);
     touch(&mut k, &mut p, DATA + 0x10).unwrap();
     let mut b = Vec::new();
     k.copy_from_user(&mut p, TEXT, 1, &mut b).unwrap();
-    k.frames.set_fail_after(Some(5));
+    k.fail_frames_after(Some(5));
     let mut i = 0;
     let addr = loop {
         match touch(&mut k, &mut p, m + i * PAGE) {
@@ -409,14 +394,14 @@ fn out_of_memory_kills_with_a_linux_style_report_and_returns_every_frame() {
     );
     let status = k.kill(&mut p, death);
     assert_eq!(status.code(), 137);
-    assert_eq!(k.frames.free_frames(), baseline);
+    assert_eq!(k.frames().free_frames(), baseline);
 
     // Through a syscall's user copy: the same death, the report filled in.
     let mut k = kernel(8 << 20);
-    let baseline = k.frames.free_frames();
+    let baseline = k.frames().free_frames();
     let mut p = start(&mut k);
     let m = mmap(&mut k, &mut p, 0, 4 * PAGE, RW, ANON);
-    k.frames.set_fail_after(Some(0));
+    k.fail_frames_after(Some(0));
     let status = k
         .syscall_direct(&mut p, NR_UNAME, [m, 0, 0, 0, 0, 0])
         .expect_err("uname into an unpopulated page with no frame left");
@@ -430,15 +415,15 @@ fn out_of_memory_kills_with_a_linux_style_report_and_returns_every_frame() {
         }
         other => panic!("{other:?}"),
     }
-    k.frames.set_fail_after(None);
-    assert_eq!(k.frames.free_frames(), baseline);
+    k.fail_frames_after(None);
+    assert_eq!(k.frames().free_frames(), baseline);
 }
 
 #[test]
 fn the_initial_stack_is_laid_out_as_the_i386_abi_says() {
     let mut k = kernel(8 << 20);
     let mut p = start(&mut k);
-    let esp = k.machine.cpu().reg(Reg::Esp);
+    let esp = k.machine().cpu().reg(Reg::Esp);
     assert_eq!(esp % 16, 0);
     let mut word = |k: &mut Kernel, a: u32| k.read_user_u32(&mut p, a).unwrap();
     assert_eq!(word(&mut k, esp), 1, "argc");
@@ -480,4 +465,49 @@ fn the_initial_stack_is_laid_out_as_the_i386_abi_says() {
     let execfn = get(AT_EXECFN).unwrap();
     assert_eq!(execfn + 6 + 4, STACK_TOP.0);
     assert!(argv0 > a && env0 > a, "strings lie above the tables");
+}
+
+/// A fault as the CPU raises it (the access misses, the kernel resolves it):
+/// returns the walks of the page tables it cost and what was mapped.
+fn cpu_fault(k: &mut Kernel, p: &mut Process, va: u32, access: Access) -> (u64, Mapped) {
+    let pf = k
+        .user_access(VirtAddr(va), access)
+        .expect_err("the page is not there yet");
+    let before = p.mm().unwrap().walks();
+    let eip = k.machine().cpu().eip();
+    let m = k.page_fault(p, pf, eip).expect("resolved");
+    let walks = p.mm().unwrap().walks() - before;
+    // What the handler says it wrote is what the tables hold: the trace
+    // and the accounts need no second look.
+    let slot = p.mm().unwrap().peek_slot(k.machine().mmu(), VirtAddr(va));
+    assert_eq!(slot.pte(), m.pte, "{va:#x}");
+    assert!(k.user_access(VirtAddr(va), access).is_ok(), "{va:#x}");
+    (walks, m)
+}
+
+#[test]
+fn every_fault_costs_one_walk_of_the_page_tables() {
+    let mut k = kernel(16 << 20);
+    let mut p = start(&mut k);
+    let m = mmap(&mut k, &mut p, FREE, 4 * PAGE, RW, ANON | MAP_FIXED);
+    let brk = sys(&mut k, &mut p, NR_BRK, [BRK0 + 3 * PAGE, 0, 0, 0, 0, 0]);
+    assert_eq!(brk, BRK0 + 3 * PAGE);
+    let stack_low = vmas(&p).iter().find(|v| v.3 == VmaKind::Stack).unwrap().0;
+    let cases = [
+        // A new page table is needed for this one, in the same walk.
+        (m, Access::Write, Fill::Zero, false),
+        (m + PAGE, Access::Read, Fill::Zero, false),
+        (TEXT, Access::Fetch, Fill::File, false),
+        (DATA + PAGE, Access::Write, Fill::File, false),
+        (DATA + 3 * PAGE, Access::Read, Fill::Zero, false),
+        (BRK0 + PAGE, Access::Write, Fill::Zero, false),
+        (stack_low - 3 * PAGE, Access::Write, Fill::Zero, true),
+    ];
+    for (va, access, fill, grows) in cases {
+        let (walks, mapped) = cpu_fault(&mut k, &mut p, va, access);
+        assert_eq!(walks, 1, "{va:#x} {access:?}");
+        assert_eq!(mapped.fill, fill, "{va:#x}");
+        assert_eq!(mapped.grown.is_some(), grows, "{va:#x}");
+        invariants::check(&k, &p).unwrap();
+    }
 }

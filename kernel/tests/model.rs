@@ -59,9 +59,9 @@ fn align_up(a: u32) -> u32 {
 impl Model {
     /// Start from the kernel's state right after spawn (the stack is taken as is).
     fn from_spawn(k: &Kernel, p: &Process) -> Model {
-        let mm = p.mm.as_ref().unwrap();
+        let mm = p.mm().unwrap();
         let mut pages = BTreeMap::new();
-        for v in mm.vmas.iter() {
+        for v in mm.vmas().iter() {
             let kind = match v.kind {
                 VmaKind::ElfSegment(i) => Kind::Elf(i),
                 VmaKind::Heap => Kind::Heap,
@@ -69,7 +69,7 @@ impl Model {
                 VmaKind::Stack => Kind::Stack,
             };
             for a in (v.start.0..v.end.0).step_by(PAGE as usize) {
-                let pte = mm.pte(k.machine.mmu(), VirtAddr(a));
+                let pte = mm.peek_slot(k.machine().mmu(), VirtAddr(a)).pte();
                 let page = Page {
                     prot: v.prot.bits(),
                     kind,
@@ -81,9 +81,9 @@ impl Model {
         }
         Model {
             pages,
-            brk_start: mm.brk_start.0,
-            brk: mm.brk.0,
-            image: p.image.clone(),
+            brk_start: mm.brk_range().0 .0,
+            brk: mm.brk_range().1 .0,
+            image: p.image().clone(),
         }
     }
 
@@ -383,8 +383,8 @@ struct Run {
 impl Run {
     fn start(mem_bytes: u64, tlb: TlbConfig) -> Run {
         let mut k = kernel_with_tlb(mem_bytes, tlb);
-        let baseline = k.frames.free_frames();
-        let p = k.spawn(image(), &[b"model".to_vec()], &[]).expect("spawn");
+        let baseline = k.frames().free_frames();
+        let p = k.exec(image(), &[b"model".to_vec()], &[]).expect("spawn");
         let m = Model::from_spawn(&k, &p);
         Run { k, p, m, baseline }
     }
@@ -490,9 +490,9 @@ impl Run {
     /// Kernel and model agree on VMAs, break, populated pages and contents.
     fn compare(&self) -> Result<(), String> {
         invariants::check(&self.k, &self.p)?;
-        let mm = self.p.mm.as_ref().unwrap();
+        let mm = self.p.mm().unwrap();
         let got: Vec<(u32, u32, u32, Kind)> = mm
-            .vmas
+            .vmas()
             .iter()
             .map(|v| {
                 let kind = match v.kind {
@@ -508,14 +508,15 @@ impl Run {
         if got != want {
             return Err(format!("VMAs differ:\n kernel {got:x?}\n model  {want:x?}"));
         }
-        if mm.brk.0 != self.m.brk {
+        if mm.brk_range().1 .0 != self.m.brk {
             return Err(format!(
                 "break {:#x}, the model {:#x}",
-                mm.brk.0, self.m.brk
+                mm.brk_range().1 .0,
+                self.m.brk
             ));
         }
         let census = invariants::walk(&self.k, mm)?;
-        let phys = self.k.machine.mmu().phys();
+        let phys = self.k.machine().mmu().phys();
         for (&a, page) in &self.m.pages {
             let pte = census.pages.get(&a);
             if pte.is_some() != page.populated {
@@ -549,7 +550,7 @@ impl Run {
             Err(status) if status.code() == 0 => {}
             other => return Err(format!("exit_group gave {other:?}")),
         }
-        let free = self.k.frames.free_frames();
+        let free = self.k.frames().free_frames();
         if free != self.baseline {
             return Err(format!(
                 "{} frames not returned at exit",
@@ -609,7 +610,7 @@ proptest! {
     #[test]
     fn out_of_frames_is_clean(ops in prop::collection::vec(op(), 1..60), frames in 0u32..24, tlb in tlb_config()) {
         let mut run = Run::start(8 << 20, tlb);
-        run.k.frames.set_fail_after(Some(frames));
+        run.k.fail_frames_after(Some(frames));
         for (i, op) in ops.iter().enumerate() {
             match run.step(op) {
                 Ok(None) => {}
@@ -619,13 +620,13 @@ proptest! {
                     let eip = VirtAddr(TEXT + 0x100);
                     let death = run.k.oom_death(&run.p, addr, eip);
                     run.k.kill(&mut run.p, death);
-                    prop_assert_eq!(run.k.frames.free_frames(), run.baseline);
+                    prop_assert_eq!(run.k.frames().free_frames(), run.baseline);
                     return Ok(());
                 }
                 Err(e) => return Err(TestCaseError::fail(format!("step {i} {op:?}: {e}"))),
             }
         }
-        run.k.frames.set_fail_after(None);
+        run.k.fail_frames_after(None);
         run.finish().map_err(TestCaseError::fail)?;
     }
 }

@@ -12,12 +12,10 @@
 //! stub runs in this thread and looks at the socket between slices of guest
 //! instructions for a Ctrl-C.
 
-mod inferior;
 mod monitor;
 mod target;
 
-pub use inferior::{Inferior, Resume, Stop};
-
+use crate::inferior::{Inferior, Stop};
 use crate::{ExitReport, Session};
 use gdbstub::common::Signal as GdbSignal;
 use gdbstub::conn::{Connection, ConnectionExt};

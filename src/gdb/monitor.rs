@@ -1,7 +1,7 @@
 //! `monitor` commands: what a gdb stub on real hardware cannot show — the
 //! guest's mappings, page walks, frames and heap — as text for gdb's console.
 
-use super::inferior::Inferior;
+use crate::inferior::Inferior;
 use crate::symbols::Symbols;
 use crate::{inspect, leaks};
 use std::fmt::Write;
@@ -26,13 +26,13 @@ pub fn run(inf: &Inferior, line: &str) -> String {
     let mut words = line.split_whitespace();
     let cmd = words.next().unwrap_or("help");
     let arg = words.next();
-    if s.process.mm.is_none() && !matches!(cmd, "help" | "frames") {
+    if s.process.mm().is_none() && !matches!(cmd, "help" | "frames") {
         return "the program has exited: its address space is gone\n".into();
     }
     match (cmd, arg) {
         ("help", _) => HELP.into(),
         ("maps", None) => inspect::maps(&s.kernel.vma_snapshots(&s.process), &s.program),
-        ("pt", Some(a)) => match parse_addr(a, &s.symbols) {
+        ("pt", Some(a)) => match s.symbols.parse_addr(a) {
             Ok(va) => inspect::page_walk(&s.kernel, VirtAddr(va)),
             Err(e) => format!("{e}\n"),
         },
@@ -41,20 +41,6 @@ pub fn run(inf: &Inferior, line: &str) -> String {
         ("leaks", None) => live_heap(&leaks::walk(&s.kernel, &s.process, &s.symbols), &s.symbols),
         _ => format!("unknown monitor command {:?}\n{HELP}", line.trim()),
     }
-}
-
-/// `0x...` hex, decimal, or a symbol of the program. gdb does not evaluate
-/// monitor arguments, but `eval "monitor pt %p", ptr` does, and writes a
-/// null pointer as `(nil)`.
-fn parse_addr(word: &str, syms: &Symbols) -> Result<u32, String> {
-    let parsed = match word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
-        Some(hex) => u32::from_str_radix(hex, 16).ok(),
-        None if word == "(nil)" => Some(0),
-        None => word.parse().ok(),
-    };
-    parsed
-        .or_else(|| syms.lookup(word))
-        .ok_or_else(|| format!("not an address or a symbol: {word:?}"))
 }
 
 /// The heap walk of a running process: what is allocated right now.
@@ -91,19 +77,4 @@ fn live_heap(r: &leaks::LeakReport, syms: &Symbols) -> String {
         let _ = writeln!(out, "  ... and {} more", r.blocks.len() - MAX_BLOCKS);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn addresses_parse_as_hex_decimal_or_symbols() {
-        let syms = Symbols::from_elf(&[]);
-        assert_eq!(parse_addr("0x0804f000", &syms), Ok(0x0804_f000));
-        assert_eq!(parse_addr("4096", &syms), Ok(4096));
-        assert_eq!(parse_addr("(nil)", &syms), Ok(0));
-        assert!(parse_addr("nowhere", &syms).is_err());
-        assert!(parse_addr("0x1_0000_0000", &syms).is_err());
-    }
 }

@@ -1,8 +1,8 @@
 //! The `gdbstub` target: gdb's requests (registers, memory, breakpoints,
 //! resume, monitor commands) translated into calls on the [`Inferior`].
 
-use super::inferior::{Inferior, Resume};
 use super::monitor;
+use crate::inferior::{Inferior, Resume};
 use gdbstub::common::Signal as GdbSignal;
 use gdbstub::target::ext::base::singlethread::{
     SingleThreadBase, SingleThreadRangeStepping, SingleThreadRangeSteppingOps, SingleThreadResume,
@@ -111,7 +111,7 @@ impl Target for GdbTarget {
 
 impl SingleThreadBase for GdbTarget {
     fn read_registers(&mut self, regs: &mut X86CoreRegs) -> TargetResult<(), Self> {
-        let r = self.inf.session.kernel.machine.cpu().registers();
+        let r = self.inf.session.kernel.machine().cpu().registers();
         // No FPU or SSE in this machine: those registers read as zero.
         *regs = X86CoreRegs::default();
         regs.eax = r.gpr[0];
@@ -132,7 +132,7 @@ impl SingleThreadBase for GdbTarget {
     }
 
     fn write_registers(&mut self, regs: &X86CoreRegs) -> TargetResult<(), Self> {
-        let cpu = self.inf.session.kernel.machine.cpu_mut();
+        let cpu = self.inf.session.kernel.cpu_mut();
         let values = [
             regs.eax, regs.ecx, regs.edx, regs.ebx, regs.esp, regs.ebp, regs.esi, regs.edi,
         ];

@@ -1,6 +1,6 @@
 //! read, write, writev on the three standard descriptors.
 
-use super::Outcome;
+use super::outcome::Outcome;
 use crate::errno::{EBADF, EFAULT, EINVAL, EIO, ENOTTY, ESPIPE};
 use crate::kernel::Kernel;
 use crate::process::Process;
@@ -62,7 +62,7 @@ impl Kernel {
         let room = match self.writable_len(p, buf, count.min(CHUNK)) {
             Ok(0) => return Outcome::Err(EFAULT),
             Ok(n) => n,
-            Err(e) => return self.copy_failed(e),
+            Err(e) => return self.copy_failed(p, e),
         };
         let mut data = vec![0u8; room as usize];
         let n = loop {
@@ -74,7 +74,7 @@ impl Kernel {
         };
         match self.copy_to_user(p, buf, &data[..n]) {
             Ok(()) => Outcome::Value(n as u32),
-            Err(e) => self.copy_failed(e),
+            Err(e) => self.copy_failed(p, e),
         }
     }
 
@@ -100,7 +100,7 @@ impl Kernel {
                     data.truncate(done as usize);
                     false
                 }
-                Err(e) => return self.copy_failed(e),
+                Err(e) => return self.copy_failed(p, e),
             };
             if let Err(o) = self.host_write(fd, &data) {
                 return if written > 0 {
@@ -157,7 +157,7 @@ impl Kernel {
         }
         let mut raw = Vec::new();
         if let Err(e) = self.copy_from_user(p, iov, iovcnt * 8, &mut raw) {
-            return self.copy_failed(e);
+            return self.copy_failed(p, e);
         }
         let word = |i: usize| u32::from_le_bytes([raw[i], raw[i + 1], raw[i + 2], raw[i + 3]]);
         let vecs: Vec<(u32, u32)> = (0..iovcnt as usize)

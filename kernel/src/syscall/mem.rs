@@ -3,7 +3,7 @@
 //! Every change goes VMA first, then page tables (freeing only what was
 //! populated), then the TLB, and is traced.
 
-use super::Outcome;
+use super::outcome::Outcome;
 use crate::errno::{Errno, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EPERM};
 use crate::kernel::Kernel;
 use crate::layout::{MMAP_BASE, MMAP_MIN_ADDR, STACK_GUARD_GAP, TASK_SIZE, TASK_UNMAPPED_BASE};
@@ -45,7 +45,7 @@ impl Kernel {
     /// brk(2) as mm/mmap.c implements it: returns the new break on success
     /// and the old one on any failure.
     pub(super) fn sys_brk(&mut self, p: &mut Process, brk: u32) -> Outcome {
-        let mm = p.mm();
+        let mm = p.mm_mut();
         let (old, start) = (mm.brk, mm.brk_start);
         if brk < start.0 {
             return Outcome::Addr(old.0);
@@ -57,13 +57,13 @@ impl Kernel {
         if new_top < old_top {
             // Linux refuses to shrink over a range where nothing is mapped
             // any more (the program munmapped its own heap).
-            if !p.mm().vmas.overlaps(new_top, old_top) {
+            if !p.mm_mut().vmas.overlaps(new_top, old_top) {
                 return Outcome::Addr(old.0);
             }
             self.unmap_region(p, new_top, old_top);
         } else if new_top > old_top {
             // Room below kernel space, and a page short of the next mapping's gap.
-            let next = p.mm().vmas.first_ending_above(old_top).map(start_gap);
+            let next = p.mm_mut().vmas.first_ending_above(old_top).map(start_gap);
             let blocked = next.is_some_and(|n| new_top.0 as u64 + PAGE_SIZE as u64 > n as u64);
             if new_top > TASK_SIZE || blocked {
                 return Outcome::Addr(old.0);
@@ -77,7 +77,7 @@ impl Kernel {
             };
             self.add_vma(p, vma);
         }
-        p.mm().brk = VirtAddr(brk);
+        p.mm_mut().brk = VirtAddr(brk);
         if old.0 != brk {
             self.emit(EventKind::BrkMoved {
                 old,
@@ -91,7 +91,7 @@ impl Kernel {
     pub(super) fn sys_old_mmap(&mut self, p: &mut Process, args: u32) -> Outcome {
         let mut raw = Vec::new();
         if let Err(e) = self.copy_from_user(p, args, 24, &mut raw) {
-            return self.copy_failed(e);
+            return self.copy_failed(p, e);
         }
         let w = |i: usize| {
             u32::from_le_bytes([raw[4 * i], raw[4 * i + 1], raw[4 * i + 2], raw[4 * i + 3]])
@@ -160,7 +160,7 @@ impl Kernel {
             return Err(EPERM);
         }
         let (start, end) = (VirtAddr(start), VirtAddr(start + len));
-        let overlaps = p.mm().vmas.overlaps(start, end);
+        let overlaps = p.mm_mut().vmas.overlaps(start, end);
         if overlaps && flags & MAP_FIXED_NOREPLACE != 0 {
             return Err(EEXIST);
         }
@@ -198,13 +198,8 @@ impl Kernel {
 
     /// Fault in every page now (MAP_POPULATE); failures are not the caller's error.
     fn populate(&mut self, p: &mut Process, start: VirtAddr, end: VirtAddr) {
-        let eip = self.machine.cpu().eip();
         for va in (start.0..end.0).step_by(PAGE_SIZE as usize) {
-            if !p.mm().pte(self.machine.mmu(), VirtAddr(va)).is_present()
-                && self
-                    .resolve_fault(p, VirtAddr(va), Access::Read, eip)
-                    .is_err()
-            {
+            if self.populate_page(p, VirtAddr(va), Access::Read).is_err() {
                 break;
             }
         }
@@ -213,7 +208,7 @@ impl Kernel {
     /// Where a new mapping of `len` bytes goes: the hint if that range is
     /// free, else the highest free gap below MMAP_BASE (top-down, as x86 Linux).
     fn unmapped_area(&mut self, p: &mut Process, hint: u32, len: u32) -> Option<u32> {
-        let vmas = &p.mm().vmas;
+        let vmas = &p.mm_mut().vmas;
         let mut hint = hint & !(PAGE_SIZE - 1);
         if hint != 0 && hint < MMAP_MIN_ADDR.0 {
             hint = MMAP_MIN_ADDR.0;
@@ -270,15 +265,13 @@ impl Kernel {
     /// Remove `[start, end)` from the address space: VMAs, frames, TLB entries.
     pub(crate) fn unmap_region(&mut self, p: &mut Process, start: VirtAddr, end: VirtAddr) {
         let mm = p.mm.as_mut().expect("live process");
-        // The mutant shows the property tests catch frames lost on a split.
-        #[cfg(feature = "mutant-leak-on-split")]
-        let mut leak = [start, end]
-            .iter()
-            .any(|&a| mm.vmas.find(a).is_some_and(|v| v.start != a));
+        let mut lose = crate::mutant::loses_frames_of_split_piece()
+            && [start, end]
+                .iter()
+                .any(|&a| mm.vmas.find(a).is_some_and(|v| v.start != a));
         let removed = mm.vmas.remove_range(start, end);
         for v in removed {
-            #[cfg(feature = "mutant-leak-on-split")]
-            if std::mem::take(&mut leak) {
+            if std::mem::take(&mut lose) {
                 continue;
             }
             let freed = mm.unmap_range(
@@ -342,7 +335,7 @@ impl Kernel {
             return Outcome::Err(EINVAL);
         }
         let (mut start, end, prot) = (VirtAddr(addr), VirtAddr(end), prot_of(prot));
-        let Some(first) = p.mm().vmas.first_ending_above(start).cloned() else {
+        let Some(first) = p.mm_mut().vmas.first_ending_above(start).cloned() else {
             return Outcome::Err(ENOMEM);
         };
         if grows == PROT_GROWSDOWN {
@@ -360,7 +353,7 @@ impl Kernel {
         }
         let mut at = start;
         loop {
-            let mm = p.mm();
+            let mm = p.mm_mut();
             let Some(v) = mm.vmas.find(at).cloned() else {
                 return Outcome::Err(ENOMEM);
             };
@@ -446,11 +439,10 @@ impl Kernel {
         end: VirtAddr,
         write: bool,
     ) -> Outcome {
-        let eip = self.machine.cpu().eip();
         let access = if write { Access::Write } else { Access::Read };
         for va in (start.0..end.0).step_by(PAGE_SIZE as usize) {
             let va = VirtAddr(va);
-            let Some(v) = p.mm().vmas.find(va) else {
+            let Some(v) = p.mm_mut().vmas.find(va) else {
                 return Outcome::Err(ENOMEM);
             };
             let allowed = if write {
@@ -461,9 +453,7 @@ impl Kernel {
             if !allowed {
                 return Outcome::Err(EINVAL);
             }
-            if !p.mm().pte(self.machine.mmu(), va).is_present()
-                && self.resolve_fault(p, va, access, eip).is_err()
-            {
+            if self.populate_page(p, va, access).is_err() {
                 return Outcome::Err(ENOMEM);
             }
         }

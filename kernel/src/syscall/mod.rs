@@ -8,43 +8,27 @@
 mod io;
 mod mem;
 mod names;
+pub mod outcome;
 mod proc;
 
-use crate::errno::{Errno, ENOSYS};
+use crate::errno::{EFAULT, ENOSYS};
 use crate::kernel::Kernel;
 use crate::process::{ExitStatus, Process};
-use crate::signal::Death;
-use crate::trace::{EventKind, SyscallResult};
+use crate::trace::EventKind;
 use crate::uaccess::CopyError;
+use outcome::Outcome;
 use toyemu_emulator::Reg;
 
 pub use names::{name_of, NR_BRK, NR_EXIT, NR_EXIT_GROUP, NR_MMAP2, NR_MUNMAP, NR_OLD_MMAP};
 
-/// What a syscall handler decided.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// A plain number (shown in decimal).
-    Value(u32),
-    /// An address (shown in hex).
-    Addr(u32),
-    Err(Errno),
-    /// The process ends with this status.
-    Exit(u32),
-    /// The process dies.
-    Kill(Death),
-}
-
 impl Kernel {
     /// A failed user copy as a syscall result: EFAULT, or death when out of frames.
-    pub(crate) fn copy_failed(&self, e: CopyError) -> Outcome {
+    pub(crate) fn copy_failed(&self, p: &Process, e: CopyError) -> Outcome {
         match e {
-            CopyError::Fault { .. } => Outcome::Err(crate::errno::EFAULT),
-            // The report is filled in where the process is at hand (`syscall`).
-            CopyError::OutOfMemory { addr } => Outcome::Kill(Death::OutOfMemory {
-                addr,
-                eip: self.machine.cpu().eip(),
-                report: Box::default(),
-            }),
+            CopyError::Fault { .. } => Outcome::Err(EFAULT),
+            CopyError::OutOfMemory { addr } => {
+                Outcome::Kill(self.oom_death(p, addr, self.machine.cpu().eip()))
+            }
         }
     }
 
@@ -80,28 +64,21 @@ impl Kernel {
         let args = [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp].map(|r| cpu.reg(r));
         let outcome = self.dispatch(p, nr, args);
         if self.tracer.active() {
-            let args_text = self.format_args(nr, &args, &outcome);
-            let result = match &outcome {
-                Outcome::Value(v) => SyscallResult::Value(*v),
-                Outcome::Addr(a) => SyscallResult::Addr(*a),
-                Outcome::Err(e) => SyscallResult::Error(*e),
-                Outcome::Exit(_) | Outcome::Kill(_) => SyscallResult::NoReturn,
-            };
+            let args_text = self.format_args(p, nr, &args, &outcome);
             self.emit(EventKind::Syscall {
                 nr,
                 name: name_of(nr),
                 args,
                 args_text,
-                result,
+                result: outcome.clone(),
             });
         }
         match outcome {
-            Outcome::Value(v) | Outcome::Addr(v) => self.machine.cpu_mut().set_reg(Reg::Eax, v),
-            Outcome::Err(e) => self.machine.cpu_mut().set_reg(Reg::Eax, e.as_return()),
             Outcome::Exit(code) => return Some(self.exit(p, code)),
-            Outcome::Kill(death) => {
-                let death = self.complete_oom_report(p, death);
-                return Some(self.kill(p, death));
+            Outcome::Kill(death) => return Some(self.kill(p, death)),
+            other => {
+                let eax = other.eax().expect("the call returns");
+                self.machine.cpu_mut().set_reg(Reg::Eax, eax);
             }
         }
         if let Some(mut hook) = self.after_syscall.take() {
@@ -122,7 +99,7 @@ impl Kernel {
             // The process that started it lives outside this machine.
             NR_GETPPID => Outcome::Value(0),
             NR_GETUID | NR_GETGID | NR_GETEUID | NR_GETEGID | NR_GETUID32 | NR_GETGID32
-            | NR_GETEUID32 | NR_GETEGID32 => Outcome::Value(crate::stack::UID),
+            | NR_GETEUID32 | NR_GETEGID32 => Outcome::Value(crate::layout::UID),
             NR_CLOSE => self.sys_close(p, a[0]),
             NR_IOCTL => self.sys_ioctl(p, a[0]),
             NR_LSEEK | NR_LLSEEK => self.sys_lseek(p, a[0]),

@@ -1,8 +1,9 @@
 //! Syscall numbers (arch/x86/entry/syscalls/syscall_32.tbl) and how strace
 //! would print their arguments.
 
-use super::Outcome;
+use super::outcome::Outcome;
 use crate::kernel::Kernel;
+use crate::process::Process;
 
 pub const NR_EXIT: u32 = 1;
 pub const NR_READ: u32 = 3;
@@ -189,23 +190,34 @@ const SHOWN: u32 = 32;
 
 impl Kernel {
     /// A user buffer shown as strace would, or its address if unreadable.
-    fn buffer_text(&self, va: u32, len: u32) -> String {
+    fn buffer_text(&self, p: &Process, va: u32, len: u32) -> String {
         let n = len.min(SHOWN);
-        match self.peek_user_bytes(va, n) {
+        match self.peek_user_bytes(p, va, n) {
             Some(b) => quote(&b, len > SHOWN),
             None => ptr(va),
         }
     }
 
-    pub(super) fn format_args(&mut self, nr: u32, a: &[u32; 6], outcome: &Outcome) -> String {
+    pub(super) fn format_args(
+        &self,
+        p: &Process,
+        nr: u32,
+        a: &[u32; 6],
+        outcome: &Outcome,
+    ) -> String {
         use super::names::*;
         let int = |v: u32| (v as i32).to_string();
         match nr {
             NR_EXIT | NR_EXIT_GROUP => int(a[0]),
-            NR_WRITE => format!("{}, {}, {}", int(a[0]), self.buffer_text(a[1], a[2]), a[2]),
+            NR_WRITE => format!(
+                "{}, {}, {}",
+                int(a[0]),
+                self.buffer_text(p, a[1], a[2]),
+                a[2]
+            ),
             NR_READ => {
                 let got = match outcome {
-                    Outcome::Value(n) => self.buffer_text(a[1], *n),
+                    Outcome::Value(n) => self.buffer_text(p, a[1], *n),
                     _ => ptr(a[1]),
                 };
                 format!("{}, {got}, {}", int(a[0]), a[2])
@@ -226,7 +238,7 @@ impl Kernel {
                 int(a[4]),
                 hex_or_zero(a[5])
             ),
-            NR_OLD_MMAP => match self.peek_user_bytes(a[0], 24) {
+            NR_OLD_MMAP => match self.peek_user_bytes(p, a[0], 24) {
                 Some(b) => {
                     let w = |i: usize| {
                         u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])

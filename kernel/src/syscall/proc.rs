@@ -1,6 +1,6 @@
 //! Process-level calls beyond exit: kill (to oneself).
 
-use super::Outcome;
+use super::outcome::Outcome;
 use crate::errno::{EINVAL, ESRCH};
 use crate::kernel::Kernel;
 use crate::process::Process;
@@ -50,7 +50,7 @@ impl Kernel {
         }
         match self.copy_to_user(p, buf, &bytes) {
             Ok(()) => Outcome::Value(0),
-            Err(e) => self.copy_failed(e),
+            Err(e) => self.copy_failed(p, e),
         }
     }
 }

@@ -77,14 +77,18 @@ pub fn kernel(mem_bytes: u64) -> Kernel {
 
 /// A kernel whose machine has `tlb` (small ones make set conflicts common).
 pub fn kernel_with_tlb(mem_bytes: u64, tlb: TlbConfig) -> Kernel {
+    kernel_with_config(KernelConfig {
+        machine: MachineConfig { mem_bytes, tlb },
+        ..KernelConfig::default()
+    })
+}
+
+/// A kernel built from `config`, its console going nowhere.
+pub fn kernel_with_config(config: KernelConfig) -> Kernel {
     let console = Console {
         stdin: Box::new(std::io::empty()),
         stdout: Box::new(std::io::sink()),
         stderr: Box::new(std::io::sink()),
-    };
-    let config = KernelConfig {
-        machine: MachineConfig { mem_bytes, tlb },
-        ..KernelConfig::default()
     };
     Kernel::new(config, console).expect("a machine")
 }

@@ -1,10 +1,11 @@
-//! The ELF loader: checks an executable and describes its `PT_LOAD` segments.
+//! An ELF executable, checked and described: its entry point, its
+//! `PT_LOAD` segments widened to pages, and where its program headers are.
 //!
 //! Accepts what Linux's `binfmt_elf` would run without an interpreter:
-//! ELF32, little-endian, `EM_386`, `ET_EXEC`, no `PT_INTERP`. Nothing is
-//! copied at load time: each segment becomes a VMA whose pages are filled
-//! from the image on first touch. Everything else is refused with a
-//! [`LoadError`] naming the defect.
+//! ELF32, little-endian, `EM_386`, `ET_EXEC`, no `PT_INTERP`; everything
+//! else is refused with an [`ElfError`] naming the defect. Nothing here maps
+//! or copies anything: `exec` turns the segments into VMAs whose pages are
+//! filled from the image on first touch.
 
 use crate::layout::{MMAP_MIN_ADDR, TASK_SIZE};
 use crate::vma::Prot;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use toyemu_emulator::{VirtAddr, PAGE_SIZE};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LoadError {
+pub enum ElfError {
     NotElf,
     Truncated(String),
     Malformed(String),
@@ -59,17 +60,11 @@ pub enum LoadError {
     EntryNotExecutable {
         entry: u64,
     },
-    /// A segment lies where the initial stack goes (found at spawn, once
-    /// the size of the arguments is known).
-    StackOverlap {
-        stack_low: u32,
-    },
-    OutOfMemory,
 }
 
-impl fmt::Display for LoadError {
+impl fmt::Display for ElfError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use LoadError::*;
+        use ElfError::*;
         match self {
             NotElf => write!(f, "not an ELF file (bad magic)"),
             Truncated(m) => write!(f, "truncated ELF file: {m}"),
@@ -122,16 +117,10 @@ impl fmt::Display for LoadError {
             }
             Overlap { first, second } => write!(f, "segments {first} and {second} overlap"),
             EntryNotExecutable { entry } => write!(f, "entry point {entry:#x} is not in an executable segment"),
-            StackOverlap { stack_low } => write!(
-                f,
-                "a segment lies in {stack_low:#010x}-{:#010x}, where the stack goes",
-                crate::layout::STACK_TOP.0
-            ),
-            OutOfMemory => write!(f, "not enough guest memory to start the program"),
         }
     }
 }
-impl std::error::Error for LoadError {}
+impl std::error::Error for ElfError {}
 
 /// Say so when a sum of two 32-bit fields does not fit in 32 bits.
 fn overflow_note(f: &mut fmt::Formatter<'_>, end: u64, what: &str) -> fmt::Result {
@@ -173,7 +162,7 @@ impl Segment {
     }
 }
 
-/// A checked executable, shared by the process that runs it.
+/// A checked executable, shared by the processes that run it.
 #[derive(Debug)]
 pub struct ElfImage {
     pub bytes: Arc<[u8]>,
@@ -186,21 +175,21 @@ pub struct ElfImage {
 }
 
 impl ElfImage {
-    pub fn parse(bytes: impl Into<Arc<[u8]>>) -> Result<ElfImage, LoadError> {
+    pub fn parse(bytes: impl Into<Arc<[u8]>>) -> Result<ElfImage, ElfError> {
         let bytes: Arc<[u8]> = bytes.into();
         check_ident(&bytes)?;
         // Only the ELF header and the program headers, as Linux reads them:
         // section headers, symbols and the rest play no part in running.
-        let h = Elf::parse_header(&bytes).map_err(|e| LoadError::Malformed(e.to_string()))?;
+        let h = Elf::parse_header(&bytes).map_err(|e| ElfError::Malformed(e.to_string()))?;
         if h.e_machine != header::EM_386 {
-            return Err(LoadError::WrongMachine(h.e_machine));
+            return Err(ElfError::WrongMachine(h.e_machine));
         }
         if h.e_type != header::ET_EXEC {
-            return Err(LoadError::WrongType(h.e_type));
+            return Err(ElfError::WrongType(h.e_type));
         }
         let phdrs = program_headers(&h, &bytes)?;
         if let Some(p) = phdrs.iter().find(|p| p.p_type == ph::PT_INTERP) {
-            return Err(LoadError::Dynamic(interpreter(p, &bytes)));
+            return Err(ElfError::Dynamic(interpreter(p, &bytes)));
         }
         let mut segments = Vec::new();
         for (index, p) in phdrs.iter().filter(|p| p.p_type == ph::PT_LOAD).enumerate() {
@@ -211,7 +200,7 @@ impl ElfImage {
             }
         }
         if segments.is_empty() {
-            return Err(LoadError::NoLoadSegment);
+            return Err(ElfError::NoLoadSegment);
         }
         // Sorted by start, only neighbours can overlap: O(n log n) even for
         // a file that claims 65535 program headers.
@@ -220,7 +209,7 @@ impl ElfImage {
         for w in order.windows(2) {
             let (a, b) = (&segments[w[0]], &segments[w[1]]);
             if b.start() < a.end() {
-                return Err(LoadError::Overlap {
+                return Err(ElfError::Overlap {
                     first: w[0].min(w[1]),
                     second: w[0].max(w[1]),
                 });
@@ -232,7 +221,7 @@ impl ElfImage {
                 && (s.vaddr as u64..(s.vaddr + s.memsz) as u64).contains(&entry)
         });
         if !exec {
-            return Err(LoadError::EntryNotExecutable { entry });
+            return Err(ElfError::EntryNotExecutable { entry });
         }
         let phdr = phdr_address(&h, &phdrs, &segments);
         Ok(ElfImage {
@@ -247,28 +236,28 @@ impl ElfImage {
 }
 
 /// The program header table, checked as Linux's load_elf_phdrs does.
-fn program_headers(h: &header::Header, bytes: &[u8]) -> Result<Vec<ph::ProgramHeader>, LoadError> {
+fn program_headers(h: &header::Header, bytes: &[u8]) -> Result<Vec<ph::ProgramHeader>, ElfError> {
     if h.e_phnum == 0 {
-        return Err(LoadError::NoLoadSegment);
+        return Err(ElfError::NoLoadSegment);
     }
     let entsize = ph::program_header32::SIZEOF_PHDR;
     if h.e_phentsize as usize != entsize {
-        return Err(LoadError::BadPhentsize(h.e_phentsize));
+        return Err(ElfError::BadPhentsize(h.e_phentsize));
     }
     let size = h.e_phnum as usize * entsize;
     if size > MAX_PHDR_BYTES {
-        return Err(LoadError::TooManyProgramHeaders(h.e_phnum));
+        return Err(ElfError::TooManyProgramHeaders(h.e_phnum));
     }
     let end = h.e_phoff + size as u64;
     if end > bytes.len() as u64 {
-        return Err(LoadError::Truncated(format!(
+        return Err(ElfError::Truncated(format!(
             "the program headers end at {end:#x}, past the end of the {}-byte file",
             bytes.len()
         )));
     }
     let ctx = Ctx::new(Container::Little, Endian::Little);
     ph::ProgramHeader::parse(bytes, h.e_phoff as usize, h.e_phnum as usize, ctx)
-        .map_err(|e| LoadError::Malformed(e.to_string()))
+        .map_err(|e| ElfError::Malformed(e.to_string()))
 }
 
 /// The interpreter a `PT_INTERP` names, for the error message.
@@ -288,28 +277,28 @@ fn interpreter(p: &ph::ProgramHeader, bytes: &[u8]) -> String {
 }
 
 /// Check e_ident before goblin, so the common wrong files get precise words.
-fn check_ident(b: &[u8]) -> Result<(), LoadError> {
+fn check_ident(b: &[u8]) -> Result<(), ElfError> {
     if b.len() < 4 || &b[..4] != b"\x7fELF" {
-        return Err(LoadError::NotElf);
+        return Err(ElfError::NotElf);
     }
     if b.len() < 16 {
-        return Err(LoadError::Truncated(format!(
+        return Err(ElfError::Truncated(format!(
             "{} bytes, shorter than e_ident",
             b.len()
         )));
     }
     match b[header::EI_CLASS] {
         header::ELFCLASS32 => {}
-        header::ELFCLASS64 => return Err(LoadError::WrongClass),
-        c => return Err(LoadError::Malformed(format!("unknown EI_CLASS {c}"))),
+        header::ELFCLASS64 => return Err(ElfError::WrongClass),
+        c => return Err(ElfError::Malformed(format!("unknown EI_CLASS {c}"))),
     }
     match b[header::EI_DATA] {
         header::ELFDATA2LSB => {}
-        header::ELFDATA2MSB => return Err(LoadError::BigEndian),
-        d => return Err(LoadError::Malformed(format!("unknown EI_DATA {d}"))),
+        header::ELFDATA2MSB => return Err(ElfError::BigEndian),
+        d => return Err(ElfError::Malformed(format!("unknown EI_DATA {d}"))),
     }
     if b.len() < header::header32::SIZEOF_EHDR {
-        return Err(LoadError::Truncated(format!(
+        return Err(ElfError::Truncated(format!(
             "{} bytes, shorter than the {}-byte ELF header",
             b.len(),
             header::header32::SIZEOF_EHDR
@@ -322,10 +311,10 @@ fn check_segment(
     index: usize,
     p: &ph::ProgramHeader,
     file_len: usize,
-) -> Result<Segment, LoadError> {
+) -> Result<Segment, ElfError> {
     let (vaddr, memsz, filesz, offset) = (p.p_vaddr, p.p_memsz, p.p_filesz, p.p_offset);
     if filesz > memsz {
-        return Err(LoadError::FileSizeExceedsMemSize {
+        return Err(ElfError::FileSizeExceedsMemSize {
             index,
             filesz,
             memsz,
@@ -333,25 +322,25 @@ fn check_segment(
     }
     let file_end = offset.saturating_add(filesz);
     if file_end > file_len as u64 {
-        return Err(LoadError::SegmentPastEndOfFile {
+        return Err(ElfError::SegmentPastEndOfFile {
             index,
             end: file_end,
             file_len,
         });
     }
     if vaddr % PAGE_SIZE as u64 != offset % PAGE_SIZE as u64 {
-        return Err(LoadError::Misaligned {
+        return Err(ElfError::Misaligned {
             index,
             vaddr,
             offset,
         });
     }
     if vaddr < MMAP_MIN_ADDR.0 as u64 {
-        return Err(LoadError::BelowMinAddr { index, vaddr });
+        return Err(ElfError::BelowMinAddr { index, vaddr });
     }
     let end = vaddr.saturating_add(memsz);
     if end > TASK_SIZE.0 as u64 {
-        return Err(LoadError::ReachesKernel { index, end });
+        return Err(ElfError::ReachesKernel { index, end });
     }
     let mut prot = Prot::empty();
     prot.set(Prot::READ, p.p_flags & ph::PF_R != 0);
@@ -429,7 +418,7 @@ mod tests {
         b
     }
 
-    fn err(bytes: Vec<u8>) -> LoadError {
+    fn err(bytes: Vec<u8>) -> ElfError {
         ElfImage::parse(bytes).expect_err("must be refused")
     }
 
@@ -447,48 +436,48 @@ mod tests {
         let good = elf(&[TEXT, DATA], 0x0804_8100);
         let mut b = good.clone();
         b[4] = header::ELFCLASS64;
-        assert_eq!(err(b), LoadError::WrongClass);
+        assert_eq!(err(b), ElfError::WrongClass);
         let mut b = good.clone();
         b[5] = header::ELFDATA2MSB;
-        assert_eq!(err(b), LoadError::BigEndian);
+        assert_eq!(err(b), ElfError::BigEndian);
         let mut b = good.clone();
         b[18] = 40; // EM_ARM
-        assert_eq!(err(b), LoadError::WrongMachine(40));
+        assert_eq!(err(b), ElfError::WrongMachine(40));
         let mut b = good.clone();
         b[16] = header::ET_DYN as u8;
         assert!(err(b).to_string().contains("position-independent"));
-        assert_eq!(err(b"hello".to_vec()), LoadError::NotElf);
-        assert!(matches!(err(good[..30].to_vec()), LoadError::Truncated(_)));
+        assert_eq!(err(b"hello".to_vec()), ElfError::NotElf);
+        assert!(matches!(err(good[..30].to_vec()), ElfError::Truncated(_)));
         let interp = (ph::PT_INTERP, ph::PF_R, 0x100, 0, 0x10, 0x10);
         assert!(matches!(
             err(elf(&[interp, TEXT], 0x0804_8100)),
-            LoadError::Dynamic(_)
+            ElfError::Dynamic(_)
         ));
-        assert_eq!(err(elf(&[], 0x0804_8100)), LoadError::NoLoadSegment);
+        assert_eq!(err(elf(&[], 0x0804_8100)), ElfError::NoLoadSegment);
         let fat = (ph::PT_LOAD, ph::PF_R, 0x1000, 0x0804_9000, 0x20, 0x10);
         assert!(matches!(
             err(elf(&[TEXT, fat], 0x0804_8100)),
-            LoadError::FileSizeExceedsMemSize { index: 1, .. }
+            ElfError::FileSizeExceedsMemSize { index: 1, .. }
         ));
         let past = (ph::PT_LOAD, ph::PF_R, 0x1000, 0x0804_9000, 0x1000, 0x1000);
         assert!(matches!(
             err(elf(&[TEXT, past], 0x0804_8100)),
-            LoadError::SegmentPastEndOfFile { .. }
+            ElfError::SegmentPastEndOfFile { .. }
         ));
         let skew = (ph::PT_LOAD, ph::PF_R, 0x1000, 0x0804_9004, 0x10, 0x10);
         assert!(matches!(
             err(elf(&[TEXT, skew], 0x0804_8100)),
-            LoadError::Misaligned { .. }
+            ElfError::Misaligned { .. }
         ));
         let low = (ph::PT_LOAD, ph::PF_R, 0x1000, 0x1000, 0x10, 0x10);
         assert!(matches!(
             err(elf(&[TEXT, low], 0x0804_8100)),
-            LoadError::BelowMinAddr { .. }
+            ElfError::BelowMinAddr { .. }
         ));
         let high = (ph::PT_LOAD, ph::PF_R, 0x1000, 0xbfff_f000, 0x10, 0x2000);
         assert!(matches!(
             err(elf(&[TEXT, high], 0x0804_8100)),
-            LoadError::ReachesKernel { .. }
+            ElfError::ReachesKernel { .. }
         ));
         let wrap = (
             ph::PT_LOAD,
@@ -500,19 +489,19 @@ mod tests {
         );
         assert!(matches!(
             err(elf(&[TEXT, wrap], 0x0804_8100)),
-            LoadError::ReachesKernel { .. }
+            ElfError::ReachesKernel { .. }
         ));
         let over = (ph::PT_LOAD, ph::PF_R, 0x1000, 0x0804_8000, 0x10, 0x10);
         assert_eq!(
             err(elf(&[TEXT, over], 0x0804_8100)),
-            LoadError::Overlap {
+            ElfError::Overlap {
                 first: 0,
                 second: 1
             }
         );
         assert!(matches!(
             err(elf(&[TEXT, DATA], 0x0804_9000)),
-            LoadError::EntryNotExecutable { .. }
+            ElfError::EntryNotExecutable { .. }
         ));
     }
 }

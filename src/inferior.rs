@@ -1,23 +1,23 @@
-//! The debugged process as a ptrace user sees it: run it an instruction or a
-//! slice at a time, stop it at breakpoints, and stop it *before* a fatal
-//! signal is delivered, so the debugger can look at the faulting instruction
-//! while the address space still exists.
+//! The debugged process, as a ptrace user sees it: the one run loop under
+//! both `toyemu debug` and the gdb stub. Run it an instruction, a source
+//! line or a slice at a time, until a syscall or a page fault, stop it at
+//! breakpoints, and stop it *before* a fatal signal is delivered, so the
+//! debugger can look at the faulting instruction while the address space
+//! still exists.
 //!
-//! The kernel runs with `stop_before_signal`, so a trap that would kill comes
-//! back from `Kernel::run` as a *signal stop*; the death is held until the
-//! debugger resumes with that signal (delivered, as gdb's default `pass`
+//! The kernel runs with `set_stop_before_signal`, so a trap that would kill
+//! comes back from `Kernel::run` as a *signal stop*; the death is held until
+//! the debugger resumes with that signal (delivered, as gdb's default `pass`
 //! does) or without it (dropped; a fault then simply happens again).
 //!
 //! Breakpoints are addresses compared with EIP between instructions: guest
 //! memory is never patched, so reads show the real code, pages not yet
 //! faulted in can hold breakpoints, and self-modifying code cannot erase one.
+//! Memory is read with `Kernel::peek_user` (changes nothing) and written
+//! with `Kernel::poke_user` (as ptrace's POKEDATA).
 
 use crate::Session;
 use std::collections::BTreeSet;
-use toyemu_emulator::{Access, PhysAddr, Pte, VirtAddr, PAGE_SIZE};
-use toyemu_kernel::address_space::PTE_PROTNONE;
-use toyemu_kernel::layout::TASK_SIZE;
-use toyemu_kernel::vma::Backing;
 use toyemu_kernel::{Death, ExitStatus, RunState, Signal};
 
 /// Instructions run between looks at the debugger's connection when no
@@ -35,12 +35,16 @@ pub enum Resume {
     Continue,
     /// Until EIP leaves `[start, end)` (gdb's `next` over one source line).
     Range(u32, u32),
+    /// Until the process has made one more syscall.
+    NextSyscall,
+    /// Until the kernel has handled one more page fault.
+    NextFault,
 }
 
 /// Why the process stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stop {
-    /// The step (or range step) is done.
+    /// The step (or range step, or wait for a syscall or fault) is done.
     DoneStep,
     /// EIP reached a breakpoint.
     Breakpoint,
@@ -62,7 +66,7 @@ pub struct Inferior {
 
 impl Inferior {
     pub fn new(mut session: Session, max_insns: Option<u64>) -> Inferior {
-        session.kernel.stop_before_signal = true;
+        session.kernel.set_stop_before_signal(true);
         Inferior {
             session,
             breakpoints: BTreeSet::new(),
@@ -72,11 +76,16 @@ impl Inferior {
     }
 
     pub fn eip(&self) -> u32 {
-        self.session.kernel.machine.cpu().eip().0
+        self.session.kernel.machine().cpu().eip().0
     }
 
     pub fn exit_status(&self) -> Option<ExitStatus> {
-        self.session.process.exit.as_ref().map(|r| r.status.clone())
+        self.session.process.exit_record().map(|r| r.status.clone())
+    }
+
+    /// What the process would die of if resumed with its signal.
+    pub fn pending(&self) -> Option<&Death> {
+        self.pending.as_ref()
     }
 
     /// Add a breakpoint; false if one was already there.
@@ -87,6 +96,10 @@ impl Inferior {
     /// Remove a breakpoint; false if there was none.
     pub fn remove_breakpoint(&mut self, addr: u32) -> bool {
         self.breakpoints.remove(&addr)
+    }
+
+    pub fn breakpoints(&self) -> impl Iterator<Item = u32> + '_ {
+        self.breakpoints.iter().copied()
     }
 
     /// Go on after a stop, delivering `signal` first if the debugger passes
@@ -111,6 +124,7 @@ impl Inferior {
     /// Run as `how` says until something stops the process. `interrupted` is
     /// polled every few thousand instructions (a Ctrl-C from the debugger).
     pub fn run(&mut self, how: Resume, mut interrupted: impl FnMut() -> bool) -> Stop {
+        let stats = self.session.process.stats();
         match how {
             Resume::Step => self.advance(1).unwrap_or(Stop::DoneStep),
             Resume::Continue if self.breakpoints.is_empty() => loop {
@@ -123,16 +137,24 @@ impl Inferior {
             },
             Resume::Continue => self.step_until(|_| false, interrupted),
             Resume::Range(start, end) => {
-                self.step_until(|eip| !(start..end).contains(&eip), interrupted)
+                self.step_until(|s| !(start..end).contains(&s.eip()), interrupted)
             }
+            Resume::NextSyscall => self.step_until(
+                |s| s.session.process.stats().syscalls > stats.syscalls,
+                interrupted,
+            ),
+            Resume::NextFault => self.step_until(
+                |s| s.session.process.stats().faults > stats.faults,
+                interrupted,
+            ),
         }
     }
 
-    /// Step one instruction at a time until `done(eip)`, a breakpoint or a stop.
+    /// Step one instruction at a time until `done`, a breakpoint or a stop.
     /// The first instruction always runs: the process may sit on a breakpoint.
     fn step_until(
         &mut self,
-        done: impl Fn(u32) -> bool,
+        done: impl Fn(&Inferior) -> bool,
         mut interrupted: impl FnMut() -> bool,
     ) -> Stop {
         loop {
@@ -140,11 +162,10 @@ impl Inferior {
                 if let Some(stop) = self.advance(1) {
                     return stop;
                 }
-                let eip = self.eip();
-                if self.breakpoints.contains(&eip) {
+                if self.breakpoints.contains(&self.eip()) {
                     return Stop::Breakpoint;
                 }
-                if done(eip) {
+                if done(self) {
                     return Stop::DoneStep;
                 }
             }
@@ -155,13 +176,13 @@ impl Inferior {
     }
 
     /// Retire at most `budget` instructions; the kernel holds fatal signals
-    /// back (`stop_before_signal`) so they become signal stops.
+    /// back (`set_stop_before_signal`) so they become signal stops.
     /// `None` when the budget is spent with nothing to report.
     fn advance(&mut self, budget: u64) -> Option<Stop> {
         let (k, p) = (&mut self.session.kernel, &mut self.session.process);
         let mut budget = budget;
         if let Some(limit) = self.max_insns {
-            let spent = k.insns() - p.started_at;
+            let spent = k.insns() - p.started_at();
             if spent >= limit {
                 return Some(Stop::Exited(k.kill(p, Death::InstructionLimit { limit })));
             }
@@ -181,132 +202,31 @@ impl Inferior {
     /// Run to the end without a debugger (after a detach): a held signal is
     /// delivered, as it would have been.
     pub fn finish(&mut self) -> ExitStatus {
-        if let Some(death) = self.pending.take() {
-            let (k, p) = (&mut self.session.kernel, &mut self.session.process);
-            if p.exit.is_none() {
-                return k.kill(p, death);
-            }
-        }
         loop {
-            match self.advance(FREE_SLICE) {
-                Some(Stop::Exited(status)) => return status,
-                Some(Stop::Signal(_)) => {
-                    let death = self.pending.take().expect("a signal stop holds its death");
-                    let (k, p) = (&mut self.session.kernel, &mut self.session.process);
+            if let Some(death) = self.pending.take() {
+                let (k, p) = (&mut self.session.kernel, &mut self.session.process);
+                if !p.has_exited() {
                     return k.kill(p, death);
                 }
-                _ => {}
+            }
+            if let Some(Stop::Exited(status)) = self.advance(FREE_SLICE) {
+                return status;
             }
         }
     }
 
     /// Read guest memory at `addr` into `out` without changing the address
-    /// space: a page not faulted in yet reads as what its first touch would
-    /// put there. Returns how many bytes, from the start, could be read.
+    /// space (see `Kernel::peek_user`). Returns how many bytes, from the
+    /// start, could be read.
     pub fn read_memory(&self, addr: u32, out: &mut [u8]) -> usize {
-        let mut done = 0;
-        while done < out.len() {
-            let Some(va) = addr.checked_add(done as u32) else {
-                break;
-            };
-            let n = ((PAGE_SIZE - va % PAGE_SIZE) as usize).min(out.len() - done);
-            if !self.read_page(VirtAddr(va), &mut out[done..done + n]) {
-                break;
-            }
-            done += n;
-        }
-        done
+        let s = &self.session;
+        s.kernel.peek_user(&s.process, addr, out)
     }
 
-    /// Fill `out` from one page at `va`; false if nothing user-visible is there.
-    fn read_page(&self, va: VirtAddr, out: &mut [u8]) -> bool {
-        let k = &self.session.kernel;
-        if va >= TASK_SIZE || self.session.process.exit.is_some() {
-            return false;
-        }
-        if let Some(pa) = self.frame_of(va) {
-            k.machine.mmu().phys().read_bytes(pa, out);
-            return true;
-        }
-        let Some(vma) = self
-            .session
-            .process
-            .mm
-            .as_ref()
-            .and_then(|m| m.vmas.find(va))
-        else {
-            return false;
-        };
-        // The fault handler's fill rule: image bytes where the backing has them.
-        out.fill(0);
-        if let Backing::Image {
-            vaddr,
-            file_offset,
-            file_len,
-        } = vma.backing
-        {
-            let image = &self.session.process.image.bytes;
-            let lo = va.0.max(vaddr);
-            let hi = (va.0 + out.len() as u32).min(vaddr.saturating_add(file_len));
-            if lo < hi {
-                let off = (file_offset + (lo - vaddr)) as usize;
-                let src = image.get(off..off + (hi - lo) as usize);
-                let Some(src) = src else { return false };
-                let at = (lo - va.0) as usize;
-                out[at..at + src.len()].copy_from_slice(src);
-            }
-        }
-        true
-    }
-
-    /// The physical address behind `va` if its page holds a frame (present,
-    /// or kept under PROT_NONE).
-    fn frame_of(&self, va: VirtAddr) -> Option<PhysAddr> {
-        let pte: Pte = self.session.kernel.machine.mmu().peek(va).pte?;
-        if pte.is_present() || pte.flags().contains(PTE_PROTNONE) {
-            Some(PhysAddr(pte.frame().base().0 | va.page_offset()))
-        } else {
-            None
-        }
-    }
-
-    /// Write guest memory as ptrace's POKEDATA does: read-only pages are
-    /// written too, and a page not faulted in yet is faulted in first (the
-    /// trace shows it). Decoded instructions on a written page go stale.
+    /// Write guest memory as ptrace's POKEDATA does (see `Kernel::poke_user`).
     pub fn write_memory(&mut self, addr: u32, data: &[u8]) -> Result<(), String> {
-        if self.session.process.exit.is_some() {
-            return Err("the program has exited".into());
-        }
-        let mut done = 0;
-        while done < data.len() {
-            let va = addr
-                .checked_add(done as u32)
-                .filter(|&a| a < TASK_SIZE.0)
-                .ok_or_else(|| format!("{:#010x} is not a user address", addr))?;
-            let n = ((PAGE_SIZE - va % PAGE_SIZE) as usize).min(data.len() - done);
-            let pa = match self.frame_of(VirtAddr(va)) {
-                Some(pa) => pa,
-                None => self.populate(VirtAddr(va))?,
-            };
-            let k = &mut self.session.kernel;
-            k.machine
-                .mmu_mut()
-                .phys_mut()
-                .write_bytes(pa, &data[done..done + n]);
-            done += n;
-        }
-        Ok(())
-    }
-
-    /// Fault in the page at `va` inside a VMA, as a read would.
-    fn populate(&mut self, va: VirtAddr) -> Result<PhysAddr, String> {
-        let (k, p) = (&mut self.session.kernel, &mut self.session.process);
-        let inside = p.mm.as_ref().is_some_and(|m| m.vmas.find(va).is_some());
-        let eip = k.machine.cpu().eip();
-        if !inside || k.resolve_fault(p, va, Access::Read, eip).is_err() {
-            return Err(format!("nothing can be mapped at {va}"));
-        }
-        self.frame_of(va).ok_or_else(|| format!("{va} did not map"))
+        let s = &mut self.session;
+        s.kernel.poke_user(&mut s.process, addr, data)
     }
 }
 
@@ -315,6 +235,7 @@ mod tests {
     use super::*;
     use crate::{Console, Options, SharedBuf};
     use std::path::Path;
+    use toyemu_emulator::VirtAddr;
 
     fn boot(program: &str) -> Inferior {
         boot_with(program, &Options::default()).0
@@ -413,7 +334,7 @@ mod tests {
         let stop = inf.run(Resume::Continue, never);
         assert_eq!(stop, Stop::Signal(toyemu_kernel::signal::SIGSEGV));
         // Still alive: the address space is there to look at.
-        assert!(inf.session.process.mm.is_some());
+        assert!(inf.session.process.mm().is_some());
         let eip = inf.eip();
         // Resuming without the signal re-runs the faulting instruction.
         assert_eq!(inf.deliver(None), Ok(None));
@@ -427,23 +348,22 @@ mod tests {
             panic!("SIGSEGV was not delivered");
         };
         assert_eq!(status.code(), 139);
-        assert!(inf.session.process.mm.is_none());
+        assert!(inf.session.process.mm().is_none());
     }
 
     #[test]
     fn reads_do_not_fault_pages_in_and_show_the_first_touch_contents() {
         let inf = boot("userland/hello");
         let main = inf.session.symbols.lookup("main").unwrap();
-        let faults = inf.session.process.stats.faults;
+        let faults = inf.session.process.stats().faults;
         let mut code = [0u8; 16];
         assert_eq!(inf.read_memory(main, &mut code), 16);
-        assert_eq!(inf.session.process.stats.faults, faults);
-        assert!(
-            inf.frame_of(VirtAddr(main)).is_none(),
-            "text page stays absent"
-        );
+        assert_eq!(inf.session.process.stats().faults, faults);
+        let mm = inf.session.process.mm().unwrap();
+        let pte = mm.peek_slot(inf.session.kernel.machine().mmu(), VirtAddr(main));
+        assert!(!pte.pte().is_present(), "text page stays absent");
         // The bytes are the file's: compare with the ELF image.
-        let image = &inf.session.process.image;
+        let image = &inf.session.process.image();
         let seg = image
             .segments
             .iter()

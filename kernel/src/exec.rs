@@ -1,0 +1,155 @@
+//! exec: start a program in a fresh address space, as Linux's binfmt_elf
+//! does for a static executable.
+//!
+//! Each `PT_LOAD` segment becomes a VMA (nothing is copied: pages arrive on
+//! first touch), the heap starts after the last segment, the stack VMA sits
+//! under `STACK_TOP` with argc, argv, envp and the auxv written to it, and
+//! the registers are set for the entry point. A file that cannot run was
+//! refused earlier, by `ElfImage::parse`; what can still fail here is the
+//! running: [`ExecError`]. On failure every frame taken is given back.
+
+use crate::address_space::AddressSpace;
+use crate::elf::ElfImage;
+use crate::kernel::Kernel;
+use crate::layout::{STACK_INITIAL, STACK_TOP};
+use crate::process::{ProcStats, Process};
+use crate::uaccess::CopyError;
+use crate::vma::{Backing, Prot, Vma, VmaKind};
+use std::fmt;
+use std::sync::Arc;
+use toyemu_emulator::{Reg, VirtAddr};
+
+/// Why a checked executable could not be started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecError {
+    /// A segment lies where the initial stack goes (known only once the
+    /// size of the arguments is).
+    StackOverlap { stack_low: u32 },
+    /// Guest RAM ran out before the first instruction.
+    OutOfMemory,
+}
+
+impl fmt::Display for ExecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExecError::StackOverlap { stack_low } => write!(
+                f,
+                "a segment lies in {stack_low:#010x}-{:#010x}, where the stack goes",
+                STACK_TOP.0
+            ),
+            ExecError::OutOfMemory => write!(f, "not enough guest memory to start the program"),
+        }
+    }
+}
+impl std::error::Error for ExecError {}
+
+impl Kernel {
+    /// A new process running `image` with `argv` and `envp`.
+    pub fn exec(
+        &mut self,
+        image: Arc<ElfImage>,
+        argv: &[Vec<u8>],
+        envp: &[Vec<u8>],
+    ) -> Result<Process, ExecError> {
+        let mm = AddressSpace::new(self.machine.mmu_mut(), &mut self.frames)
+            .map_err(|_| ExecError::OutOfMemory)?;
+        let name = argv
+            .first()
+            .map_or_else(String::new, |a| String::from_utf8_lossy(a).into_owned());
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        let mut p = Process {
+            pid,
+            name,
+            image: image.clone(),
+            mm: Some(mm),
+            stats: ProcStats::default(),
+            exit: None,
+            started_at: self.insns(),
+            fds: [true; 3],
+            faults_by_kind: Default::default(),
+        };
+        let brk = self.map_segments(&mut p, &image);
+        let stack = crate::stack::build(&image, argv, envp);
+        let low = VirtAddr(stack.esp).page_base().0 - STACK_INITIAL;
+        // A segment where the stack goes: Linux's exec fails there too.
+        if p.mm_mut().vmas.overlaps(VirtAddr(low), STACK_TOP) {
+            self.discard(&mut p);
+            return Err(ExecError::StackOverlap { stack_low: low });
+        }
+        let vma = Vma {
+            start: VirtAddr(low),
+            end: STACK_TOP,
+            prot: Prot::READ | Prot::WRITE,
+            kind: VmaKind::Stack,
+            backing: Backing::Anon,
+        };
+        self.add_vma(&mut p, vma);
+        self.start_registers(image.entry, stack.esp);
+        // Registers first, so faults taken while writing the stack name the entry point.
+        let pd = p.mm_mut().directory();
+        self.machine.mmu_mut().load_cr3(pd.0.base());
+        if let Err(e) = self.copy_to_user(&mut p, stack.esp, &stack.bytes) {
+            self.discard(&mut p);
+            return Err(match e {
+                CopyError::OutOfMemory { .. } => ExecError::OutOfMemory,
+                CopyError::Fault { .. } => unreachable!("initial stack lies inside the stack VMA"),
+            });
+        }
+        log::info!(target: "toyemu::loader", "pid {pid}: entry {} esp {:#010x} brk {}", image.entry, stack.esp, brk);
+        Ok(p)
+    }
+
+    /// One VMA per segment; returns where the heap starts.
+    fn map_segments(&mut self, p: &mut Process, image: &ElfImage) -> VirtAddr {
+        let mut brk = VirtAddr(0);
+        for (i, seg) in image.segments.iter().enumerate() {
+            let (vaddr, file_offset, file_len) = seg.file_window();
+            let vma = Vma {
+                start: seg.start(),
+                end: seg.end(),
+                prot: seg.prot,
+                kind: VmaKind::ElfSegment(i as u8),
+                backing: Backing::Image {
+                    vaddr,
+                    file_offset,
+                    file_len,
+                },
+            };
+            brk = brk.max(vma.end);
+            self.add_vma(p, vma);
+        }
+        let mm = p.mm_mut();
+        mm.brk_start = brk;
+        mm.brk = brk;
+        brk
+    }
+
+    /// The registers at the entry point, as Linux's ELF_PLAT_INIT leaves them.
+    fn start_registers(&mut self, entry: VirtAddr, esp: u32) {
+        let cpu = self.machine.cpu_mut();
+        for r in [
+            Reg::Eax,
+            Reg::Ebx,
+            Reg::Ecx,
+            Reg::Edx,
+            Reg::Esi,
+            Reg::Edi,
+            Reg::Ebp,
+        ] {
+            cpu.set_reg(r, 0);
+        }
+        cpu.set_reg(Reg::Esp, esp);
+        cpu.set_eip(entry);
+        cpu.set_eflags(0x202);
+        cpu.set_fs_base(0);
+        cpu.set_gs_base(0);
+    }
+
+    /// Tear down a process that never ran.
+    fn discard(&mut self, p: &mut Process) {
+        if let Some(mm) = p.mm.take() {
+            self.teardown(mm);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Running a process: the machine runs until it traps, and each trap
+//! becomes what Linux would make of it — a syscall, a page mapped in, or a
+//! signal (`trap.c` in xv6's words).
+
+use crate::fault::FaultError;
+use crate::kernel::Kernel;
+use crate::process::{ExitStatus, Process};
+use crate::signal::Death;
+use toyemu_emulator::{disasm, PageFault, Trap};
+
+/// Whether a process is still running after `run` returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunState {
+    /// The budget given to `run` was spent; call again to continue.
+    Running,
+    /// A fatal signal is about to be delivered and a debugger wants to see
+    /// it first (`set_stop_before_signal`): the process is intact, EIP at the
+    /// faulting instruction. `kill` delivers it; running on retries.
+    Signal(Death),
+    Exited(ExitStatus),
+}
+
+impl Kernel {
+    /// Run `p` for at most `budget` instructions.
+    pub fn run(&mut self, p: &mut Process, budget: u64) -> RunState {
+        if let Some(rec) = &p.exit {
+            return RunState::Exited(rec.status.clone());
+        }
+        let mut left = budget;
+        while left > 0 {
+            let before = self.insns();
+            let trap = self.machine.run(left);
+            self.drain_tlb_log();
+            left = left.saturating_sub(self.insns() - before);
+            if let Some(state) = self.handle_trap(p, trap) {
+                return state;
+            }
+        }
+        RunState::Running
+    }
+
+    /// Run `p` until it exits; after `max_insns` instructions it is killed.
+    pub fn run_to_exit(&mut self, p: &mut Process, max_insns: Option<u64>) -> ExitStatus {
+        let limit = max_insns.unwrap_or(u64::MAX);
+        loop {
+            let spent = self.insns() - p.started_at;
+            if spent >= limit {
+                return self.kill(p, Death::InstructionLimit { limit });
+            }
+            match self.run(p, limit - spent) {
+                RunState::Exited(s) => return s,
+                RunState::Running => {}
+                RunState::Signal(death) => return self.kill(p, death),
+            }
+        }
+    }
+
+    /// What `trap` means for `p`: `None` to run on.
+    fn handle_trap(&mut self, p: &mut Process, trap: Trap) -> Option<RunState> {
+        let death = match trap {
+            Trap::InstructionLimit => return None,
+            Trap::Syscall => return self.syscall(p).map(RunState::Exited),
+            Trap::PageFault { addr, code, eip } => {
+                match self.page_fault(p, PageFault { addr, code }, eip) {
+                    Ok(_) => return None,
+                    Err(FaultError::Segv { code: si_code, .. }) => Death::Segv {
+                        addr,
+                        eip,
+                        code,
+                        si_code,
+                    },
+                    Err(FaultError::OutOfMemory { .. }) => self.oom_death(p, addr, eip),
+                }
+            }
+            Trap::InvalidOpcode { eip, bytes, len } => {
+                let bytes = bytes[..len as usize].to_vec();
+                let text = disasm::disassemble(&bytes, eip).1;
+                Death::IllegalInstruction { eip, bytes, text }
+            }
+            Trap::DivideError { eip } => Death::DivideError { eip },
+            Trap::Breakpoint { eip } => Death::Breakpoint { eip },
+            Trap::GeneralProtection { eip } => Death::GeneralProtection { eip },
+        };
+        if self.stop_before_signal && !matches!(death, Death::OutOfMemory { .. }) {
+            return Some(RunState::Signal(death));
+        }
+        Some(RunState::Exited(self.kill(p, death)))
+    }
+}

@@ -1,0 +1,51 @@
+//! What a syscall handler decided: the one type the handlers return, the
+//! dispatcher acts on and the trace prints after `=`.
+
+use crate::errno::Errno;
+use crate::signal::Death;
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A plain number (shown in decimal).
+    Value(u32),
+    /// An address (shown in hex: brk, mmap).
+    Addr(u32),
+    Err(Errno),
+    /// The process ends with this status.
+    Exit(u32),
+    /// The process dies.
+    Kill(Death),
+}
+
+impl Outcome {
+    /// What the process finds in EAX, if it goes on.
+    pub fn eax(&self) -> Option<u32> {
+        match self {
+            Outcome::Value(v) | Outcome::Addr(v) => Some(*v),
+            Outcome::Err(e) => Some(e.as_return()),
+            Outcome::Exit(_) | Outcome::Kill(_) => None,
+        }
+    }
+}
+
+impl From<Result<u32, Errno>> for Outcome {
+    fn from(r: Result<u32, Errno>) -> Outcome {
+        match r {
+            Ok(v) => Outcome::Value(v),
+            Err(e) => Outcome::Err(e),
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    /// As strace shows a result: `3`, `0x804f000`, `-1 ENOMEM (...)`, `?`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Value(v) => write!(f, "{}", *v as i32),
+            Outcome::Addr(a) => write!(f, "{a:#x}"),
+            Outcome::Err(e) => write!(f, "-1 {e}"),
+            Outcome::Exit(_) | Outcome::Kill(_) => f.write_str("?"),
+        }
+    }
+}
