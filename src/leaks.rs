@@ -1,6 +1,6 @@
 //! The leak report: walk the guest's heap before teardown, as valgrind's
 //! memcheck would summarise it, using the libc's chunk-header contract
-//! (userland/libc/malloc.c): 16-byte headers `{size, flags, caller, magic}`
+//! (userland/include/toy/chunk.h): 16-byte headers `{size, flags, caller, magic}`
 //! back to back from `__toy_heap_start` to `__toy_heap_end`, and one header
 //! at the start of each mmap'd big block.
 
@@ -10,10 +10,10 @@ use std::fmt::Write;
 use toyemu_kernel::vma::VmaKind;
 use toyemu_kernel::{Kernel, Process};
 
-pub const CHUNK_MAGIC: u32 = 0x544f_5943;
-pub const CHUNK_INUSE: u32 = 1;
-pub const CHUNK_MMAPPED: u32 = 2;
-const HEADER: u32 = 16;
+// CHUNK_MAGIC, CHUNK_INUSE, CHUNK_MMAPPED, CHUNK_HEADER_SIZE, ... from
+// userland/include/toy/chunk.h, the contract's one source.
+include!(concat!(env!("OUT_DIR"), "/chunk_layout.rs"));
+const HEADER: u32 = CHUNK_HEADER_SIZE;
 
 /// One block still allocated at exit.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,22 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <toy/chunk.h>
 #include <unistd.h>
 
 #define CHECK(cond, code) do { if (!(cond)) { printf("FAIL line %d: %s\n", __LINE__, #cond); exit(code); } } while (0)
 
-struct chunk_header {
-    uint32_t size;
-    uint32_t flags;
-    uint32_t caller;
-    uint32_t magic;
-};
-#define CHUNK_INUSE 1u
-#define CHUNK_MMAPPED 2u
-#define CHUNK_PREV_FREE 4u
-#define CHUNK_MAGIC 0x544f5943u
-
-extern char *__toy_heap_start, *__toy_heap_end;
 int main(void);
 
 struct census {

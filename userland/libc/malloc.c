@@ -1,40 +1,7 @@
 /* malloc.c - a small malloc that behaves like glibc's in the large.
  *
- * THE CHUNK LAYOUT IS A CONTRACT: toyemu walks the heap of a process after
- * it exits to report leaks.  Keep this comment, userland/README.md and the
- * Rust heap walker in step.
- *
- *   struct chunk_header {        16 bytes, directly in front of the user pointer
- *       uint32_t size;           whole chunk in bytes incl. this header, multiple of 16
- *       uint32_t flags;          bit0 CHUNK_INUSE, bit1 CHUNK_MMAPPED, bit2 CHUNK_PREV_FREE
- *       uint32_t caller;         return address of the malloc/calloc/realloc call
- *                                that allocated the chunk (0 in free chunks)
- *       uint32_t magic;          0x544f5943 ("TOYC") while the chunk is valid
- *   };
- *
- * User pointers are 16-byte aligned (header address + 16).
- *
- * The heap.  __toy_heap_start is the first 16-byte aligned address at or
- * above the program break when malloc first ran (the initial break, in
- * practice: it is page aligned).  Chunks lie back to back from
- * __toy_heap_start to __toy_heap_end, which equals sbrk(0) unless the
- * program moved the break itself.  The last chunk is always the "top"
- * chunk (the wilderness, free, flags 0) whose size reaches exactly
- * __toy_heap_end.  So the walk
- *
- *     for (p = heap_start; p < heap_end; p += ((struct chunk_header *)p)->size)
- *
- * visits every chunk, each with magic == 0x544f5943; chunks with CHUNK_INUSE
- * set are live allocations.  Before the first malloc, heap_start ==
- * heap_end == 0 and there is nothing to walk.  Free chunks other than top
- * keep a copy of their size in their last 4 bytes, and the chunk after a
- * free chunk has CHUNK_PREV_FREE set: that is what lets free() merge with
- * the chunk in front.  Two free chunks are never adjacent.
- *
- * Big blocks.  A request of 128 KiB or more, header included, gets its own
- * anonymous private mmap: size rounded up to 4 KiB, the header at the start
- * of the mapping (so user pointer = mapping + 16), flags CHUNK_INUSE |
- * CHUNK_MMAPPED, size = the whole mapping.  free() munmaps it at once.
+ * The chunk layout and the heap's shape are a contract with toyemu's heap
+ * walker: <toy/chunk.h> states it, and is its one source.
  *
  * Growth.  The heap grows with sbrk in steps of the request + 128 KiB (glibc's
  * M_TOP_PAD) rounded up to 4 KiB, so the first small malloc moves the break
@@ -54,21 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <toy/chunk.h>
 #include <unistd.h>
 
-struct chunk_header {
-    uint32_t size;
-    uint32_t flags;
-    uint32_t caller;
-    uint32_t magic;
-};
-
-#define CHUNK_INUSE      1u
-#define CHUNK_MMAPPED    2u
-#define CHUNK_PREV_FREE  4u
-#define CHUNK_MAGIC      0x544f5943u
-
-#define HDR              16u
+#define HDR              CHUNK_HEADER_SIZE
 #define MIN_CHUNK        32u               /* header + two list links, rounded */
 #define MMAP_THRESHOLD   (128u * 1024)
 #define TOP_PAD          (128u * 1024)
