@@ -63,9 +63,9 @@ const NAMES: [&str; 8] = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"
 /// `eax=0x1 esp=0xbffffee8 eflags=0x246` for what differs.
 fn changes(before: &Registers, after: &Registers) -> String {
     let mut out = String::new();
-    for i in 0..8 {
-        if before.gpr[i] != after.gpr[i] {
-            let _ = write!(out, " {}={:#x}", NAMES[i], after.gpr[i]);
+    for ((name, b), a) in NAMES.iter().zip(before.gpr).zip(after.gpr) {
+        if b != a {
+            let _ = write!(out, " {name}={a:#x}");
         }
     }
     if before.eflags != after.eflags {

@@ -151,7 +151,7 @@ impl fmt::Display for RunError {
 }
 impl std::error::Error for RunError {}
 
-/// A booted machine and its process, ready to run: what `run_image`, the
+/// A booted machine and its process, ready to run: what `run_captured`, the
 /// stepper and the gdb stub all start from.
 pub struct Session {
     pub kernel: Kernel,
@@ -281,18 +281,6 @@ fn run_with_timeout(k: &mut Kernel, p: &mut Process, max_insns: Option<u64>, lim
     }
 }
 
-/// Run the executable `bytes` as `argv` to its end.
-pub fn run_image(
-    path: &Path,
-    bytes: Vec<u8>,
-    argv: &[String],
-    opts: &Options,
-    console: Console,
-    sinks: Vec<Box<dyn TraceSink>>,
-) -> Result<ExitReport, RunError> {
-    Ok(Session::boot(path, bytes, argv, opts, console, sinks)?.run_to_exit())
-}
-
 /// This process's resident set, from /proc (Linux only).
 pub fn host_rss_kib() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -342,7 +330,7 @@ pub fn run_captured(
     };
     let mut argv = vec![path.display().to_string()];
     argv.extend(args.iter().map(|s| s.to_string()));
-    let report = run_image(path, bytes, &argv, opts, console, Vec::new())?;
+    let report = Session::boot(path, bytes, &argv, opts, console, Vec::new())?.run_to_exit();
     let stdout = out.0.borrow().clone();
     let stderr = err.0.borrow().clone();
     Ok(Captured {

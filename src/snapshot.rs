@@ -6,6 +6,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use toyemu_emulator::paging::{describe, ENTRIES};
 use toyemu_emulator::{Frame, PageTable};
+use toyemu_kernel::kernel::SyscallHook;
 use toyemu_kernel::syscall::name_of;
 use toyemu_kernel::{Kernel, Process};
 
@@ -46,10 +47,7 @@ pub fn text(k: &Kernel, p: &Process, program: &str) -> String {
 }
 
 /// A hook that writes `DIR/NNNN-name.txt` after each syscall.
-pub fn writer(
-    dir: &Path,
-    program: String,
-) -> std::io::Result<Box<dyn FnMut(&Kernel, &Process, u32)>> {
+pub fn writer(dir: &Path, program: String) -> std::io::Result<SyscallHook> {
     std::fs::create_dir_all(dir)?;
     let dir: PathBuf = dir.to_path_buf();
     let mut n = 0u32;

@@ -370,14 +370,16 @@ fn run(bytes: Vec<u8>) -> Result<(i32, u32, u32), String> {
         stderr: Box::new(std::io::sink()),
     };
     let argv = ["defect".to_string()];
-    match toyemu::run_image(
+    match toyemu::Session::boot(
         Path::new("defect"),
         bytes,
         &argv,
         &opts,
         console,
         Vec::new(),
-    ) {
+    )
+    .map(toyemu::Session::run_to_exit)
+    {
         Ok(r) => Ok((r.status.code(), r.free_before, r.free_after)),
         Err(RunError::Elf { err, .. }) => Err(err.to_string()),
         Err(RunError::Exec { err, .. }) => Err(err.to_string()),

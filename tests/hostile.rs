@@ -264,7 +264,8 @@ fn output_to_a_closed_pipe_is_sigpipe_and_every_frame_comes_back() {
         stderr: Box::new(err.clone()),
     };
     let argv = ["yes".to_string()];
-    let r = toyemu::run_image(&exe, bytes, &argv, &Options::default(), console, Vec::new())
+    let r = toyemu::Session::boot(&exe, bytes, &argv, &Options::default(), console, Vec::new())
+        .map(toyemu::Session::run_to_exit)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status.ending, Ending::Killed(Death::BrokenPipe));
     assert_eq!(r.status.code(), 141);

@@ -64,7 +64,7 @@ pub struct PhysMem {
 
 impl PhysMem {
     pub fn new(bytes: u64) -> Result<PhysMem, MemError> {
-        if bytes % PAGE_SIZE as u64 != 0 || !(MIN_MEM..=MAX_MEM).contains(&bytes) {
+        if !bytes.is_multiple_of(PAGE_SIZE as u64) || !(MIN_MEM..=MAX_MEM).contains(&bytes) {
             return Err(MemError::BadSize { bytes });
         }
         // Probe first: `vec!` below would abort the host if the reservation failed.

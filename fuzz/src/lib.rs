@@ -140,7 +140,7 @@ fn run_bounded(k: &mut Kernel, p: &mut Process, budget: u64, free_before: u32) {
 }
 
 /// Target `elf_loader`: any bytes as an executable, through the same
-/// `toyemu::run_image` the CLI uses. A refusal must name its reason; an
+/// `toyemu::Session` the CLI uses. A refusal must name its reason; an
 /// accepted file runs for a while and must give every frame back.
 pub fn elf_loader(data: &[u8]) {
     let opts = toyemu::Options {
@@ -156,7 +156,9 @@ pub fn elf_loader(data: &[u8]) {
     };
     let argv = ["fuzz".to_string()];
     let path = std::path::Path::new("fuzz-input");
-    match toyemu::run_image(path, data.to_vec(), &argv, &opts, console, Vec::new()) {
+    match toyemu::Session::boot(path, data.to_vec(), &argv, &opts, console, Vec::new())
+        .map(toyemu::Session::run_to_exit)
+    {
         Ok(r) => {
             assert_eq!(
                 r.free_after, r.free_before,
@@ -199,7 +201,7 @@ fn word(data: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b)
 }
 
-/// Target `cpu`: the first 29 bytes set EAX..EBP and the status flags, the
+/// Target `cpu`: the first 29 bytes set EAX ECX EDX EBX EBP ESI EDI and the status flags, the
 /// rest is code (up to 8 KiB, then `int3`s), mapped read-write-execute at
 /// [`CODE`] with 8 KiB of zeroes after it; it runs for at most
 /// `CPU_BUDGET` instructions. Every outcome is fine but a panic or a hang.
@@ -217,16 +219,8 @@ pub fn cpu(data: &[u8]) {
     let mut k = kernel(FUZZ_MEM, b"some input for read(2)\n".to_vec());
     let free_before = k.frames().free_frames();
     let mut p = spawn(&mut k, image).expect("a one-page program starts in 2 MiB");
-    let regs = [
-        Reg::Eax,
-        Reg::Ebx,
-        Reg::Ecx,
-        Reg::Edx,
-        Reg::Esi,
-        Reg::Edi,
-        Reg::Ebp,
-    ];
-    for (i, r) in regs.into_iter().enumerate() {
+    let regs = Reg::ALL.into_iter().filter(|&r| r != Reg::Esp);
+    for (i, r) in regs.enumerate() {
         k.cpu_mut().set_reg(r, reg_seed(word(data, 4 * i)));
     }
     // CF PF AF ZF SF DF OF from the input; IF and the reserved bit 1 set.

@@ -128,18 +128,9 @@ impl Kernel {
     /// The registers at the entry point, as Linux's ELF_PLAT_INIT leaves them.
     fn start_registers(&mut self, entry: VirtAddr, esp: u32) {
         let cpu = self.machine.cpu_mut();
-        for r in [
-            Reg::Eax,
-            Reg::Ebx,
-            Reg::Ecx,
-            Reg::Edx,
-            Reg::Esi,
-            Reg::Edi,
-            Reg::Ebp,
-        ] {
-            cpu.set_reg(r, 0);
+        for r in Reg::ALL {
+            cpu.set_reg(r, if r == Reg::Esp { esp } else { 0 });
         }
-        cpu.set_reg(Reg::Esp, esp);
         cpu.set_eip(entry);
         cpu.set_eflags(0x202);
         cpu.set_fs_base(0);

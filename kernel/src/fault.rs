@@ -117,17 +117,17 @@ pub fn file_bytes<'a>(
 }
 
 /// Everything the handler needs, borrowed from the kernel and the process.
-pub struct FaultCtx<'a> {
-    pub mmu: &'a mut Mmu,
-    pub frames: &'a mut FrameAllocator,
-    pub aspace: &'a mut AddressSpace,
-    pub image: &'a [u8],
-    pub stack_limit: u32,
+pub(crate) struct FaultCtx<'a> {
+    pub(crate) mmu: &'a mut Mmu,
+    pub(crate) frames: &'a mut FrameAllocator,
+    pub(crate) aspace: &'a mut AddressSpace,
+    pub(crate) image: &'a [u8],
+    pub(crate) stack_limit: u32,
 }
 
 impl FaultCtx<'_> {
     /// Make the faulting address accessible for the access, or say why not.
-    pub fn resolve(&mut self, pf: PageFault) -> Result<Mapped, FaultError> {
+    pub(crate) fn resolve(&mut self, pf: PageFault) -> Result<Mapped, FaultError> {
         let addr = pf.addr;
         if addr >= TASK_SIZE {
             return Err(MAPERR);

@@ -16,9 +16,6 @@ pub struct FrameAllocator {
     total: u32,
     /// Test hook: pretend RAM ends after this many more allocations.
     fail_after: Option<u32>,
-    /// Running totals since boot.
-    pub allocated_total: u64,
-    pub freed_total: u64,
 }
 
 impl FrameAllocator {
@@ -31,8 +28,6 @@ impl FrameAllocator {
             used: vec![0; (total as usize).div_ceil(64)],
             total,
             fail_after: None,
-            allocated_total: 0,
-            freed_total: 0,
         }
     }
 
@@ -52,7 +47,6 @@ impl FrameAllocator {
             "frame {f:#x} on the free list while in use"
         );
         self.used[w] |= b;
-        self.allocated_total += 1;
         Some(Frame(f))
     }
 
@@ -67,7 +61,6 @@ impl FrameAllocator {
         assert!(self.used[w] & b != 0, "double free of frame {:#x}", f.0);
         self.used[w] &= !b;
         self.free.push(f.0);
-        self.freed_total += 1;
     }
 
     pub fn is_used(&self, f: Frame) -> bool {

@@ -58,8 +58,8 @@ impl fmt::Display for Cause {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
-    pub taken: [u64; 5],
-    pub returned: [u64; 5],
+    taken: [u64; 5],
+    returned: [u64; 5],
 }
 
 impl Ledger {

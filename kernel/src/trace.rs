@@ -301,8 +301,8 @@ pub struct Tracer {
     seq: u64,
     sinks: Vec<Box<dyn TraceSink>>,
     /// Keep every event in memory for the exit report.
-    pub keep: bool,
-    pub kept: Vec<Event>,
+    pub(crate) keep: bool,
+    pub(crate) kept: Vec<Event>,
 }
 
 impl Tracer {

@@ -52,6 +52,32 @@ impl Kernel {
         }
     }
 
+    /// Walk `[va, va + len)` a page at a time for `access`, faulting pages
+    /// in as the program would, and hand each piece to `each` with its
+    /// physical address and its range within the copy. Stops at the first
+    /// page that cannot be had; what came before it has been handed over.
+    fn each_user_page(
+        &mut self,
+        p: &mut Process,
+        va: u32,
+        len: u32,
+        access: Access,
+        mut each: impl FnMut(&mut Kernel, PhysAddr, std::ops::Range<usize>),
+    ) -> Result<(), CopyError> {
+        if !in_user_space(va, len) {
+            return Err(CopyError::Fault { done: 0 });
+        }
+        let mut done = 0;
+        while done < len {
+            let a = VirtAddr(va + done);
+            let n = (PAGE_SIZE - a.page_offset()).min(len - done);
+            let pa = self.user_page(p, a, access, done)?;
+            each(self, pa, done as usize..(done + n) as usize);
+            done += n;
+        }
+        Ok(())
+    }
+
     /// Copy `len` bytes from user `va` into `out` (cleared first).
     pub fn copy_from_user(
         &mut self,
@@ -61,40 +87,17 @@ impl Kernel {
         out: &mut Vec<u8>,
     ) -> Result<(), CopyError> {
         out.clear();
-        if !in_user_space(va, len) {
-            return Err(CopyError::Fault { done: 0 });
-        }
-        let mut done = 0;
-        while done < len {
-            let a = VirtAddr(va + done);
-            let n = (PAGE_SIZE - a.page_offset()).min(len - done);
-            let pa = self.user_page(p, a, Access::Read, done)?;
-            let start = out.len();
-            out.resize(start + n as usize, 0);
-            self.machine.mmu().phys().read_bytes(pa, &mut out[start..]);
-            done += n;
-        }
-        Ok(())
+        self.each_user_page(p, va, len, Access::Read, |k, pa, range| {
+            out.resize(range.end, 0);
+            k.machine.mmu().phys().read_bytes(pa, &mut out[range]);
+        })
     }
 
     /// Copy `data` to user `va`. Pages before a bad one are written, as Linux does.
     pub fn copy_to_user(&mut self, p: &mut Process, va: u32, data: &[u8]) -> Result<(), CopyError> {
-        let len = data.len() as u32;
-        if !in_user_space(va, len) {
-            return Err(CopyError::Fault { done: 0 });
-        }
-        let mut done = 0;
-        while done < len {
-            let a = VirtAddr(va + done);
-            let n = (PAGE_SIZE - a.page_offset()).min(len - done);
-            let pa = self.user_page(p, a, Access::Write, done)?;
-            self.machine
-                .mmu_mut()
-                .phys_mut()
-                .write_bytes(pa, &data[done as usize..(done + n) as usize]);
-            done += n;
-        }
-        Ok(())
+        self.each_user_page(p, va, data.len() as u32, Access::Write, |k, pa, range| {
+            k.machine.mmu_mut().phys_mut().write_bytes(pa, &data[range]);
+        })
     }
 
     /// How many of the `len` bytes at `va` a `copy_to_user` could write:

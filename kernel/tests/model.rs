@@ -181,7 +181,7 @@ impl Model {
 
     fn mmap(&mut self, addr: u32, len: u32, prot: u32, how: How) -> u32 {
         let start = match how {
-            How::Fixed | How::NoReplace if addr % PAGE != 0 => return EINVAL,
+            How::Fixed | How::NoReplace if !addr.is_multiple_of(PAGE) => return EINVAL,
             How::NoReplace if self.mapped_in(addr, addr + len) => return EEXIST,
             How::Fixed | How::NoReplace => addr,
             How::Hint if self.free(addr, len) => addr,
@@ -193,7 +193,7 @@ impl Model {
     }
 
     fn munmap(&mut self, addr: u32, len: u32) -> u32 {
-        if addr % PAGE != 0 || len == 0 {
+        if !addr.is_multiple_of(PAGE) || len == 0 {
             return EINVAL;
         }
         self.unmap(addr, addr + align_up(len));

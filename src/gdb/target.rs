@@ -16,28 +16,12 @@ use gdbstub::target::ext::monitor_cmd::{ConsoleOutput, MonitorCmd, MonitorCmdOps
 use gdbstub::target::{Target, TargetError, TargetResult};
 use gdbstub_arch::x86::reg::X86CoreRegs;
 use gdbstub_arch::x86::X86_SSE;
+// The selectors Linux gives an i386 process, so `info registers` reads as
+// on a real machine.
+use toyemu_emulator::cpu::segment::{USER_CS, USER_DS};
 use toyemu_emulator::{Reg, VirtAddr};
+use toyemu_kernel::errno::EFAULT;
 use toyemu_kernel::Signal;
-
-/// The selectors Linux gives an i386 process (`__USER_CS`, `__USER_DS`), so
-/// `info registers` reads as it would on a real machine. The segments are
-/// flat whatever they say.
-const USER_CS: u32 = 0x73;
-const USER_DS: u32 = 0x7b;
-const EFAULT: u8 = 14;
-
-/// General-purpose registers in the order gdb's i386 `g` packet uses,
-/// which is also their x86 encoding order.
-const GPRS: [Reg; 8] = [
-    Reg::Eax,
-    Reg::Ecx,
-    Reg::Edx,
-    Reg::Ebx,
-    Reg::Esp,
-    Reg::Ebp,
-    Reg::Esi,
-    Reg::Edi,
-];
 
 pub struct GdbTarget {
     pub inf: Inferior,
@@ -136,7 +120,8 @@ impl SingleThreadBase for GdbTarget {
         let values = [
             regs.eax, regs.ecx, regs.edx, regs.ebx, regs.esp, regs.ebp, regs.esi, regs.edi,
         ];
-        for (r, v) in GPRS.into_iter().zip(values) {
+        // gdb's i386 `g` packet orders them as the encoding does.
+        for (r, v) in Reg::ALL.into_iter().zip(values) {
             cpu.set_reg(r, v);
         }
         cpu.set_eip(VirtAddr(regs.eip));
@@ -148,7 +133,7 @@ impl SingleThreadBase for GdbTarget {
     fn read_addrs(&mut self, start_addr: u32, data: &mut [u8]) -> TargetResult<usize, Self> {
         match self.inf.read_memory(start_addr, data) {
             // An empty reply would tell gdb the packet is unsupported.
-            0 if !data.is_empty() => Err(TargetError::Errno(EFAULT)),
+            0 if !data.is_empty() => Err(TargetError::Errno(EFAULT.0 as u8)),
             n => Ok(n),
         }
     }
@@ -156,7 +141,7 @@ impl SingleThreadBase for GdbTarget {
     fn write_addrs(&mut self, start_addr: u32, data: &[u8]) -> TargetResult<(), Self> {
         self.inf.write_memory(start_addr, data).map_err(|e| {
             log::info!(target: "toyemu::gdb", "memory write refused: {e}");
-            TargetError::Errno(EFAULT)
+            TargetError::Errno(EFAULT.0 as u8)
         })
     }
 

@@ -141,22 +141,22 @@ static unsigned long long parse(const char *s, char **end, int base, int *neg, i
     return *ovf ? ULLONG_MAX : v;
 }
 
+/* A parsed magnitude as a signed value of a type whose largest value is
+ * `max` (its smallest is -max - 1): clamped, with ERANGE, when it does not fit. */
+static long long to_signed(unsigned long long m, int neg, int ovf, unsigned long long max)
+{
+    if (ovf || m > max + (neg ? 1 : 0)) {
+        errno = ERANGE;
+        return neg ? -(long long)max - 1 : (long long)max;
+    }
+    return neg ? (long long)(0 - m) : (long long)m;
+}
+
 long long strtoll(const char *s, char **end, int base)
 {
     int neg, ovf;
     unsigned long long m = parse(s, end, base, &neg, &ovf);
-    if (neg) {
-        if (ovf || m > (unsigned long long)LLONG_MAX + 1) {
-            errno = ERANGE;
-            return LLONG_MIN;
-        }
-        return (long long)-m;
-    }
-    if (ovf || m > (unsigned long long)LLONG_MAX) {
-        errno = ERANGE;
-        return LLONG_MAX;
-    }
-    return (long long)m;
+    return to_signed(m, neg, ovf, LLONG_MAX);
 }
 
 unsigned long long strtoull(const char *s, char **end, int base)
@@ -174,18 +174,7 @@ long strtol(const char *s, char **end, int base)
 {
     int neg, ovf;
     unsigned long long m = parse(s, end, base, &neg, &ovf);
-    if (neg) {
-        if (ovf || m > (unsigned long long)LONG_MAX + 1) {
-            errno = ERANGE;
-            return LONG_MIN;
-        }
-        return (long)-(unsigned long)m;
-    }
-    if (ovf || m > LONG_MAX) {
-        errno = ERANGE;
-        return LONG_MAX;
-    }
-    return (long)m;
+    return (long)to_signed(m, neg, ovf, LONG_MAX);
 }
 
 unsigned long strtoul(const char *s, char **end, int base)

@@ -22,6 +22,20 @@ pub enum Reg {
     Edi = 7,
 }
 
+impl Reg {
+    /// All eight, in encoding order.
+    pub const ALL: [Reg; 8] = [
+        Reg::Eax,
+        Reg::Ecx,
+        Reg::Edx,
+        Reg::Ebx,
+        Reg::Esp,
+        Reg::Ebp,
+        Reg::Esi,
+        Reg::Edi,
+    ];
+}
+
 /// A snapshot of the architectural registers (debugger, traces, tests).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Registers {

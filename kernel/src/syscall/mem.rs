@@ -4,7 +4,7 @@
 //! populated), then the TLB, and is traced.
 
 use super::outcome::Outcome;
-use crate::errno::{Errno, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EPERM};
+use crate::errno::{Errno, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EOVERFLOW, EPERM};
 use crate::kernel::Kernel;
 use crate::layout::{MMAP_BASE, MMAP_MIN_ADDR, STACK_GUARD_GAP, TASK_SIZE, TASK_UNMAPPED_BASE};
 use crate::ledger::Cause;
@@ -99,37 +99,21 @@ impl Kernel {
         if w(5) % PAGE_SIZE != 0 {
             return Outcome::Err(EINVAL);
         }
-        self.sys_mmap(p, w(0), w(1), w(2), w(3), w(4), w(5) / PAGE_SIZE)
+        let [addr, len, prot, flags, fd, off] = [0, 1, 2, 3, 4, 5].map(w);
+        self.sys_mmap(p, [addr, len, prot, flags, fd, off / PAGE_SIZE])
     }
 
-    /// mmap2(192): anonymous mappings; `pgoff` in pages.
-    pub(super) fn sys_mmap(
-        &mut self,
-        p: &mut Process,
-        addr: u32,
-        len: u32,
-        prot: u32,
-        flags: u32,
-        fd: u32,
-        pgoff: u32,
-    ) -> Outcome {
-        match self.do_mmap(p, addr, len, prot, flags, fd, pgoff) {
+    /// mmap2(192): anonymous mappings; `args` as in the registers, the
+    /// offset (the last) in pages.
+    pub(super) fn sys_mmap(&mut self, p: &mut Process, args: [u32; 6]) -> Outcome {
+        match self.do_mmap(p, args) {
             Ok(a) => Outcome::Addr(a),
             Err(e) => Outcome::Err(e),
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn do_mmap(
-        &mut self,
-        p: &mut Process,
-        addr: u32,
-        len: u32,
-        prot: u32,
-        flags: u32,
-        fd: u32,
-        pgoff: u32,
-    ) -> Result<u32, Errno> {
+    fn do_mmap(&mut self, p: &mut Process, args: [u32; 6]) -> Result<u32, Errno> {
+        let [addr, len, prot, flags, fd, pgoff] = args;
         if flags & MAP_ANONYMOUS == 0 {
             // No files here: the standard streams are not mappable, nothing else is open.
             return Err(if fd <= 2 { ENODEV } else { EBADF });
@@ -140,7 +124,7 @@ impl Kernel {
         let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
         let len = page_align(len).ok_or(ENOMEM)?;
         if pgoff.checked_add(len / PAGE_SIZE).is_none() {
-            return Err(Errno(75)); // EOVERFLOW
+            return Err(EOVERFLOW);
         }
         if len > TASK_SIZE.0 {
             return Err(ENOMEM);
@@ -295,7 +279,7 @@ impl Kernel {
     }
 
     pub(super) fn sys_munmap(&mut self, p: &mut Process, addr: u32, len: u32) -> Outcome {
-        if addr % PAGE_SIZE != 0 || addr > TASK_SIZE.0 || len > TASK_SIZE.0 - addr {
+        if !addr.is_multiple_of(PAGE_SIZE) || addr > TASK_SIZE.0 || len > TASK_SIZE.0 - addr {
             return Outcome::Err(EINVAL);
         }
         let Some(len) = page_align(len).filter(|&l| l != 0) else {
@@ -319,7 +303,7 @@ impl Kernel {
     ) -> Outcome {
         let grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
         let prot = prot & !grows;
-        if grows == PROT_GROWSDOWN | PROT_GROWSUP || addr % PAGE_SIZE != 0 {
+        if grows == PROT_GROWSDOWN | PROT_GROWSUP || !addr.is_multiple_of(PAGE_SIZE) {
             return Outcome::Err(EINVAL);
         }
         if len == 0 {
@@ -385,7 +369,7 @@ impl Kernel {
     ) -> Outcome {
         // The behaviours Linux 6.x knows on x86 (MADV_HWPOISON and the guard
         // operations aside, which this kernel does not offer).
-        if !matches!(advice, 0..=4 | 8..=25) || addr % PAGE_SIZE != 0 {
+        if !matches!(advice, 0..=4 | 8..=25) || !addr.is_multiple_of(PAGE_SIZE) {
             return Outcome::Err(EINVAL);
         }
         let Some(end) = page_align(len).and_then(|l| addr.checked_add(l)) else {

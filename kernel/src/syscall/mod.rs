@@ -107,7 +107,7 @@ impl Kernel {
             NR_KILL => self.sys_kill(p, a[0], a[1]),
             NR_BRK => self.sys_brk(p, a[0]),
             NR_OLD_MMAP => self.sys_old_mmap(p, a[0]),
-            NR_MMAP2 => self.sys_mmap(p, a[0], a[1], a[2], a[3], a[4], a[5]),
+            NR_MMAP2 => self.sys_mmap(p, a),
             NR_MUNMAP => self.sys_munmap(p, a[0], a[1]),
             NR_MPROTECT => self.sys_mprotect(p, a[0], a[1], a[2]),
             NR_MADVISE => self.sys_madvise(p, a[0], a[1], a[2]),

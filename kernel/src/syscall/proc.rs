@@ -1,4 +1,4 @@
-//! Process-level calls beyond exit: kill (to oneself).
+//! kill (a process can only signal itself here) and uname.
 
 use super::outcome::Outcome;
 use crate::errno::{EINVAL, ESRCH};
