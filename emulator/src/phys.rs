@@ -169,6 +169,12 @@ impl PhysMem {
         self.pristine[w] &= !b;
         was
     }
+    /// The frame's bytes, to fill in place; decoded code there goes stale.
+    pub fn frame_mut(&mut self, f: Frame) -> &mut [u8] {
+        self.note_write(f);
+        let i = f.base().0 as usize;
+        &mut self.ram[i..i + PAGE_SIZE as usize]
+    }
     pub fn frame_bytes(&self, f: Frame) -> &[u8] {
         let i = f.base().0 as usize;
         &self.ram[i..i + PAGE_SIZE as usize]

@@ -166,6 +166,12 @@ impl Segment {
 #[derive(Debug)]
 pub struct ElfImage {
     pub bytes: Arc<[u8]>,
+    /// Where the file is, as an absolute path (`/proc/self/exe`, the maps
+    /// line); empty when it came from memory.
+    pub path: String,
+    /// The host's device and inode numbers for it (0 when unknown).
+    pub dev: u64,
+    pub ino: u64,
     pub entry: VirtAddr,
     pub segments: Vec<Segment>,
     /// Where the program headers are in memory (AT_PHDR), if mapped.
@@ -175,6 +181,14 @@ pub struct ElfImage {
 }
 
 impl ElfImage {
+    /// The image as the file at `path` (absolute), with its host identity.
+    pub fn at_path(mut self, path: impl Into<String>, dev: u64, ino: u64) -> ElfImage {
+        self.path = path.into();
+        self.dev = dev;
+        self.ino = ino;
+        self
+    }
+
     pub fn parse(bytes: impl Into<Arc<[u8]>>) -> Result<ElfImage, ElfError> {
         let bytes: Arc<[u8]> = bytes.into();
         check_ident(&bytes)?;
@@ -225,6 +239,9 @@ impl ElfImage {
         }
         let phdr = phdr_address(&h, &phdrs, &segments);
         Ok(ElfImage {
+            path: String::new(),
+            dev: 0,
+            ino: 0,
             entry: VirtAddr(entry as u32),
             phdr,
             phent: h.e_phentsize as u32,

@@ -14,7 +14,7 @@ use crate::kernel::Kernel;
 use crate::layout::{STACK_INITIAL, STACK_TOP};
 use crate::process::{ProcStats, Process};
 use crate::uaccess::CopyError;
-use crate::vma::{Backing, Prot, Vma, VmaKind};
+use crate::vma::{Backing, MappedFile, Prot, Vma, VmaKind};
 use std::fmt;
 use std::sync::Arc;
 use toyemu_emulator::{Reg, VirtAddr};
@@ -100,8 +100,14 @@ impl Kernel {
         Ok(p)
     }
 
-    /// One VMA per segment; returns where the heap starts.
+    /// One VMA per segment, backed by the image; returns where the heap starts.
     fn map_segments(&mut self, p: &mut Process, image: &ElfImage) -> VirtAddr {
+        let file = Arc::new(MappedFile::in_memory(
+            image.path.clone(),
+            image.bytes.clone(),
+            image.dev,
+            image.ino,
+        ));
         let mut brk = VirtAddr(0);
         for (i, seg) in image.segments.iter().enumerate() {
             let (vaddr, file_offset, file_len) = seg.file_window();
@@ -110,10 +116,12 @@ impl Kernel {
                 end: seg.end(),
                 prot: seg.prot,
                 kind: VmaKind::ElfSegment(i as u8),
-                backing: Backing::Image {
+                backing: Backing::File {
+                    file: file.clone(),
                     vaddr,
                     file_offset,
                     file_len,
+                    bus_past_end: false,
                 },
             };
             brk = brk.max(vma.end);

@@ -16,7 +16,7 @@ use crate::ledger::Cause;
 use crate::signal::SegvCode;
 use crate::vma::{Backing, Prot, Vma, VmaKind};
 use std::fmt;
-use toyemu_emulator::{Access, Frame, Mmu, PageFault, PhysAddr, Pte, VirtAddr, PAGE_SIZE};
+use toyemu_emulator::{Access, Frame, Mmu, PageFault, Pte, VirtAddr, PAGE_SIZE};
 
 /// How a new page got its first contents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +60,10 @@ pub enum FaultError {
     OutOfMemory {
         vma: VmaKind,
     },
+    /// A page wholly past the end of a mapped file: SIGBUS (BUS_ADRERR).
+    Bus {
+        vma: VmaKind,
+    },
 }
 
 impl fmt::Display for FaultError {
@@ -67,6 +71,7 @@ impl fmt::Display for FaultError {
         f.write_str(match self {
             FaultError::Segv { .. } => "SIGSEGV",
             FaultError::OutOfMemory { .. } => "out of memory",
+            FaultError::Bus { .. } => "SIGBUS",
         })
     }
 }
@@ -76,7 +81,7 @@ pub fn vma_hit(result: &Result<Mapped, FaultError>) -> Option<VmaKind> {
     match result {
         Ok(m) => Some(m.kind),
         Err(FaultError::Segv { vma, .. }) => *vma,
-        Err(FaultError::OutOfMemory { vma }) => Some(*vma),
+        Err(FaultError::OutOfMemory { vma } | FaultError::Bus { vma }) => Some(*vma),
     }
 }
 
@@ -85,35 +90,39 @@ const MAPERR: FaultError = FaultError::Segv {
     vma: None,
 };
 
-/// The part of the page at `page` that the backing's file bytes cover on
-/// first touch: the offset in the page and the bytes; the rest of the page
-/// is zero. `None` for anonymous memory and pure `.bss` pages. This is the
-/// one rule for a page's first contents (the handler and every reader that
-/// shows a page before it is touched use it).
-pub fn file_bytes<'a>(
-    backing: &Backing,
-    image: &'a [u8],
-    page: VirtAddr,
-) -> Option<(u32, &'a [u8])> {
-    let Backing::Image {
+/// Give a page its first contents: `out` (the page, zeroed) gets the
+/// backing file's bytes where the file has them. This is the one rule for
+/// a page's first contents: the handler fills frames with it, and readers
+/// that show a page before it is touched (`Kernel::peek_user`) use it too.
+/// `Err(())` for a page wholly past the end of a mapped file (SIGBUS).
+pub fn first_contents(backing: &Backing, page: VirtAddr, out: &mut [u8]) -> Result<Fill, ()> {
+    let Backing::File {
+        file,
         vaddr,
         file_offset,
         file_len,
-    } = *backing
+        bus_past_end,
+    } = backing
     else {
-        return None;
+        return Ok(Fill::Zero);
     };
-    let lo = page.0.max(vaddr);
+    let lo = page.0.max(*vaddr);
     let hi = page
         .0
         .saturating_add(PAGE_SIZE)
-        .min(vaddr.saturating_add(file_len));
+        .min(vaddr.saturating_add(*file_len));
     if lo >= hi {
-        return None;
+        // Past p_filesz: a pure .bss page, or past the end of a mapped file.
+        return if *bus_past_end {
+            Err(())
+        } else {
+            Ok(Fill::Zero)
+        };
     }
-    let off = (file_offset + (lo - vaddr)) as usize;
-    let bytes = image.get(off..off + (hi - lo) as usize)?;
-    Some((lo - page.0, bytes))
+    let at = (lo - page.0) as usize;
+    let offset = *file_offset as u64 + (lo - vaddr) as u64;
+    file.read_at(offset, &mut out[at..at + (hi - lo) as usize]);
+    Ok(Fill::File)
 }
 
 /// Everything the handler needs, borrowed from the kernel and the process.
@@ -121,7 +130,6 @@ pub(crate) struct FaultCtx<'a> {
     pub(crate) mmu: &'a mut Mmu,
     pub(crate) frames: &'a mut FrameAllocator,
     pub(crate) aspace: &'a mut AddressSpace,
-    pub(crate) image: &'a [u8],
     pub(crate) stack_limit: u32,
 }
 
@@ -162,7 +170,12 @@ impl FaultCtx<'_> {
         }
         let oom = FaultError::OutOfMemory { vma: vma.kind };
         let frame = self.frames.alloc().ok_or(oom)?;
-        let fill = self.fill(frame, page, &vma);
+        let phys = self.mmu.phys_mut();
+        phys.zero_frame(frame);
+        let Ok(fill) = first_contents(&vma.backing, page, phys.frame_mut(frame)) else {
+            self.frames.free(frame);
+            return Err(FaultError::Bus { vma: vma.kind });
+        };
         let pte = Pte::new(frame, pte_flags(vma.prot).expect("accessible VMA"));
         match self.aspace.map_at(self.mmu, self.frames, slot, page, pte) {
             Ok(flush) => flush.flush(self.mmu),
@@ -179,19 +192,6 @@ impl FaultCtx<'_> {
             fill,
             grown,
         })
-    }
-
-    /// First contents of a page: image bytes where the backing has them, zeroes elsewhere.
-    fn fill(&mut self, frame: Frame, page: VirtAddr, vma: &Vma) -> Fill {
-        let phys = self.mmu.phys_mut();
-        phys.zero_frame(frame);
-        match file_bytes(&vma.backing, self.image, page) {
-            Some((at, bytes)) => {
-                phys.write_bytes(PhysAddr(frame.base().0 + at), bytes);
-                Fill::File
-            }
-            None => Fill::Zero,
-        }
     }
 
     /// Extend the stack VMA down to cover `addr`, if the stack may grow that

@@ -183,7 +183,6 @@ impl Kernel {
             mmu: self.machine.mmu_mut(),
             frames: &mut self.frames,
             aspace: mm,
-            image: &p.image.bytes,
             stack_limit: self.config.stack_limit,
         }
         .resolve(pf);

@@ -8,7 +8,7 @@
 
 use crate::address_space::AddressSpace;
 use crate::layout::UID;
-use crate::vma::{Backing, VmaKind};
+use crate::vma::Backing;
 use std::fmt;
 use toyemu_emulator::{Mmu, PteFlags, PAGE_SIZE};
 
@@ -53,14 +53,12 @@ impl OomReport {
         let (mut anon, mut file, mut total_vm) = (0u64, 0u64, 0u64);
         for v in mm.vmas().iter() {
             total_vm += v.len() as u64 / 1024;
-            let file_end = match (v.kind, v.backing) {
-                (
-                    VmaKind::ElfSegment(_),
-                    Backing::Image {
-                        vaddr, file_len, ..
-                    },
-                ) => vaddr.saturating_add(file_len),
-                _ => 0,
+            // Linux counts a private file page as anonymous once written.
+            let file_end = match &v.backing {
+                Backing::File {
+                    vaddr, file_len, ..
+                } => vaddr.saturating_add(*file_len),
+                Backing::Anon => 0,
             };
             let mut at = v.start;
             while let Some((va, _, pte)) = mm.next_populated(mmu, at, v.end) {

@@ -70,6 +70,7 @@ impl Kernel {
                         si_code,
                     },
                     Err(FaultError::OutOfMemory { .. }) => self.oom_death(p, addr, eip),
+                    Err(FaultError::Bus { .. }) => Death::Bus { addr, eip },
                 }
             }
             Trap::InvalidOpcode { eip, bytes, len } => {

@@ -13,6 +13,7 @@ pub struct Signal(pub u32);
 pub const SIGILL: Signal = Signal(4);
 pub const SIGTRAP: Signal = Signal(5);
 pub const SIGABRT: Signal = Signal(6);
+pub const SIGBUS: Signal = Signal(7);
 pub const SIGFPE: Signal = Signal(8);
 pub const SIGKILL: Signal = Signal(9);
 pub const SIGSEGV: Signal = Signal(11);
@@ -76,6 +77,11 @@ pub enum Death {
         code: PfCode,
         si_code: SegvCode,
     },
+    /// An access to a page wholly past the end of a mapped file (BUS_ADRERR).
+    Bus {
+        addr: VirtAddr,
+        eip: VirtAddr,
+    },
     /// #GP: a privileged instruction or a forbidden `int n`.
     GeneralProtection {
         eip: VirtAddr,
@@ -121,6 +127,7 @@ impl Death {
         match self {
             Death::Segv { .. } | Death::GeneralProtection { .. } => SIGSEGV,
             Death::IllegalInstruction { .. } => SIGILL,
+            Death::Bus { .. } => SIGBUS,
             Death::DivideError { .. } => SIGFPE,
             Death::Breakpoint { .. } => SIGTRAP,
             Death::OutOfMemory { .. } => SIGKILL,
@@ -153,6 +160,10 @@ impl fmt::Display for Death {
                 } else {
                     "not permitted by the mapping"
                 }
+            ),
+            Death::Bus { addr, eip } => write!(
+                f,
+                "Bus error (BUS_ADRERR): access at {addr}, past the end of the mapped file, eip {eip}"
             ),
             Death::GeneralProtection { eip } => {
                 write!(

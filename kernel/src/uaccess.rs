@@ -10,7 +10,7 @@
 //! fill it), and [`Kernel::poke_user`] writes as ptrace's POKEDATA does.
 
 use crate::address_space::owns_frame;
-use crate::fault::{file_bytes, FaultError};
+use crate::fault::{first_contents, FaultError};
 use crate::kernel::Kernel;
 use crate::layout::{in_user_space, TASK_SIZE};
 use crate::process::Process;
@@ -42,7 +42,9 @@ impl Kernel {
                     let eip = self.machine.cpu().eip();
                     match self.page_fault(p, pf, eip) {
                         Ok(_) => continue,
-                        Err(FaultError::Segv { .. }) => return Err(CopyError::Fault { done }),
+                        Err(FaultError::Segv { .. } | FaultError::Bus { .. }) => {
+                            return Err(CopyError::Fault { done })
+                        }
                         Err(FaultError::OutOfMemory { .. }) => {
                             return Err(CopyError::OutOfMemory { addr: va })
                         }
@@ -175,16 +177,12 @@ impl Kernel {
                     .read_bytes(PhysAddr(pte.frame().base().0 | a.page_offset()), chunk);
             } else {
                 let Some(vma) = mm.vmas.find(a) else { break };
-                chunk.fill(0);
-                if let Some((at, bytes)) = file_bytes(&vma.backing, &p.image.bytes, a.page_base()) {
-                    // The part of [at, at + len) that falls inside this chunk.
-                    let (lo, hi) = (a.page_offset(), a.page_offset() + n as u32);
-                    let (s, e) = (at.max(lo), (at + bytes.len() as u32).min(hi));
-                    if s < e {
-                        chunk[(s - lo) as usize..(e - lo) as usize]
-                            .copy_from_slice(&bytes[(s - at) as usize..(e - at) as usize]);
-                    }
+                let mut page = [0u8; PAGE_SIZE as usize];
+                if first_contents(&vma.backing, a.page_base(), &mut page).is_err() {
+                    break;
                 }
+                let off = a.page_offset() as usize;
+                chunk.copy_from_slice(&page[off..off + n]);
             }
             done += n;
         }

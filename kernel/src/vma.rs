@@ -2,12 +2,15 @@
 //!
 //! A page-table entry may exist only inside a VMA. Each VMA is a page-aligned
 //! `[start, end)` with a protection, a kind (what the user would call it in
-//! `/proc/PID/maps`) and a backing (anonymous zeroes, or a byte range of the
-//! ELF image followed by zeroes — the `.bss` rule).
+//! `/proc/PID/maps`) and a backing (anonymous zeroes, or a byte range of a
+//! file — the ELF image, or a file the program mapped — followed by zeroes:
+//! the `.bss` rule).
 
 use bitflags::bitflags;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
 use toyemu_emulator::{VirtAddr, PAGE_SIZE};
 
 bitflags! {
@@ -51,18 +54,122 @@ impl fmt::Display for VmaKind {
     }
 }
 
+/// A file whose bytes a mapping shows: the executable (held in memory) or
+/// a host file the program mapped (read at fault time, as a page cache
+/// would). Named as `/proc/PID/maps` names it.
+#[derive(Debug)]
+pub struct MappedFile {
+    pub path: String,
+    /// Host device and inode numbers (0 when unknown), for the maps line.
+    pub dev: u64,
+    pub ino: u64,
+    contents: Contents,
+}
+
+#[derive(Debug)]
+enum Contents {
+    Bytes(Arc<[u8]>),
+    Host(std::fs::File),
+}
+
+impl MappedFile {
+    pub fn in_memory(path: impl Into<String>, bytes: Arc<[u8]>, dev: u64, ino: u64) -> MappedFile {
+        MappedFile {
+            path: path.into(),
+            dev,
+            ino,
+            contents: Contents::Bytes(bytes),
+        }
+    }
+    pub fn host(path: impl Into<String>, file: std::fs::File, dev: u64, ino: u64) -> MappedFile {
+        MappedFile {
+            path: path.into(),
+            dev,
+            ino,
+            contents: Contents::Host(file),
+        }
+    }
+    /// Read from `offset` into `out`; returns how many bytes there were
+    /// (fewer at the end of the file, or when the host refuses).
+    pub fn read_at(&self, offset: u64, out: &mut [u8]) -> usize {
+        match &self.contents {
+            Contents::Bytes(b) => {
+                let Some(src) = usize::try_from(offset).ok().and_then(|o| b.get(o..)) else {
+                    return 0;
+                };
+                let n = src.len().min(out.len());
+                out[..n].copy_from_slice(&src[..n]);
+                n
+            }
+            Contents::Host(f) => {
+                let mut done = 0;
+                while done < out.len() {
+                    match f.read_at(&mut out[done..], offset + done as u64) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => done += n,
+                    }
+                }
+                done
+            }
+        }
+    }
+}
+
 /// Where a page's first contents come from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Backing {
     /// Zero-filled on first touch.
     Anon,
-    /// `file_len` bytes of the image at `file_offset` appear at `vaddr`;
-    /// the rest of the VMA reads as zeroes (p_filesz < p_memsz).
-    Image {
+    /// `file_len` bytes of `file` from `file_offset` appear at `vaddr`;
+    /// the rest of the VMA reads as zeroes (p_filesz < p_memsz). A page
+    /// wholly past the file's end raises SIGBUS when `bus_past_end` (a file
+    /// mapping), and is zero otherwise (an ELF segment's .bss).
+    File {
+        file: Arc<MappedFile>,
         vaddr: u32,
         file_offset: u32,
         file_len: u32,
+        bus_past_end: bool,
     },
+}
+
+impl PartialEq for Backing {
+    /// The same file (not merely equal contents) and the same window.
+    fn eq(&self, other: &Backing) -> bool {
+        match (self, other) {
+            (Backing::Anon, Backing::Anon) => true,
+            (
+                Backing::File {
+                    file: a,
+                    vaddr: va,
+                    file_offset: oa,
+                    file_len: la,
+                    bus_past_end: ba,
+                },
+                Backing::File {
+                    file: b,
+                    vaddr: vb,
+                    file_offset: ob,
+                    file_len: lb,
+                    bus_past_end: bb,
+                },
+            ) => Arc::ptr_eq(a, b) && (va, oa, la, ba) == (vb, ob, lb, bb),
+            _ => false,
+        }
+    }
+}
+impl Eq for Backing {}
+
+impl Backing {
+    /// The file offset that backs `va`, as the maps line shows it (0 for anonymous memory).
+    pub fn offset_at(&self, va: VirtAddr) -> u64 {
+        match self {
+            Backing::Anon => 0,
+            Backing::File {
+                vaddr, file_offset, ..
+            } => (*file_offset as u64 + va.0 as u64).saturating_sub(*vaddr as u64),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
