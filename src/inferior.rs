@@ -246,11 +246,11 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(program);
         let bytes = std::fs::read(&path).expect("userland is built by build.rs");
         let out = SharedBuf::default();
-        let console = Console {
-            stdin: Box::new(std::io::empty()),
-            stdout: Box::new(out.clone()),
-            stderr: Box::new(SharedBuf::default()),
-        };
+        let console = Console::captured(
+            Box::new(std::io::empty()),
+            Box::new(out.clone()),
+            Box::new(SharedBuf::default()),
+        );
         let argv = vec![path.display().to_string()];
         let s = Session::boot(&path, bytes, &argv, opts, console, Vec::new()).unwrap();
         (Inferior::new(s, opts.max_insns), out)

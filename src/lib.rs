@@ -323,11 +323,11 @@ pub fn run_captured(
         err,
     })?;
     let (out, err) = (SharedBuf::default(), SharedBuf::default());
-    let console = Console {
-        stdin: Box::new(std::io::Cursor::new(stdin.to_vec())),
-        stdout: Box::new(out.clone()),
-        stderr: Box::new(err.clone()),
-    };
+    let console = Console::captured(
+        Box::new(std::io::Cursor::new(stdin.to_vec())),
+        Box::new(out.clone()),
+        Box::new(err.clone()),
+    );
     let mut argv = vec![path.display().to_string()];
     argv.extend(args.iter().map(|s| s.to_string()));
     let report = Session::boot(path, bytes, &argv, opts, console, Vec::new())?.run_to_exit();

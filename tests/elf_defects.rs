@@ -364,11 +364,11 @@ fn run(bytes: Vec<u8>) -> Result<(i32, u32, u32), String> {
         max_insns: Some(1_000_000),
         ..Options::default()
     };
-    let console = Console {
-        stdin: Box::new(std::io::empty()),
-        stdout: Box::new(std::io::sink()),
-        stderr: Box::new(std::io::sink()),
-    };
+    let console = Console::captured(
+        Box::new(std::io::empty()),
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    );
     let argv = ["defect".to_string()];
     match toyemu::Session::boot(
         Path::new("defect"),
@@ -417,11 +417,11 @@ fn a_refusal_at_exec_gives_every_frame_back() {
     use toyemu_kernel::{ElfImage, ExecError, Kernel, KernelConfig};
     let exe = good().with(|e| e.phdrs[1].p_vaddr = 0xbfff_0000);
     let image = ElfImage::parse(exe.write()).expect("only exec can tell");
-    let console = Console {
-        stdin: Box::new(std::io::empty()),
-        stdout: Box::new(std::io::sink()),
-        stderr: Box::new(std::io::sink()),
-    };
+    let console = Console::captured(
+        Box::new(std::io::empty()),
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    );
     let mut k = Kernel::new(KernelConfig::default(), console).unwrap();
     let before = k.frames().free_frames();
     let err = k

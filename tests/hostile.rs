@@ -258,11 +258,11 @@ fn output_to_a_closed_pipe_is_sigpipe_and_every_frame_comes_back() {
     let exe = guest("yes");
     let bytes = std::fs::read(&exe).unwrap();
     let err = SharedBuf::default();
-    let console = Console {
-        stdin: Box::new(std::io::empty()),
-        stdout: Box::new(ClosingPipe { left: 10_000 }),
-        stderr: Box::new(err.clone()),
-    };
+    let console = Console::captured(
+        Box::new(std::io::empty()),
+        Box::new(ClosingPipe { left: 10_000 }),
+        Box::new(err.clone()),
+    );
     let argv = ["yes".to_string()];
     let r = toyemu::Session::boot(&exe, bytes, &argv, &Options::default(), console, Vec::new())
         .map(toyemu::Session::run_to_exit)

@@ -18,11 +18,11 @@ fn checked_run(exe: &std::path::Path, mem_bytes: u64) -> Result<(), String> {
         mem_bytes,
         ..Options::default()
     };
-    let console = Console {
-        stdin: Box::new(std::io::empty()),
-        stdout: Box::new(std::io::sink()),
-        stderr: Box::new(std::io::sink()),
-    };
+    let console = Console::captured(
+        Box::new(std::io::empty()),
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    );
     let bytes = std::fs::read(exe).map_err(|e| e.to_string())?;
     let argv = vec![
         exe.display().to_string(),

@@ -41,11 +41,11 @@ fn kernel(mem: u64, stdin: Vec<u8>) -> Kernel {
         },
         ..KernelConfig::default()
     };
-    let console = Console {
-        stdin: Box::new(Cursor::new(stdin)),
-        stdout: Box::new(std::io::sink()),
-        stderr: Box::new(std::io::sink()),
-    };
+    let console = Console::captured(
+        Box::new(Cursor::new(stdin)),
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    );
     Kernel::new(config, console).expect("a small machine can always be built")
 }
 
@@ -149,11 +149,11 @@ pub fn elf_loader(data: &[u8]) {
         keep_events: false,
         ..toyemu::Options::default()
     };
-    let console = Console {
-        stdin: Box::new(std::io::empty()),
-        stdout: Box::new(std::io::sink()),
-        stderr: Box::new(std::io::sink()),
-    };
+    let console = Console::captured(
+        Box::new(std::io::empty()),
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    );
     let argv = ["fuzz".to_string()];
     let path = std::path::Path::new("fuzz-input");
     match toyemu::Session::boot(path, data.to_vec(), &argv, &opts, console, Vec::new())

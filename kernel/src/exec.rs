@@ -10,9 +10,10 @@
 
 use crate::address_space::AddressSpace;
 use crate::elf::ElfImage;
+use crate::fd::FdTable;
 use crate::kernel::Kernel;
 use crate::layout::{STACK_INITIAL, STACK_TOP};
-use crate::process::{ProcStats, Process};
+use crate::process::{default_limits, ProcStats, Process};
 use crate::uaccess::CopyError;
 use crate::vma::{Backing, MappedFile, Prot, Vma, VmaKind};
 use std::fmt;
@@ -66,7 +67,19 @@ impl Kernel {
             stats: ProcStats::default(),
             exit: None,
             started_at: self.insns(),
-            fds: [true; 3],
+            fds: FdTable::console(),
+            // Where toyemu runs, as qemu-user starts its guest.
+            cwd: std::env::current_dir()
+                .and_then(|d| d.canonicalize())
+                .unwrap_or_else(|_| "/".into()),
+            umask: 0o022,
+            limits: default_limits(self.config.stack_limit),
+            stack_limit: self.config.stack_limit,
+            comm: comm_of(&image.path, argv.first()),
+            clear_child_tid: 0,
+            robust_list: 0,
+            argv: argv.to_vec(),
+            envp: envp.to_vec(),
             faults_by_kind: Default::default(),
         };
         let brk = self.map_segments(&mut p, &image);
@@ -151,4 +164,16 @@ impl Kernel {
             self.teardown(mm);
         }
     }
+}
+
+/// The process name (`comm`): the executable's file name, or argv[0]'s,
+/// at most 15 bytes, as Linux's `__set_task_comm` keeps it.
+fn comm_of(path: &str, argv0: Option<&Vec<u8>>) -> Vec<u8> {
+    let full: &[u8] = if path.is_empty() {
+        argv0.map_or(&[], |a| a.as_slice())
+    } else {
+        path.as_bytes()
+    };
+    let base = full.rsplit(|&b| b == b'/').next().unwrap_or(full);
+    base[..base.len().min(15)].to_vec()
 }

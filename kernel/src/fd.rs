@@ -234,7 +234,11 @@ mod tests {
     fn the_lowest_free_number_is_taken_and_dup2_replaces() {
         let mut t = FdTable::console();
         t.close(1).unwrap();
-        let f = Rc::new(RefCell::new(OpenFile::new(FileKind::Null, O_RDWR, "/dev/null")));
+        let f = Rc::new(RefCell::new(OpenFile::new(
+            FileKind::Null,
+            O_RDWR,
+            "/dev/null",
+        )));
         assert_eq!(t.install(f.clone(), false), Ok(1));
         assert_eq!(t.install(f.clone(), true), Ok(3));
         assert_eq!(t.cloexec(3), Ok(true));

@@ -7,21 +7,30 @@
 use crate::address_space::AddressSpace;
 use crate::fault::{FaultCtx, FaultError, Mapped};
 use crate::frame::FrameAllocator;
+use crate::fs::FileView;
 use crate::layout::STACK_LIMIT;
 use crate::ledger::{Cause, Ledger};
 use crate::oom::OomReport;
 use crate::process::{Ending, ExitRecord, ExitStatus, Process, VmaSnapshot};
+use crate::random::{Random, RandomSource};
 use crate::signal::{Death, SegvCode};
 use crate::trace::{Event, EventKind, TraceSink, Tracer};
 use crate::vma::{Vma, VmaKind};
 use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::time::Instant;
 use toyemu_emulator::{Access, Cpu, Machine, MachineConfig, PageFault, PfCode, PhysAddr, VirtAddr};
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct KernelConfig {
     pub machine: MachineConfig,
     /// RLIMIT_STACK in bytes.
     pub stack_limit: u32,
+    /// Directories the guest may write under (`--rw`); the rest of the
+    /// host's files it sees read-only.
+    pub rw: Vec<PathBuf>,
+    /// Where getrandom, /dev/urandom and AT_RANDOM get their bytes.
+    pub random: RandomSource,
 }
 
 impl Default for KernelConfig {
@@ -29,15 +38,20 @@ impl Default for KernelConfig {
         KernelConfig {
             machine: MachineConfig::default(),
             stack_limit: STACK_LIMIT,
+            rw: Vec::new(),
+            random: RandomSource::Fixed,
         }
     }
 }
 
-/// The three standard descriptors, connected to the host.
+/// The three standard streams the first process starts with.
 pub struct Console {
     pub stdin: Box<dyn Read>,
     pub stdout: Box<dyn Write>,
     pub stderr: Box<dyn Write>,
+    /// They are the host's own (so fstat, isatty and the terminal size are
+    /// the host's); otherwise buffers, which look like pipes.
+    pub host: bool,
 }
 
 impl Console {
@@ -47,6 +61,20 @@ impl Console {
             stdin: Box::new(std::io::stdin()),
             stdout: Box::new(std::io::stdout()),
             stderr: Box::new(std::io::stderr()),
+            host: true,
+        }
+    }
+    /// Streams of the caller's (tests, tools): they look like pipes.
+    pub fn captured(
+        stdin: Box<dyn Read>,
+        stdout: Box<dyn Write>,
+        stderr: Box<dyn Write>,
+    ) -> Console {
+        Console {
+            stdin,
+            stdout,
+            stderr,
+            host: false,
         }
     }
 }
@@ -62,6 +90,10 @@ pub struct Kernel {
     pub(crate) tracer: Tracer,
     pub(crate) console: Console,
     pub(crate) config: KernelConfig,
+    pub(crate) view: FileView,
+    pub(crate) random: Random,
+    /// When the machine was made: the zero of CLOCK_MONOTONIC.
+    pub(crate) booted: Instant,
     /// Hand fatal signals to the caller of `run` instead of killing
     /// (debuggers). SIGKILL (out of memory) is never held back, as on Linux.
     pub(crate) stop_before_signal: bool,
@@ -74,11 +106,15 @@ impl Kernel {
     pub fn new(config: KernelConfig, console: Console) -> Result<Kernel, String> {
         let machine = Machine::new(config.machine)?;
         let frames = FrameAllocator::new(machine.mmu().phys().frames());
+        let view = FileView::new(&config.rw)?;
         Ok(Kernel {
             machine,
             frames,
             tracer: Tracer::default(),
             console,
+            view,
+            random: Random::new(config.random),
+            booted: Instant::now(),
             config,
             stop_before_signal: false,
             before_teardown: None,
@@ -183,7 +219,7 @@ impl Kernel {
             mmu: self.machine.mmu_mut(),
             frames: &mut self.frames,
             aspace: mm,
-            stack_limit: self.config.stack_limit,
+            stack_limit: p.stack_limit,
         }
         .resolve(pf);
         p.count_fault(&result);
@@ -281,6 +317,7 @@ impl Kernel {
             self.before_teardown = Some(hook);
         }
         let vmas = self.vma_snapshots(p);
+        p.fds.close_all();
         let mm = p.mm.take().expect("process exits once");
         let page_tables = mm.page_tables();
         let (brk_start, brk) = (mm.brk_start, mm.brk);

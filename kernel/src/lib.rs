@@ -7,8 +7,9 @@
 //! typed trace events.
 //!
 //! The modules stack, each using only those listed before it:
-//! `errno`, `layout`, `frame`, `vma`, `ledger`, `elf` (the file) →
-//! `address_space` → `oom`, `signal` → `fault` (the handler) → `process` →
+//! `errno`, `layout`, `frame`, `vma`, `ledger`, `elf` (the file), `random`,
+//! `fs` (the file view) → `address_space` → `oom`, `signal` → `fault` (the
+//! handler) → `fd` → `process` →
 //! `syscall::outcome`, `trace` → `kernel` (the owner of machine, frames and
 //! tracer; fault handling, exit) → `uaccess`, `stack`, `exec`, `syscall`,
 //! `run` (the trap loop) → `invariants`. docs/ARCHITECTURE.md draws it.
@@ -18,7 +19,9 @@ pub mod elf;
 pub mod errno;
 pub mod exec;
 pub mod fault;
+pub mod fd;
 pub mod frame;
+pub mod fs;
 pub mod invariants;
 pub mod kernel;
 pub mod layout;
@@ -26,6 +29,7 @@ pub mod ledger;
 mod mutant;
 pub mod oom;
 pub mod process;
+pub mod random;
 pub mod run;
 pub mod signal;
 pub mod stack;

@@ -3,11 +3,35 @@
 use crate::address_space::AddressSpace;
 use crate::elf::ElfImage;
 use crate::fault::{vma_hit, FaultError, Fill, Mapped};
+use crate::fd::FdTable;
 use crate::ledger::{Cause, Ledger};
 use crate::signal::Death;
 use crate::vma::{Prot, VmaKind};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
+
+/// RLIMIT_* numbers Linux has (RLIMIT_CPU 0 ... RLIMIT_RTTIME 15).
+pub const RLIM_NLIMITS: usize = 16;
+pub const RLIM_INFINITY: u64 = u64::MAX;
+pub const RLIMIT_STACK: usize = 3;
+pub const RLIMIT_NOFILE: usize = 7;
+
+/// The limits a Linux login shell usually hands its children.
+pub fn default_limits(stack: u32) -> [(u64, u64); RLIM_NLIMITS] {
+    let inf = (RLIM_INFINITY, RLIM_INFINITY);
+    let mut l = [inf; RLIM_NLIMITS];
+    l[RLIMIT_STACK] = (stack as u64, RLIM_INFINITY);
+    l[4] = (0, RLIM_INFINITY); // RLIMIT_CORE
+    l[6] = (4096, 4096); // RLIMIT_NPROC
+    l[RLIMIT_NOFILE] = (crate::fd::NOFILE as u64, 4096);
+    l[8] = (8 << 20, 8 << 20); // RLIMIT_MEMLOCK
+    l[11] = (4096, 4096); // RLIMIT_SIGPENDING
+    l[12] = (819_200, 819_200); // RLIMIT_MSGQUEUE
+    l[13] = (0, 0); // RLIMIT_NICE
+    l[14] = (0, 0); // RLIMIT_RTPRIO
+    l
+}
 use toyemu_emulator::VirtAddr;
 
 /// How a process ended.
@@ -98,8 +122,23 @@ pub struct Process {
     pub(crate) exit: Option<ExitRecord>,
     /// Instruction count when the process started.
     pub(crate) started_at: u64,
-    /// Which of stdin, stdout, stderr are still open (`close` shuts them).
-    pub(crate) fds: [bool; 3],
+    pub(crate) fds: FdTable,
+    /// The working directory, as a host path without symbolic links.
+    pub(crate) cwd: PathBuf,
+    pub(crate) umask: u32,
+    /// Soft and hard limits by RLIMIT_* number (RLIM_INFINITY = u64::MAX).
+    pub(crate) limits: [(u64, u64); RLIM_NLIMITS],
+    /// RLIMIT_STACK's soft limit in bytes, as stack growth checks it.
+    pub(crate) stack_limit: u32,
+    /// The name prctl(PR_SET_NAME) sets and /proc/self/status shows.
+    pub(crate) comm: Vec<u8>,
+    /// set_tid_address: where the kernel would clear the tid at exit.
+    pub(crate) clear_child_tid: u32,
+    /// set_robust_list: the list head (kept, never walked: one thread).
+    pub(crate) robust_list: u32,
+    /// argv and envp, for /proc/self/cmdline and environ.
+    pub(crate) argv: Vec<Vec<u8>>,
+    pub(crate) envp: Vec<Vec<u8>>,
     /// Page faults by the kind of VMA they hit.
     pub(crate) faults_by_kind: BTreeMap<VmaKind, u64>,
 }

@@ -111,6 +111,12 @@ pub enum Death {
     },
     /// Writing to a pipe with no reader.
     BrokenPipe,
+    /// The process would sleep forever: nothing else in this machine could
+    /// wake it (a read from a pipe only it can write). Natively it would
+    /// hang until killed; here it is killed at once, saying why.
+    Deadlock {
+        why: &'static str,
+    },
     /// The instruction budget (`--max-insns`) ran out, like RLIMIT_CPU.
     InstructionLimit {
         limit: u64,
@@ -134,7 +140,7 @@ impl Death {
             Death::SelfSignal { sig, .. } => *sig,
             Death::BrokenPipe => SIGPIPE,
             Death::InstructionLimit { .. } => SIGXCPU,
-            Death::Timeout { .. } => SIGKILL,
+            Death::Timeout { .. } | Death::Deadlock { .. } => SIGKILL,
         }
     }
 }
@@ -192,6 +198,7 @@ impl fmt::Display for Death {
                 "Killed by {sig}, sent by the program itself at eip {eip}"
             ),
             Death::BrokenPipe => write!(f, "Broken pipe (the reader of standard output went away)"),
+            Death::Deadlock { why } => write!(f, "Blocked forever: {why}"),
             Death::InstructionLimit { limit } => write!(
                 f,
                 "Instruction limit reached: stopped after {limit} instructions"

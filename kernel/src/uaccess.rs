@@ -135,6 +135,42 @@ impl Kernel {
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
+    pub fn read_user_u64(&mut self, p: &mut Process, va: u32) -> Result<u64, CopyError> {
+        let mut b = Vec::with_capacity(8);
+        self.copy_from_user(p, va, 8, &mut b)?;
+        Ok(u64::from_le_bytes(b.try_into().expect("eight bytes")))
+    }
+
+    /// A NUL-terminated string from user `va`, faulting pages in as
+    /// strncpy_from_user does: at most `max` bytes before the NUL, or
+    /// `Err(None)` when there is none by then (the caller says
+    /// ENAMETOOLONG); a bad address is `Err(Some(e))`.
+    pub fn copy_string_from_user(
+        &mut self,
+        p: &mut Process,
+        va: u32,
+        max: u32,
+    ) -> Result<Vec<u8>, Option<CopyError>> {
+        let mut out = Vec::new();
+        let mut at = va;
+        loop {
+            let room = PAGE_SIZE - (at & (PAGE_SIZE - 1));
+            let mut chunk = Vec::new();
+            self.copy_from_user(p, at, room, &mut chunk).map_err(Some)?;
+            if let Some(nul) = chunk.iter().position(|&b| b == 0) {
+                out.extend_from_slice(&chunk[..nul]);
+                return Ok(out);
+            }
+            out.extend_from_slice(&chunk);
+            if out.len() as u32 > max {
+                return Err(None);
+            }
+            at = at
+                .checked_add(room)
+                .ok_or(Some(CopyError::Fault { done: 0 }))?;
+        }
+    }
+
     /// Fault in the page at `va` if it holds no frame yet, as an access of
     /// this kind from the program would (MAP_POPULATE, madvise, debuggers).
     pub(crate) fn populate_page(

@@ -194,6 +194,23 @@ impl Vma {
     pub fn pages(&self) -> u32 {
         self.len() / PAGE_SIZE
     }
+    /// The name `/proc/PID/maps` gives it: the file, `[heap]`, `[stack]`,
+    /// or nothing for anonymous memory.
+    pub fn name(&self) -> String {
+        match (&self.backing, self.kind) {
+            (Backing::File { file, .. }, _) => file.path.clone(),
+            (_, VmaKind::Heap) => "[heap]".to_string(),
+            (_, VmaKind::Stack) => "[stack]".to_string(),
+            _ => String::new(),
+        }
+    }
+    /// The backing file's host device and inode (0 for anonymous memory).
+    pub fn dev_ino(&self) -> (u64, u64) {
+        match &self.backing {
+            Backing::File { file, .. } => (file.dev, file.ino),
+            Backing::Anon => (0, 0),
+        }
+    }
     /// Can `next`, starting where this one ends, join it into one VMA?
     /// As Linux's `vma_merge`: same rights and the same backing, contiguous.
     /// Two pieces of one ELF segment carry the same absolute file window, so

@@ -286,7 +286,7 @@ fn every_changed_pte_is_invalidated_in_the_tlb() {
 }
 
 fn kernel_with_stack(limit: u32) -> Kernel {
-    let mut config = *kernel(16 << 20).config();
+    let mut config = kernel(16 << 20).config().clone();
     config.stack_limit = limit;
     kernel_with_config(config)
 }

@@ -2,14 +2,26 @@
 //!
 //! `int 0x80` with the number in EAX and arguments in EBX, ECX, EDX, ESI,
 //! EDI, EBP; the result in EAX, `-errno` on failure. Numbers and semantics
-//! are Linux's, so the same binary behaves the same natively. Anything not
-//! implemented returns `-ENOSYS` (and is traced, so it is visible).
+//! are Linux's, so the same binary behaves the same natively. `table.rs`
+//! has one row per implemented call (its number, name, how strace shows
+//! its arguments, its handler); anything else returns `-ENOSYS` and is
+//! traced with its name (`numbers.rs` knows them all).
+//!
+//! The handlers, by family: `mem.rs` (brk, mmap, ...), `io.rs` (read and
+//! write on descriptors), `file.rs` (paths: open, stat, directories),
+//! `fdops.rs` (dup, fcntl, pipes, ioctl), `sys.rs` (identity, limits,
+//! randomness, the calls libc startup makes), `time.rs`.
 
+mod args;
+mod fdops;
+mod file;
 mod io;
 mod mem;
-mod names;
+pub mod numbers;
 pub mod outcome;
-mod proc;
+mod sys;
+mod table;
+mod time;
 
 use crate::errno::{EFAULT, ENOSYS};
 use crate::kernel::Kernel;
@@ -19,7 +31,15 @@ use crate::uaccess::CopyError;
 use outcome::Outcome;
 use toyemu_emulator::Reg;
 
-pub use names::{name_of, NR_BRK, NR_EXIT, NR_EXIT_GROUP, NR_MMAP2, NR_MUNMAP, NR_OLD_MMAP};
+pub use numbers::{NR_BRK, NR_EXIT, NR_EXIT_GROUP, NR_MMAP, NR_MMAP2, NR_MUNMAP};
+
+/// The name of syscall `nr` (`syscall` for numbers Linux does not use).
+pub fn name_of(nr: u32) -> &'static str {
+    match numbers::NAMES.get(nr as usize) {
+        Some(&n) if !n.is_empty() => n,
+        _ => "syscall",
+    }
+}
 
 impl Kernel {
     /// A failed user copy as a syscall result: EFAULT, or death when out of frames.
@@ -43,10 +63,7 @@ impl Kernel {
     ) -> Result<u32, ExitStatus> {
         let cpu = self.machine.cpu_mut();
         cpu.set_reg(Reg::Eax, nr);
-        for (r, v) in [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp]
-            .into_iter()
-            .zip(args)
-        {
+        for (r, v) in ARG_REGS.into_iter().zip(args) {
             cpu.set_reg(r, v);
         }
         match self.syscall(p) {
@@ -61,10 +78,18 @@ impl Kernel {
         p.stats.syscalls += 1;
         let cpu = self.machine.cpu();
         let nr = cpu.reg(Reg::Eax);
-        let args = [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp].map(|r| cpu.reg(r));
-        let outcome = self.dispatch(p, nr, args);
+        let args = ARG_REGS.map(|r| cpu.reg(r));
+        let row = table::lookup(nr);
+        let outcome = match row {
+            Some(row) => (row.run)(self, p, args),
+            None => Outcome::Err(ENOSYS),
+        };
         if self.tracer.active() {
-            let args_text = self.format_args(p, nr, &args, &outcome);
+            let args_text = match row {
+                Some(row) => self.args_text(p, row.shape, &args, &outcome),
+                // Unknown: strace shows the raw registers.
+                None => args.map(|a| format!("{a:#x}")).join(", "),
+            };
             self.emit(EventKind::Syscall {
                 nr,
                 name: name_of(nr),
@@ -87,31 +112,7 @@ impl Kernel {
         }
         None
     }
-
-    fn dispatch(&mut self, p: &mut Process, nr: u32, a: [u32; 6]) -> Outcome {
-        use names::*;
-        match nr {
-            NR_EXIT | NR_EXIT_GROUP => Outcome::Exit(a[0]),
-            NR_READ => self.sys_read(p, a[0], a[1], a[2]),
-            NR_WRITE => self.sys_write(p, a[0], a[1], a[2]),
-            NR_WRITEV => self.sys_writev(p, a[0], a[1], a[2]),
-            NR_GETPID | NR_GETTID => Outcome::Value(p.pid),
-            // The process that started it lives outside this machine.
-            NR_GETPPID => Outcome::Value(0),
-            NR_GETUID | NR_GETGID | NR_GETEUID | NR_GETEGID | NR_GETUID32 | NR_GETGID32
-            | NR_GETEUID32 | NR_GETEGID32 => Outcome::Value(crate::layout::UID),
-            NR_CLOSE => self.sys_close(p, a[0]),
-            NR_IOCTL => self.sys_ioctl(p, a[0]),
-            NR_LSEEK | NR_LLSEEK => self.sys_lseek(p, a[0]),
-            NR_UNAME => self.sys_uname(p, a[0]),
-            NR_KILL => self.sys_kill(p, a[0], a[1]),
-            NR_BRK => self.sys_brk(p, a[0]),
-            NR_OLD_MMAP => self.sys_old_mmap(p, a[0]),
-            NR_MMAP2 => self.sys_mmap(p, a),
-            NR_MUNMAP => self.sys_munmap(p, a[0], a[1]),
-            NR_MPROTECT => self.sys_mprotect(p, a[0], a[1], a[2]),
-            NR_MADVISE => self.sys_madvise(p, a[0], a[1], a[2]),
-            _ => Outcome::Err(ENOSYS),
-        }
-    }
 }
+
+/// The registers that carry arguments, in order.
+const ARG_REGS: [Reg; 6] = [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp];

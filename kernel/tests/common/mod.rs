@@ -85,10 +85,10 @@ pub fn kernel_with_tlb(mem_bytes: u64, tlb: TlbConfig) -> Kernel {
 
 /// A kernel built from `config`, its console going nowhere.
 pub fn kernel_with_config(config: KernelConfig) -> Kernel {
-    let console = Console {
-        stdin: Box::new(std::io::empty()),
-        stdout: Box::new(std::io::sink()),
-        stderr: Box::new(std::io::sink()),
-    };
+    let console = Console::captured(
+        Box::new(std::io::empty()),
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    );
     Kernel::new(config, console).expect("a machine")
 }
