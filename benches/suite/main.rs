@@ -9,6 +9,7 @@
 //! cargo bench --bench suite -- --markdown      # the README's table
 //! cargo bench --bench suite -- --quick         # 1 round, tiny sizes: outputs agree?
 //!   --rounds N   --only sieve,brk0   --no-install (never apt-get qemu-user)
+//!   --raw        also print every round's figure per runner
 //! ```
 //!
 //! Each benchmark runs its program twice per runner and round: with the
@@ -37,6 +38,9 @@ pub struct Bench {
     base: Option<Vec<String>>,
     /// toyemu's `--mem`, MiB, where the default 64 MiB is too small.
     mem_mib: Option<u64>,
+    /// Pairs of runs per runner and round (their median is the round's
+    /// figure), for figures small enough to drown in one start's jitter.
+    repeat: usize,
     pub kind: Kind,
 }
 
@@ -54,19 +58,23 @@ fn benches(quick: bool) -> Vec<Bench> {
         work,
         base: base.map(args),
         mem_mib: None,
+        repeat: 1,
         kind,
     };
-    let calls = n(500_000, 1000);
+    let calls = n(1_000_000, 1000);
     let sparse = n(100, 2);
     vec![
-        b(
-            "startup",
-            "empty static program, start to exit",
-            "empty",
-            vec![],
-            None,
-            Kind::Startup,
-        ),
+        Bench {
+            repeat: 10,
+            ..b(
+                "startup",
+                "empty static program, start to exit",
+                "empty",
+                vec![],
+                None,
+                Kind::Startup,
+            )
+        },
         b(
             "sieve",
             "byte sieve of Eratosthenes, 256 K",
@@ -150,14 +158,17 @@ fn benches(quick: bool) -> Vec<Bench> {
             Some(&["0", "0"]),
             Kind::Rounds(sparse, "µs/round"),
         ),
-        b(
-            "sparse_exit",
-            "mmap 2 GiB, touch 128 pages, exit with it mapped",
-            "sparse",
-            args(&["0", "1"]),
-            Some(&["0", "0"]),
-            Kind::Rounds(1, "µs"),
-        ),
+        Bench {
+            repeat: 10,
+            ..b(
+                "sparse_exit",
+                "mmap 2 GiB, touch 128 pages, exit with it mapped",
+                "sparse",
+                args(&["0", "1"]),
+                Some(&["0", "0"]),
+                Kind::Rounds(1, "µs"),
+            )
+        },
     ]
 }
 
@@ -204,6 +215,7 @@ struct Opts {
     rounds: usize,
     quick: bool,
     markdown: bool,
+    raw: bool,
     only: Option<Vec<String>>,
     may_install: bool,
 }
@@ -213,6 +225,7 @@ fn parse_opts() -> Opts {
         rounds: 5,
         quick: false,
         markdown: false,
+        raw: false,
         only: None,
         may_install: true,
     };
@@ -223,11 +236,12 @@ fn parse_opts() -> Opts {
             "--bench" => {} // cargo bench passes it
             "--quick" => o.quick = true,
             "--markdown" => o.markdown = true,
+            "--raw" => o.raw = true,
             "--no-install" => o.may_install = false,
             "--rounds" => rounds = it.next().and_then(|n| n.parse().ok()).filter(|&n| n > 0),
             "--only" => o.only = it.next().map(|s| s.split(',').map(str::to_string).collect()),
             _ => fail(&format!(
-                "unknown argument {a:?}; takes --quick --markdown --rounds N --only A,B --no-install"
+                "unknown argument {a:?}; takes --quick --markdown --raw --rounds N --only A,B --no-install"
             )),
         }
     }
@@ -347,6 +361,7 @@ fn main() {
 
     let live: Vec<&Runner> = runners.iter().filter(|r| r.missing.is_none()).collect();
     let mut samples: Vec<Samples> = list.iter().map(|_| Samples::default()).collect();
+    let load_before = table::load_average();
     for round in 0..opts.rounds {
         eprintln!("suite: round {}/{}", round + 1, opts.rounds);
         for (bi, b) in list.iter().enumerate() {
@@ -355,15 +370,20 @@ fn main() {
             // Rotate who goes first, round by round and benchmark by benchmark.
             for k in 0..live.len() {
                 let r = live[(round + bi + k) % live.len()];
-                let base = b
-                    .base
-                    .as_ref()
-                    .map(|a| run_checked(&env, r, b, &exe, a, want_base.as_ref().unwrap()).wall);
-                let work = run_checked(&env, r, b, &exe, &b.work, want);
-                samples[bi].push(r.who, round, work.wall, base, work.maxrss_kib);
+                let (mut secs, mut rss) = (Vec::new(), 0);
+                for _ in 0..b.repeat {
+                    let base = b.base.as_ref().map(|a| {
+                        run_checked(&env, r, b, &exe, a, want_base.as_ref().unwrap()).wall
+                    });
+                    let work = run_checked(&env, r, b, &exe, &b.work, want);
+                    secs.push(work.wall.as_secs_f64() - base.map_or(0.0, |d| d.as_secs_f64()));
+                    rss = rss.max(work.maxrss_kib);
+                }
+                samples[bi].push(r.who, round, table::median(secs).unwrap(), rss);
             }
         }
     }
+    let load = (load_before, table::load_average());
 
     let ops: Vec<f64> = list
         .iter()
@@ -376,11 +396,14 @@ fn main() {
             )
         })
         .collect();
-    let heading = table::heading(&runners, opts.rounds);
+    let heading = table::heading(&runners, opts.rounds, load);
     let rows = table::rows(&list, &ops, &samples, &runners);
     if opts.markdown {
         print!("{}", table::markdown(&heading, &rows));
     } else {
         print!("{}", table::text(&heading, &rows));
+    }
+    if opts.raw {
+        print!("{}", table::raw(&list, &ops, &samples));
     }
 }

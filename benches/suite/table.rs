@@ -5,7 +5,6 @@
 use crate::runner::{Runner, Who, ALL};
 use crate::Bench;
 use std::fmt::Write;
-use std::time::Duration;
 
 /// What a benchmark's figure is.
 pub enum Kind {
@@ -80,15 +79,8 @@ struct Sample {
 }
 
 impl Samples {
-    pub fn push(
-        &mut self,
-        who: Who,
-        round: usize,
-        work: Duration,
-        base: Option<Duration>,
-        rss_kib: u64,
-    ) {
-        let d = work.as_secs_f64() - base.map_or(0.0, |b| b.as_secs_f64());
+    /// `d`: seconds of work (work less base, or the whole run).
+    pub fn push(&mut self, who: Who, round: usize, d: f64, rss_kib: u64) {
         self.runs.push(Sample {
             who,
             round,
@@ -115,7 +107,7 @@ impl Samples {
     }
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
+pub fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
@@ -215,7 +207,7 @@ fn times(r: f64) -> String {
 }
 
 /// The lines above the table: the machine, the runners, how to read it.
-pub fn heading(runners: &[Runner], rounds: usize) -> Vec<String> {
+pub fn heading(runners: &[Runner], rounds: usize, load: (String, String)) -> Vec<String> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = cpuinfo
         .lines()
@@ -230,7 +222,8 @@ pub fn heading(runners: &[Runner], rounds: usize) -> Vec<String> {
         .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         .map_or(0.0, |kib| kib / (1024.0 * 1024.0));
     let mut h = vec![format!(
-        "machine: {cpu}, {cores} cores, {mem_gib:.0} GiB RAM"
+        "machine: {cpu}, {cores} cores, {mem_gib:.0} GiB RAM; load average {} before, {} after",
+        load.0, load.1
     )];
     for r in runners {
         h.push(match &r.missing {
@@ -239,7 +232,8 @@ pub fn heading(runners: &[Runner], rounds: usize) -> Vec<String> {
         });
     }
     h.push(format!(
-        "{rounds} round{}; in each, every benchmark runs under each runner in turn (who goes first rotates).",
+        "{rounds} round{}; in each, every benchmark runs under each runner in turn (who goes first rotates); \
+         startup and sparse_exit take the median of 10 runs per round.",
         if rounds == 1 { "" } else { "s" }
     ));
     h.push("Figures are medians over rounds. Each runs the program with the work and without it \
@@ -339,6 +333,41 @@ pub fn markdown(heading: &[String], rows: &[Row]) -> String {
             r.vs_qemu,
             r.rss.join(" / ")
         );
+    }
+    out
+}
+
+/// The 1-minute load average, from /proc/loadavg.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// Every round's figure, per benchmark and runner: how much they spread.
+pub fn raw(list: &[Bench], ops: &[f64], samples: &[Samples]) -> String {
+    let mut out = String::from("\nper round:\n");
+    for ((b, &ops), s) in list.iter().zip(ops).zip(samples) {
+        for w in ALL {
+            let v: Vec<String> = s
+                .of(w)
+                .map(|x| {
+                    x.secs
+                        .map_or("noise".into(), |t| figure(b.kind.value(t, ops)))
+                })
+                .collect();
+            if !v.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  {:<14} {:<10} {:<9} {}",
+                    b.name,
+                    w.name(),
+                    b.kind.unit(),
+                    v.join("  ")
+                );
+            }
+        }
     }
     out
 }
