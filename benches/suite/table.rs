@@ -3,7 +3,7 @@
 //! time over the other runner's in the same round) and the peak RSS.
 
 use crate::runner::{Runner, Who, ALL};
-use crate::Bench;
+use crate::suite::Bench;
 use std::fmt::Write;
 
 /// What a benchmark's figure is.
