@@ -236,14 +236,20 @@ pub fn heading(runners: &[Runner], rounds: usize, load: (String, String)) -> Vec
          startup and sparse_exit take the median of 10 runs per round.",
         if rounds == 1 { "" } else { "s" }
     ));
-    h.push("Figures are medians over rounds. Each runs the program with the work and without it \
-            (the same program, zero iterations) in the same round: figure = (t_work - t_base) / operations, \
-            so startup cancels out; startup itself is spawn to reap of the empty program."
-        .into());
-    h.push("Operations are toyemu's counts (instructions retired, demand-zero faults) and divide \
-            all three runners' times. toyemu÷X is the median over rounds of toyemu's time over X's \
-            in the same round: above 1, toyemu is slower. Peak RSS is the child's ru_maxrss (wait4) in the work run."
-        .into());
+    h.push(
+        "Figures are medians over rounds. Every benchmark but startup runs its program twice per \
+         runner and round, with the work and without it (zero iterations): figure = (t_work - t_base) \
+         / operations, so process start and exit cancel out. startup is fork to reap of the empty \
+         program, through a launcher of a few pages."
+            .into(),
+    );
+    h.push(
+        "Operations are toyemu's counts (instructions retired, demand-zero faults), and the same \
+         count divides all three runners' times. toyemu÷X is the median over rounds of toyemu's time \
+         over X's in the same round: above 1, toyemu is slower (for MIPS too). Peak RSS is the \
+         child's ru_maxrss from wait4 in the work run (0.0: under the kernel's accounting granularity)."
+            .into(),
+    );
     h
 }
 
