@@ -10,6 +10,8 @@
 //! cargo bench --bench suite -- --quick         # 1 round, tiny sizes: outputs agree?
 //!   --rounds N   --only sieve,brk0   --no-install (never apt-get qemu-user)
 //!   --raw        also print every round's figure per runner
+//!   --cpu-time   the child's user + system time instead of wall time
+//!                (less disturbed by a busy machine; blind to waiting)
 //! ```
 //!
 //! Each benchmark runs its program twice per runner and round: with the

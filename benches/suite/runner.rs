@@ -48,6 +48,8 @@ pub struct Runner {
 /// What one run of a child gave.
 pub struct Outcome {
     pub wall: Duration,
+    /// The child's user + system CPU time.
+    pub cpu: Duration,
     pub maxrss_kib: u64,
     /// The raw wait status (exited with 0 when it is 0).
     pub status: i32,
@@ -122,11 +124,12 @@ pub fn timed(launcher: &Path, argv: &[OsString], scratch: &Path) -> io::Result<O
         .split_whitespace()
         .map(|w| w.parse().map_err(|_| bad()))
         .collect::<io::Result<_>>()?;
-    let [wall_ns, maxrss_kib, status] = f[..] else {
+    let [wall_ns, maxrss_kib, status, cpu_ns] = f[..] else {
         return Err(bad());
     };
     Ok(Outcome {
         wall: Duration::from_nanos(wall_ns),
+        cpu: Duration::from_nanos(cpu_ns),
         maxrss_kib,
         status: status as i32,
         stdout: std::fs::read(&out_path)?,

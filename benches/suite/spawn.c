@@ -1,5 +1,6 @@
 /* spawn.c - the suite's launcher: run argv[2..] as a child, wait for it and
- * write "WALL_NS MAXRSS_KIB WAIT_STATUS\n" to the file argv[1].
+ * write "WALL_NS MAXRSS_KIB WAIT_STATUS CPU_NS\n" to the file argv[1]
+ * (CPU_NS: the child's user + system time).
  *
  *     spawn REPORT PROGRAM [ARGS...]
  *
@@ -118,12 +119,15 @@ __attribute__((noreturn, used)) void spawn_main(long *sp)
     if (r != pid)
         die("wait4 failed", "");
 
-    char line[80], *p = line;
+    char line[100], *p = line;
     p = num(p, (unsigned long)wall);
     *p++ = ' ';
     p = num(p, (unsigned long)ru[4]);
     *p++ = ' ';
     p = num(p, (unsigned)status);
+    *p++ = ' ';
+    /* ru_utime and ru_stime: (seconds, microseconds) each. */
+    p = num(p, (unsigned long)((ru[0] + ru[2]) * 1000000000L + (ru[1] + ru[3]) * 1000L));
     *p++ = '\n';
     long fd = sys(SYS_open, (long)argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644, 0);
     if (fd < 0)

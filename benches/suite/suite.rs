@@ -196,6 +196,7 @@ struct Opts {
     quick: bool,
     markdown: bool,
     raw: bool,
+    cpu_time: bool,
     only: Option<Vec<String>>,
     may_install: bool,
 }
@@ -206,6 +207,7 @@ fn parse_opts(smoke: bool) -> Opts {
         quick: false,
         markdown: false,
         raw: false,
+        cpu_time: false,
         only: None,
         may_install: true,
     };
@@ -217,11 +219,12 @@ fn parse_opts(smoke: bool) -> Opts {
             "--quick" => o.quick = true,
             "--markdown" => o.markdown = true,
             "--raw" => o.raw = true,
+            "--cpu-time" => o.cpu_time = true,
             "--no-install" => o.may_install = false,
             "--rounds" => rounds = it.next().and_then(|n| n.parse().ok()).filter(|&n| n > 0),
             "--only" => o.only = it.next().map(|s| s.split(',').map(str::to_string).collect()),
             _ => fail(&format!(
-                "unknown argument {a:?}; takes --quick --markdown --raw --rounds N --only A,B --no-install"
+                "unknown argument {a:?}; takes --quick --markdown --raw --cpu-time --rounds N --only A,B --no-install"
             )),
         }
     }
@@ -347,6 +350,7 @@ pub fn main(smoke: bool) {
 
     let live: Vec<&Runner> = runners.iter().filter(|r| r.missing.is_none()).collect();
     let mut samples: Vec<Samples> = list.iter().map(|_| Samples::default()).collect();
+    let clock = |o: &runner::Outcome| if opts.cpu_time { o.cpu } else { o.wall };
     let load_before = table::load_average();
     for round in 0..opts.rounds {
         eprintln!("suite: round {}/{}", round + 1, opts.rounds);
@@ -359,10 +363,17 @@ pub fn main(smoke: bool) {
                 let (mut secs, mut rss) = (Vec::new(), 0);
                 for _ in 0..b.repeat {
                     let base = b.base.as_ref().map(|a| {
-                        run_checked(&env, r, b, &exe, a, want_base.as_ref().unwrap()).wall
+                        clock(&run_checked(
+                            &env,
+                            r,
+                            b,
+                            &exe,
+                            a,
+                            want_base.as_ref().unwrap(),
+                        ))
                     });
                     let work = run_checked(&env, r, b, &exe, &b.work, want);
-                    secs.push(work.wall.as_secs_f64() - base.map_or(0.0, |d| d.as_secs_f64()));
+                    secs.push(clock(&work).as_secs_f64() - base.map_or(0.0, |d| d.as_secs_f64()));
                     rss = rss.max(work.maxrss_kib);
                 }
                 samples[bi].push(r.who, round, table::median(secs).unwrap(), rss);
@@ -382,7 +393,7 @@ pub fn main(smoke: bool) {
             )
         })
         .collect();
-    let heading = table::heading(&runners, opts.rounds, load);
+    let heading = table::heading(&runners, opts.rounds, load, opts.cpu_time);
     let rows = table::rows(&list, &ops, &samples, &runners);
     if opts.markdown {
         print!("{}", table::markdown(&heading, &rows));

@@ -10,7 +10,7 @@ use std::fmt::Write;
 pub enum Kind {
     /// Whole process, spawn to reap, in ms.
     Startup,
-    /// Guest instructions (toyemu's count) per second of wall time.
+    /// Guest instructions (toyemu's count) per second.
     Mips,
     /// Time per demand-zero fault (toyemu's count), ns.
     Faults,
@@ -207,7 +207,12 @@ fn times(r: f64) -> String {
 }
 
 /// The lines above the table: the machine, the runners, how to read it.
-pub fn heading(runners: &[Runner], rounds: usize, load: (String, String)) -> Vec<String> {
+pub fn heading(
+    runners: &[Runner],
+    rounds: usize,
+    load: (String, String),
+    cpu_time: bool,
+) -> Vec<String> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = cpuinfo
         .lines()
@@ -236,11 +241,16 @@ pub fn heading(runners: &[Runner], rounds: usize, load: (String, String)) -> Vec
          startup and sparse_exit take the median of 10 runs per round.",
         if rounds == 1 { "" } else { "s" }
     ));
+    h.push(if cpu_time {
+        "Times are CPU time (the child's user + system time from wait4), not wall time.".into()
+    } else {
+        "Times are wall time, fork to reap (--cpu-time for user + system time instead).".into()
+    });
     h.push(
         "Figures are medians over rounds. Every benchmark but startup runs its program twice per \
          runner and round, with the work and without it (zero iterations): figure = (t_work - t_base) \
-         / operations, so process start and exit cancel out. startup is fork to reap of the empty \
-         program, through a launcher of a few pages."
+         / operations, so process start and exit cancel out. startup is the whole run of the empty \
+         program, started by a launcher of a few pages."
             .into(),
     );
     h.push(
