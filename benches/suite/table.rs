@@ -201,8 +201,10 @@ fn times(r: f64) -> String {
         format!("{r:.0}×")
     } else if r >= 10.0 {
         format!("{r:.1}×")
-    } else {
+    } else if r >= 0.1 {
         format!("{r:.2}×")
+    } else {
+        format!("{r:.3}×")
     }
 }
 
