@@ -287,6 +287,45 @@ fn run_checked(
     o
 }
 
+/// The rounds: every benchmark under every live runner in turn (who goes
+/// first rotating), `repeat` pairs of base and work runs each, every run's
+/// output checked.
+fn measure(
+    list: &[Bench],
+    exes: &[PathBuf],
+    expected: &[(Expected, Option<Expected>)],
+    live: &[&Runner],
+    env: &Env,
+    opts: &Opts,
+) -> Vec<Samples> {
+    let mut samples: Vec<Samples> = list.iter().map(|_| Samples::default()).collect();
+    let clock = |o: &runner::Outcome| if opts.cpu_time { o.cpu } else { o.wall };
+    for round in 0..opts.rounds {
+        eprintln!("suite: round {}/{}", round + 1, opts.rounds);
+        for (bi, b) in list.iter().enumerate() {
+            let exe = &exes[bi];
+            let (want, want_base) = &expected[bi];
+            for k in 0..live.len() {
+                let r = live[(round + bi + k) % live.len()];
+                let (mut secs, mut rss) = (Vec::new(), 0);
+                for _ in 0..b.repeat {
+                    let base = b.base.as_ref().map(|a| {
+                        let want = want_base
+                            .as_ref()
+                            .expect("a base run has its expected output");
+                        clock(&run_checked(env, r, b, exe, a, want))
+                    });
+                    let work = run_checked(env, r, b, exe, &b.work, want);
+                    secs.push(clock(&work).as_secs_f64() - base.map_or(0.0, |d| d.as_secs_f64()));
+                    rss = rss.max(work.maxrss_kib);
+                }
+                samples[bi].push(r.who, round, table::median(secs).expect("repeat >= 1"), rss);
+            }
+        }
+    }
+    samples
+}
+
 /// Run the suite and print its table; `smoke` (the `bench_smoke` test):
 /// quick sizes, no qemu install, and a closing line for the test's count.
 pub fn main(smoke: bool) {
@@ -338,48 +377,20 @@ pub fn main(smoke: bool) {
 
     // What each program must print, and toyemu's operation counts.
     eprintln!("suite: counting instructions and faults under toyemu (in-process)");
+    let exes: Vec<PathBuf> = list.iter().map(|b| exe_of(b.program)).collect();
     let expected: Vec<(Expected, Option<Expected>)> = list
         .iter()
-        .map(|b| {
-            let exe = exe_of(b.program);
-            let work = expect(&exe, &b.work, b.mem_mib);
-            let base = b.base.as_ref().map(|a| expect(&exe, a, b.mem_mib));
+        .zip(&exes)
+        .map(|(b, exe)| {
+            let work = expect(exe, &b.work, b.mem_mib);
+            let base = b.base.as_ref().map(|a| expect(exe, a, b.mem_mib));
             (work, base)
         })
         .collect();
 
     let live: Vec<&Runner> = runners.iter().filter(|r| r.missing.is_none()).collect();
-    let mut samples: Vec<Samples> = list.iter().map(|_| Samples::default()).collect();
-    let clock = |o: &runner::Outcome| if opts.cpu_time { o.cpu } else { o.wall };
     let load_before = table::load_average();
-    for round in 0..opts.rounds {
-        eprintln!("suite: round {}/{}", round + 1, opts.rounds);
-        for (bi, b) in list.iter().enumerate() {
-            let exe = exe_of(b.program);
-            let (want, want_base) = &expected[bi];
-            // Rotate who goes first, round by round and benchmark by benchmark.
-            for k in 0..live.len() {
-                let r = live[(round + bi + k) % live.len()];
-                let (mut secs, mut rss) = (Vec::new(), 0);
-                for _ in 0..b.repeat {
-                    let base = b.base.as_ref().map(|a| {
-                        clock(&run_checked(
-                            &env,
-                            r,
-                            b,
-                            &exe,
-                            a,
-                            want_base.as_ref().unwrap(),
-                        ))
-                    });
-                    let work = run_checked(&env, r, b, &exe, &b.work, want);
-                    secs.push(clock(&work).as_secs_f64() - base.map_or(0.0, |d| d.as_secs_f64()));
-                    rss = rss.max(work.maxrss_kib);
-                }
-                samples[bi].push(r.who, round, table::median(secs).unwrap(), rss);
-            }
-        }
-    }
+    let samples = measure(&list, &exes, &expected, &live, &env, &opts);
     let load = (load_before, table::load_average());
 
     let ops: Vec<f64> = list
