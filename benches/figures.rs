@@ -34,7 +34,7 @@ fn main() {
         keep_events: false,
         ..Options::default()
     };
-    let (empty, spin, touch, brk0) = (guest("empty"), guest("spin"), guest("touch"), guest("brk0"));
+    let (empty, mix, touch, brk0) = (guest("empty"), guest("mix"), guest("touch"), guest("brk0"));
 
     let (t_empty, c) = time(&empty, &[], &opts, 20);
     println!(
@@ -43,7 +43,7 @@ fn main() {
         c.report.record.instructions
     );
 
-    let (t, c) = time(&spin, &["20"], &opts, 3);
+    let (t, c) = time(&mix, &["20"], &opts, 3);
     let n = c.report.record.instructions;
     println!(
         "guest integer code                  : {:>10.1} MIPS ({n} instructions in {:.3} s)",

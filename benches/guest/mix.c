@@ -1,4 +1,6 @@
-/* Integer work: a sieve, a hash and a sort, repeated argv[1] times. */
+/* Integer work, a mix: a sieve, an FNV hash of it and an insertion sort of
+ * keys drawn from the hash, repeated argv[1] times.  Prints the hash. */
+#include <stdio.h>
 #include <stdlib.h>
 
 static unsigned char sieve[1 << 16];
@@ -29,5 +31,6 @@ int main(int argc, char **argv)
         }
         h ^= keys[r % 4096];
     }
-    return h & 1;
+    printf("mix %u rounds: %08x\n", rounds, h);
+    return 0;
 }
