@@ -35,6 +35,7 @@ use std::time::{Duration, Instant};
 use symbols::Symbols;
 use toyemu_emulator::{TlbConfig, TlbStats, TrapCounts};
 use toyemu_kernel::process::ProcStats;
+use toyemu_kernel::random::RandomSource;
 use toyemu_kernel::{
     Console, Death, ElfError, ElfImage, Event, ExecError, ExitRecord, ExitStatus, Kernel,
     KernelConfig, Process, TraceSink,
@@ -56,6 +57,10 @@ pub struct Options {
     pub keep_events: bool,
     /// Record TLB fills, evictions and invalidations as events.
     pub trace_tlb: bool,
+    /// Directories the guest may write under (`--rw`).
+    pub rw: Vec<PathBuf>,
+    /// Random bytes from the host (`--random`) instead of a fixed stream.
+    pub random: RandomSource,
 }
 
 impl Default for Options {
@@ -70,6 +75,8 @@ impl Default for Options {
             env: Vec::new(),
             keep_events: true,
             trace_tlb: false,
+            rw: Vec::new(),
+            random: RandomSource::Fixed,
         }
     }
 }
@@ -178,11 +185,22 @@ impl Session {
             path: path.to_path_buf(),
             err,
         })?;
+        // The guest knows its executable by its absolute path (/proc/self/exe).
+        let image = match std::fs::canonicalize(path).and_then(|c| Ok((std::fs::metadata(&c)?, c)))
+        {
+            Ok((m, c)) => {
+                use std::os::unix::fs::MetadataExt;
+                image.at_path(c.display().to_string(), m.dev(), m.ino())
+            }
+            Err(_) => image,
+        };
         let symbols = Rc::new(Symbols::from_elf(&image.bytes));
         let mut config = KernelConfig::default();
         config.machine.mem_bytes = opts.mem_bytes;
         config.machine.tlb = opts.tlb;
         config.stack_limit = opts.stack_limit;
+        config.rw = opts.rw.clone();
+        config.random = opts.random;
         let mut k = Kernel::new(config, console).map_err(RunError::Machine)?;
         for s in sinks {
             k.add_sink(s);

@@ -9,6 +9,7 @@ use toyemu::insn_trace::SharedOut;
 use toyemu::size::parse_size;
 use toyemu::{Options, RunError};
 use toyemu_emulator::{Policy, TlbConfig};
+use toyemu_kernel::random::RandomSource;
 use toyemu_kernel::trace::LineWriter;
 use toyemu_kernel::{Categories, Console, TraceSink};
 
@@ -39,6 +40,9 @@ struct DebugArgs {
     /// Add KEY=VALUE to the guest's environment.
     #[arg(long = "env", value_name = "KEY=VALUE")]
     env: Vec<String>,
+    /// Let the guest create and write files under DIR (repeatable).
+    #[arg(long = "rw", value_name = "DIR")]
+    rw: Vec<PathBuf>,
     /// The program: an executable, or a .c file to compile first.
     program: PathBuf,
     /// Arguments passed to the program.
@@ -85,6 +89,14 @@ struct RunArgs {
     /// Add KEY=VALUE to the guest's environment (which is otherwise empty).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     env: Vec<String>,
+    /// Let the guest create and write files under DIR (repeatable); the rest
+    /// of the host's files it sees read-only.
+    #[arg(long = "rw", value_name = "DIR")]
+    rw: Vec<PathBuf>,
+    /// Random bytes (getrandom, /dev/urandom, AT_RANDOM) from the host
+    /// instead of the same stream every run.
+    #[arg(long)]
+    random: bool,
     /// Wait for gdb on 127.0.0.1:PORT (0 picks a free port) and let it drive
     /// the program from its first instruction.
     #[arg(long, value_name = "PORT")]
@@ -234,6 +246,12 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         env: a.env,
         keep_events: false,
         trace_tlb: a.trace.is_some_and(|c| c.contains(Categories::TLB)) || a.trace_json.is_some(),
+        rw: a.rw,
+        random: if a.random {
+            RandomSource::Host
+        } else {
+            RandomSource::Fixed
+        },
     };
     let mut argv = vec![a.program.display().to_string()];
     argv.extend(a.args);
@@ -275,6 +293,7 @@ fn debug(a: DebugArgs) -> Result<(), RunError> {
     let opts = Options {
         mem_bytes: a.mem,
         env: a.env,
+        rw: a.rw,
         keep_events: false,
         ..Options::default()
     };

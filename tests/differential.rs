@@ -5,6 +5,10 @@
 //! built at -O0 and -O2 against the project's libc; one test per program and
 //! level (libtest-mimic makes them individual tests). The native run uses
 //! `setarch -R` so the host lays memory out without randomisation.
+//!
+//! Corpus programs get a last argument: an empty scratch directory (the
+//! same path for both runs, emptied between them), which toyemu may write
+//! under (`--rw`); everything else they may only read.
 
 mod common;
 
@@ -50,10 +54,31 @@ fn cases() -> Vec<(String, String, Vec<&'static str>)> {
     out
 }
 
-fn compare(src: &str, opt: Opt, args: &[&str]) -> Result<(), Failed> {
+/// An empty directory for one test, the same path every time it is asked for.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("scratch")
+        .join(name.replace("::", "-"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+fn compare(name: &str, src: &str, opt: Opt, args: &[&str]) -> Result<(), Failed> {
     let exe = build(src, opt);
-    let native = run_native(&exe, args)?;
-    let emu = run(&exe, args);
+    let dir = scratch(&format!("{name}{}", opt.flag()));
+    let dir_arg = dir.display().to_string();
+    let mut args = args.to_vec();
+    if name.starts_with("corpus::") {
+        args.push(&dir_arg);
+    }
+    let native = run_native(&exe, &args)?;
+    let dir = scratch(&format!("{name}{}", opt.flag()));
+    let opts = toyemu::Options {
+        rw: vec![dir],
+        ..toyemu::Options::default()
+    };
+    let emu = run_with(&exe, &args, &opts);
     let status = emu.report.status.code();
     if native.stdout != emu.stdout || native.status != status {
         return Err(format!(
@@ -94,12 +119,13 @@ fn main() {
     for (name, src, argv) in cases() {
         for opt in [Opt::O0, Opt::O2] {
             let ignored = skip && native.is_err();
-            let (src, argv, native) = (src.clone(), argv.clone(), native.clone());
+            let (name, src, argv, native) =
+                (name.clone(), src.clone(), argv.clone(), native.clone());
             let t = Trial::test(format!("{name}{}", opt.flag()), move || {
                 native.map_err(|why| {
                     format!("cannot run natively: {why} (set TOYEMU_SKIP_NATIVE=1 to ignore)")
                 })?;
-                compare(&src, opt, &argv)
+                compare(&name, &src, opt, &argv)
             });
             trials.push(t.with_ignored_flag(ignored));
         }

@@ -90,12 +90,16 @@ const MAPERR: FaultError = FaultError::Segv {
     vma: None,
 };
 
+/// The page lies wholly past the end of the file a mapping shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PastEnd;
+
 /// Give a page its first contents: `out` (the page, zeroed) gets the
 /// backing file's bytes where the file has them. This is the one rule for
 /// a page's first contents: the handler fills frames with it, and readers
 /// that show a page before it is touched (`Kernel::peek_user`) use it too.
-/// `Err(())` for a page wholly past the end of a mapped file (SIGBUS).
-pub fn first_contents(backing: &Backing, page: VirtAddr, out: &mut [u8]) -> Result<Fill, ()> {
+/// `Err(PastEnd)` for a page wholly past the end of a mapped file (SIGBUS).
+pub fn first_contents(backing: &Backing, page: VirtAddr, out: &mut [u8]) -> Result<Fill, PastEnd> {
     let Backing::File {
         file,
         vaddr,
@@ -114,7 +118,7 @@ pub fn first_contents(backing: &Backing, page: VirtAddr, out: &mut [u8]) -> Resu
     if lo >= hi {
         // Past p_filesz: a pure .bss page, or past the end of a mapped file.
         return if *bus_past_end {
-            Err(())
+            Err(PastEnd)
         } else {
             Ok(Fill::Zero)
         };

@@ -44,4 +44,6 @@ int fflush(FILE *f);
 size_t fwrite(const void *ptr, size_t size, size_t nmemb, FILE *f);
 void perror(const char *s);
 
+int rename(const char *from, const char *to);
+
 #endif

@@ -19,4 +19,25 @@ __attribute__((noreturn)) void _exit(int status);
 long syscall(long number, ...);
 int getpagesize(void);
 
+#define R_OK 4
+#define W_OK 2
+#define X_OK 1
+#define F_OK 0
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+
+off_t lseek(int fd, off_t offset, int whence);
+int dup(int fd);
+int dup2(int oldfd, int newfd);
+int pipe(int fds[2]);
+int unlink(const char *path);
+int rmdir(const char *path);
+int chdir(const char *path);
+char *getcwd(char *buf, size_t size);
+int access(const char *path, int mode);
+ssize_t readlink(const char *path, char *buf, size_t size);
+int ftruncate(int fd, off_t length);
+int isatty(int fd);
+
 #endif

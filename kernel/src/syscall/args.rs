@@ -31,6 +31,10 @@ pub enum Arg {
     OpenFlags,
     /// A file mode, in octal.
     Mode,
+    /// open's mode: shown only when the flags (argument `n`) create a file.
+    CreateMode(u8),
+    /// A `struct stat64` the call fills: its summary after success.
+    StatOut,
     Whence,
     Signal,
     AtFlags,
@@ -213,6 +217,14 @@ pub fn open_text(v: u32) -> String {
     }
 }
 
+/// A mode as strace prints it: `0644`, `000`.
+fn mode_text(v: u32) -> String {
+    format!("0{v:02o}")
+}
+
+const O_CREAT: u32 = 0o100;
+const O_TMPFILE: u32 = 0o20200000;
+
 /// strace prints offsets as `0` or in hex.
 pub fn hex_or_zero(v: u32) -> String {
     if v == 0 {
@@ -301,7 +313,22 @@ impl Kernel {
             Arg::Prot => prot_text(v),
             Arg::MapFlags => map_text(v),
             Arg::OpenFlags => open_text(v),
-            Arg::Mode => format!("{v:#o}"),
+            Arg::Mode => mode_text(v),
+            Arg::CreateMode(_) => mode_text(v),
+            Arg::StatOut => match (out, self.peek_user_bytes(p, v, 96)) {
+                (Outcome::Value(0), Some(b)) => {
+                    let word = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4"));
+                    let size = u64::from_le_bytes(b[44..52].try_into().expect("8"));
+                    let st = crate::fs::stat::Stat {
+                        mode: word(16),
+                        size,
+                        rdev: u64::from_le_bytes(b[32..40].try_into().expect("8")),
+                        ..Default::default()
+                    };
+                    st.summary()
+                }
+                _ => ptr(v),
+            },
             Arg::Whence => one_of(v, WHENCE),
             Arg::Signal => Signal(v).to_string(),
             Arg::AtFlags => flag_names(v, AT_NAMES, "0"),
@@ -352,6 +379,14 @@ impl Kernel {
             Shape::Args(kinds) => kinds
                 .iter()
                 .enumerate()
+                // strace leaves out open's mode unless a file is created.
+                .filter(|&(_, &k)| match k {
+                    Arg::CreateMode(n) => {
+                        let f = a[n as usize];
+                        f & O_CREAT != 0 || f & O_TMPFILE == O_TMPFILE
+                    }
+                    _ => true,
+                })
                 .map(|(i, &k)| self.arg_text(p, k, a, i, out))
                 .collect::<Vec<_>>()
                 .join(", "),

@@ -209,7 +209,7 @@ fn termios(s: Stream) -> Vec<u8> {
         b[4..8].copy_from_slice(&t.output_modes.bits().to_le_bytes()[..4]);
         b[8..12].copy_from_slice(&t.control_modes.bits().to_le_bytes()[..4]);
         b[12..16].copy_from_slice(&t.local_modes.bits().to_le_bytes()[..4]);
-        b[16] = t.line_discipline as u8;
+        b[16] = t.line_discipline;
     }
     // The control characters a fresh Linux terminal has (^C ^\ DEL ^U ^D ...).
     let cc = [

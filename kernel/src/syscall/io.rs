@@ -468,7 +468,7 @@ impl Kernel {
         let mut done = 0usize;
         while done < count as usize {
             let want = (count as usize - done).min(buf.len());
-            let at = pos.map_or(At::Offset, |q| At::Pos(q));
+            let at = pos.map_or(At::Offset, At::Pos);
             let n = match self.read_file(&src, &mut buf[..want], at) {
                 Ok(0) => break,
                 Ok(n) => n,

@@ -253,7 +253,7 @@ impl Kernel {
         len: u32,
         mask: u32,
     ) -> Outcome {
-        if len < 4 || len % 4 != 0 {
+        if len < 4 || !len.is_multiple_of(4) {
             return Outcome::Err(EINVAL);
         }
         let mut b = vec![0u8; len as usize];

@@ -216,26 +216,28 @@ const ROWS: &[Row] = &[
         k.sys_ioctl(p, a[0], a[1], a[2])
     }),
     // Paths.
-    row(NR_OPEN, &[A::Path, A::OpenFlags, A::Mode], |k, p, a| {
-        k.sys_open(p, a[0], a[1], a[2])
-    }),
+    row(
+        NR_OPEN,
+        &[A::Path, A::OpenFlags, A::CreateMode(1)],
+        |k, p, a| k.sys_open(p, a[0], a[1], a[2]),
+    ),
     row(
         NR_OPENAT,
-        &[A::DirFd, A::Path, A::OpenFlags, A::Mode],
+        &[A::DirFd, A::Path, A::OpenFlags, A::CreateMode(2)],
         |k, p, a| k.sys_openat(p, a[0], a[1], a[2], a[3]),
     ),
-    row(NR_STAT64, &[A::Path, A::Ptr], |k, p, a| {
+    row(NR_STAT64, &[A::Path, A::StatOut], |k, p, a| {
         k.sys_stat64(p, a[0], a[1], true)
     }),
-    row(NR_LSTAT64, &[A::Path, A::Ptr], |k, p, a| {
+    row(NR_LSTAT64, &[A::Path, A::StatOut], |k, p, a| {
         k.sys_stat64(p, a[0], a[1], false)
     }),
-    row(NR_FSTAT64, &[A::Int, A::Ptr], |k, p, a| {
+    row(NR_FSTAT64, &[A::Int, A::StatOut], |k, p, a| {
         k.sys_fstat64(p, a[0], a[1])
     }),
     row(
         NR_FSTATAT64,
-        &[A::DirFd, A::Path, A::Ptr, A::AtFlags],
+        &[A::DirFd, A::Path, A::StatOut, A::AtFlags],
         |k, p, a| k.sys_fstatat64(p, a),
     ),
     row(
