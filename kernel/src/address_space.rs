@@ -180,6 +180,44 @@ impl AddressSpace {
         Ok(Flush(va))
     }
 
+    /// Page tables that mapping every page of `[start, end)` would need
+    /// and that do not exist yet.
+    pub fn tables_missing(&self, start: VirtAddr, end: VirtAddr) -> u32 {
+        let (first, last) = (start.pd_index(), VirtAddr(end.0 - 1).pd_index());
+        (first..=last)
+            .filter(|&i| self.live_entries(i) == 0)
+            .count() as u32
+    }
+
+    /// Move the frame mapped at `from` to `to`, which holds nothing
+    /// (mremap): the PTE goes over as it is, A and D bits included, and the
+    /// old entry is invalidated. Allocates `to`'s page table if needed; on
+    /// failure nothing changed.
+    pub fn move_page(
+        &mut self,
+        mmu: &mut Mmu,
+        frames: &mut FrameAllocator,
+        from: VirtAddr,
+        to: VirtAddr,
+    ) -> Result<(), OutOfFrames> {
+        let Slot::Entry { at, pte } = self.peek_slot(mmu, from) else {
+            return Ok(());
+        };
+        if !owns_frame(pte) {
+            return Ok(());
+        }
+        let target = self.peek_slot(mmu, to);
+        self.map_at(mmu, frames, target, to, pte)?.flush(mmu);
+        mmu.phys_mut().write_u32(at, 0);
+        Flush(from).flush(mmu);
+        let pdi = from.pd_index();
+        self.live[pdi] -= 1;
+        if self.live[pdi] == 0 {
+            self.free_table(mmu, frames, pdi);
+        }
+        Ok(())
+    }
+
     /// The first page at or after `va` and below `end` that holds a frame:
     /// its address, where its PTE is, and the PTE. Tables that hold nothing
     /// are skipped whole.

@@ -85,6 +85,9 @@ pub struct OpenFile {
     pub flags: u32,
     /// The path it was opened by, as the guest sees it (traces, /proc/self/fd).
     pub path: String,
+    /// The file as mappings show it, made at its first mmap and shared by
+    /// the later ones (so their VMAs can merge).
+    pub mapped: Option<std::sync::Arc<crate::vma::MappedFile>>,
 }
 
 impl OpenFile {
@@ -94,6 +97,7 @@ impl OpenFile {
             offset: 0,
             flags,
             path: path.into(),
+            mapped: None,
         }
     }
     pub fn readable(&self) -> bool {

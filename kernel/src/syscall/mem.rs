@@ -4,17 +4,20 @@
 //! populated), then the TLB, and is traced.
 
 use super::outcome::Outcome;
-use crate::errno::{Errno, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM, EOVERFLOW, EPERM};
+use crate::errno::{Errno, EACCES, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM, EOVERFLOW, EPERM};
+use crate::fd::{FileKind, FileRef};
 use crate::kernel::Kernel;
 use crate::layout::{MMAP_BASE, MMAP_MIN_ADDR, STACK_GUARD_GAP, TASK_SIZE, TASK_UNMAPPED_BASE};
 use crate::ledger::Cause;
 use crate::process::Process;
 use crate::trace::EventKind;
-use crate::vma::{Backing, Prot, Vma, VmaKind};
+use crate::vma::{Backing, MappedFile, Prot, Vma, VmaKind};
+use std::sync::Arc;
 use toyemu_emulator::{Access, VirtAddr, PAGE_SIZE};
 
 pub const MAP_SHARED: u32 = 0x01;
 pub const MAP_PRIVATE: u32 = 0x02;
+pub const MAP_SHARED_VALIDATE: u32 = 0x03;
 pub const MAP_TYPE: u32 = 0x0f;
 pub const MAP_FIXED: u32 = 0x10;
 pub const MAP_ANONYMOUS: u32 = 0x20;
@@ -25,6 +28,10 @@ pub const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
 pub const PROT_GROWSDOWN: u32 = 0x0100_0000;
 pub const PROT_GROWSUP: u32 = 0x0200_0000;
 const PROT_SEM: u32 = 0x8;
+
+pub const MREMAP_MAYMOVE: u32 = 1;
+pub const MREMAP_FIXED: u32 = 2;
+pub const MREMAP_DONTUNMAP: u32 = 4;
 
 pub const MADV_DONTNEED: u32 = 4;
 pub const MADV_REMOVE: u32 = 9;
@@ -114,10 +121,12 @@ impl Kernel {
 
     fn do_mmap(&mut self, p: &mut Process, args: [u32; 6]) -> Result<u32, Errno> {
         let [addr, len, prot, flags, fd, pgoff] = args;
-        if flags & MAP_ANONYMOUS == 0 {
-            // No files here: the standard streams are not mappable, nothing else is open.
-            return Err(if fd <= 2 { ENODEV } else { EBADF });
-        }
+        // The descriptor first, as ksys_mmap_pgoff looks it up.
+        let file = if flags & MAP_ANONYMOUS == 0 {
+            Some(p.fds.get(fd)?)
+        } else {
+            None
+        };
         if len == 0 {
             return Err(EINVAL);
         }
@@ -154,8 +163,13 @@ impl Kernel {
         match flags & MAP_TYPE {
             MAP_SHARED if flags & MAP_GROWSDOWN != 0 => return Err(EINVAL),
             MAP_SHARED | MAP_PRIVATE => {}
+            MAP_SHARED_VALIDATE if file.is_some() => {}
             _ => return Err(EINVAL),
         }
+        let backing = match &file {
+            Some(f) => file_backing(f, start, len, prot, flags, pgoff)?,
+            None => Backing::Anon,
+        };
         if overlaps {
             self.unmap_region(p, start, end);
         }
@@ -171,7 +185,7 @@ impl Kernel {
             end,
             prot: prot_of(prot),
             kind,
-            backing: Backing::Anon,
+            backing,
         };
         self.add_vma(p, vma);
         if flags & MAP_POPULATE != 0 && !prot_of(prot).is_empty() {
@@ -276,6 +290,153 @@ impl Kernel {
                 },
             );
         }
+    }
+
+    /// mremap(2) of a private mapping: shrink in place, grow in place when
+    /// the room after it is free, else move (MREMAP_MAYMOVE), taking its
+    /// frames along — no page is copied, only PTEs move.
+    pub(super) fn sys_mremap(&mut self, p: &mut Process, a: [u32; 6]) -> Outcome {
+        match self.do_mremap(p, a) {
+            Ok(addr) => Outcome::Addr(addr),
+            Err(e) => Outcome::Err(e),
+        }
+    }
+
+    fn do_mremap(&mut self, p: &mut Process, a: [u32; 6]) -> Result<u32, Errno> {
+        let [old, old_size, new_size, flags, new_addr, _] = a;
+        if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
+            || old % PAGE_SIZE != 0
+            || (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 && flags & MREMAP_MAYMOVE == 0)
+        {
+            return Err(EINVAL);
+        }
+        let old_len = page_align(old_size).ok_or(EINVAL)?;
+        let new_len = page_align(new_size).filter(|&l| l != 0).ok_or(EINVAL)?;
+        // Duplicating a mapping (old_size 0) is for shared memory only.
+        if old_len == 0 || flags & MREMAP_DONTUNMAP != 0 && old_len != new_len {
+            return Err(EINVAL);
+        }
+        let old_end = old.checked_add(old_len).ok_or(EFAULT)?;
+        let vma = p.mm_mut().vmas.find(VirtAddr(old)).cloned().ok_or(EFAULT)?;
+        if old_end > vma.end.0 {
+            return Err(EFAULT);
+        }
+        if flags & MREMAP_FIXED != 0 {
+            let dst_end = new_addr.checked_add(new_len).filter(|&e| e <= TASK_SIZE.0);
+            let overlap = new_addr < old_end && old < new_addr.wrapping_add(new_len);
+            if new_addr % PAGE_SIZE != 0 || dst_end.is_none() || overlap {
+                return Err(EINVAL);
+            }
+            if new_addr < MMAP_MIN_ADDR.0 {
+                return Err(EPERM);
+            }
+            self.unmap_region(p, VirtAddr(new_addr), VirtAddr(new_addr + new_len));
+            return self.move_mapping(p, &vma, old, old_len, new_addr, new_len);
+        }
+        if new_len <= old_len {
+            if new_len < old_len {
+                self.unmap_region(p, VirtAddr(old + new_len), VirtAddr(old_end));
+            }
+            return Ok(old);
+        }
+        // Grow in place if nothing (nor a stack's guard gap) is in the way.
+        let grown_end = old.checked_add(new_len).filter(|&e| e <= TASK_SIZE.0);
+        if let Some(grown_end) = grown_end.filter(|_| old_end == vma.end.0) {
+            let free = p
+                .mm_mut()
+                .vmas
+                .first_ending_above(VirtAddr(old_end))
+                .is_none_or(|next| start_gap(next) >= grown_end);
+            if free {
+                let more = Vma {
+                    start: VirtAddr(old_end),
+                    end: VirtAddr(grown_end),
+                    ..vma.clone()
+                };
+                self.add_vma(p, more);
+                return Ok(old);
+            }
+        }
+        if flags & MREMAP_MAYMOVE == 0 {
+            return Err(ENOMEM);
+        }
+        let dst = self.unmapped_area(p, 0, new_len).ok_or(ENOMEM)?;
+        self.move_mapping(p, &vma, old, old_len, dst, new_len)
+    }
+
+    /// Move `[old, old + old_len)` of `vma` to `dst`, `new_len` long.
+    fn move_mapping(
+        &mut self,
+        p: &mut Process,
+        vma: &Vma,
+        old: u32,
+        old_len: u32,
+        dst: u32,
+        new_len: u32,
+    ) -> Result<u32, Errno> {
+        let keep = old_len.min(new_len);
+        let mm = p.mm_mut();
+        let tables = mm.tables_missing(VirtAddr(dst), VirtAddr(dst + keep));
+        if self.frames.free_frames() < tables {
+            return Err(ENOMEM);
+        }
+        if new_len < old_len {
+            self.unmap_region(p, VirtAddr(old + new_len), VirtAddr(old + old_len));
+        }
+        // The heap moved away is no longer the heap.
+        let kind = if vma.kind == VmaKind::Heap {
+            VmaKind::Mmap
+        } else {
+            vma.kind
+        };
+        let delta = dst.wrapping_sub(old);
+        let backing = match &vma.backing {
+            Backing::File {
+                file,
+                vaddr,
+                file_offset,
+                file_len,
+                bus_past_end,
+            } => Backing::File {
+                file: file.clone(),
+                vaddr: vaddr.wrapping_add(delta),
+                file_offset: *file_offset,
+                file_len: *file_len,
+                bus_past_end: *bus_past_end,
+            },
+            Backing::Anon => Backing::Anon,
+        };
+        let moved = Vma {
+            start: VirtAddr(dst),
+            end: VirtAddr(dst + new_len),
+            prot: vma.prot,
+            kind,
+            backing,
+        };
+        self.add_vma(p, moved);
+        let mm = p.mm.as_mut().expect("live process");
+        let mut at = VirtAddr(old);
+        while let Some((va, _, _)) = mm.next_populated(self.machine.mmu(), at, VirtAddr(old + keep))
+        {
+            let to = VirtAddr(va.0.wrapping_add(delta));
+            mm.move_page(self.machine.mmu_mut(), &mut self.frames, va, to)
+                .expect("the page tables were counted beforehand");
+            if kind != vma.kind {
+                mm.ledger.give_back(Cause::of(vma.kind));
+                mm.ledger.take(Cause::of(kind));
+            }
+            at = VirtAddr(va.0 + PAGE_SIZE);
+        }
+        let removed = mm.vmas.remove_range(VirtAddr(old), VirtAddr(old + keep));
+        for v in removed {
+            self.emit(EventKind::VmaRemoved {
+                start: v.start,
+                end: v.end,
+                kind: v.kind,
+                frames_freed: 0,
+            });
+        }
+        Ok(dst)
     }
 
     pub(super) fn sys_munmap(&mut self, p: &mut Process, addr: u32, len: u32) -> Outcome {
@@ -443,6 +604,61 @@ impl Kernel {
         }
         Outcome::Value(0)
     }
+}
+
+/// What a mapping of the open file `f` shows: its bytes from page `pgoff`,
+/// demand-loaded like an ELF segment, and SIGBUS past its end. A private
+/// mapping needs a readable file; a shared one is read-only here (its pages
+/// are never written back), so PROT_WRITE on it is refused with ENODEV.
+/// /dev/zero maps anonymous memory; files made by the kernel and streams
+/// cannot be mapped (ENODEV), as on Linux.
+fn file_backing(
+    f: &FileRef,
+    start: VirtAddr,
+    len: u32,
+    prot: u32,
+    flags: u32,
+    pgoff: u32,
+) -> Result<Backing, Errno> {
+    let mut file = f.borrow_mut();
+    if !file.readable() {
+        return Err(EACCES);
+    }
+    let shared = flags & MAP_TYPE != MAP_PRIVATE;
+    if shared && prot & Prot::WRITE.bits() != 0 {
+        return Err(if file.writable() { ENODEV } else { EACCES });
+    }
+    let offset = pgoff as u64 * PAGE_SIZE as u64;
+    let path = file.path.clone();
+    let host = match &file.kind {
+        FileKind::Zero => return Ok(Backing::Anon),
+        FileKind::Host(h) => h,
+        _ => return Err(ENODEV),
+    };
+    let meta = host.metadata().map_err(|_| EACCES)?;
+    if !meta.is_file() {
+        return Err(ENODEV);
+    }
+    let file_offset = u32::try_from(offset).map_err(|_| EOVERFLOW)?;
+    let file_len = meta.len().saturating_sub(offset).min(len as u64) as u32;
+    // One MappedFile per open file, so neighbouring mappings of it can merge.
+    let mapped = match &file.mapped {
+        Some(m) => m.clone(),
+        None => {
+            use std::os::unix::fs::MetadataExt;
+            let clone = host.try_clone().map_err(|_| ENODEV)?;
+            let m = Arc::new(MappedFile::host(path, clone, meta.dev(), meta.ino()));
+            file.mapped = Some(m.clone());
+            m
+        }
+    };
+    Ok(Backing::File {
+        file: mapped,
+        vaddr: start.0,
+        file_offset,
+        file_len,
+        bus_past_end: true,
+    })
 }
 
 /// Where a VMA's reach begins, counting the guard gap kept below a stack.

@@ -151,6 +151,11 @@ const ROWS: &[Row] = &[
     row(NR_MUNMAP, &[A::Ptr, A::Uint], |k, p, a| {
         k.sys_munmap(p, a[0], a[1])
     }),
+    row(
+        NR_MREMAP,
+        &[A::Ptr, A::Uint, A::Uint, A::Hex, A::Ptr],
+        |k, p, a| k.sys_mremap(p, a),
+    ),
     row(NR_MPROTECT, &[A::Ptr, A::Uint, A::Prot], |k, p, a| {
         k.sys_mprotect(p, a[0], a[1], a[2])
     }),
