@@ -8,29 +8,33 @@ use toyemu_kernel::layout::USER_PDES;
 use toyemu_kernel::vma::VmaKind;
 use toyemu_kernel::{Cause, Kernel, Process, VmaSnapshot};
 
-/// The name `/proc/PID/maps` would give a mapping.
-pub fn vma_name(kind: VmaKind, program: &str) -> String {
-    match kind {
-        VmaKind::ElfSegment(_) => program.to_string(),
-        VmaKind::Heap => "[heap]".to_string(),
-        VmaKind::Stack => "[stack]".to_string(),
-        VmaKind::Mmap => String::new(),
+/// The name a report gives a mapping: the maps line's, except that the
+/// program's own segments are named as it was given on the command line.
+pub fn vma_name<'a>(v: &'a VmaSnapshot, program: &'a str) -> &'a str {
+    match v.kind {
+        VmaKind::ElfSegment(_) => program,
+        _ => &v.name,
     }
 }
 
 /// `/proc/PID/maps` lines, each followed by what only toyemu knows:
-/// resident pages and faults taken in that kind of mapping.
+/// resident pages and faults taken in that kind of mapping. The program's
+/// own segments are named as it was given on the command line.
 pub fn maps(vmas: &[VmaSnapshot], program: &str) -> String {
     let mut out = String::new();
     for v in vmas {
         let pages = (v.end.0 - v.start.0) / PAGE_SIZE;
+        let name = vma_name(v, program);
+        let (major, minor) = ((v.dev >> 8) & 0xfff, v.dev & 0xff);
         let _ = writeln!(
             out,
-            "{:08x}-{:08x} {}p 00000000 00:00 0 {:<24} resident {:>5}/{:<6} faults {}",
+            "{:08x}-{:08x} {}p {:08x} {major:02x}:{minor:02x} {:<8} {:<24} resident {:>5}/{:<6} faults {}",
             v.start.0,
             v.end.0,
             v.prot.rwx(),
-            vma_name(v.kind, program),
+            v.offset,
+            v.ino,
+            name,
             v.resident,
             pages,
             v.faults

@@ -55,7 +55,7 @@ pub fn draw(vmas: &[VmaSnapshot], program: &str) -> String {
                 gap: true,
             });
         }
-        let name = match vma_name(v.kind, program) {
+        let name = match vma_name(v, program) {
             n if n.is_empty() => "[mmap]".to_string(),
             n if n == program => format!("{} ({})", v.kind, v.prot.rwx()),
             n => format!("{n} ({})", v.prot.rwx()),

@@ -119,7 +119,7 @@ pub fn json(r: &ExitReport) -> Value {
         .map(|v| {
             json!({
                 "start": v.start.0, "end": v.end.0, "prot": v.prot.rwx(), "kind": v.kind.to_string(),
-                "name": vma_name(v.kind, &r.program), "resident_pages": v.resident, "faults": v.faults,
+                "name": vma_name(v, &r.program), "resident_pages": v.resident, "faults": v.faults,
             })
         })
         .collect();

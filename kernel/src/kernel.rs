@@ -302,6 +302,10 @@ impl Kernel {
                 end: v.end,
                 prot: v.prot,
                 kind: v.kind,
+                offset: v.backing.offset_at(v.start),
+                dev: v.dev_ino().0,
+                ino: v.dev_ino().1,
+                name: v.name(),
                 resident: mm.resident_in(self.machine.mmu(), v.start, v.end),
                 faults: p.faults_by_kind.get(&v.kind).copied().unwrap_or(0),
             })

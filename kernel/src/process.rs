@@ -71,6 +71,13 @@ pub struct VmaSnapshot {
     pub end: VirtAddr,
     pub prot: Prot,
     pub kind: VmaKind,
+    /// The file offset at `start`, and the file's host device and inode
+    /// (all 0 for anonymous memory), as the maps line shows them.
+    pub offset: u64,
+    pub dev: u64,
+    pub ino: u64,
+    /// The maps line's name: the file, `[heap]`, `[stack]` or empty.
+    pub name: String,
     /// Pages that held a frame.
     pub resident: u32,
     /// Page faults taken in VMAs of this kind so far.
