@@ -11,8 +11,10 @@ mod control;
 mod integer;
 mod operand;
 
-use super::op::{Kind, Op};
-use iced_x86::{Decoder, DecoderError, DecoderOptions, Instruction};
+use super::op::{Kind, Op, SEG_WRITE};
+use iced_x86::{
+    Decoder, DecoderError, DecoderOptions, Instruction, InstructionInfoFactory, OpAccess, OpKind,
+};
 
 pub use crate::disasm::MAX_INSN;
 
@@ -27,9 +29,10 @@ pub fn decode(bytes: &[u8], ip: u32) -> Result<Op, NeedMore> {
     let mut ins = Instruction::default();
     d.decode_out(&mut ins);
     match d.last_error() {
-        DecoderError::None => {
-            Ok(translate(&ins).map_or_else(|| ud(&ins, bytes), super::fast::specialise))
-        }
+        DecoderError::None => Ok(translate(&ins).map_or_else(
+            || ud(&ins, bytes),
+            |op| wrap(&ins, super::fast::specialise(op)),
+        )),
         DecoderError::NoMoreBytes if bytes.len() < MAX_INSN => Err(NeedMore),
         _ => Ok(ud(&ins, bytes)),
     }
@@ -39,6 +42,61 @@ pub fn decode(bytes: &[u8], ip: u32) -> Result<Op, NeedMore> {
 fn ud(ins: &Instruction, bytes: &[u8]) -> Op {
     let len = ins.len().clamp(1, bytes.len().clamp(1, MAX_INSN));
     Op::new(Kind::Ud, len as u8)
+}
+
+/// Give an op whose memory operand is 16-bit addressed, or goes through
+/// FS or GS, its wrapper (address.rs), so that the 32-bit flat path of
+/// every other instruction stays as it is. The segment check needs the
+/// width of the access and whether it writes; iced knows both.
+fn wrap(i: &Instruction, mut op: Op) -> Op {
+    let has_mem = (0..i.op_count()).any(|n| i.op_kind(n) == OpKind::Memory);
+    if !has_mem
+        || matches!(op.kind, Kind::Ud | Kind::Priv | Kind::Xlat | Kind::Lea) && !is_lea16(i, &op)
+    {
+        return op;
+    }
+    let addr16 = operand::addr16(i);
+    if op.m.seg & 3 != 0 {
+        match access(i) {
+            Some((width, write)) => {
+                op.m.scale |= (width.min(63) as u8) << 2;
+                if write {
+                    op.m.seg |= SEG_WRITE;
+                }
+            }
+            // No access (nop r/m): nothing to check.
+            None => op.m.seg = 0,
+        }
+    }
+    if !addr16 && op.m.seg & 3 == 0 {
+        return op;
+    }
+    op.inner = op.kind;
+    op.kind = if addr16 { Kind::Addr16 } else { Kind::SegCheck };
+    op
+}
+
+/// lea with 16-bit addressing goes through `Kind::Addr16` too.
+fn is_lea16(i: &Instruction, op: &Op) -> bool {
+    op.kind == Kind::Lea && operand::addr16(i)
+}
+
+/// The width of the explicit memory operand's access and whether it is
+/// written (also when only maybe, as cmpxchg's); `None` if not accessed.
+fn access(i: &Instruction) -> Option<(u32, bool)> {
+    let mut factory = InstructionInfoFactory::new();
+    let info = factory.info(i);
+    let m = info.used_memory().iter().find(|m| {
+        m.segment() == i.memory_segment()
+            && m.base() == i.memory_base()
+            && m.index() == i.memory_index()
+    })?;
+    let write = match m.access() {
+        OpAccess::Read | OpAccess::CondRead => false,
+        OpAccess::NoMemAccess | OpAccess::None => return None,
+        _ => true,
+    };
+    Some((m.memory_size().size() as u32, write))
 }
 
 /// Translate one decoded instruction; `None` means #UD.
