@@ -111,7 +111,8 @@ impl State {
     /// enter size, level (Intel SDM Vol. 2A, ENTER, 32-bit stack): push EBP,
     /// copy `level - 1` frame pointers from the old frame, push the new
     /// frame pointer, then reserve `size` bytes. enterw pushes and copies
-    /// 16-bit values, but EBP still gets the whole new frame pointer.
+    /// 16-bit values and sets BP only (the upper half of EBP stays, as on
+    /// the processors we checked), while ESP moves as a 32-bit pointer.
     pub(super) fn enter(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
         let level = op.sub as u32;
         let w = op.size as u32;
@@ -133,7 +134,7 @@ impl State {
         if level > 0 {
             self.store(mmu, op.size, at.wrapping_sub(w), frame)?;
         }
-        self.r[EBP] = frame;
+        self.set(op.size, EBP as u8, frame);
         self.r[ESP] = bottom.wrapping_sub(op.imm);
         Ok(())
     }

@@ -14,6 +14,8 @@ use toyemu_emulator::{
 pub const CODE: u32 = 0x0804_8000;
 pub const DATA: u32 = 0x0805_0000;
 pub const STACK_TOP: u32 = 0x0806_0000;
+/// The stack of an ELF program (`Vm::bare`).
+pub const ELF_STACK_TOP: u32 = 0xc000_0000;
 /// Page directory in frame 1, the one page table (0x08000000..0x083fffff) in frame 2.
 const PD: u32 = 0x1000;
 const PT: u32 = 0x2000;
@@ -58,7 +60,8 @@ impl Vm {
         vm
     }
 
-    /// A machine with only the stack mapped (for loading an ELF file).
+    /// A machine with only a stack mapped, below 0xc0000000 as Linux puts
+    /// it (for loading an ELF file, whose segments may be anywhere below).
     pub fn bare() -> Vm {
         let mut vm = Vm::new();
         for i in 0..16 {
@@ -67,6 +70,11 @@ impl Vm {
         for i in 0..8 {
             vm.unmap(DATA + i * 4096);
         }
+        for i in 1..=4 {
+            vm.unmap(STACK_TOP - i * 4096);
+            vm.map(ELF_STACK_TOP - i * 4096, PTE_P | PTE_W | PTE_U);
+        }
+        vm.m.cpu_mut().set_reg(Reg::Esp, ELF_STACK_TOP);
         vm
     }
 

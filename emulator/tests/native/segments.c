@@ -508,6 +508,81 @@ static void far_transfers(void)
     L3("ljmp_lcall", r1, r3 == cs, r2 != 0);
 }
 
+/* pusha popa pushf popf enter leave with a 16-bit operand size. The asm
+   keeps what it sees in `g` (a static array, so not addressed through ESP,
+   which these move). */
+static volatile u32 g[16] __attribute__((used));
+static u16 frame16[8] __attribute__((used)) = {0x1111, 0x2222, 0x3333, 0x4444};
+
+static void stack16(void)
+{
+    volatile u16 *w = (volatile u16 *)&g[8];
+    __asm__ volatile("movl %%esp, g\n\tmovl $0x11112222, %%eax\n\tmovl $0x33334444, %%ecx\n\t"
+                     "movl $0x55556666, %%edx\n\tmovl $0x77778888, %%ebx\n\tmovl $0xbbbbcccc, %%esi\n\t"
+                     "movl $0xddddeeee, %%edi\n\tpushaw\n\tmovl %%esp, g+4\n\t"
+                     "movl (%%esp), %%eax\n\tmovl %%eax, g+32\n\tmovl 4(%%esp), %%eax\n\tmovl %%eax, g+36\n\t"
+                     "movl 8(%%esp), %%eax\n\tmovl %%eax, g+40\n\tmovl 12(%%esp), %%eax\n\tmovl %%eax, g+44\n\t"
+                     "movw $0x1357, 8(%%esp)\n\t" /* the saved BX */
+                     "xorl %%eax, %%eax\n\txorl %%ecx, %%ecx\n\txorl %%ebx, %%ebx\n\tpopaw\n\t"
+                     "movl %%eax, g+8\n\tmovl %%ecx, g+12\n\tmovl %%edx, g+16\n\tmovl %%ebx, g+20\n\t"
+                     "movl %%esi, g+24\n\tmovl %%edi, g+28\n\tmovl %%esp, g+48"
+                     :
+                     :
+                     : "eax", "ecx", "edx", "ebx", "esi", "edi", "memory");
+    /* Saved: DI SI BP SP BX DX CX AX from the lowest address. */
+    L4("pushaw", g[0] - g[1], w[0] | w[1] << 16, w[3] == (u16)g[0], w[4] | w[5] << 16);
+    L1("pushaw_ax_cx", w[6] | w[7] << 16);
+    L4("popaw", g[2], g[3], g[4], g[5]);
+    L3("popaw_si_di_sp", g[6], g[7], g[12] == g[0]);
+    /* pushfw pushes FLAGS; popfw changes only FLAGS. */
+    __asm__ volatile("pushl $0x8d5\n\tpopfl\n\tpushfw\n\tpopw g\n\tpushw $0x0a02\n\tpopfw\n\t"
+                     "pushfl\n\tpopl g+4" ::: "cc", "memory");
+    L2("pushfw_popfw", g[0] & 0xffff, g[1] & 0xfd5);
+    /* enterw sets BP only; leavew moves ESP to EBP and pops BP. */
+    __asm__ volatile("movl %%ebp, g\n\tmovl %%esp, g+4\n\tmovl %%esp, %%ebp\n\t"
+                     "andl $0xffff0000, %%ebp\n\torl $0x5678, %%ebp\n\tenterw $8, $0\n\t"
+                     "movl %%ebp, g+8\n\tmovl %%esp, g+12\n\tleavew\n\tmovl %%ebp, g+16\n\t"
+                     "movl %%esp, g+20\n\tmovl g, %%ebp" ::: "memory");
+    L4("enterw_leavew", g[2] == g[1] - 2 || (g[1] & 0xffff) < 2, g[1] - g[3], g[1] - g[5], g[4] & 0xffff);
+    /* A nested enterw copies 16-bit frame pointers. */
+    {
+        __asm__ volatile("movl %%ebp, g\n\tmovl %%esp, g+4\n\tleal frame16+8, %%ebp\n\t"
+                         "enterw $4, $3\n\tmovl (%%esp), %%eax\n\tmovl %%eax, g+8\n\t"
+                         "movl 4(%%esp), %%eax\n\tmovl %%eax, g+12\n\tmovl 8(%%esp), %%eax\n\tmovl %%eax, g+16\n\t"
+                         "movl %%esp, g+20\n\tmovl %%ebp, g+24\n\tmovl g+4, %%esp\n\tmovl g, %%ebp"
+                         ::: "eax", "memory");
+        /* From ESP up: 4 bytes reserved, the new frame pointer, the two
+           copied ones (the last copied lowest), the old BP. */
+        L4("enterw_nested", g[1] - g[5], (g[3] & 0xffff) == (u16)(g[1] - 2), g[3] >> 16, g[4] & 0xffff);
+        L3("enterw_nested_bp", (g[4] >> 16) == (u16)(u32)(frame16 + 4),
+           (g[6] & 0xffff) == (u16)(g[1] - 2), g[6] >> 16 == (u32)(frame16 + 4) >> 16);
+    }
+}
+
+/* jmpw, callw and retw into low memory (their targets are 16-bit), and
+   back with a 32-bit jump. */
+static void branch16(void)
+{
+    /* 0x2000: popw %dx; jmp *%ecx.  0x2010: jmp *%ecx. */
+    static const u8 stub[] = {0x66, 0x5a, 0xff, 0xe1};
+    u32 i, dx = 0, cx, sp0, sp1;
+    for (i = 0; i < 4; i++)
+        *(volatile u8 *)(0x2000 + i) = stub[i];
+    for (i = 0; i < 2; i++)
+        *(volatile u8 *)(0x2010 + i) = stub[i + 2];
+    /* The 16-bit return address callw pushes is the low half of label 1's. */
+    __asm__ volatile("movl %%esp, %[sp0]\n\tmovl $0xabcd2000, %%eax\n\tmovl $1f, %%ecx\n\tcallw *%%ax\n"
+                     "1:\tmovl %%esp, %[sp1]"
+                     : "=d"(dx), "=c"(cx), [sp0] "=&r"(sp0), [sp1] "=&r"(sp1)::"eax", "memory");
+    L2("callw", (dx & 0xffff) == (cx & 0xffff), sp0 - sp1);
+    __asm__ volatile("movl %%esp, %[sp0]\n\tmovl $1f, %%ecx\n\tpushw $0x2010\n\tretw\n"
+                     "1:\tmovl %%esp, %[sp1]"
+                     : [sp0] "=&r"(sp0), [sp1] "=&r"(sp1)::"ecx", "memory");
+    L1("retw", sp0 - sp1);
+    __asm__ volatile("movl $1f, %%ecx\n\tmovl $0x55552010, %%eax\n\tjmpw *%%ax\n1:" ::: "eax", "ecx", "memory");
+    L1("jmpw", 1);
+}
+
 void _start(void)
 {
     u32 low, i;
@@ -521,7 +596,7 @@ void _start(void)
     descriptor_queries("far_desc", 0xfff8);
     arpl_cases();
     tls();
-    low = mmap2(0x1000, 0xf000, 3, 0x32, -1u);
+    low = mmap2(0x1000, 0xf000, 7, 0x32, -1u);
     L1("lowmem", low == 0x1000);
     if (low == 0x1000)
         for (i = 0x1000; i < 0x10000; i += 4)
@@ -530,6 +605,9 @@ void _start(void)
     strings16(low == 0x1000);
     loops16();
     far_transfers();
+    stack16();
+    if (low == 0x1000)
+        branch16();
     flush();
     sys3(1, 0, 0, 0);
     for (;;)
