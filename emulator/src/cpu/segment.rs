@@ -602,9 +602,8 @@ mod tests {
                 ..Hidden::FLAT
             })
         );
-        assert_eq!(
+        assert!(
             s.check(SegReg::Cs, USER_CS & !3, false).is_ok(),
-            true,
             "jmp: RPL 0 <= CPL"
         );
         assert!(
