@@ -20,6 +20,7 @@ mod far;
 mod fast;
 mod flags;
 mod flow;
+mod gdt;
 mod muldiv;
 mod op;
 pub mod segment;
@@ -34,10 +35,10 @@ use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 use crate::trap::{PageFault, Trap};
 use cache::{CodeCache, Entry};
+use gdt::{Hidden, Segments};
 use op::LAST;
 use segment::{
-    Hidden, SegReg, SegmentDescriptor, SegmentFault, Segments, Selectors, GDT_ENTRY_TLS_MAX,
-    GDT_ENTRY_TLS_MIN,
+    SegReg, SegmentDescriptor, SegmentFault, Selectors, GDT_ENTRY_TLS_MAX, GDT_ENTRY_TLS_MIN,
 };
 pub use state::{Reg, Registers};
 use state::{State, Stop};

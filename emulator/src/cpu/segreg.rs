@@ -1,7 +1,7 @@
 //! The instructions that read or load segment registers or look at
 //! descriptors: mov to and from Sreg, push and pop Sreg, lds les lfs lgs
 //! lss, lar lsl verr verw and arpl (Intel SDM Vol. 2A/2B under each name).
-//! Loading follows segment.rs; every read and check comes before the first
+//! Loading follows gdt.rs; every read and check comes before the first
 //! change, so a #PF or #GP leaves the instruction restartable.
 
 use super::eflags::ZF;

@@ -3,8 +3,9 @@
 //! stores through the MMU, and how an instruction stops short.
 
 use super::flags::Flags;
+use super::gdt::Segments;
 use super::op::{Mem, Op};
-use super::segment::{Segments, Selectors};
+use super::segment::Selectors;
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 use crate::trap::{PageFault, Trap};
