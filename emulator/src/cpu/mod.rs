@@ -159,7 +159,9 @@ impl Cpu {
     /// Give FS a flat, writable 4 GiB segment at `base` without a
     /// descriptor, its selector unchanged (as 64-bit `wrfsbase` would; for
     /// tests and for kernels that model only a base). Programs see TLS
-    /// through `set_tls_descriptor` and `load_segment` instead.
+    /// through `set_tls_descriptor` and `load_segment` instead, and exec
+    /// should use `reset_segments`, which leaves FS and GS null as Linux
+    /// does (this leaves them usable).
     pub fn set_fs_base(&mut self, base: u32) {
         self.s.seg.fs_gs[0] = Hidden::FLAT;
         self.s.seg_base[1] = base;
