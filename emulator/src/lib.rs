@@ -15,6 +15,7 @@ pub mod tlb;
 pub mod trap;
 
 pub use addr::{Frame, PhysAddr, VirtAddr, PAGE_SIZE};
+pub use cpu::segment::{SegReg, SegmentDescriptor, SegmentFault, Selectors};
 pub use cpu::{Cpu, Reg, Registers};
 pub use machine::{Machine, MachineConfig, TrapCounts};
 pub use mmu::Mmu;

@@ -178,7 +178,7 @@ fn invalid_opcodes_report_address_and_bytes() {
         ("ud2", &[0x0f, 0x0b][..]),
         ("fld1", &[0xd9, 0xe8]),                         // x87
         ("movd %eax, %xmm0", &[0x66, 0x0f, 0x6e, 0xc0]), // SSE2
-        ("aaa", &[0x37]),
+        ("bound %eax, (%ecx)", &[0x62, 0x01]),
     ] {
         let mut vm = Vm::new();
         vm.load_asm(&format!("nop\n {src}"));

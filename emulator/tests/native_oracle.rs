@@ -1,6 +1,6 @@
 //! The host CPU as the oracle: `tests/native/oracle.c` runs every ALU,
-//! shift, multiply and divide form on boundary values and prints result,
-//! EFLAGS and all 16 conditions. The same i386 binary runs natively and in
+//! shift, multiply and divide form on boundary values, and the BCD
+//! adjustments on every AL, and prints result, EFLAGS and all 16 conditions. The same i386 binary runs natively and in
 //! toyemu; the outputs must agree except where the Intel SDM leaves a flag
 //! (or a result) undefined.
 //!
@@ -44,6 +44,9 @@ fn undefined(name: &str, b: u32) -> Option<u32> {
         "div" | "idiv" => CF | PF | AF | ZF | SF | OF,
         "bt" | "bts" | "btr" | "btc" => OF | SF | AF | PF,
         "bsf" | "bsr" => CF | OF | SF | AF | PF,
+        "daa" | "das" => OF,
+        "aaa" | "aas" => OF | SF | ZF | PF,
+        "aam" | "aad" => OF | AF | CF,
         _ => 0,
     })
 }

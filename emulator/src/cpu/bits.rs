@@ -16,20 +16,14 @@ impl State {
     pub(super) fn bt(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
         let size = op.size;
         let bits = size as u32 * 8;
-        let (offset, from_reg) = if op.r2 == NOREG {
-            (op.imm, false)
+        let offset = if op.r2 == NOREG {
+            op.imm
         } else {
-            (self.get(size, op.r2), true)
+            self.get(size, op.r2)
         };
         let bit = offset & (bits - 1);
         let addr = if op.kind == Kind::BtM {
-            let mut a = self.ea(&op.m);
-            if from_reg {
-                // Whole operands before (negative) or after the addressed one.
-                let words = (sext(size, offset) as i32) >> bits.trailing_zeros();
-                a = a.wrapping_add((words as u32).wrapping_mul(size as u32));
-            }
-            Some(a)
+            Some(self.ea(&op.m).wrapping_add(self.bit_string_words(op)))
         } else {
             None
         };
@@ -52,6 +46,18 @@ impl State {
         }
         self.f.put_bit(CF, old);
         Ok(())
+    }
+
+    /// bt* m, r (the bit-string form): how far the operand the bit lies in
+    /// is from the effective address, in bytes — whole operands before
+    /// (negative offsets) or after it. 0 for every other instruction.
+    pub(super) fn bit_string_words(&self, op: &Op) -> u32 {
+        if op.base_kind() != Kind::BtM || op.r2 == NOREG {
+            return 0;
+        }
+        let bits = op.size as u32 * 8;
+        let words = (sext(op.size, self.get(op.size, op.r2)) as i32) >> bits.trailing_zeros();
+        (words as u32).wrapping_mul(op.size as u32)
     }
 
     pub(super) fn bsf_bsr(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {

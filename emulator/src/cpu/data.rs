@@ -5,7 +5,7 @@
 use super::eflags::{AF, CF, DF, PF, SF, ZF};
 use super::flags::sign_of;
 use super::op::{Kind, Op};
-use super::state::{Exec, State, EAX, EDX};
+use super::state::{Exec, State, EAX, EBX, EDX};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 
@@ -46,9 +46,18 @@ impl State {
         self.set(op.size, EDX as u8, if neg { u32::MAX } else { 0 });
     }
 
-    /// xlat: AL = [EBX + AL] (segment overridable).
+    /// xlat: AL = [EBX + AL], or [BX + AL] wrapping at 64 KiB under an
+    /// address-size prefix (`sub` 1); the segment (DS) may be overridden.
     pub(super) fn xlat(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
-        let addr = self.ea(&op.m).wrapping_add(self.r[EAX] & 0xff);
+        let mut offset = self.r[EBX].wrapping_add(self.r[EAX] & 0xff);
+        if op.sub != 0 {
+            offset &= 0xffff;
+        }
+        let seg = op.m.seg & 3;
+        if seg != 0 && !self.seg.fs_gs[seg as usize - 1].allows(offset, 1, false) {
+            return Err(self.gp(op));
+        }
+        let addr = offset.wrapping_add(self.seg_base[seg as usize]);
         let v = mmu.read_u8(VirtAddr(addr))?;
         self.set(1, 0, v as u32);
         Ok(())

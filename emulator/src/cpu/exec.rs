@@ -71,11 +71,11 @@ impl State {
             K::CmovRR | K::CmovRM => self.cmov(mmu, op)?,
             K::PushR | K::PushM | K::PushI => self.push_op(mmu, op)?,
             K::PopR | K::PopM => self.pop_op(mmu, op)?,
-            K::Pushad => self.pushad(mmu)?,
-            K::Popad => self.popad(mmu)?,
-            K::Pushf => self.pushf(mmu)?,
-            K::Popf => self.popf(mmu)?,
-            K::Leave => self.leave(mmu)?,
+            K::Pushad => self.pushad(mmu, op)?,
+            K::Popad => self.popad(mmu, op)?,
+            K::Pushf => self.pushf(mmu, op)?,
+            K::Popf => self.popf(mmu, op)?,
+            K::Leave => self.leave(mmu, op)?,
             K::Enter => self.enter(mmu, op)?,
             K::BtR | K::BtM => self.bt(mmu, op)?,
             K::BsfR | K::BsfM | K::BsrR | K::BsrM => self.bsf_bsr(mmu, op)?,
@@ -93,6 +93,22 @@ impl State {
             K::Cpuid => self.cpuid(),
             K::Rdtsc => self.rdtsc(),
             K::SegReadR | K::SegReadM | K::SegWriteR | K::SegWriteM => self.seg_mov(mmu, op)?,
+            K::PushSeg => self.push_seg(mmu, op)?,
+            K::PopSeg => self.pop_seg(mmu, op)?,
+            K::LoadFar => self.load_far(mmu, op)?,
+            K::LarLslR | K::LarLslM => self.lar_lsl(mmu, op)?,
+            K::VerR | K::VerM => self.ver(mmu, op)?,
+            K::ArplR | K::ArplM => self.arpl(mmu, op)?,
+            K::FarJmp => self.far_jmp(mmu, op)?,
+            K::FarCall => self.far_call(mmu, op)?,
+            K::FarRet => self.far_ret(mmu, op)?,
+            K::Iret => self.iret(mmu, op)?,
+            K::Bcd => self.bcd(op),
+            K::Aam => self.aam(op)?,
+            K::Aad => self.aad(op),
+            K::Addr16 => self.addr16(mmu, op)?,
+            K::SegCheck => self.seg_check(mmu, op)?,
+            K::Branch16 => self.branch16(mmu, op)?,
             K::Mov32RR => self.r[op.r1 as usize & 7] = self.r[op.r2 as usize & 7],
             K::Mov32RM => self.r[op.r1 as usize & 7] = mmu.read_u32(VirtAddr(self.ea(&op.m)))?,
             K::Mov32MR => mmu.write_u32(VirtAddr(self.ea(&op.m)), self.r[op.r1 as usize & 7])?,
@@ -119,5 +135,12 @@ impl State {
             K::Test32RI => self.alu32_ri::<{ A::TEST }>(op),
         }
         Ok(())
+    }
+
+    /// `exec` out of line, for the wrappers (address.rs) to run the
+    /// instruction they wrap.
+    #[inline(never)]
+    pub(super) fn exec_inner(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        self.exec(mmu, op)
     }
 }

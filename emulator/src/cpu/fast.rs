@@ -177,17 +177,10 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::super::decode::decode;
-    use super::super::flags::Flags;
     use super::*;
 
     fn state() -> State {
-        State {
-            r: [0; 16],
-            eip: 0,
-            seg_base: [0; 3],
-            f: Flags::new(),
-            retired: 0,
-        }
+        State::new()
     }
 
     /// Run `bytes` (a register-only instruction) in its specialised form and

@@ -6,20 +6,25 @@
 //! page fault leaves EIP at the instruction and the kernel can resume it
 //! after mapping the page (Intel SDM Vol. 3A §6.5, faults are restartable).
 
+mod address;
 mod alu;
 mod atomic;
+mod bcd;
 mod bits;
 mod cache;
 mod data;
 mod decode;
 pub mod eflags;
 mod exec;
+mod far;
 mod fast;
 mod flags;
 mod flow;
+mod gdt;
 mod muldiv;
 mod op;
 pub mod segment;
+mod segreg;
 mod shift;
 mod stack;
 mod state;
@@ -30,8 +35,11 @@ use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 use crate::trap::{PageFault, Trap};
 use cache::{CodeCache, Entry};
-use flags::Flags;
+use gdt::{Hidden, Segments};
 use op::LAST;
+use segment::{
+    SegReg, SegmentDescriptor, SegmentFault, Selectors, GDT_ENTRY_TLS_MAX, GDT_ENTRY_TLS_MIN,
+};
 pub use state::{Reg, Registers};
 use state::{State, Stop};
 
@@ -50,13 +58,7 @@ impl Default for Cpu {
 impl Cpu {
     pub fn new() -> Cpu {
         Cpu {
-            s: State {
-                r: [0; 16],
-                eip: 0,
-                seg_base: [0; 3],
-                f: Flags::new(),
-                retired: 0,
-            },
+            s: State::new(),
             code: CodeCache::default(),
         }
     }
@@ -88,19 +90,92 @@ impl Cpu {
             gpr,
             eip: self.s.eip,
             eflags: self.eflags(),
-            fs_base: self.s.seg_base[1],
-            gs_base: self.s.seg_base[2],
+            selectors: self.selectors(),
+            fs_base: self.fs_base(),
+            gs_base: self.gs_base(),
         }
     }
-    pub fn set_fs_base(&mut self, b: u32) {
-        self.s.seg_base[1] = b;
+
+    /// The six segment selectors.
+    pub fn selectors(&self) -> Selectors {
+        let sel = |r: SegReg| self.s.seg.sel[r as usize];
+        Selectors {
+            cs: sel(SegReg::Cs),
+            ss: sel(SegReg::Ss),
+            ds: sel(SegReg::Ds),
+            es: sel(SegReg::Es),
+            fs: sel(SegReg::Fs),
+            gs: sel(SegReg::Gs),
+        }
     }
-    pub fn set_gs_base(&mut self, b: u32) {
-        self.s.seg_base[2] = b;
+
+    /// GDT entry `entry`, one of the thread's TLS entries.
+    ///
+    /// # Panics
+    /// Unless `GDT_ENTRY_TLS_MIN <= entry <= GDT_ENTRY_TLS_MAX`: the kernel
+    /// checks a guest's `entry_number` (EINVAL) before asking.
+    pub fn tls_descriptor(&self, entry: usize) -> SegmentDescriptor {
+        self.s.seg.tls[tls_slot(entry)]
     }
+
+    /// Write TLS entry `entry` of the GDT. As on hardware, segment registers
+    /// already loaded keep their old descriptor until reloaded: Linux
+    /// reloads them before returning to user mode, which
+    /// [`reload_segments`](Cpu::reload_segments) does (see the example in
+    /// [`segment`]).
+    ///
+    /// # Panics
+    /// As [`tls_descriptor`](Cpu::tls_descriptor).
+    pub fn set_tls_descriptor(&mut self, entry: usize, desc: SegmentDescriptor) {
+        self.s.seg.tls[tls_slot(entry)] = desc;
+    }
+
+    /// Load segment register `seg` with `selector`, checked as `mov` (or,
+    /// for CS, a far jump) does at CPL 3: for sigreturn and context
+    /// switches. Nothing changes when it fails.
+    pub fn load_segment(&mut self, seg: SegReg, selector: u16) -> Result<(), SegmentFault> {
+        self.s.load_seg(seg, selector, false)
+    }
+
+    /// Reload DS, ES, FS and GS from the GDT, as Linux does after
+    /// `set_thread_area` (on i386 when it returns to user mode; x86-64 at
+    /// once): a selector that no longer loads becomes the null selector.
+    pub fn reload_segments(&mut self) {
+        for seg in [SegReg::Ds, SegReg::Es, SegReg::Fs, SegReg::Gs] {
+            let sel = self.s.seg.sel[seg as usize];
+            if self.s.load_seg(seg, sel, false).is_err() {
+                self.s.load_seg(seg, 0, false).expect("null loads");
+            }
+        }
+    }
+
+    /// Linux's segment state at exec: CS `__USER_CS`, DS ES SS `__USER_DS`,
+    /// FS and GS null, the TLS entries empty.
+    pub fn reset_segments(&mut self) {
+        self.s.seg = Segments::default();
+        self.s.seg_base = [0; 4];
+    }
+
+    /// Give FS a flat, writable 4 GiB segment at `base` without a
+    /// descriptor, its selector unchanged (as 64-bit `wrfsbase` would; for
+    /// tests and for kernels that model only a base). Programs see TLS
+    /// through `set_tls_descriptor` and `load_segment` instead, and exec
+    /// should use `reset_segments`, which leaves FS and GS null as Linux
+    /// does (this leaves them usable).
+    pub fn set_fs_base(&mut self, base: u32) {
+        self.s.seg.fs_gs[0] = Hidden::FLAT;
+        self.s.seg_base[1] = base;
+    }
+    /// As [`set_fs_base`](Cpu::set_fs_base), for GS.
+    pub fn set_gs_base(&mut self, base: u32) {
+        self.s.seg.fs_gs[1] = Hidden::FLAT;
+        self.s.seg_base[2] = base;
+    }
+    /// The base FS addresses through (0 when FS is null).
     pub fn fs_base(&self) -> u32 {
         self.s.seg_base[1]
     }
+    /// The base GS addresses through (0 when GS is null).
     pub fn gs_base(&self) -> u32 {
         self.s.seg_base[2]
     }
@@ -182,6 +257,15 @@ impl Cpu {
             s.retired = retired;
         }
     }
+}
+
+/// Index into the TLS entries; panics outside them (a kernel bug).
+fn tls_slot(entry: usize) -> usize {
+    assert!(
+        (GDT_ENTRY_TLS_MIN..=GDT_ENTRY_TLS_MAX).contains(&entry),
+        "GDT entry {entry} is not a TLS entry ({GDT_ENTRY_TLS_MIN}..={GDT_ENTRY_TLS_MAX})"
+    );
+    entry - GDT_ENTRY_TLS_MIN
 }
 
 impl State {

@@ -7,16 +7,31 @@
 /// computed without branches.
 pub const NOREG: u8 = 8;
 
-/// A memory operand: `seg_base[seg] + disp + r[base] + (r[index] << scale)`.
+/// A memory operand: `seg_base[seg & 3] + disp + r[base] + (r[index] << (scale & 3))`.
+///
+/// With 16-bit addressing (`Kind::Addr16`) base and index are BX BP SI DI
+/// and the offset wraps at 64 KiB. For an op wrapped by `Kind::Addr16` or
+/// `Kind::SegCheck` the spare bits say what the segment check needs: the
+/// access width in `scale` bits 2–7 and a write in `seg` bit 7 (`SEG_WRITE`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Mem {
     pub base: u8,
     pub index: u8,
-    /// log2 of the scale factor (0..=3).
+    /// Bits 0–1: log2 of the scale factor. Bits 2–7: see above.
     pub scale: u8,
-    /// 0: flat (CS DS ES SS, base 0), 1: FS, 2: GS.
+    /// Bits 0–1: 0 flat (CS DS ES SS, base 0), 1 FS, 2 GS. Bit 7: see above.
     pub seg: u8,
     pub disp: u32,
+}
+
+/// `Mem::seg` of a wrapped op: the instruction writes through the operand.
+pub const SEG_WRITE: u8 = 0x80;
+
+impl Mem {
+    /// The access width recorded for the segment check (bytes, at most 63).
+    pub fn width(&self) -> u32 {
+        (self.scale >> 2) as u32
+    }
 }
 
 /// What to do. Suffixes name the operand forms: `R` register, `M` memory,
@@ -129,12 +144,53 @@ pub enum Kind {
     Ud,
     Cpuid,
     Rdtsc,
-    /// mov r/m, sreg: `sub` is the segment register number.
+    // segreg.rs; `sub` is the segment register number (segment::SegReg)
+    /// mov r/m, sreg.
     SegReadR,
     SegReadM,
-    /// mov sreg, r/m: loads a data segment register (flat; nothing to do).
+    /// mov sreg, r/m: a checked segment register load.
     SegWriteR,
     SegWriteM,
+    /// push sreg (`size` 2 or 4).
+    PushSeg,
+    /// pop sreg (`size` 2 or 4).
+    PopSeg,
+    /// lds les lfs lgs lss r, m16:16/m16:32: `r1` the register.
+    LoadFar,
+    /// lar (`sub` 0) / lsl (1) r, r/m16: descriptor fields if visible, ZF.
+    LarLslR,
+    LarLslM,
+    /// verr (`sub` 0) / verw (1) r/m16: ZF = readable / writable.
+    VerR,
+    VerM,
+    /// arpl r/m16, r16: raise the RPL of the destination.
+    ArplR,
+    ArplM,
+    // far.rs
+    /// ljmp ptr16:32 (`sub` 0: offset in `imm`, selector in `m.disp`) or
+    /// m16:32 (`sub` 1); `size` 2 for the 16-bit forms.
+    FarJmp,
+    /// lcall, as FarJmp.
+    FarCall,
+    /// lret / lret imm16 (`imm` extra bytes).
+    FarRet,
+    /// iret at CPL 3 (same privilege only).
+    Iret,
+    // bcd.rs
+    /// daa das aaa aas by `sub` 0 1 2 3.
+    Bcd,
+    /// aam imm8 (`imm` the base).
+    Aam,
+    /// aad imm8.
+    Aad,
+    // address.rs: wrappers; the instruction's own kind is in `Op::inner`
+    /// A memory operand with 16-bit addressing.
+    Addr16,
+    /// A memory operand through FS or GS: null, limit and write checks.
+    SegCheck,
+    /// A near branch with 16-bit operand size (jmp jcc loop call ret):
+    /// EIP is truncated to 16 bits when it is taken.
+    Branch16,
     // Specialisations of the commonest 32-bit forms (fast.rs): no size or
     // sub-operation to look at while running.
     Mov32RR,
@@ -204,6 +260,9 @@ pub struct Op {
     pub r2: u8,
     /// LAST and WRITES bits: what the CPU must check after running it.
     pub flags: u8,
+    /// For the wrapper kinds (Addr16, SegCheck, Branch16): the kind of
+    /// the instruction itself, run once the wrapper has done its part.
+    pub inner: Kind,
     pub m: Mem,
     /// Immediate, or a branch displacement relative to the next instruction.
     pub imm: u32,
@@ -219,6 +278,7 @@ impl Op {
             r1: NOREG,
             r2: NOREG,
             flags: 0,
+            inner: Kind::Nop,
             m: Mem {
                 base: NOREG,
                 index: NOREG,
@@ -228,12 +288,20 @@ impl Op {
         }
     }
 
+    /// The instruction's own kind, looking through a wrapper.
+    pub fn base_kind(&self) -> Kind {
+        match self.kind {
+            Kind::Addr16 | Kind::SegCheck | Kind::Branch16 => self.inner,
+            k => k,
+        }
+    }
+
     /// Whether the instruction may store to memory (and so may have
     /// written over decoded code).
     pub fn writes_memory(&self) -> bool {
         use Kind as K;
         matches!(
-            self.kind,
+            self.base_kind(),
             K::MovMR
                 | K::MovMI
                 | K::Mov32MR
@@ -262,6 +330,9 @@ impl Op {
                 | K::Movs
                 | K::Stos
                 | K::SegReadM
+                | K::PushSeg
+                | K::ArplM
+                | K::FarCall
         )
     }
 
@@ -269,7 +340,7 @@ impl Op {
     pub fn ends_block(&self) -> bool {
         use Kind as K;
         matches!(
-            self.kind,
+            self.base_kind(),
             K::Jmp
                 | K::JmpR
                 | K::JmpM
@@ -300,9 +371,17 @@ impl Op {
                 | K::Int3
                 | K::Priv
                 | K::Ud
+                | K::FarJmp
+                | K::FarCall
+                | K::FarRet
+                | K::Iret
         )
     }
 }
+
+/// `Op::sub` bit of a string instruction with 16-bit addressing (SI, DI,
+/// CX under 0x67); the low bits are the repeat prefix.
+pub const STR_ADDR16: u8 = 0x10;
 
 /// Binary ALU operations, in the order of the 0x00..0x3f opcode rows.
 pub mod alu_op {

@@ -41,53 +41,67 @@ impl State {
         Ok(())
     }
 
-    /// pushad: EAX ECX EDX EBX (original) ESP EBP ESI EDI.
-    pub(super) fn pushad(&mut self, mmu: &mut Mmu) -> Exec {
-        let sp = self.r[ESP].wrapping_sub(32);
-        mmu.probe_write(VirtAddr(sp), 32)?;
+    /// pushad / pushaw: EAX ECX EDX EBX (original) ESP EBP ESI EDI, as
+    /// 32- or 16-bit values.
+    pub(super) fn pushad(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        let w = op.size as u32;
+        let sp = self.r[ESP].wrapping_sub(8 * w);
+        mmu.probe_write(VirtAddr(sp), 8 * w)?;
         for i in 0..8 {
-            let a = sp.wrapping_add(28 - 4 * i as u32);
-            mmu.write_u32(VirtAddr(a), self.r[i])?;
+            let a = sp.wrapping_add(w * (7 - i as u32));
+            self.store(mmu, op.size, a, self.r[i])?;
         }
         self.r[ESP] = sp;
         Ok(())
     }
 
-    /// popad: the reverse, skipping the saved ESP.
-    pub(super) fn popad(&mut self, mmu: &mut Mmu) -> Exec {
+    /// popad / popaw: the reverse, skipping the saved ESP.
+    pub(super) fn popad(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        let w = op.size as u32;
         let sp = self.r[ESP];
         let mut v = [0u32; 8];
         for (i, slot) in v.iter_mut().enumerate() {
-            *slot = mmu.read_u32(VirtAddr(sp.wrapping_add(28 - 4 * i as u32)))?;
+            *slot = self.load(mmu, op.size, sp.wrapping_add(w * (7 - i as u32)))?;
         }
         for (i, &x) in v.iter().enumerate() {
             if i != ESP {
-                self.r[i] = x;
+                self.set(op.size, i as u8, x);
             }
         }
-        self.r[ESP] = sp.wrapping_add(32);
+        self.r[ESP] = sp.wrapping_add(8 * w);
         Ok(())
     }
 
-    pub(super) fn pushf(&mut self, mmu: &mut Mmu) -> Exec {
-        let sp = self.r[ESP].wrapping_sub(4);
-        mmu.write_u32(VirtAddr(sp), self.f.get())?;
+    /// pushfd / pushfw (the low 16 bits of EFLAGS).
+    pub(super) fn pushf(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        let sp = self.r[ESP].wrapping_sub(op.size as u32);
+        self.store(mmu, op.size, sp, self.f.get())?;
         self.r[ESP] = sp;
         Ok(())
     }
 
-    /// popf at CPL 3: only the user-writable flags change (see flags.rs).
-    pub(super) fn popf(&mut self, mmu: &mut Mmu) -> Exec {
+    /// popfd / popfw at CPL 3: only the user-writable flags change (see
+    /// flags.rs); popfw keeps the upper half.
+    pub(super) fn popf(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
         let sp = self.r[ESP];
-        let v = mmu.read_u32(VirtAddr(sp))?;
+        let mut v = self.load(mmu, op.size, sp)?;
+        if op.size == 2 {
+            v |= self.f.get() & 0xffff_0000;
+        }
         self.f.load(v);
-        self.r[ESP] = sp.wrapping_add(4);
+        self.r[ESP] = sp.wrapping_add(op.size as u32);
         Ok(())
     }
 
-    /// leave: ESP = EBP, then pop EBP.
-    pub(super) fn leave(&mut self, mmu: &mut Mmu) -> Exec {
+    /// leave: ESP = EBP (the stack is 32-bit), then pop EBP (or BP, leavew).
+    pub(super) fn leave(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
         let bp = self.r[EBP];
+        if op.size == 2 {
+            let v = self.load(mmu, 2, bp)?;
+            self.r[ESP] = bp.wrapping_add(2);
+            self.set(2, EBP as u8, v);
+            return Ok(());
+        }
         let v = mmu.read_u32(VirtAddr(bp))?;
         self.r[ESP] = bp.wrapping_add(4);
         self.r[EBP] = v;
@@ -96,28 +110,31 @@ impl State {
 
     /// enter size, level (Intel SDM Vol. 2A, ENTER, 32-bit stack): push EBP,
     /// copy `level - 1` frame pointers from the old frame, push the new
-    /// frame pointer, then reserve `size` bytes.
+    /// frame pointer, then reserve `size` bytes. enterw pushes and copies
+    /// 16-bit values and sets BP only (the upper half of EBP stays, as on
+    /// the processors we checked), while ESP moves as a 32-bit pointer.
     pub(super) fn enter(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
         let level = op.sub as u32;
+        let w = op.size as u32;
         let (sp, bp) = (self.r[ESP], self.r[EBP]);
         let mut saved = [0u32; 32];
         for i in 1..level {
-            saved[i as usize] = mmu.read_u32(VirtAddr(bp.wrapping_sub(4 * i)))?;
+            saved[i as usize] = self.load(mmu, op.size, bp.wrapping_sub(w * i))?;
         }
         let words = if level == 0 { 1 } else { level + 1 };
-        let bottom = sp.wrapping_sub(4 * words);
-        mmu.probe_write(VirtAddr(bottom), 4 * words)?;
-        let frame = sp.wrapping_sub(4);
-        mmu.write_u32(VirtAddr(frame), bp)?;
+        let bottom = sp.wrapping_sub(w * words);
+        mmu.probe_write(VirtAddr(bottom), w * words)?;
+        let frame = sp.wrapping_sub(w);
+        self.store(mmu, op.size, frame, bp)?;
         let mut at = frame;
         for &v in &saved[1..level.max(1) as usize] {
-            at = at.wrapping_sub(4);
-            mmu.write_u32(VirtAddr(at), v)?;
+            at = at.wrapping_sub(w);
+            self.store(mmu, op.size, at, v)?;
         }
         if level > 0 {
-            mmu.write_u32(VirtAddr(at.wrapping_sub(4)), frame)?;
+            self.store(mmu, op.size, at.wrapping_sub(w), frame)?;
         }
-        self.r[EBP] = frame;
+        self.set(op.size, EBP as u8, frame);
         self.r[ESP] = bottom.wrapping_sub(op.imm);
         Ok(())
     }

@@ -3,7 +3,9 @@
 //! stores through the MMU, and how an instruction stops short.
 
 use super::flags::Flags;
+use super::gdt::Segments;
 use super::op::{Mem, Op};
+use super::segment::Selectors;
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 use crate::trap::{PageFault, Trap};
@@ -42,6 +44,9 @@ pub struct Registers {
     pub gpr: [u32; 8],
     pub eip: u32,
     pub eflags: u32,
+    /// CS SS DS ES FS GS, as gdb's `g` packet orders them.
+    pub selectors: Selectors,
+    /// The bases FS and GS address through (the hidden part of each).
     pub fs_base: u32,
     pub gs_base: u32,
 }
@@ -84,13 +89,27 @@ pub struct State {
     /// so an absent base or index register adds nothing.
     pub r: [u32; 16],
     pub eip: u32,
-    /// Segment bases by `Mem::seg`: flat, FS, GS.
-    pub seg_base: [u32; 3],
+    /// Segment bases by `Mem::seg & 3`: flat, FS, GS, flat. The rest of the
+    /// segment state, off the effective-address path, is in `seg`.
+    pub seg_base: [u32; 4],
     pub f: Flags,
     pub retired: u64,
+    pub seg: Segments,
 }
 
 impl State {
+    /// Reset state: registers zero, Linux's segment registers at exec.
+    pub fn new() -> State {
+        State {
+            r: [0; 16],
+            eip: 0,
+            seg_base: [0; 4],
+            f: Flags::new(),
+            retired: 0,
+            seg: Segments::default(),
+        }
+    }
+
     /// Register `r` (x86 numbering) at operand size `size`.
     #[inline(always)]
     pub(super) fn get(&self, size: u8, r: u8) -> u32 {
@@ -115,13 +134,15 @@ impl State {
         }
     }
 
-    /// Effective (linear) address of a memory operand.
+    /// Linear address of a memory operand with 32-bit addressing: segment
+    /// base + offset. (16-bit addressing and FS/GS limit checks are done by
+    /// the wrappers in address.rs before this runs, never here.)
     #[inline(always)]
     pub(super) fn ea(&self, m: &Mem) -> u32 {
         m.disp
             .wrapping_add(self.r[m.base as usize & 15])
             .wrapping_add(self.r[m.index as usize & 15] << (m.scale & 3))
-            .wrapping_add(self.seg_base[m.seg as usize % 3])
+            .wrapping_add(self.seg_base[m.seg as usize & 3])
     }
 
     #[inline(always)]

@@ -1,6 +1,9 @@
 //! movs stos lods cmps scas, with rep / repe / repne (Intel SDM Vol. 2B,
 //! REP/REPE/REPNE; Vol. 1 §7.3.9). The source is DS:ESI (segment
-//! overridable), the destination ES:EDI.
+//! overridable), the destination ES:EDI; under an address-size prefix
+//! SI, DI and CX, wrapping at 64 KiB (the rest of each register kept).
+//! Those, and sources through FS or GS (which are checked against the
+//! segment), take the element-by-element path `string_slow`.
 //!
 //! With a repeat prefix every iteration commits: ESI, EDI and ECX are
 //! updated element by element. A fault mid-way leaves EIP on the instruction
@@ -9,7 +12,7 @@
 //! (as hardware pauses for interrupts) so the instruction budget holds.
 
 use super::alu::alu;
-use super::op::{alu_op, Op};
+use super::op::{alu_op, Op, STR_ADDR16};
 use super::state::{Exec, State, Stop, EAX, ECX, EDI, ESI};
 use crate::addr::{VirtAddr, PAGE_SIZE};
 use crate::mmu::Mmu;
@@ -54,7 +57,10 @@ impl State {
         } else {
             size as u32
         };
-        let src_base = self.seg_base[op.m.seg as usize % 3];
+        if op.sub & STR_ADDR16 != 0 || op.m.seg & 3 != 0 {
+            return self.string_slow(mmu, op, what, step);
+        }
+        let src_base = self.seg_base[0];
         if op.sub == 0 {
             self.one(mmu, size, step, src_base, what)?;
             return Ok(());
@@ -142,41 +148,104 @@ impl State {
         what: Str,
     ) -> Result<bool, Stop> {
         let (si, di) = (self.r[ESI], self.r[EDI]);
-        let src = src_base.wrapping_add(si);
+        let equal = self.element(mmu, size, src_base.wrapping_add(si), di, what)?;
+        if what.reads_source() {
+            self.r[ESI] = si.wrapping_add(step);
+        }
+        if what != Str::Lods {
+            self.r[EDI] = di.wrapping_add(step);
+        }
+        Ok(equal)
+    }
+
+    /// The memory part of one element: source at linear `src`,
+    /// destination at `dst`. Pointers are left to the caller.
+    #[inline(always)]
+    fn element(
+        &mut self,
+        mmu: &mut Mmu,
+        size: u8,
+        src: u32,
+        dst: u32,
+        what: Str,
+    ) -> Result<bool, Stop> {
         match what {
             Str::Movs => {
                 let v = self.load(mmu, size, src)?;
-                self.store(mmu, size, di, v)?;
-                self.r[ESI] = si.wrapping_add(step);
-                self.r[EDI] = di.wrapping_add(step);
+                self.store(mmu, size, dst, v)?;
                 Ok(false)
             }
             Str::Stos => {
-                self.store(mmu, size, di, self.get(size, EAX as u8))?;
-                self.r[EDI] = di.wrapping_add(step);
+                self.store(mmu, size, dst, self.get(size, EAX as u8))?;
                 Ok(false)
             }
             Str::Lods => {
                 let v = self.load(mmu, size, src)?;
                 self.set(size, EAX as u8, v);
-                self.r[ESI] = si.wrapping_add(step);
                 Ok(false)
             }
             Str::Cmps => {
                 let a = self.load(mmu, size, src)?;
-                let b = self.load(mmu, size, di)?;
+                let b = self.load(mmu, size, dst)?;
                 self.f.commit(alu(alu_op::CMP, size, a, b, false));
-                self.r[ESI] = si.wrapping_add(step);
-                self.r[EDI] = di.wrapping_add(step);
                 Ok(a == b)
             }
             Str::Scas => {
                 let a = self.get(size, EAX as u8);
-                let b = self.load(mmu, size, di)?;
+                let b = self.load(mmu, size, dst)?;
                 self.f.commit(alu(alu_op::CMP, size, a, b, false));
-                self.r[EDI] = di.wrapping_add(step);
                 Ok(a == b)
             }
         }
+    }
+
+    /// Any string instruction one element at a time, with 16- or 32-bit
+    /// addressing and the FS/GS check of each source element.
+    #[inline(never)]
+    fn string_slow(&mut self, mmu: &mut Mmu, op: &Op, what: Str, step: u32) -> Exec {
+        let (size, rep) = (op.size, op.sub & 3);
+        let a = if op.sub & STR_ADDR16 != 0 { 2 } else { 4 };
+        let seg = (op.m.seg & 3) as usize;
+        let src_base = self.seg_base[seg];
+        let mut n = 0;
+        loop {
+            if rep != 0 {
+                if self.get(a, ECX as u8) == 0 {
+                    break;
+                }
+                if n >= CHUNK {
+                    return Err(Stop::Again);
+                }
+            }
+            let (si, di) = (self.get(a, ESI as u8), self.get(a, EDI as u8));
+            if what.reads_source()
+                && seg != 0
+                && !self.seg.fs_gs[seg - 1].allows(si, size as u32, false)
+            {
+                return Err(self.gp(op));
+            }
+            let equal = self.element(mmu, size, src_base.wrapping_add(si), di, what)?;
+            if what.reads_source() {
+                self.set(a, ESI as u8, si.wrapping_add(step));
+            }
+            if what != Str::Lods {
+                self.set(a, EDI as u8, di.wrapping_add(step));
+            }
+            if rep == 0 {
+                break;
+            }
+            self.set(a, ECX as u8, self.get(a, ECX as u8).wrapping_sub(1));
+            n += 1;
+            if matches!(what, Str::Cmps | Str::Scas) && equal != (rep == 1) {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Str {
+    fn reads_source(self) -> bool {
+        matches!(self, Str::Movs | Str::Lods | Str::Cmps)
     }
 }

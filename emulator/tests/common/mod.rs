@@ -14,11 +14,15 @@ use toyemu_emulator::{
 pub const CODE: u32 = 0x0804_8000;
 pub const DATA: u32 = 0x0805_0000;
 pub const STACK_TOP: u32 = 0x0806_0000;
+/// The stack of an ELF program (`Vm::bare`).
+pub const ELF_STACK_TOP: u32 = 0xc000_0000;
 /// Page directory in frame 1, the one page table (0x08000000..0x083fffff) in frame 2.
 const PD: u32 = 0x1000;
 const PT: u32 = 0x2000;
 /// Frames handed out by `map` start here.
 const FIRST_FRAME: u32 = 16;
+
+mod tls;
 
 pub struct Vm {
     pub m: Machine,
@@ -56,7 +60,8 @@ impl Vm {
         vm
     }
 
-    /// A machine with only the stack mapped (for loading an ELF file).
+    /// A machine with only a stack mapped, below 0xc0000000 as Linux puts
+    /// it (for loading an ELF file, whose segments may be anywhere below).
     pub fn bare() -> Vm {
         let mut vm = Vm::new();
         for i in 0..16 {
@@ -65,6 +70,11 @@ impl Vm {
         for i in 0..8 {
             vm.unmap(DATA + i * 4096);
         }
+        for i in 1..=4 {
+            vm.unmap(STACK_TOP - i * 4096);
+            vm.map(ELF_STACK_TOP - i * 4096, PTE_P | PTE_W | PTE_U);
+        }
+        vm.m.cpu_mut().set_reg(Reg::Esp, ELF_STACK_TOP);
         vm
     }
 
@@ -112,9 +122,19 @@ impl Vm {
         f
     }
 
-    /// Write the PTE for `va` (and drop the stale translation, as a kernel would).
+    /// Write the PTE for `va` (and drop the stale translation, as a kernel
+    /// would), making a page table for it first if its PDE has none.
     pub fn set_pte(&mut self, va: u32, pte: Pte) {
-        let addr = PhysAddr(PT + 4 * VirtAddr(va).pt_index() as u32);
+        let pde_at = PhysAddr(PD + 4 * VirtAddr(va).pd_index() as u32);
+        let mut pde = Pte(self.m.mmu().phys().read_u32(pde_at));
+        if !pde.is_present() {
+            let f = Frame(self.next_frame);
+            self.next_frame += 1;
+            self.m.mmu_mut().phys_mut().zero_frame(f);
+            pde = Pte::new(f, PTE_P | PTE_W | PTE_U);
+            self.m.mmu_mut().phys_mut().write_u32(pde_at, pde.raw());
+        }
+        let addr = PhysAddr(pde.frame().base().0 + 4 * VirtAddr(va).pt_index() as u32);
         self.m.mmu_mut().phys_mut().write_u32(addr, pte.raw());
         self.m.mmu_mut().invlpg(VirtAddr(va));
     }
@@ -164,24 +184,77 @@ impl Vm {
         self.m.run(budget)
     }
 
-    /// Run a test program to its `exit` syscall (EAX = 1), serving `write`
-    /// (EAX = 4) into the returned output. Panics on any other trap.
+    /// Run a test program to its `exit` syscall (EAX = 1), serving the
+    /// syscalls of `syscall` into the returned output. Panics on any other trap.
     pub fn run_program(&mut self, budget: u64) -> (u32, Vec<u8>) {
+        match self.run_to_trap(budget) {
+            (Ok(status), out) => (status, out),
+            (Err(t), _) => panic!("unexpected trap {t:?} at {:#x}", self.m.cpu().eip().0),
+        }
+    }
+
+    /// Run a test program until it exits (`Ok(status)`) or stops with a
+    /// trap that is not a syscall (`Err`), with what it wrote so far.
+    pub fn run_to_trap(&mut self, budget: u64) -> (Result<u32, Trap>, Vec<u8>) {
         let mut out = Vec::new();
         loop {
             match self.m.run(budget) {
-                Trap::Syscall => match self.reg(Reg::Eax) {
-                    1 | 252 => return (self.reg(Reg::Ebx), out),
-                    4 => {
-                        let (buf, len) = (self.reg(Reg::Ecx), self.reg(Reg::Edx));
-                        out.extend(self.peek(buf, len as usize));
-                        self.m.cpu_mut().set_reg(Reg::Eax, len);
+                Trap::Syscall => {
+                    if let Some(status) = self.syscall(&mut out) {
+                        return (Ok(status), out);
                     }
-                    n => panic!("unexpected syscall {n}"),
-                },
-                t => panic!("unexpected trap {t:?} at {:#x}", self.m.cpu().eip().0),
+                }
+                t => return (Err(t), out),
             }
         }
+    }
+
+    /// Serve one syscall the test programs use: exit, write, mmap2 of a
+    /// fixed anonymous range, munmap (a no-op), set_thread_area and
+    /// get_thread_area. Returns the exit status when the program exits.
+    fn syscall(&mut self, out: &mut Vec<u8>) -> Option<u32> {
+        let [b, c, d, si, di] =
+            [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi].map(|r| self.reg(r));
+        let r = match self.reg(Reg::Eax) {
+            1 | 252 => return Some(b),
+            4 => {
+                out.extend(self.peek(c, d as usize));
+                d
+            }
+            192 => self.mmap_fixed(b, c, si, di),
+            91 => 0,
+            243 => tls::set_thread_area(self, b),
+            244 => tls::get_thread_area(self, b),
+            n => panic!("unexpected syscall {n}"),
+        };
+        self.m.cpu_mut().set_reg(Reg::Eax, r);
+        None
+    }
+
+    /// mmap2(addr, len, prot, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS):
+    /// the pages are mapped afresh (zeroed). Below the host's
+    /// `vm.mmap_min_addr` it fails with EPERM as the host's would, so a
+    /// program that probes for low memory sees the same answer in both.
+    fn mmap_fixed(&mut self, addr: u32, len: u32, flags: u32, fd: u32) -> u32 {
+        const EPERM: u32 = 1;
+        const EINVAL: u32 = 22;
+        let min = std::fs::read_to_string("/proc/sys/vm/mmap_min_addr")
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+            .unwrap_or(65536);
+        if flags != 0x32 || fd != u32::MAX || addr & 0xfff != 0 {
+            return EINVAL.wrapping_neg();
+        }
+        if addr < min {
+            return EPERM.wrapping_neg();
+        }
+        let mut page = addr;
+        while page < addr + len {
+            let f = self.map(page, PTE_P | PTE_W | PTE_U);
+            self.m.mmu_mut().phys_mut().zero_frame(f);
+            page += 4096;
+        }
+        addr
     }
 }
 
@@ -258,10 +331,19 @@ pub fn asm(src: &str) -> Vec<u8> {
 /// Compile a freestanding C file from tests/native/ as a static i386
 /// executable with `gcc -m32 -<opt>`; fails clearly when gcc cannot.
 pub fn build_native(file: &str, opt: &str) -> PathBuf {
+    build_native_with(file, opt, &[])
+}
+
+/// As `build_native`, with more compiler arguments (`-DCASE=3`).
+pub fn build_native_with(file: &str, opt: &str, extra: &[&str]) -> PathBuf {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/native")
         .join(file);
-    let out = tmpdir().join(format!("{}-{opt}", file.trim_end_matches(".c")));
+    let out = tmpdir().join(format!(
+        "{}-{opt}{}",
+        file.trim_end_matches(".c"),
+        extra.concat().replace(['-', '='], "")
+    ));
     // The guest programs' code-generation flags, from their one source.
     let flags = include_str!("../../../userland/cflags")
         .lines()
@@ -271,6 +353,7 @@ pub fn build_native(file: &str, opt: &str) -> PathBuf {
         .args(flags)
         .args(["-Wall", "-Werror"])
         .arg(format!("-{opt}"))
+        .args(extra)
         .arg("-o")
         .arg(&out)
         .arg(&src)
@@ -301,6 +384,19 @@ pub fn run_native(exe: &std::path::Path) -> (i32, Vec<u8>) {
         )
     });
     (status, r.stdout)
+}
+
+/// Run an i386 executable on the host that may die of a signal: (the
+/// signal, if it did, and its stdout).
+pub fn run_native_signal(exe: &std::path::Path) -> (Option<i32>, Vec<u8>) {
+    use std::os::unix::process::ExitStatusExt;
+    let r = Command::new(exe).output().unwrap_or_else(|e| {
+        panic!(
+            "cannot run {} natively ({e}): this test needs a host that runs i386 executables",
+            exe.display()
+        )
+    });
+    (r.status.signal(), r.stdout)
 }
 
 /// Run a freestanding test program in toyemu: (exit status, stdout).

@@ -4,6 +4,10 @@
  * toyemu; tests/native_oracle.rs compares the two outputs, ignoring the
  * flags the Intel SDM leaves undefined.
  *
+ * Then the BCD adjustments: daa das aaa aas over every AL with every AF/CF
+ * input, aam over every AL and aad over every AL and several AH, each with
+ * several bases (aam 0 is a #DE: tests/native_segments.rs checks it).
+ *
  * Build: gcc -m32 -O1 -ffreestanding -nostdlib -static -fno-pic -no-pie
  * Line format: name a b fin result eflags conds (hex)
  */
@@ -239,6 +243,66 @@ static void t_sahf(u32 a, u32 b, u32 fin)
     line("sahf", 0, b, fin, r, fl, mask(c));
 }
 
+/* Decimal adjustments of AL (AX for aaa/aas): a = EAX in. */
+#define BCD(NAME)                                                               \
+    static void t_##NAME(u32 a, u32 b, u32 fin)                                 \
+    {                                                                           \
+        u32 a0 = a, fl;                                                         \
+        unsigned char c[16];                                                    \
+        __asm__ volatile("pushl %[fin]\n\tpopfl\n\t" #NAME "\n\t" SAVE        \
+                         : "+a"(a), [fl] "=&r"(fl)                              \
+                         : [fin] "r"(fin), [cc] "r"(c)                          \
+                         : "cc", "memory");                                     \
+        line(#NAME, a0, b, fin, a, fl, mask(c));                                \
+    }
+BCD(daa) BCD(das) BCD(aaa) BCD(aas)
+
+/* aam and aad with an immediate base (b). */
+#define AAX(NAME, BASE)                                                         \
+    static void t_##NAME##BASE(u32 a, u32 fin)                                  \
+    {                                                                           \
+        u32 a0 = a, fl;                                                         \
+        unsigned char c[16];                                                    \
+        __asm__ volatile("pushl %[fin]\n\tpopfl\n\t" #NAME " $" #BASE "\n\t" SAVE \
+                         : "+a"(a), [fl] "=&r"(fl)                              \
+                         : [fin] "r"(fin), [cc] "r"(c)                          \
+                         : "cc", "memory");                                     \
+        line(#NAME, a0, BASE, fin, a, fl, mask(c));                             \
+    }
+#define BASES(X, N) X(N, 10) X(N, 16) X(N, 7) X(N, 2) X(N, 1) X(N, 255) X(N, 128) X(N, 3)
+BASES(AAX, aam) BASES(AAX, aad) AAX(aad, 0)
+
+typedef void (*aax_fn)(u32, u32);
+#define AAX_FN(N, BASE) t_##N##BASE,
+static const aax_fn aam_tests[] = {BASES(AAX_FN, aam)};
+static const aax_fn aad_tests[] = {BASES(AAX_FN, aad) t_aad0};
+
+/* Every AL with each AF/CF input, for several AH; aam over every AL, aad
+   over every AL with several AH. */
+static void bcd_tests(void)
+{
+    static const u32 ahs[] = {0x00, 0x01, 0x09, 0x12, 0x55, 0x99, 0xff};
+    static const u32 fl_in[] = {0x202, 0x203, 0x212, 0x213, 0xac6};
+    unsigned al, h, f, t;
+    for (al = 0; al < 256; al++)
+        for (h = 0; h < sizeof ahs / sizeof ahs[0]; h++) {
+            u32 ax = 0xabcd0000 | ahs[h] << 8 | al;
+            for (f = 0; f < sizeof fl_in / sizeof fl_in[0]; f++) {
+                t_daa(ax, 0, fl_in[f]);
+                t_das(ax, 0, fl_in[f]);
+                t_aaa(ax, 0, fl_in[f]);
+                t_aas(ax, 0, fl_in[f]);
+            }
+            for (t = 0; t < sizeof aad_tests / sizeof aad_tests[0]; t++)
+                aad_tests[t](ax, fl_in[h % 5]);
+            if (h == 3)
+                for (t = 0; t < sizeof aam_tests / sizeof aam_tests[0]; t++) {
+                    aam_tests[t](ax, 0x202);
+                    aam_tests[t](ax, 0xad7);
+                }
+        }
+}
+
 typedef void (*test_fn)(u32, u32, u32);
 
 static const test_fn tests[] = {
@@ -270,6 +334,7 @@ void _start(void)
             for (j = 0; j < sizeof vals / sizeof vals[0]; j++)
                 for (k = 0; k < 2; k++)
                     tests[t](vals[i], vals[j], fins[k]);
+    bcd_tests();
     flush();
     __asm__ volatile("int $0x80" ::"a"(1), "b"(0));
     for (;;)

@@ -1,9 +1,9 @@
 //! Translating control flow, the stack, bit operations, atomics, string
 //! and system instructions.
 
-use super::super::op::{Kind, Op};
-use super::operand::{binary, cc, mem, opnd, rel, seg_index, unary, Opnd};
-use iced_x86::{Code, Instruction, Mnemonic, OpKind};
+use super::super::op::{Kind, Op, STR_ADDR16};
+use super::operand::{binary, branch16, cc, mem, opnd, rel, seg_index, unary, Opnd};
+use iced_x86::{Code, Instruction, MemorySize, Mnemonic, OpKind, Register};
 
 /// Everything but the integer group; `None` means #UD.
 pub(super) fn translate(i: &Instruction) -> Option<Op> {
@@ -15,7 +15,7 @@ pub(super) fn translate(i: &Instruction) -> Option<Op> {
         let mut op = Op::new(Kind::Jcc, len);
         op.sub = cc(i)?;
         op.imm = rel(i)?;
-        return Some(op);
+        return Some(near16(i, op));
     }
     if is_setcc(mn) {
         let mut op = unary(i, Kind::SetccR, Kind::SetccM, cc(i)?)?;
@@ -30,49 +30,120 @@ pub(super) fn translate(i: &Instruction) -> Option<Op> {
         );
     }
     match mn {
-        M::Jmp => branch(i, Kind::Jmp, Kind::JmpR, Kind::JmpM),
-        M::Call => branch(i, Kind::Call, Kind::CallR, Kind::CallM),
-        M::Ret if i.code() == Code::Retnd || i.code() == Code::Retnd_imm16 => {
+        M::Jmp => branch(i, Kind::Jmp, Kind::JmpR, Kind::JmpM, Kind::FarJmp),
+        M::Call => branch(i, Kind::Call, Kind::CallR, Kind::CallM, Kind::FarCall),
+        M::Ret => {
             let mut op = Op::new(Kind::Ret, len);
+            if i.op_count() == 1 {
+                op.imm = i.immediate16() as u32;
+            }
+            Some(match i.code() {
+                Code::Retnd | Code::Retnd_imm16 => op,
+                Code::Retnw | Code::Retnw_imm16 => wrap16(op),
+                _ => return None,
+            })
+        }
+        M::Retf => {
+            let mut op = Op::new(Kind::FarRet, len);
+            op.size = match i.code() {
+                Code::Retfd | Code::Retfd_imm16 => 4,
+                Code::Retfw | Code::Retfw_imm16 => 2,
+                _ => return None,
+            };
             if i.op_count() == 1 {
                 op.imm = i.immediate16() as u32;
             }
             Some(op)
         }
+        M::Iret | M::Iretd => {
+            let mut op = Op::new(Kind::Iret, len);
+            op.size = stack_size(i, 3)?;
+            Some(op)
+        }
+        // The count register is the address size's (CX under 0x67), the
+        // target the operand size's (Branch16 under 0x66).
         M::Jecxz | M::Jcxz => {
             let mut op = Op::new(Kind::Jecxz, len);
             op.size = if mn == M::Jecxz { 4 } else { 2 };
             op.imm = rel(i)?;
-            Some(op)
+            Some(near16(i, op))
         }
         M::Loop | M::Loope | M::Loopne => {
-            if !matches!(
-                i.code(),
-                Code::Loop_rel8_32_ECX | Code::Loope_rel8_32_ECX | Code::Loopne_rel8_32_ECX
-            ) {
-                return None; // CX-counted (0x67) loops are not implemented
-            }
             let mut op = Op::new(Kind::Loop, len);
             op.sub = match mn {
                 M::Loop => 0,
                 M::Loope => 1,
                 _ => 2,
             };
+            op.size = match i.code() {
+                Code::Loop_rel8_16_CX
+                | Code::Loop_rel8_32_CX
+                | Code::Loope_rel8_16_CX
+                | Code::Loope_rel8_32_CX
+                | Code::Loopne_rel8_16_CX
+                | Code::Loopne_rel8_32_CX => 2,
+                _ => 4,
+            };
             op.imm = rel(i)?;
-            Some(op)
+            Some(near16(i, op))
         }
         M::Push | M::Pop => push_pop(i),
-        M::Pushad => simple(Kind::Pushad),
-        M::Popad => simple(Kind::Popad),
-        M::Pushfd => simple(Kind::Pushf),
-        M::Popfd => simple(Kind::Popf),
-        M::Leave if i.code() == Code::Leaved => simple(Kind::Leave),
-        M::Enter if i.code() == Code::Enterd_imm16_imm8 => {
+        M::Pushad | M::Pusha => sized(Kind::Pushad, i, 8),
+        M::Popad | M::Popa => sized(Kind::Popad, i, 8),
+        M::Pushfd | M::Pushf => sized(Kind::Pushf, i, 1),
+        M::Popfd | M::Popf => sized(Kind::Popf, i, 1),
+        M::Leave => {
+            let mut op = Op::new(Kind::Leave, len);
+            op.size = if i.code() == Code::Leavew { 2 } else { 4 };
+            Some(op)
+        }
+        M::Enter => {
             let mut op = Op::new(Kind::Enter, len);
+            op.size = match i.code() {
+                Code::Enterd_imm16_imm8 => 4,
+                Code::Enterw_imm16_imm8 => 2,
+                _ => return None,
+            };
             op.imm = i.immediate16() as u32;
             op.sub = i.immediate8_2nd() & 0x1f;
             Some(op)
         }
+        M::Lds | M::Les | M::Lfs | M::Lgs | M::Lss => {
+            let mut op = binary(i, [None, Some(Kind::LoadFar), None, None, None], 0)?;
+            op.sub = match mn {
+                M::Les => 0,
+                M::Lss => 2,
+                M::Lds => 3,
+                M::Lfs => 4,
+                _ => 5,
+            };
+            Some(op)
+        }
+        M::Lar | M::Lsl => {
+            // The selector operand is 16 bits whatever the destination's size.
+            let mut op = Op::new(Kind::LarLslR, len);
+            op.sub = (mn == M::Lsl) as u8;
+            let Opnd::R(d, size) = opnd(i, 0)? else {
+                return None;
+            };
+            (op.r1, op.size) = (d, size);
+            match opnd(i, 1)? {
+                Opnd::R(r, _) => op.r2 = r,
+                Opnd::M(m, _) => (op.kind, op.m) = (Kind::LarLslM, m),
+                Opnd::I(_) => return None,
+            }
+            Some(op)
+        }
+        M::Verr | M::Verw => {
+            let mut op = unary(i, Kind::VerR, Kind::VerM, (mn == M::Verw) as u8)?;
+            op.size = 2;
+            Some(op)
+        }
+        M::Arpl => binary(
+            i,
+            [Some(Kind::ArplR), None, Some(Kind::ArplM), None, None],
+            0,
+        ),
         M::Bt | M::Bts | M::Btr | M::Btc => {
             let sub = match mn {
                 M::Bt => 0,
@@ -127,7 +198,7 @@ pub(super) fn translate(i: &Instruction) -> Option<Op> {
             Some(op)
         }
         M::Int3 => simple(Kind::Int3),
-        M::Int1 | M::Iretd | M::Iret => simple(Kind::Priv),
+        M::Int1 => simple(Kind::Priv),
         M::Cpuid => simple(Kind::Cpuid),
         M::Rdtsc => simple(Kind::Rdtsc),
         _ => string(i),
@@ -146,18 +217,93 @@ fn cmpxchg_reg(i: &Instruction) -> Option<Op> {
     }
 }
 
-/// Near jmp/call: relative, through a register, or through memory. Far
-/// transfers and 16-bit targets are not implemented.
-fn branch(i: &Instruction, rel_k: Kind, reg_k: Kind, mem_k: Kind) -> Option<Op> {
+/// jmp/call: near relative, through a register or memory (16-bit ones
+/// wrapped in Branch16), or far to a selector:offset given in the
+/// instruction (`imm` the offset, `m.disp` the selector) or in memory.
+fn branch(i: &Instruction, rel_k: Kind, reg_k: Kind, mem_k: Kind, far_k: Kind) -> Option<Op> {
     let mut op = Op::new(rel_k, i.len() as u8);
     match i.op_kind(0) {
-        OpKind::NearBranch32 => op.imm = rel(i)?,
-        _ => match opnd(i, 0)? {
-            Opnd::R(r, 4) => (op.kind, op.r1) = (reg_k, r),
-            Opnd::M(m, 4) => (op.kind, op.m) = (mem_k, m),
-            _ => return None,
-        },
+        OpKind::NearBranch32 | OpKind::NearBranch16 => {
+            op.imm = rel(i)?;
+            return Some(near16(i, op));
+        }
+        OpKind::FarBranch32 | OpKind::FarBranch16 => {
+            op.kind = far_k;
+            op.size = if i.op_kind(0) == OpKind::FarBranch32 {
+                4
+            } else {
+                2
+            };
+            op.imm = if op.size == 4 {
+                i.far_branch32()
+            } else {
+                i.far_branch16() as u32
+            };
+            op.m.disp = i.far_branch_selector() as u32;
+            return Some(op);
+        }
+        _ => {}
     }
+    if matches!(i.memory_size(), MemorySize::SegPtr32 | MemorySize::SegPtr16) {
+        op.kind = far_k;
+        op.sub = 1;
+        op.size = if i.memory_size() == MemorySize::SegPtr32 {
+            4
+        } else {
+            2
+        };
+        op.m = mem(i)?;
+        return Some(op);
+    }
+    match opnd(i, 0)? {
+        Opnd::R(r, 4) => (op.kind, op.r1) = (reg_k, r),
+        Opnd::M(m, 4) => (op.kind, op.m) = (mem_k, m),
+        // jmpw/callw *r16: a 16-bit target. Through memory with 16-bit
+        // addressing as well it would need two wrappers: not implemented.
+        Opnd::R(r, 2) => {
+            return Some(wrap16(Op {
+                kind: reg_k,
+                r1: r,
+                ..op
+            }))
+        }
+        Opnd::M(m, 2) if !super::operand::addr16(i) => {
+            return Some(wrap16(Op {
+                kind: mem_k,
+                m,
+                ..op
+            }))
+        }
+        _ => return None,
+    }
+    Some(op)
+}
+
+/// A near branch with 16-bit operand size goes through Branch16.
+fn near16(i: &Instruction, op: Op) -> Op {
+    if branch16(i) {
+        wrap16(op)
+    } else {
+        op
+    }
+}
+
+fn wrap16(mut op: Op) -> Op {
+    op.inner = op.kind;
+    op.kind = Kind::Branch16;
+    op
+}
+
+/// The operand size of an instruction that moves ESP by `slots` operands.
+fn stack_size(i: &Instruction, slots: i32) -> Option<u8> {
+    let n = i.stack_pointer_increment().abs() / slots;
+    matches!(n, 2 | 4).then_some(n as u8)
+}
+
+/// An instruction without operands whose size is what it does to ESP.
+fn sized(k: Kind, i: &Instruction, slots: i32) -> Option<Op> {
+    let mut op = Op::new(k, i.len() as u8);
+    op.size = stack_size(i, slots)?;
     Some(op)
 }
 
@@ -171,6 +317,15 @@ fn push_pop(i: &Instruction) -> Option<Op> {
     let push = i.mnemonic() == Mnemonic::Push;
     let mut op = Op::new(Kind::Nop, i.len() as u8);
     op.size = size;
+    if i.op_kind(0) == OpKind::Register && i.op_register(0).is_segment_register() {
+        // pop cs does not exist (0x0f is the two-byte escape).
+        if !push && i.op_register(0) == Register::CS {
+            return None;
+        }
+        op.kind = if push { Kind::PushSeg } else { Kind::PopSeg };
+        op.sub = i.op_register(0).number() as u8;
+        return Some(op);
+    }
     match opnd(i, 0)? {
         Opnd::R(r, _) => (op.kind, op.r1) = (if push { Kind::PushR } else { Kind::PopR }, r),
         Opnd::M(m, _) => (op.kind, op.m) = (if push { Kind::PushM } else { Kind::PopM }, m),
@@ -180,7 +335,7 @@ fn push_pop(i: &Instruction) -> Option<Op> {
     Some(op)
 }
 
-/// movs stos lods cmps scas with 32-bit addressing (ESI/EDI).
+/// movs stos lods cmps scas; `sub` the repeat prefix, and STR_ADDR16.
 fn string(i: &Instruction) -> Option<Op> {
     use Code as C;
     let (kind, size) = match i.code() {
@@ -201,15 +356,13 @@ fn string(i: &Instruction) -> Option<Op> {
         C::Scasd_EAX_m32 => (Kind::Scas, 4),
         _ => return None,
     };
-    let addr32 = (0..i.op_count()).all(|n| {
-        !matches!(
+    // SI/DI/CX (0x67) or ESI/EDI/ECX.
+    let addr16 = (0..i.op_count()).any(|n| {
+        matches!(
             i.op_kind(n),
             OpKind::MemorySegSI | OpKind::MemorySegDI | OpKind::MemoryESDI
         )
     });
-    if !addr32 {
-        return None;
-    }
     let mut op = Op::new(kind, i.len() as u8);
     op.size = size;
     // F3 is rep (repe for cmps/scas), F2 repne; movs/stos/lods treat F2 as rep.
@@ -221,7 +374,7 @@ fn string(i: &Instruction) -> Option<Op> {
         }
     } else {
         i.has_rep_prefix() as u8
-    };
+    } | if addr16 { STR_ADDR16 } else { 0 };
     op.m.seg = seg_index(i.segment_prefix());
     Some(op)
 }

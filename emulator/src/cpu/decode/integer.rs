@@ -93,11 +93,39 @@ pub(super) fn translate(i: &Instruction) -> Option<Op> {
         }
         M::Cbw | M::Cwde => sized(Kind::Cbw, if i.mnemonic() == M::Cbw { 2 } else { 4 }),
         M::Cwd | M::Cdq => sized(Kind::Cwd, if i.mnemonic() == M::Cwd { 2 } else { 4 }),
-        M::Xlatb if i.code() == Code::Xlat_m8 && i.memory_base() == Register::EBX => {
-            // iced gives [EBX + AL]; AL is added when it runs.
+        M::Xlatb if i.code() == Code::Xlat_m8 => {
+            // iced gives [EBX + AL] (or [BX + AL] under 0x67); AL is added
+            // when it runs, `sub` 1 for the 16-bit form.
             let mut op = Op::new(Kind::Xlat, len);
             op.m.base = 3;
             op.m.seg = seg_index(i.memory_segment());
+            op.sub = match i.memory_base() {
+                Register::EBX => 0,
+                Register::BX => 1,
+                _ => return None,
+            };
+            Some(op)
+        }
+        M::Daa | M::Das | M::Aaa | M::Aas => {
+            let mut op = Op::new(Kind::Bcd, len);
+            op.sub = match i.mnemonic() {
+                M::Daa => 0,
+                M::Das => 1,
+                M::Aaa => 2,
+                _ => 3,
+            };
+            Some(op)
+        }
+        M::Aam | M::Aad => {
+            let mut op = Op::new(
+                if i.mnemonic() == M::Aam {
+                    Kind::Aam
+                } else {
+                    Kind::Aad
+                },
+                len,
+            );
+            op.imm = i.immediate8() as u32;
             Some(op)
         }
         M::Lahf => simple(Kind::Lahf),
@@ -128,11 +156,13 @@ fn mov(i: &Instruction) -> Option<Op> {
         return Some(op);
     }
     if is_seg(0) {
+        // mov to CS is #UD (SDM Vol. 2B, MOV).
         if i.op_register(0) == Register::CS {
             return None;
         }
         let mut op = Op::new(Kind::SegWriteR, i.len() as u8);
         op.size = 2;
+        op.sub = i.op_register(0).number() as u8;
         match opnd(i, 1)? {
             Opnd::R(r, _) => op.r1 = r,
             Opnd::M(m, _) => (op.kind, op.m) = (Kind::SegWriteM, m),

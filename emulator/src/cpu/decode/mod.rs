@@ -11,8 +11,10 @@ mod control;
 mod integer;
 mod operand;
 
-use super::op::{Kind, Op};
-use iced_x86::{Decoder, DecoderError, DecoderOptions, Instruction};
+use super::op::{Kind, Op, SEG_WRITE};
+use iced_x86::{
+    Decoder, DecoderError, DecoderOptions, Instruction, InstructionInfoFactory, OpAccess, OpKind,
+};
 
 pub use crate::disasm::MAX_INSN;
 
@@ -27,9 +29,10 @@ pub fn decode(bytes: &[u8], ip: u32) -> Result<Op, NeedMore> {
     let mut ins = Instruction::default();
     d.decode_out(&mut ins);
     match d.last_error() {
-        DecoderError::None => {
-            Ok(translate(&ins).map_or_else(|| ud(&ins, bytes), super::fast::specialise))
-        }
+        DecoderError::None => Ok(translate(&ins).map_or_else(
+            || ud(&ins, bytes),
+            |op| wrap(&ins, super::fast::specialise(op)),
+        )),
         DecoderError::NoMoreBytes if bytes.len() < MAX_INSN => Err(NeedMore),
         _ => Ok(ud(&ins, bytes)),
     }
@@ -39,6 +42,64 @@ pub fn decode(bytes: &[u8], ip: u32) -> Result<Op, NeedMore> {
 fn ud(ins: &Instruction, bytes: &[u8]) -> Op {
     let len = ins.len().clamp(1, bytes.len().clamp(1, MAX_INSN));
     Op::new(Kind::Ud, len as u8)
+}
+
+/// Give an op whose memory operand is 16-bit addressed, or goes through
+/// FS or GS, its wrapper (address.rs), so that the 32-bit flat path of
+/// every other instruction stays as it is. The segment check needs the
+/// width of the access and whether it writes; iced knows both.
+fn wrap(i: &Instruction, mut op: Op) -> Op {
+    let has_mem = (0..i.op_count()).any(|n| i.op_kind(n) == OpKind::Memory);
+    let addr16 = has_mem && operand::addr16(i);
+    // Xlat handles both cases itself; lea has no segment, only an offset.
+    let own =
+        matches!(op.kind, Kind::Ud | Kind::Priv | Kind::Xlat) || (op.kind == Kind::Lea && !addr16);
+    if !has_mem || own {
+        return op;
+    }
+    if op.m.seg & 3 != 0 {
+        match access(i) {
+            Some((width, write)) => {
+                op.m.scale |= (width.min(63) as u8) << 2;
+                if write {
+                    op.m.seg |= SEG_WRITE;
+                }
+            }
+            // No access at all (a nop with a memory operand): no check.
+            None if op.kind == Kind::Nop => op.m.seg = 0,
+            None => {
+                op.m.scale |= (i.memory_size().size().min(63) as u8) << 2;
+                if op.writes_memory() {
+                    op.m.seg |= SEG_WRITE;
+                }
+            }
+        }
+    }
+    if !addr16 && op.m.seg & 3 == 0 {
+        return op;
+    }
+    op.inner = op.kind;
+    op.kind = if addr16 { Kind::Addr16 } else { Kind::SegCheck };
+    op
+}
+
+/// The width of the explicit memory operand's access and whether it is
+/// written (also when only maybe, as cmpxchg's); `None` if iced lists no
+/// access to it.
+fn access(i: &Instruction) -> Option<(u32, bool)> {
+    let mut factory = InstructionInfoFactory::new();
+    let info = factory.info(i);
+    let m = info.used_memory().iter().find(|m| {
+        m.segment() == i.memory_segment()
+            && m.base() == i.memory_base()
+            && m.index() == i.memory_index()
+    })?;
+    let write = match m.access() {
+        OpAccess::Read | OpAccess::CondRead => false,
+        OpAccess::NoMemAccess | OpAccess::None => return None,
+        _ => true,
+    };
+    Some((m.memory_size().size() as u32, write))
 }
 
 /// Translate one decoded instruction; `None` means #UD.
@@ -54,6 +115,40 @@ mod tests {
     use super::super::op::Kind;
     use super::decode;
     use std::process::Command;
+
+    /// The wrappers are chosen at decode time, with what the check needs.
+    #[test]
+    fn fs_gs_and_16_bit_operands_get_their_wrappers() {
+        use super::super::op::{NOREG, SEG_WRITE};
+        // mov %gs:0x14, %eax: a checked 4-byte read of the fast kind.
+        let op = decode(&[0x65, 0xa1, 0x14, 0, 0, 0], 0).unwrap();
+        assert_eq!((op.kind, op.inner), (Kind::SegCheck, Kind::Mov32RM));
+        assert_eq!((op.m.seg, op.m.width()), (2, 4));
+        // cmpxchg8b %fs:(%esi): 8 bytes, written (even if only maybe).
+        let op = decode(&[0x64, 0x0f, 0xc7, 0x0e], 0).unwrap();
+        assert_eq!((op.m.seg, op.m.width()), (1 | SEG_WRITE, 8));
+        // nopl %fs:(%eax) touches nothing; lea ignores the segment.
+        assert_eq!(
+            decode(&[0x64, 0x0f, 0x1f, 0x00], 0).unwrap().kind,
+            Kind::Nop
+        );
+        assert_eq!(decode(&[0x64, 0x8d, 0x00], 0).unwrap().kind, Kind::Lea32);
+        // mov -2(%bp), %eax and lea (%bx,%si), %eax: 16-bit addressing.
+        let op = decode(&[0x67, 0x8b, 0x46, 0xfe], 0).unwrap();
+        assert_eq!((op.kind, op.inner), (Kind::Addr16, Kind::Mov32RM));
+        assert_eq!(
+            (op.m.base, op.m.index, op.m.disp & 0xffff),
+            (5, NOREG, 0xfffe)
+        );
+        let op = decode(&[0x67, 0x8d, 0x00], 0).unwrap();
+        assert_eq!(
+            (op.kind, op.inner, op.m.base, op.m.index),
+            (Kind::Addr16, Kind::Lea32, 3, 6)
+        );
+        // Plain 32-bit operands stay as they were.
+        let op = decode(&[0x8b, 0x46, 0xfe], 0).unwrap();
+        assert_eq!((op.kind, op.inner), (Kind::Mov32RM, Kind::Nop));
+    }
 
     /// Every form gcc emits for integer code (and the inline-asm ones the
     /// tests use) decodes to something other than #UD. Assembled by GNU as.
@@ -99,6 +194,19 @@ mod tests {
         src += "nopl 0x100(%eax)\nxchg %ax, %ax\npause\nendbr32\nint3\nint $0x80\ncpuid\nrdtsc\n";
         src += "cbtw\ncwtl\ncwtd\ncltd\nxlat\nmov %gs:0x14, %eax\nmov %eax, %fs:(%ecx)\nmov %ds, %ax\n";
         src += "mov %ax, %es\nmov 0x8049000, %al\nmov %eax, 0x8049000\nlock incl (%eax)\nlock orl $0, (%esp)\n";
+        // BCD, segment registers, far transfers, 16-bit addressing and the
+        // 16-bit operand-size stack and branch forms.
+        src += "daa\ndas\naaa\naas\naam\naad\naam $16\naad $7\n";
+        src += "push %cs\npush %ds\npush %es\npush %ss\npush %fs\npush %gs\npushw %ds\npop %ds\n";
+        src += "pop %es\npop %ss\npop %fs\npop %gs\npopw %gs\nmov %eax, %fs\nmov (%eax), %gs\n";
+        src += "mov %ss, (%ecx)\nlfs (%eax), %ecx\nlgs (%eax), %cx\nlds (%eax), %ecx\nles (%eax), %ecx\n";
+        src += "lss (%eax), %ecx\nlar %eax, %ecx\nlsl (%eax), %ecx\nverr %ax\nverw (%eax)\narpl %ax, %cx\n";
+        src +=
+            "ljmp $0x73, $0\nlcall $0x73, $0\nljmp *(%eax)\nlcall *(%eax)\nlret\nlret $8\niret\n";
+        src += "iretw\nmov (%bx,%si), %ax\nmov %eax, 4(%bp,%di)\naddl $1, -2(%bp)\nlea (%bx,%di), %eax\n";
+        src += "leaw 0x10(%si), %ax\nmovsb (%si), %es:(%di)\nrep stosl %eax, %es:(%di)\nlodsw %fs:(%si)\n";
+        src += "loopw .\njcxz .\nxlat (%bx)\npushaw\npopaw\npushfw\npopfw\nenterw $4, $0\nleavew\n";
+        src += "retw\nretw $4\ncallw *%ax\njmpw *%ax\nmov %gs:(%bx), %eax\n";
         let dir = std::env::temp_dir().join(format!("toyemu-decode-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let (s, o, bin) = (dir.join("f.s"), dir.join("f.o"), dir.join("f.bin"));
@@ -130,6 +238,6 @@ mod tests {
             at += op.len as usize;
             n += 1;
         }
-        assert!(n > 250, "only {n} instructions");
+        assert!(n > 320, "only {n} instructions");
     }
 }

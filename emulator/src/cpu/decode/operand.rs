@@ -32,13 +32,14 @@ pub(super) fn seg_index(r: Register) -> u8 {
     }
 }
 
-/// The memory operand, if it uses 32-bit addressing (16-bit addressing
-/// through a 0x67 prefix is not implemented).
+/// The memory operand. With 16-bit addressing (a 0x67 prefix) base and
+/// index are 16-bit registers; `decode` then wraps the op in `Kind::Addr16`.
 pub(super) fn mem(i: &Instruction) -> Option<Mem> {
+    let width = if addr16(i) { 2 } else { 4 };
     let reg = |r: Register| match r {
         Register::None => Some(NOREG),
         r => match gpr(r)? {
-            (n, 4) => Some(n),
+            (n, w) if w == width => Some(n),
             _ => None,
         },
     };
@@ -49,6 +50,17 @@ pub(super) fn mem(i: &Instruction) -> Option<Mem> {
         seg: seg_index(i.memory_segment()),
         disp: i.memory_displacement32(),
     })
+}
+
+/// Whether the explicit memory operand uses 16-bit addressing: [BX+SI],
+/// [BP+disp8], a bare disp16 and the rest of SDM Vol. 2A Table 2-1.
+pub(super) fn addr16(i: &Instruction) -> bool {
+    let is16 = |r: Register| r.is_gpr16();
+    is16(i.memory_base())
+        || is16(i.memory_index())
+        || (i.memory_base() == Register::None
+            && i.memory_index() == Register::None
+            && i.memory_displ_size() == 2)
 }
 
 /// One operand, resolved.
@@ -131,10 +143,18 @@ pub(super) fn cc(i: &Instruction) -> Option<u8> {
 }
 
 /// Displacement of a near branch from the next instruction (position
-/// independent: a frame may be mapped at several addresses).
+/// independent: a frame may be mapped at several addresses). For a 16-bit
+/// branch (operand-size prefix) only its low 16 bits count: the target is
+/// `(next + rel) & 0xffff`, which `Kind::Branch16` computes.
 pub(super) fn rel(i: &Instruction) -> Option<u32> {
     match i.op_kind(0) {
         OpKind::NearBranch32 => Some(i.near_branch32().wrapping_sub(i.next_ip32())),
+        OpKind::NearBranch16 => Some((i.near_branch16() as u32).wrapping_sub(i.next_ip32())),
         _ => None,
     }
+}
+
+/// Whether a near branch has 16-bit operand size (its target is truncated).
+pub(super) fn branch16(i: &Instruction) -> bool {
+    i.op_kind(0) == OpKind::NearBranch16
 }
