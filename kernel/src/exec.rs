@@ -154,8 +154,8 @@ impl Kernel {
         }
         cpu.set_eip(entry);
         cpu.set_eflags(0x202);
-        cpu.set_fs_base(0);
-        cpu.set_gs_base(0);
+        // CS 0x73, DS ES SS 0x7b, FS GS null, no TLS entries: Linux's start.
+        cpu.reset_segments();
     }
 
     /// Tear down a process that never ran.

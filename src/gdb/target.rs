@@ -16,9 +16,6 @@ use gdbstub::target::ext::monitor_cmd::{ConsoleOutput, MonitorCmd, MonitorCmdOps
 use gdbstub::target::{Target, TargetError, TargetResult};
 use gdbstub_arch::x86::reg::X86CoreRegs;
 use gdbstub_arch::x86::X86_SSE;
-// The selectors Linux gives an i386 process, so `info registers` reads as
-// on a real machine.
-use toyemu_emulator::cpu::segment::{USER_CS, USER_DS};
 use toyemu_emulator::{Reg, VirtAddr};
 use toyemu_kernel::errno::EFAULT;
 use toyemu_kernel::Signal;
@@ -108,10 +105,13 @@ impl SingleThreadBase for GdbTarget {
         regs.edi = r.gpr[7];
         regs.eip = r.eip;
         regs.eflags = r.eflags;
-        regs.segments.cs = USER_CS;
-        regs.segments.ss = USER_DS;
-        regs.segments.ds = USER_DS;
-        regs.segments.es = USER_DS;
+        let sel = r.selectors;
+        regs.segments.cs = sel.cs as u32;
+        regs.segments.ss = sel.ss as u32;
+        regs.segments.ds = sel.ds as u32;
+        regs.segments.es = sel.es as u32;
+        regs.segments.fs = sel.fs as u32;
+        regs.segments.gs = sel.gs as u32;
         Ok(())
     }
 

@@ -10,7 +10,8 @@
 //! The handlers, by family: `mem.rs` (brk, mmap, ...), `io.rs` (read and
 //! write on descriptors), `file.rs` (paths: open, stat, directories),
 //! `fdops.rs` (dup, fcntl, pipes, ioctl), `sys.rs` (identity, limits,
-//! randomness, the calls libc startup makes), `time.rs`.
+//! randomness, the calls libc startup makes), `time.rs`, `tls.rs`
+//! (set_thread_area and its kin).
 
 mod args;
 mod fdops;
@@ -22,6 +23,7 @@ pub mod outcome;
 mod sys;
 mod table;
 mod time;
+mod tls;
 
 use crate::errno::{EFAULT, ENOSYS};
 use crate::kernel::Kernel;

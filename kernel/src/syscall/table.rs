@@ -321,6 +321,20 @@ const ROWS: &[Row] = &[
     row(NR_FTRUNCATE64, &[A::Int, A::Uint, A::Uint], |k, p, a| {
         k.sys_ftruncate(p, a[0], wide(a[1], a[2]))
     }),
+    // Thread-local storage.
+    Row {
+        nr: NR_SET_THREAD_AREA,
+        shape: Shape::Custom(Kernel::user_desc_text),
+        run: |k, p, a| k.sys_set_thread_area(p, a[0]),
+    },
+    Row {
+        nr: NR_GET_THREAD_AREA,
+        shape: Shape::Custom(Kernel::user_desc_text),
+        run: |k, p, a| k.sys_get_thread_area(p, a[0]),
+    },
+    row(NR_MODIFY_LDT, &[A::Int, A::Ptr, A::Uint], |k, p, a| {
+        k.sys_modify_ldt(p, a[0])
+    }),
     // Linux's rseq needs a registered area the kernel updates on every
     // switch; like an older kernel, this one says it has none.
     row(NR_RSEQ, &[A::Ptr, A::Uint, A::Hex, A::Hex], |_, _, _| {
