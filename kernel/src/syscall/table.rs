@@ -72,6 +72,11 @@ const ROWS: &[Row] = &[
     row(NR_GETGROUPS32, &[A::Int, A::Ptr], |_, _, _| {
         Outcome::Value(0)
     }),
+    // The one user may become itself; anything else needs privilege.
+    row(NR_SETUID, &[A::Int], |_, _, a| same_user(a[0])),
+    row(NR_SETGID, &[A::Int], |_, _, a| same_user(a[0])),
+    row(NR_SETUID32, &[A::Int], |_, _, a| same_user(a[0])),
+    row(NR_SETGID32, &[A::Int], |_, _, a| same_user(a[0])),
     row(NR_GETPGRP, &[], |_, p, _| Outcome::Value(p.pid)),
     row(NR_GETPGID, &[A::Int], |_, p, _| Outcome::Value(p.pid)),
     row(NR_GETSID, &[A::Int], |_, p, _| Outcome::Value(p.pid)),
