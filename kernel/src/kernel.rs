@@ -283,7 +283,7 @@ impl Kernel {
                 let text = toyemu_emulator::disasm::disassemble(&bytes, eip).1;
                 Death::IllegalInstruction { eip, bytes, text }
             }
-            Trap::DivideError { eip } => Death::DivideError { eip },
+            Trap::DivideError { eip } | Trap::FloatingPoint { eip } => Death::DivideError { eip },
             Trap::Breakpoint { eip } => Death::Breakpoint { eip },
             Trap::GeneralProtection { eip } => Death::GeneralProtection { eip },
         };

@@ -187,6 +187,7 @@ mod tests {
             seg_base: [0; 3],
             f: Flags::new(),
             retired: 0,
+            fpu: super::super::x87::Fpu::new(),
         }
     }
 

@@ -25,6 +25,7 @@ mod stack;
 mod state;
 mod string;
 mod system;
+pub mod x87;
 
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
@@ -56,6 +57,7 @@ impl Cpu {
                 seg_base: [0; 3],
                 f: Flags::new(),
                 retired: 0,
+                fpu: x87::Fpu::new(),
             },
             code: CodeCache::default(),
         }
@@ -103,6 +105,13 @@ impl Cpu {
     }
     pub fn gs_base(&self) -> u32 {
         self.s.seg_base[2]
+    }
+    /// The x87 state (debugger, tests).
+    pub fn fpu(&self) -> &x87::Fpu {
+        &self.s.fpu
+    }
+    pub fn fpu_mut(&mut self) -> &mut x87::Fpu {
+        &mut self.s.fpu
     }
     /// Instructions retired since the CPU was made.
     pub fn retired(&self) -> u64 {

@@ -74,6 +74,8 @@ pub struct State {
     pub seg_base: [u32; 3],
     pub f: Flags,
     pub retired: u64,
+    /// The x87 FPU; only x87 instructions look at it.
+    pub fpu: super::x87::Fpu,
 }
 
 impl State {

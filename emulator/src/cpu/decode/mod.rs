@@ -10,6 +10,7 @@
 mod control;
 mod integer;
 mod operand;
+mod x87;
 
 use super::op::{Kind, Op};
 use iced_x86::{Decoder, DecoderError, DecoderOptions, Instruction};
@@ -27,9 +28,10 @@ pub fn decode(bytes: &[u8], ip: u32) -> Result<Op, NeedMore> {
     let mut ins = Instruction::default();
     d.decode_out(&mut ins);
     match d.last_error() {
-        DecoderError::None => {
-            Ok(translate(&ins).map_or_else(|| ud(&ins, bytes), super::fast::specialise))
-        }
+        DecoderError::None => Ok(translate(&ins).map_or_else(
+            || ud(&ins, bytes),
+            |op| super::fast::specialise(x87::with_opcode(op, bytes)),
+        )),
         DecoderError::NoMoreBytes if bytes.len() < MAX_INSN => Err(NeedMore),
         _ => Ok(ud(&ins, bytes)),
     }
@@ -46,7 +48,9 @@ fn translate(i: &Instruction) -> Option<Op> {
     if i.is_privileged() {
         return Some(Op::new(Kind::Priv, i.len() as u8));
     }
-    integer::translate(i).or_else(|| control::translate(i))
+    integer::translate(i)
+        .or_else(|| control::translate(i))
+        .or_else(|| x87::translate(i))
 }
 
 #[cfg(test)]

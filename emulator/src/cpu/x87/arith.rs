@@ -1,0 +1,452 @@
+//! x87 arithmetic: the four operations in all their forms, fsqrt, frndint,
+//! fscale, fprem/fprem1, fxtract, fchs and fabs (Intel SDM Vol. 2 for each;
+//! Vol. 1 §8.5 for the exceptions).
+
+use super::load_store::load_mem;
+use super::sf::{self, Env};
+use super::{aop, sw, xop, F80};
+use crate::cpu::op::Op;
+use crate::cpu::state::{Exec, State};
+use crate::mmu::Mmu;
+
+/// SoftFloat's flags as x87 status bits.
+pub(super) fn x87_flags(f: u8) -> u16 {
+    let mut e = 0;
+    if f & sf::INVALID != 0 {
+        e |= sw::IE;
+    }
+    if f & sf::INFINITE != 0 {
+        e |= sw::ZE;
+    }
+    if f & sf::OVERFLOW != 0 {
+        e |= sw::OE;
+    }
+    if f & sf::UNDERFLOW != 0 {
+        e |= sw::UE;
+    }
+    if f & sf::INEXACT != 0 {
+        e |= sw::PE;
+    }
+    e
+}
+
+/// A rounded result, the exceptions it raised, and C1: whether rounding
+/// increased the magnitude (SDM Vol. 1 §8.1.3.1), found by doing the
+/// operation again rounding toward zero when it was inexact.
+pub(super) struct Rounded {
+    pub v: F80,
+    pub exc: u16,
+    pub up: bool,
+}
+
+pub(super) fn rounded(env: Env, f: impl Fn() -> F80) -> Rounded {
+    let (v, fl) = env.run(&f);
+    let mut up = false;
+    if fl & sf::INEXACT != 0 {
+        let (t, _) = env.chop().run(&f);
+        up = (v.exp(), v.m) != (t.exp(), t.m);
+    }
+    Rounded {
+        v,
+        exc: x87_flags(fl),
+        up,
+    }
+}
+
+/// A result for an invalid operation: the indefinite, IE.
+fn invalid() -> Rounded {
+    Rounded {
+        v: F80::INDEFINITE,
+        exc: sw::IE,
+        up: false,
+    }
+}
+
+/// DE when an operand is denormal and no operand is a NaN (a NaN operand
+/// takes precedence over the denormal-operand exception, §8.5).
+pub(super) fn denormal(ops: &[F80]) -> u16 {
+    if ops.iter().any(|v| v.is_nan()) || !ops.iter().any(|v| v.is_denormal()) {
+        0
+    } else {
+        sw::DE
+    }
+}
+
+/// The result of a two-operand operation with a NaN operand, by the x87
+/// rules (SDM Vol. 1 Table 4-7): a QNaN beats an SNaN; of two NaNs of the
+/// same kind the larger significand wins (on a tie, the positive one);
+/// an SNaN is quieted and raises IE.
+pub(super) fn propagate_nan(a: F80, b: F80) -> Rounded {
+    let ie = if a.is_snan() || b.is_snan() {
+        sw::IE
+    } else {
+        0
+    };
+    let v = match (a.is_nan(), b.is_nan()) {
+        (true, false) => a,
+        (false, true) => b,
+        _ if a.is_snan() != b.is_snan() => {
+            if a.is_snan() {
+                b
+            } else {
+                a
+            }
+        }
+        _ if a.m != b.m => {
+            if a.m > b.m {
+                a
+            } else {
+                b
+            }
+        }
+        _ => {
+            if a.se < b.se {
+                a
+            } else {
+                b
+            }
+        }
+    };
+    Rounded {
+        v: v.quiet(),
+        exc: ie,
+        up: false,
+    }
+}
+
+/// `dest op src` for an `aop`.
+pub(super) fn binop(env: Env, op: u8, dest: F80, src: F80) -> Rounded {
+    let (a, b) = match op {
+        aop::SUBR | aop::DIVR => (src, dest),
+        _ => (dest, src),
+    };
+    if a.is_unsupported() || b.is_unsupported() {
+        return invalid();
+    }
+    if a.is_nan() || b.is_nan() {
+        return propagate_nan(a, b);
+    }
+    let f = match op {
+        aop::ADD => sf::add,
+        aop::MUL => sf::mul,
+        aop::SUB | aop::SUBR => sf::sub,
+        _ => sf::div,
+    };
+    let mut r = rounded(env, || f(a, b));
+    r.exc |= denormal(&[a, b]);
+    r
+}
+
+impl State {
+    pub(super) fn x87_arith(&mut self, mmu: &mut Mmu, op: &Op, ea: u32) -> Exec {
+        // The memory operand first: a fault changes nothing.
+        let mem = if op.sub == xop::ARITH_M {
+            Some(load_mem(mmu, op.r2, ea)?)
+        } else {
+            None
+        };
+        let env = self.fpu.env();
+        match op.sub {
+            xop::ARITH_M | xop::ARITH_ST0 | xop::ARITH_STI | xop::ARITH_STP => {
+                let (i, o) = match op.sub {
+                    xop::ARITH_M => (0, op.r1),
+                    xop::ARITH_ST0 => (op.r1, op.r2),
+                    _ => (op.r1, op.r2),
+                };
+                let (dst, srcreg) = match op.sub {
+                    xop::ARITH_M | xop::ARITH_ST0 => (0, i),
+                    _ => (i, 0),
+                };
+                let Some(d) = self.fpu.read(dst) else {
+                    return Ok(());
+                };
+                let (s, de) = match mem {
+                    Some(m) => (m.v, m.de),
+                    None => match self.fpu.read(srcreg) {
+                        Some(v) => (v, 0),
+                        None => return Ok(()),
+                    },
+                };
+                let mut r = binop(env, o, d, s);
+                if de != 0 && !d.is_nan() && !s.is_nan() && !d.is_unsupported() {
+                    r.exc |= sw::DE;
+                }
+                self.deliver(dst, r, op.sub == xop::ARITH_STP);
+            }
+            xop::SQRT | xop::RNDINT => {
+                let Some(a) = self.fpu.read(0) else {
+                    return Ok(());
+                };
+                let r = if a.is_unsupported() {
+                    invalid()
+                } else {
+                    let mut r = if op.sub == xop::SQRT {
+                        rounded(env, || sf::sqrt(a))
+                    } else {
+                        rounded(env.full(), || sf::round_to_int(a, env.mode))
+                    };
+                    r.exc |= denormal(&[a]);
+                    r
+                };
+                self.deliver(0, r, false);
+            }
+            xop::SCALE => {
+                let (Some(a), Some(b)) = (self.fpu.read(0), self.fpu.read(1)) else {
+                    return Ok(());
+                };
+                let r = scale(env.full(), a, b);
+                self.deliver(0, r, false);
+            }
+            xop::PREM | xop::PREM1 => self.prem(op.sub == xop::PREM1),
+            xop::XTRACT => self.xtract(),
+            xop::CHS | xop::ABS => {
+                if let Some(a) = self.fpu.read(0) {
+                    let v = if op.sub == xop::CHS { a.neg() } else { a.abs() };
+                    self.fpu.set_st(0, v);
+                    self.fpu.set_c1(false);
+                }
+            }
+            _ => unreachable!("x87 sub-op {} is not arithmetic", op.sub),
+        }
+        Ok(())
+    }
+
+    /// Write a rounded result to ST(i) (unless an unmasked IE, DE or ZE
+    /// forbids it), set C1 and pop if asked.
+    pub(super) fn deliver(&mut self, i: u8, r: Rounded, pop: bool) {
+        let up = r.up && r.exc & sw::PE != 0;
+        if self.fpu.raise(r.exc) {
+            return;
+        }
+        self.fpu.set_st(i, r.v);
+        self.fpu.set_c1(up);
+        if pop {
+            self.fpu.pop();
+        }
+    }
+
+    /// fprem / fprem1: ST(0) = partial remainder of ST(0) / ST(1).
+    fn prem(&mut self, ieee: bool) {
+        let (Some(a), Some(b)) = (self.fpu.read(0), self.fpu.read(1)) else {
+            return;
+        };
+        let (v, exc, cc) = remainder(a, b, ieee);
+        if self.fpu.raise(exc) {
+            return;
+        }
+        self.fpu.set_st(0, v);
+        self.fpu.set_cc(sw::CC, cc);
+    }
+
+    /// fxtract: ST(0) = exponent, then push the significand.
+    fn xtract(&mut self) {
+        let Some(a) = self.fpu.read(0) else {
+            // Masked underflow: both results are the indefinite.
+            if self.fpu.is_empty(7) {
+                self.fpu.set_st(0, F80::INDEFINITE);
+                self.fpu.push(F80::INDEFINITE);
+            }
+            return;
+        };
+        if !self.fpu.is_empty(7) {
+            if self.fpu.overflow() {
+                self.fpu.push(F80::INDEFINITE);
+            }
+            return;
+        }
+        let (exp, sig, exc) = if a.is_unsupported() {
+            (F80::INDEFINITE, F80::INDEFINITE, sw::IE)
+        } else if a.is_nan() {
+            let e = if a.is_snan() { sw::IE } else { 0 };
+            (a.quiet(), a.quiet(), e)
+        } else if a.is_zero() {
+            (F80::inf(true), a, sw::ZE)
+        } else if a.is_inf() {
+            (F80::inf(false), a, 0)
+        } else {
+            let (m, e) = a.norm();
+            let exp = sf::from_i32(e);
+            let sig = F80 { m, se: 0x3fff }.with_sign(a.sign());
+            (exp, sig, denormal(&[a]))
+        };
+        if self.fpu.raise(exc) {
+            return;
+        }
+        self.fpu.set_st(0, exp);
+        self.fpu.push(sig);
+        self.fpu.set_c1(false);
+    }
+}
+
+/// fscale: `a * 2^trunc(b)` (SDM Vol. 2 FSCALE, table 3-?).
+pub(super) fn scale(env: Env, a: F80, b: F80) -> Rounded {
+    if a.is_unsupported() || b.is_unsupported() {
+        return invalid();
+    }
+    if a.is_nan() || b.is_nan() {
+        return propagate_nan(a, b);
+    }
+    let exact = |v: F80| Rounded {
+        v,
+        exc: denormal(&[a, b]),
+        up: false,
+    };
+    if b.is_inf() {
+        return match (a.is_zero(), a.is_inf(), b.sign()) {
+            (true, _, false) | (_, true, true) => invalid(),
+            (true, _, true) => exact(a),
+            (_, true, false) => exact(a),
+            (false, false, false) => exact(F80::inf(a.sign())),
+            (false, false, true) => exact(F80::zero(a.sign())),
+        };
+    }
+    if a.is_zero() || a.is_inf() {
+        return exact(a);
+    }
+    // trunc(b) as an integer, saturated far beyond any exponent.
+    let n = if b.exp() >= 16383 + 20 {
+        if b.sign() {
+            -(1 << 20)
+        } else {
+            1 << 20
+        }
+    } else {
+        sf::to_i32(b, 1)
+    };
+    let (m, e) = a.norm();
+    let t = e + n;
+    if let Some(v) = F80::pack(a.sign(), m, t) {
+        return exact(v);
+    }
+    // Out of range: one SoftFloat multiply by a power of two does the
+    // single rounding (with overflow or tininess and their flags).
+    let (t, p) = if t > 0 {
+        (t.min(16600), 16383)
+    } else {
+        (t.max(-16700), -16382)
+    };
+    let x = F80::pack(a.sign(), m, t - p).expect("in range");
+    let pow = F80 {
+        m: 1 << 63,
+        se: (p + 16383) as u16,
+    };
+    let mut r = rounded(env, || sf::mul(x, pow));
+    r.exc |= denormal(&[a, b]);
+    r
+}
+
+/// Partial remainder (fprem: quotient chopped; fprem1: rounded to
+/// nearest even): the value, the exceptions, and C0-C3 (C2 set when the
+/// reduction is incomplete; else C0 C3 C1 = quotient bits 2 1 0).
+pub(super) fn remainder(a: F80, b: F80, ieee: bool) -> (F80, u16, u16) {
+    if a.is_unsupported() || b.is_unsupported() {
+        return (F80::INDEFINITE, sw::IE, 0);
+    }
+    if a.is_nan() || b.is_nan() {
+        let r = propagate_nan(a, b);
+        return (r.v, r.exc, 0);
+    }
+    if a.is_inf() || b.is_zero() {
+        return (F80::INDEFINITE, sw::IE, 0);
+    }
+    let de = denormal(&[a, b]);
+    if b.is_inf() || a.is_zero() {
+        return (a, de, 0);
+    }
+    let (ma, ea) = a.norm();
+    let (mb, eb) = b.norm();
+    let d = ea - eb;
+    let neg = a.sign();
+    if d < 0 {
+        // |a| < |b|: the quotient is 0, or 1 for fprem1 past |b|/2.
+        if ieee && d == -1 && ma > mb {
+            // |b| - |a| = (2 mb - ma) * 2^(ea - 63), which fits in u128.
+            let r = 2 * mb as u128 - ma as u128;
+            let v = pack_wide(!neg, r, ea);
+            return (v, de, quotient_cc(1));
+        }
+        return (a, de, 0);
+    }
+    let (shift, base, partial) = if d >= 64 {
+        (32 + (d % 32), ea - (32 + (d % 32)), true)
+    } else {
+        (d, eb, false)
+    };
+    let num = (ma as u128) << shift;
+    let mut q = num / mb as u128;
+    let mut r = num % mb as u128;
+    let mut neg_r = neg;
+    if ieee && !partial && (2 * r > mb as u128 || (2 * r == mb as u128 && q & 1 == 1)) {
+        q += 1;
+        r = mb as u128 - r;
+        neg_r = !neg;
+    }
+    let v = pack_wide(neg_r, r, base);
+    if partial {
+        (v, de, sw::C2)
+    } else {
+        (v, de, quotient_cc(q as u64))
+    }
+}
+
+/// C0 C3 C1 from the low three bits of a quotient.
+fn quotient_cc(q: u64) -> u16 {
+    let mut c = 0;
+    if q & 4 != 0 {
+        c |= sw::C0;
+    }
+    if q & 2 != 0 {
+        c |= sw::C3;
+    }
+    if q & 1 != 0 {
+        c |= sw::C1;
+    }
+    c
+}
+
+/// `r * 2^(e - 63)` for an exact remainder (at most 65 bits); zero keeps
+/// the sign given.
+fn pack_wide(neg: bool, r: u128, e: i32) -> F80 {
+    let extra = (128 - r.leading_zeros() as i32 - 64).max(0);
+    let v = F80::pack(neg, (r >> extra) as u64, e + extra);
+    v.expect("a remainder is exact")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(x: f64) -> F80 {
+        sf::from_f64(x.to_bits())
+    }
+    fn to(x: F80) -> f64 {
+        f64::from_bits(sf::to_f64(x))
+    }
+
+    #[test]
+    fn remainders() {
+        let (v, e, cc) = remainder(f(7.0), f(2.0), false);
+        assert_eq!((to(v), e, cc), (1.0, 0, sw::C3 | sw::C1)); // q = 3
+        let (v, _, cc) = remainder(f(7.0), f(2.0), true);
+        assert_eq!((to(v), cc), (-1.0, sw::C0)); // q = 4
+        let (v, _, _) = remainder(f(-5.5), f(2.0), false);
+        assert_eq!(to(v), -1.5);
+        let (_, e, _) = remainder(f(1.0), f(0.0), false);
+        assert_eq!(e, sw::IE);
+        let (_, _, cc) = remainder(f(1e300), f(3.0), false);
+        assert_eq!(cc & sw::C2, sw::C2);
+        let (v, _, cc) = remainder(f(0.75), f(1.0), true);
+        assert_eq!((to(v), cc), (-0.25, sw::C1));
+    }
+
+    #[test]
+    fn scale_in_and_out_of_range() {
+        let env = Env::from_cw(super::super::CW_INIT);
+        assert_eq!(to(scale(env, f(3.0), f(2.9)).v), 12.0);
+        let r = scale(env, f(1.0), f(20000.0));
+        assert!(r.v.is_inf() && r.exc == sw::OE | sw::PE);
+        let r = scale(env, f(1.5), f(-16445.0));
+        assert_eq!(r.v, F80 { se: 0, m: 2 }); // 1.5 * 2^-16445 rounds to even
+        assert_eq!(r.exc, sw::UE | sw::PE);
+    }
+}

@@ -1,0 +1,182 @@
+//! x87 comparisons: fcom/fcomp/fcompp, fucom/fucomp/fucompp, ficom/ficomp,
+//! fcomi/fcomip/fucomi/fucomip (P6: straight into EFLAGS), ftst, fxam.
+
+use super::arith::denormal;
+use super::load_store::load_mem;
+use super::{sw, xop, F80};
+use crate::cpu::eflags::{AF, CF, OF, PF, SF, ZF};
+use crate::cpu::op::Op;
+use crate::cpu::state::{Exec, State};
+use crate::mmu::Mmu;
+
+/// The outcome of a comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Order {
+    Greater,
+    Less,
+    Equal,
+    Unordered,
+}
+
+/// Compare `a` with `b`: the order and the exceptions. An ordered compare
+/// (fcom) raises IE for any NaN, an unordered one (fucom) only for an SNaN.
+pub(super) fn compare(a: F80, b: F80, unordered: bool) -> (Order, u16) {
+    if a.is_unsupported() || b.is_unsupported() {
+        return (Order::Unordered, sw::IE);
+    }
+    if a.is_nan() || b.is_nan() {
+        let ie = !unordered || a.is_snan() || b.is_snan();
+        return (Order::Unordered, if ie { sw::IE } else { 0 });
+    }
+    let de = denormal(&[a, b]);
+    // Quiet comparisons: no NaN is left, so they raise nothing.
+    // SAFETY: pure functions on values.
+    let (eq, lt) = unsafe {
+        (
+            softfloat_sys::extF80_eq(a.into(), b.into()),
+            softfloat_sys::extF80_lt_quiet(a.into(), b.into()),
+        )
+    };
+    let o = if eq {
+        Order::Equal
+    } else if lt {
+        Order::Less
+    } else {
+        Order::Greater
+    };
+    (o, de)
+}
+
+/// C3 C2 C0 for an order (SDM Vol. 1 Table 8-6).
+fn order_cc(o: Order) -> u16 {
+    match o {
+        Order::Greater => 0,
+        Order::Less => sw::C0,
+        Order::Equal => sw::C3,
+        Order::Unordered => sw::C3 | sw::C2 | sw::C0,
+    }
+}
+
+impl State {
+    pub(super) fn x87_compare(&mut self, mmu: &mut Mmu, op: &Op, ea: u32) -> Exec {
+        match op.sub {
+            xop::COM_M => {
+                let m = load_mem(mmu, op.r2, ea)?;
+                let Some(a) = self.st_or_underflow_cc(0) else {
+                    return Ok(());
+                };
+                let (o, mut e) = compare(a, m.v, false);
+                if !a.is_nan() && !m.v.is_nan() && !a.is_unsupported() {
+                    e |= m.de;
+                }
+                self.fcom_result(o, e, op.r1);
+            }
+            xop::COM_ST => {
+                let (Some(a), Some(b)) =
+                    (self.st_or_underflow_cc(0), self.st_or_underflow_cc(op.r1))
+                else {
+                    return Ok(());
+                };
+                let (o, e) = compare(a, b, op.r2 & 4 != 0);
+                self.fcom_result(o, e, op.r2 & 3);
+            }
+            xop::COMI => {
+                let empty = self.fpu.is_empty(0) || self.fpu.is_empty(op.r1);
+                let (o, e) = if empty {
+                    (Order::Unordered, sw::IE | sw::SF)
+                } else {
+                    compare(self.fpu.st(0), self.fpu.st(op.r1), op.r2 & 4 != 0)
+                };
+                self.fpu.set_c1(false);
+                if self.fpu.raise(e) {
+                    return Ok(());
+                }
+                let fl = match o {
+                    Order::Greater => 0,
+                    Order::Less => CF,
+                    Order::Equal => ZF,
+                    Order::Unordered => ZF | PF | CF,
+                };
+                self.f.put(ZF | PF | CF | OF | SF | AF, fl);
+                if op.r2 & 1 != 0 {
+                    self.fpu.pop();
+                }
+            }
+            xop::TST => {
+                let Some(a) = self.st_or_underflow_cc(0) else {
+                    return Ok(());
+                };
+                let (o, e) = compare(a, F80::ZERO, false);
+                self.fcom_result(o, e, 0);
+            }
+            xop::XAM => self.xam(),
+            _ => unreachable!("x87 sub-op {} is not a comparison", op.sub),
+        }
+        Ok(())
+    }
+
+    /// ST(i) for a comparison; empty: a stack underflow, and when masked
+    /// the comparison says "unordered" (and pops as asked: `None` then).
+    fn st_or_underflow_cc(&mut self, i: u8) -> Option<F80> {
+        if self.fpu.is_empty(i) {
+            // Handled by fcom_result through a NaN-like unordered.
+            Some(F80::INDEFINITE).filter(|_| self.fpu.underflow())
+        } else {
+            Some(self.fpu.st(i))
+        }
+    }
+
+    /// Set C3 C2 C0 (C1 = 0) and pop `pops` times, unless IE is unmasked.
+    fn fcom_result(&mut self, o: Order, e: u16, pops: u8) {
+        self.fpu.set_c1(false);
+        if self.fpu.raise(e) {
+            return;
+        }
+        self.fpu
+            .set_cc(sw::C3 | sw::C2 | sw::C0 | sw::C1, order_cc(o));
+        for _ in 0..pops {
+            self.fpu.pop();
+        }
+    }
+
+    /// fxam: the class of ST(0) in C3 C2 C0, its sign in C1 (Table 8-7 of
+    /// the SDM's FXAM).
+    fn xam(&mut self) {
+        let v = self.fpu.regs[self.fpu.phys(0)];
+        let class = if self.fpu.is_empty(0) {
+            sw::C3 | sw::C0
+        } else if v.is_unsupported() {
+            0
+        } else if v.is_nan() {
+            sw::C0
+        } else if v.is_inf() {
+            sw::C2 | sw::C0
+        } else if v.is_zero() {
+            sw::C3
+        } else if v.is_denormal() {
+            sw::C3 | sw::C2
+        } else {
+            sw::C2
+        };
+        let c1 = if v.sign() { sw::C1 } else { 0 };
+        self.fpu.set_cc(sw::CC, class | c1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sf;
+    use super::*;
+
+    #[test]
+    fn orders() {
+        let f = |x: f64| sf::from_f64(x.to_bits());
+        assert_eq!(compare(f(1.0), f(2.0), false), (Order::Less, 0));
+        assert_eq!(compare(f(0.0), f(-0.0), false), (Order::Equal, 0));
+        assert_eq!(
+            compare(f(f64::NAN), f(1.0), false),
+            (Order::Unordered, sw::IE)
+        );
+        assert_eq!(compare(f(f64::NAN), f(1.0), true), (Order::Unordered, 0));
+    }
+}
