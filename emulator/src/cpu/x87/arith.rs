@@ -114,6 +114,15 @@ pub(super) fn propagate_nan(a: F80, b: F80) -> Rounded {
     }
 }
 
+/// Add DE for denormal operands, unless the operation was invalid or a
+/// division by zero: those take precedence (SDM Vol. 1 §4.9.2).
+pub(super) fn with_denormal(mut r: Rounded, ops: &[F80]) -> Rounded {
+    if r.exc & (sw::IE | sw::ZE) == 0 {
+        r.exc |= denormal(ops);
+    }
+    r
+}
+
 /// `dest op src` for an `aop`.
 pub(super) fn binop(env: Env, op: u8, dest: F80, src: F80) -> Rounded {
     let (a, b) = match op {
@@ -132,9 +141,8 @@ pub(super) fn binop(env: Env, op: u8, dest: F80, src: F80) -> Rounded {
         aop::SUB | aop::SUBR => sf::sub,
         _ => sf::div,
     };
-    let mut r = rounded(env, || f(a, b));
-    r.exc |= denormal(&[a, b]);
-    r
+    let (ca, cb) = (a.canonical(), b.canonical());
+    with_denormal(rounded(env, || f(ca, cb)), &[a, b])
 }
 
 impl State {
@@ -148,50 +156,54 @@ impl State {
         let env = self.fpu.env();
         match op.sub {
             xop::ARITH_M | xop::ARITH_ST0 | xop::ARITH_STI | xop::ARITH_STP => {
-                let (i, o) = match op.sub {
-                    xop::ARITH_M => (0, op.r1),
-                    xop::ARITH_ST0 => (op.r1, op.r2),
-                    _ => (op.r1, op.r2),
+                let pop = op.sub == xop::ARITH_STP;
+                let (dst, src, o) = match op.sub {
+                    xop::ARITH_M => (0, 0, op.r1),
+                    xop::ARITH_ST0 => (0, op.r1, op.r2),
+                    _ => (op.r1, 0, op.r2),
                 };
-                let (dst, srcreg) = match op.sub {
-                    xop::ARITH_M | xop::ARITH_ST0 => (0, i),
-                    _ => (i, 0),
-                };
-                let Some(d) = self.fpu.read(dst) else {
+                let Some([d, s]) = self.operands([dst, src], dst, pop) else {
                     return Ok(());
                 };
                 let (s, de) = match mem {
                     Some(m) => (m.v, m.de),
-                    None => match self.fpu.read(srcreg) {
-                        Some(v) => (v, 0),
-                        None => return Ok(()),
-                    },
+                    None => (s, 0),
                 };
                 let mut r = binop(env, o, d, s);
-                if de != 0 && !d.is_nan() && !s.is_nan() && !d.is_unsupported() {
-                    r.exc |= sw::DE;
+                if r.exc & (sw::IE | sw::ZE) == 0
+                    && !d.is_unsupported()
+                    && !d.is_nan()
+                    && !s.is_nan()
+                {
+                    r.exc |= de;
                 }
-                self.deliver(dst, r, op.sub == xop::ARITH_STP);
+                self.deliver(dst, r, pop);
             }
             xop::SQRT | xop::RNDINT => {
-                let Some(a) = self.fpu.read(0) else {
+                let Some([a]) = self.operands([0], 0, false) else {
                     return Ok(());
                 };
                 let r = if a.is_unsupported() {
                     invalid()
+                } else if op.sub == xop::SQRT {
+                    let a = a.canonical();
+                    rounded(env, || sf::sqrt(a))
                 } else {
-                    let mut r = if op.sub == xop::SQRT {
-                        rounded(env, || sf::sqrt(a))
-                    } else {
-                        rounded(env.full(), || sf::round_to_int(a, env.mode))
-                    };
-                    r.exc |= denormal(&[a]);
-                    r
+                    // C1 from comparing with the value chopped toward zero.
+                    let a = a.canonical();
+                    let (v, fl) = env.full().run(|| sf::round_to_int(a, env.mode));
+                    let t = sf::round_to_int(a, 1);
+                    let up = fl & sf::INEXACT != 0 && (v.exp(), v.m) != (t.exp(), t.m);
+                    Rounded {
+                        v,
+                        exc: x87_flags(fl),
+                        up,
+                    }
                 };
-                self.deliver(0, r, false);
+                self.deliver(0, with_denormal(r, &[a]), false);
             }
             xop::SCALE => {
-                let (Some(a), Some(b)) = (self.fpu.read(0), self.fpu.read(1)) else {
+                let Some([a, b]) = self.operands([0, 1], 0, false) else {
                     return Ok(());
                 };
                 let r = scale(env.full(), a, b);
@@ -200,7 +212,7 @@ impl State {
             xop::PREM | xop::PREM1 => self.prem(op.sub == xop::PREM1),
             xop::XTRACT => self.xtract(),
             xop::CHS | xop::ABS => {
-                if let Some(a) = self.fpu.read(0) {
+                if let Some([a]) = self.operands([0], 0, false) {
                     let v = if op.sub == xop::CHS { a.neg() } else { a.abs() };
                     self.fpu.set_st(0, v);
                     self.fpu.set_c1(false);
@@ -209,6 +221,27 @@ impl State {
             _ => unreachable!("x87 sub-op {} is not arithmetic", op.sub),
         }
         Ok(())
+    }
+
+    /// The registers an instruction reads; if one is empty, a stack
+    /// underflow: masked, the destination `dst` gets the indefinite (and
+    /// the stack pops if the instruction pops); either way `None`.
+    pub(super) fn operands<const N: usize>(
+        &mut self,
+        regs: [u8; N],
+        dst: u8,
+        pop: bool,
+    ) -> Option<[F80; N]> {
+        if regs.iter().all(|&i| !self.fpu.is_empty(i)) {
+            return Some(regs.map(|i| self.fpu.st(i)));
+        }
+        if self.fpu.underflow() {
+            self.fpu.set_st(dst, F80::INDEFINITE);
+            if pop {
+                self.fpu.pop();
+            }
+        }
+        None
     }
 
     /// Write a rounded result to ST(i) (unless an unmasked IE, DE or ZE
@@ -227,7 +260,7 @@ impl State {
 
     /// fprem / fprem1: ST(0) = partial remainder of ST(0) / ST(1).
     fn prem(&mut self, ieee: bool) {
-        let (Some(a), Some(b)) = (self.fpu.read(0), self.fpu.read(1)) else {
+        let Some([a, b]) = self.operands([0, 1], 0, false) else {
             return;
         };
         let (v, exc, cc) = remainder(a, b, ieee);
@@ -240,20 +273,23 @@ impl State {
 
     /// fxtract: ST(0) = exponent, then push the significand.
     fn xtract(&mut self) {
-        let Some(a) = self.fpu.read(0) else {
-            // Masked underflow: both results are the indefinite.
-            if self.fpu.is_empty(7) {
+        // A stack fault (ST(0) empty, or ST(7) full for the push), when
+        // masked, leaves the indefinite in both.
+        let fault = if self.fpu.is_empty(0) {
+            Some(self.fpu.underflow())
+        } else if !self.fpu.is_empty(7) {
+            Some(self.fpu.overflow())
+        } else {
+            None
+        };
+        if let Some(masked) = fault {
+            if masked {
                 self.fpu.set_st(0, F80::INDEFINITE);
                 self.fpu.push(F80::INDEFINITE);
             }
             return;
-        };
-        if !self.fpu.is_empty(7) {
-            if self.fpu.overflow() {
-                self.fpu.push(F80::INDEFINITE);
-            }
-            return;
         }
+        let a = self.fpu.st(0);
         let (exp, sig, exc) = if a.is_unsupported() {
             (F80::INDEFINITE, F80::INDEFINITE, sw::IE)
         } else if a.is_nan() {
@@ -350,6 +386,7 @@ pub(super) fn remainder(a: F80, b: F80, ieee: bool) -> (F80, u16, u16) {
         return (F80::INDEFINITE, sw::IE, 0);
     }
     let de = denormal(&[a, b]);
+    let a = a.canonical();
     if b.is_inf() || a.is_zero() {
         return (a, de, 0);
     }

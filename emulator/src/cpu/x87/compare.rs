@@ -29,6 +29,7 @@ pub(super) fn compare(a: F80, b: F80, unordered: bool) -> (Order, u16) {
         return (Order::Unordered, if ie { sw::IE } else { 0 });
     }
     let de = denormal(&[a, b]);
+    let (a, b) = (a.canonical(), b.canonical());
     // Quiet comparisons: no NaN is left, so they raise nothing.
     // SAFETY: pure functions on values.
     let (eq, lt) = unsafe {

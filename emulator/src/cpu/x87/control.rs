@@ -5,11 +5,11 @@
 //! The environment image is the 32-bit protected-mode one (28 bytes, SDM
 //! Vol. 1 Figure 8-9): control, status and tag words each in the low half
 //! of a doubleword whose high half reads as ones, FIP, the FOP in bits
-//! 16-26 beside FCS, FDP, FDS. The code and data selectors are stored as
-//! 0, as processors with "FPU CS and DS deprecated" do.
+//! 16-26 beside FCS, FDP, FDS. FCS and FDS hold Linux's user selectors.
 
 use super::{read_bytes, store_bytes, sw, xop, Fpu, CW_INIT, F80};
 use crate::cpu::op::Op;
+use crate::cpu::segment::{USER_CS, USER_DS};
 use crate::cpu::state::{Exec, State};
 use crate::mmu::Mmu;
 
@@ -26,9 +26,9 @@ impl Fpu {
             0xffff_0000 | self.status() as u32,
             0xffff_0000 | self.tag_word() as u32,
             self.fip,
-            (self.fop as u32) << 16,
+            (self.fop as u32) << 16 | USER_CS,
             self.fdp,
-            0xffff_0000,
+            0xffff_0000 | USER_DS,
         ];
         let mut b = [0u8; 28];
         for (i, w) in words.iter().enumerate() {

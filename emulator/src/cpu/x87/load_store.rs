@@ -148,11 +148,13 @@ struct Stored {
 
 fn store_form(v: F80, f: u8, env: Env) -> Stored {
     let mut bytes = [0u8; 10];
+    let raw = v;
+    let v = if f == fmt::F80 { v } else { v.canonical() };
     let full = env.full();
     let int_up = |a: i64, t: i64| a.unsigned_abs() != t.unsigned_abs();
     let (len, exc, up) = match f {
         fmt::F80 => {
-            bytes = v.to_bytes();
+            bytes = raw.to_bytes();
             (10, 0, false)
         }
         fmt::F32 | fmt::F64 if v.is_unsupported() => {
@@ -312,14 +314,11 @@ impl State {
                 }
             }
             xop::CMOV => {
-                if self.f.cond(op.r2) {
-                    if self.fpu.is_empty(0) || self.fpu.is_empty(op.r1) {
-                        if self.fpu.underflow() {
-                            self.fpu.set_st(0, F80::INDEFINITE);
-                        }
-                        return Ok(());
+                // An empty operand is a stack underflow whatever the condition.
+                if let Some([_, v]) = self.operands([0, op.r1], 0, false) {
+                    if self.f.cond(op.r2) {
+                        self.fpu.set_st(0, v);
                     }
-                    self.fpu.set_st(0, self.fpu.st(op.r1));
                 }
             }
             xop::FREE => {

@@ -104,6 +104,19 @@ impl F80 {
     pub fn is_unsupported(self) -> bool {
         self.exp() != 0 && self.m & J == 0
     }
+    /// A pseudo-denormal (exponent 0, integer bit set) as the equal
+    /// normal number with exponent 1, as the FPU reads it; SoftFloat would
+    /// lose the carry when adding two of them.
+    pub fn canonical(self) -> F80 {
+        if self.exp() == 0 && self.m & J != 0 {
+            F80 {
+                se: self.se | 1,
+                ..self
+            }
+        } else {
+            self
+        }
+    }
     /// Quiet a NaN (sets bit 62).
     pub fn quiet(self) -> F80 {
         F80 {
