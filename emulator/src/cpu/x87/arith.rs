@@ -213,7 +213,7 @@ impl State {
             xop::XTRACT => self.xtract(),
             xop::CHS | xop::ABS => {
                 if let Some([a]) = self.operands([0], 0, false) {
-                    let v = if op.sub == xop::CHS { a.neg() } else { a.abs() };
+                    let v = if op.sub == xop::CHS { a.chs() } else { a.abs() };
                     self.fpu.set_st(0, v);
                     self.fpu.set_c1(false);
                 }

@@ -65,7 +65,7 @@ impl F80 {
     pub fn sign(self) -> bool {
         self.se & 0x8000 != 0
     }
-    pub fn neg(self) -> F80 {
+    pub fn chs(self) -> F80 {
         F80 {
             se: self.se ^ 0x8000,
             ..self

@@ -133,12 +133,6 @@ pub fn round_to_int(a: F80, mode: u8) -> F80 {
     unsafe { sf::extF80_roundToInt(a.into(), mode, true) }.into()
 }
 
-pub fn from_f32(bits: u32) -> F80 {
-    unsafe { sf::f32_to_extF80(sf::float32_t { v: bits }) }.into()
-}
-pub fn from_f64(bits: u64) -> F80 {
-    unsafe { sf::f64_to_extF80(sf::float64_t { v: bits }) }.into()
-}
 pub fn from_i32(v: i32) -> F80 {
     unsafe { sf::i32_to_extF80(v) }.into()
 }
@@ -182,7 +176,7 @@ pub fn f128_from_i64(v: i64) -> F128 {
     unsafe { sf::i64_to_f128(v) }
 }
 
-/// The mode to give `round_to_int` and the integer conversions.
-pub fn rc_mode(cw: u16) -> u8 {
-    Env::from_cw(cw).mode
+#[cfg(test)]
+pub fn from_f64(bits: u64) -> F80 {
+    unsafe { sf::f64_to_extF80(sf::float64_t { v: bits }) }.into()
 }
