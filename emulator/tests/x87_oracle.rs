@@ -16,7 +16,8 @@
 //!   in the last place of the 64-bit significand, and their PE, UE and C1
 //!   (which follow from the exact bits) are not compared.
 //!
-//! `TOYEMU_X87_SEED` and `TOYEMU_X87_CASES` choose another run.
+//! 100,000 cases from seed 1 by default; `TOYEMU_X87_SEED` and
+//! `TOYEMU_X87_CASES` choose another run.
 //! Needs gcc with -m32 support and a host that runs i386 executables; the
 //! test fails, saying so, when either is missing.
 
@@ -226,7 +227,7 @@ fn differs(n: &Case, e: &Case) -> Option<String> {
 #[test]
 fn x87_instructions_match_the_host_fpu() {
     let seed = std::env::var("TOYEMU_X87_SEED").unwrap_or_else(|_| "1".into());
-    let cases = std::env::var("TOYEMU_X87_CASES").unwrap_or_else(|_| "40000".into());
+    let cases = std::env::var("TOYEMU_X87_CASES").unwrap_or_else(|_| "100000".into());
     let exe = build_native("x87.c", "O1");
     let (native_status, native) = run_native_args(&exe, &[&seed, &cases]);
     assert_eq!(native_status, 0, "the x87 oracle failed natively");

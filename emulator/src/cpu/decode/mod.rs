@@ -103,6 +103,21 @@ mod tests {
         src += "nopl 0x100(%eax)\nxchg %ax, %ax\npause\nendbr32\nint3\nint $0x80\ncpuid\nrdtsc\n";
         src += "cbtw\ncwtl\ncwtd\ncltd\nxlat\nmov %gs:0x14, %eax\nmov %eax, %fs:(%ecx)\nmov %ds, %ax\n";
         src += "mov %ax, %es\nmov 0x8049000, %al\nmov %eax, 0x8049000\nlock incl (%eax)\nlock orl $0, (%esp)\n";
+        // x87, as gcc and the libcs emit it.
+        src +=
+            "flds (%eax)\nfldl 8(%ebp)\nfldt (%esp)\nfildl (%eax)\nfildll (%eax)\nfilds (%eax)\n";
+        src += "fstps (%eax)\nfstpl (%eax)\nfstpt (%eax)\nfistpl (%eax)\nfistpll (%eax)\nfists (%eax)\n";
+        src +=
+            "fld %st(1)\nfstp %st(0)\nfst %st(2)\nfxch %st(1)\nfld1\nfldz\nfldpi\nfldl2e\nfldln2\n";
+        src += "faddl (%eax)\nfmuls (%eax)\nfsubrl (%eax)\nfdivl (%eax)\nfiaddl (%eax)\nfidivrs (%eax)\n";
+        src += "faddp %st, %st(1)\nfmul %st(2), %st\nfsubp %st, %st(1)\nfdivrp %st, %st(1)\nfchs\nfabs\n";
+        src +=
+            "fsqrt\nfrndint\nfscale\nfprem\nfprem1\nfxtract\nfsin\nfcos\nfsincos\nfptan\nfpatan\n";
+        src += "f2xm1\nfyl2x\nfyl2xp1\nfucomip %st(1), %st\nfcomi %st(1), %st\nfucompp\nfcompl (%eax)\n";
+        src += "ficoml (%eax)\nftst\nfxam\nfcmovne %st(1), %st\nfcmovbe %st(2), %st\nfnstsw %ax\n";
+        src += "fnstcw (%eax)\nfldcw (%eax)\nfninit\nfnclex\nfnstenv (%eax)\nfldenv (%eax)\n";
+        src +=
+            "fnsave (%eax)\nfrstor (%eax)\nfwait\nfstcw (%eax)\nffree %st(3)\nfincstp\nfdecstp\n";
         let dir = std::env::temp_dir().join(format!("toyemu-decode-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let (s, o, bin) = (dir.join("f.s"), dir.join("f.o"), dir.join("f.bin"));

@@ -218,7 +218,7 @@ pub mod sw {
 pub const CW_INIT: u16 = 0x037f;
 
 /// The x87 state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fpu {
     /// Physical registers R0..R7; ST(i) is `regs[(top + i) & 7]`.
     pub regs: [F80; 8],
