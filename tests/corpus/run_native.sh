@@ -49,7 +49,7 @@ make -s -C "$userland" >/dev/null || { echo "building userland failed" >&2; exit
 
 gccinc=$(gcc -m32 -print-file-name=include)
 CFLAGS="-m32 -ffreestanding -nostdlib -static -fno-pic -no-pie -fno-stack-protector
-        -fcf-protection=none -mgeneral-regs-only -fno-asynchronous-unwind-tables
+        -fcf-protection=none -fno-asynchronous-unwind-tables -march=i686 -mfpmath=387
         -nostdinc -isystem $gccinc -I $userland/include -g -Wall -Werror"
 LDFLAGS="-m32 -nostdlib -static -no-pie -Wl,--build-id=none"
 
