@@ -149,6 +149,7 @@ fi
 # e.g. "add r32,imm".
 awk -F'\t' '
 function kind(op) {
+    if (op ~ /TBYTE PTR/) return "m80"
     if (op ~ /BYTE PTR/) return "m8"
     if (op ~ /DWORD PTR/) return "m32"
     if (op ~ /QWORD PTR/) return "m64"
