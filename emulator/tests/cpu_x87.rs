@@ -88,3 +88,23 @@ fn a_load_from_a_missing_page_changes_nothing() {
     // FIP still names the fld1, the last instruction that completed.
     assert_eq!(fpu.fip, CODE);
 }
+
+#[test]
+fn the_waiting_control_forms_wait_and_the_no_wait_ones_do_not() {
+    let mut vm = Vm::new();
+    vm.poke(DATA, &0x037eu16.to_le_bytes()); // IE unmasked
+    vm.poke(DATA + 6, &[0xaa, 0xaa]);
+    // 0/0 leaves IE pending; fnstcw runs, fstcw (9b d9 /7) waits: #MF.
+    vm.load_asm(&format!(
+        "fldcw {DATA}\n fldz\n fldz\n fdivrp\n fnstcw {}\n fstcw {}\n int3",
+        DATA + 4,
+        DATA + 6
+    ));
+    let fstcw = CODE + 6 + 2 + 2 + 2 + 6;
+    match vm.run(100) {
+        Trap::FloatingPoint { eip } => assert_eq!(eip, VirtAddr(fstcw)),
+        t => panic!("{t:?}"),
+    }
+    assert_eq!(vm.peek(DATA + 4, 2), [0x7e, 0x03], "fnstcw ran");
+    assert_eq!(vm.peek(DATA + 6, 2), [0xaa, 0xaa], "fstcw did not");
+}
