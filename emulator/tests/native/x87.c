@@ -4,7 +4,8 @@
  * random 80-bit values (zeros, denormals, pseudo-denormals, infinities,
  * quiet and signalling NaNs, unsupported encodings, tiny, huge and
  * ordinary numbers, integers), load a random control word (rounding
- * control 0-3, precision control 24/53/64 bits, exceptions masked), fill a
+ * control 0-3, precision control 24/53/64 bits, exceptions masked or, one
+ * case in eight, some unmasked), fill a
  * memory operand with a random value of the instruction's format and
  * EFLAGS with random status flags, run one instruction, then fnsave (which
  * does not wait, so even an unmasked exception is only recorded) and print
@@ -198,11 +199,14 @@ static u64 genint(void)
     }
 }
 
-/* A random control word: exceptions masked, RC 0-3, PC 24/53/64. */
+/* A random control word: RC 0-3, PC 24/53/64, exceptions masked but in
+ * one case of eight some unmasked (fnsave does not wait, so an unmasked
+ * exception is recorded, not delivered). */
 static u16 gencw(void)
 {
     static const u16 pc[] = {0x000, 0x200, 0x300};
-    return (u16)(0x007f | pc[below(3)] | (below(4) << 10));
+    u16 masks = below(8) ? 0x3f : (u16)(rnd() & 0x3f);
+    return (u16)(0x0040 | masks | pc[below(3)] | (below(4) << 10));
 }
 
 /* The memory operand and what the instruction's table entry says of it. */

@@ -123,6 +123,92 @@ pub(super) fn with_denormal(mut r: Rounded, ops: &[F80]) -> Rounded {
     r
 }
 
+/// The exponent bias an unmasked overflow (-) or underflow (+) adds to
+/// the result it still delivers (SDM Vol. 1 §4.9.1.4-5).
+pub(super) const BIAS: i32 = 24576;
+
+/// `v * 2^k` exactly, when that is in range.
+fn scale2(v: F80, k: i32) -> Option<F80> {
+    if v.is_zero() {
+        return Some(v);
+    }
+    let (m, e) = v.norm();
+    F80::pack(v.sign(), m, e + k)
+}
+
+/// `dest op src` for an `aop`, rounded as if the exponent were unbounded
+/// and then multiplied by 2^`k` (k = +-BIAS): what an unmasked underflow
+/// or overflow delivers. The scaling is split between the operands so
+/// each stays in range; `None` if that is impossible.
+pub(super) fn binop_scaled(env: Env, op: u8, dest: F80, src: F80, k: i32) -> Option<Rounded> {
+    let (a, b) = match op {
+        aop::SUBR | aop::DIVR => (src, dest),
+        _ => (dest, src),
+    };
+    let (a, b) = (a.canonical(), b.canonical());
+    let (ka, kb) = match op {
+        aop::ADD | aop::SUB | aop::SUBR => (k, k),
+        aop::MUL => (k / 2, k - k / 2),
+        _ => (k / 2, -(k - k / 2)),
+    };
+    let (sa, sb) = (scale2(a, ka)?, scale2(b, kb)?);
+    let f = match op {
+        aop::ADD => sf::add,
+        aop::MUL => sf::mul,
+        aop::SUB | aop::SUBR => sf::sub,
+        _ => sf::div,
+    };
+    Some(rounded(env, || f(sa, sb)))
+}
+
+/// An unmasked underflow or overflow: the result with its exponent
+/// biased, UE or OE (and PE if inexact), as the FPU delivers it before
+/// the handler runs. `redo(k)` recomputes the result scaled by 2^k; `r`
+/// is the ordinary result. Underflow is signalled for a tiny result even
+/// when exact (unmasked, §4.9.1.5). Returns `r` when neither applies.
+pub(super) fn unmasked_range(
+    cw: u16,
+    r: Rounded,
+    redo: impl Fn(i32) -> Option<Rounded>,
+) -> Rounded {
+    let keep = r.exc & (sw::DE | sw::IE | sw::ZE);
+    let neg = r.v.sign();
+    if cw & sw::OE == 0 && r.exc & sw::OE != 0 {
+        if let Some(mut s) = redo(-BIAS) {
+            if s.exc & sw::OE != 0 {
+                // Too large even for the bias: infinity (fscale can).
+                return Rounded {
+                    v: F80::inf(neg),
+                    exc: keep | sw::OE | sw::PE,
+                    up: true,
+                };
+            }
+            s.exc = keep | sw::OE | (s.exc & sw::PE);
+            return s;
+        }
+    }
+    let maybe_tiny =
+        r.v.is_denormal() || r.exc & sw::UE != 0 || (r.v.is_zero() && r.exc & sw::PE != 0);
+    if cw & sw::UE == 0 && maybe_tiny && r.exc & (sw::IE | sw::ZE) == 0 {
+        if let Some(mut s) = redo(BIAS) {
+            if s.v.exp() == 0 {
+                // Too small even for the bias: zero (fscale can).
+                return Rounded {
+                    v: F80::zero(neg),
+                    exc: keep | sw::UE | sw::PE,
+                    up: false,
+                };
+            }
+            // Tiny after rounding: below 2^-16382 before the bias.
+            if (s.v.exp() as i32) < 1 + BIAS {
+                s.exc = keep | sw::UE | (s.exc & sw::PE);
+                return s;
+            }
+        }
+    }
+    r
+}
+
 /// `dest op src` for an `aop`.
 pub(super) fn binop(env: Env, op: u8, dest: F80, src: F80) -> Rounded {
     let (a, b) = match op {
@@ -177,6 +263,9 @@ impl State {
                 {
                     r.exc |= de;
                 }
+                if r.exc & (sw::IE | sw::ZE) == 0 && !d.is_nan() && !s.is_nan() {
+                    r = unmasked_range(self.fpu.cw, r, |k| binop_scaled(env, o, d, s, k));
+                }
                 self.deliver(dst, r, pop);
             }
             xop::SQRT | xop::RNDINT => {
@@ -206,7 +295,8 @@ impl State {
                 let Some([a, b]) = self.operands([0, 1], 0, false) else {
                     return Ok(());
                 };
-                let r = scale(env.full(), a, b);
+                let r = scale(env.full(), a, b, 0);
+                let r = unmasked_range(self.fpu.cw, r, |k| Some(scale(env.full(), a, b, k)));
                 self.deliver(0, r, false);
             }
             xop::PREM | xop::PREM1 => self.prem(op.sub == xop::PREM1),
@@ -263,7 +353,14 @@ impl State {
         let Some([a, b]) = self.operands([0, 1], 0, false) else {
             return;
         };
-        let (v, exc, cc) = remainder(a, b, ieee);
+        let (mut v, mut exc, cc) = remainder(a, b, ieee);
+        // A denormal remainder is exact, but an unmasked underflow still
+        // reports it, with the exponent biased.
+        if v.is_denormal() && self.fpu.cw & sw::UE == 0 && exc & sw::IE == 0 {
+            let (m, e) = v.norm();
+            v = F80::pack(v.sign(), m, e + BIAS).expect("in range");
+            exc |= sw::UE;
+        }
         if self.fpu.raise(exc) {
             return;
         }
@@ -314,8 +411,9 @@ impl State {
     }
 }
 
-/// fscale: `a * 2^trunc(b)` (SDM Vol. 2 FSCALE, table 3-?).
-pub(super) fn scale(env: Env, a: F80, b: F80) -> Rounded {
+/// fscale: `a * 2^(trunc(b) + bias)` (SDM Vol. 2 FSCALE; `bias` is 0
+/// but for an unmasked overflow or underflow).
+pub(super) fn scale(env: Env, a: F80, b: F80, bias: i32) -> Rounded {
     if a.is_unsupported() || b.is_unsupported() {
         return invalid();
     }
@@ -350,7 +448,7 @@ pub(super) fn scale(env: Env, a: F80, b: F80) -> Rounded {
         sf::to_i32(b, 1)
     };
     let (m, e) = a.norm();
-    let t = e + n;
+    let t = e + n + bias;
     if let Some(v) = F80::pack(a.sign(), m, t) {
         return exact(v);
     }
@@ -479,10 +577,10 @@ mod tests {
     #[test]
     fn scale_in_and_out_of_range() {
         let env = Env::from_cw(super::super::CW_INIT);
-        assert_eq!(to(scale(env, f(3.0), f(2.9)).v), 12.0);
-        let r = scale(env, f(1.0), f(20000.0));
+        assert_eq!(to(scale(env, f(3.0), f(2.9), 0).v), 12.0);
+        let r = scale(env, f(1.0), f(20000.0), 0);
         assert!(r.v.is_inf() && r.exc == sw::OE | sw::PE);
-        let r = scale(env, f(1.5), f(-16445.0));
+        let r = scale(env, f(1.5), f(-16445.0), 0);
         assert_eq!(r.v, F80 { se: 0, m: 2 }); // 1.5 * 2^-16445 rounds to even
         assert_eq!(r.exc, sw::UE | sw::PE);
     }

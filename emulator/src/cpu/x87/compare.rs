@@ -48,6 +48,9 @@ pub(super) fn compare(a: F80, b: F80, unordered: bool) -> (Order, u16) {
     (o, de)
 }
 
+/// An empty operand: a stack underflow, and the answer "unordered".
+const STACK_UNDERFLOW: (Order, u16) = (Order::Unordered, sw::IE | sw::SF);
+
 /// C3 C2 C0 for an order (SDM Vol. 1 Table 8-6).
 fn order_cc(o: Order) -> u16 {
     match o {
@@ -63,35 +66,34 @@ impl State {
         match op.sub {
             xop::COM_M => {
                 let m = load_mem(mmu, op.r2, ea)?;
-                let Some(a) = self.st_or_underflow_cc(0) else {
-                    return Ok(());
+                let (o, e) = match self.full(0) {
+                    Some(a) => {
+                        let (o, mut e) = compare(a, m.v, false);
+                        if !a.is_nan() && !m.v.is_nan() && !a.is_unsupported() {
+                            e |= m.de;
+                        }
+                        (o, e)
+                    }
+                    None => STACK_UNDERFLOW,
                 };
-                let (o, mut e) = compare(a, m.v, false);
-                if !a.is_nan() && !m.v.is_nan() && !a.is_unsupported() {
-                    e |= m.de;
-                }
                 self.fcom_result(o, e, op.r1);
             }
             xop::COM_ST => {
-                let (Some(a), Some(b)) =
-                    (self.st_or_underflow_cc(0), self.st_or_underflow_cc(op.r1))
-                else {
-                    return Ok(());
+                let (o, e) = match (self.full(0), self.full(op.r1)) {
+                    (Some(a), Some(b)) => compare(a, b, op.r2 & 4 != 0),
+                    _ => STACK_UNDERFLOW,
                 };
-                let (o, e) = compare(a, b, op.r2 & 4 != 0);
                 self.fcom_result(o, e, op.r2 & 3);
             }
             xop::COMI => {
-                let empty = self.fpu.is_empty(0) || self.fpu.is_empty(op.r1);
-                let (o, e) = if empty {
-                    (Order::Unordered, sw::IE | sw::SF)
-                } else {
-                    compare(self.fpu.st(0), self.fpu.st(op.r1), op.r2 & 4 != 0)
+                let (o, e) = match (self.full(0), self.full(op.r1)) {
+                    (Some(a), Some(b)) => compare(a, b, op.r2 & 4 != 0),
+                    _ => STACK_UNDERFLOW,
                 };
                 self.fpu.set_c1(false);
-                if self.fpu.raise(e) {
-                    return Ok(());
-                }
+                // The flags are set even when the exception is unmasked
+                // (as the host does); only the pop waits for a masked one.
+                let stop = self.fpu.raise(e);
                 let fl = match o {
                     Order::Greater => 0,
                     Order::Less => CF,
@@ -99,15 +101,15 @@ impl State {
                     Order::Unordered => ZF | PF | CF,
                 };
                 self.f.put(ZF | PF | CF | OF | SF | AF, fl);
-                if op.r2 & 1 != 0 {
+                if op.r2 & 1 != 0 && !stop {
                     self.fpu.pop();
                 }
             }
             xop::TST => {
-                let Some(a) = self.st_or_underflow_cc(0) else {
-                    return Ok(());
+                let (o, e) = match self.full(0) {
+                    Some(a) => compare(a, F80::ZERO, false),
+                    None => STACK_UNDERFLOW,
                 };
-                let (o, e) = compare(a, F80::ZERO, false);
                 self.fcom_result(o, e, 0);
             }
             xop::XAM => self.xam(),
@@ -116,25 +118,21 @@ impl State {
         Ok(())
     }
 
-    /// ST(i) for a comparison; empty: a stack underflow, and when masked
-    /// the comparison says "unordered" (and pops as asked: `None` then).
-    fn st_or_underflow_cc(&mut self, i: u8) -> Option<F80> {
-        if self.fpu.is_empty(i) {
-            // Handled by fcom_result through a NaN-like unordered.
-            Some(F80::INDEFINITE).filter(|_| self.fpu.underflow())
-        } else {
-            Some(self.fpu.st(i))
-        }
+    /// ST(i) if it is full.
+    fn full(&self, i: u8) -> Option<F80> {
+        (!self.fpu.is_empty(i)).then(|| self.fpu.st(i))
     }
 
-    /// Set C3 C2 C0 (C1 = 0) and pop `pops` times, unless IE is unmasked.
+    /// Set C3 C2 C0 (C1 = 0) and pop `pops` times. The condition codes
+    /// are set even for an unmasked exception (the host does so, though
+    /// the SDM says they are not); the pops are not done then.
     fn fcom_result(&mut self, o: Order, e: u16, pops: u8) {
-        self.fpu.set_c1(false);
-        if self.fpu.raise(e) {
-            return;
-        }
+        let stop = self.fpu.raise(e);
         self.fpu
             .set_cc(sw::C3 | sw::C2 | sw::C0 | sw::C1, order_cc(o));
+        if stop {
+            return;
+        }
         for _ in 0..pops {
             self.fpu.pop();
         }

@@ -225,6 +225,21 @@ fn store_form(v: F80, f: u8, env: Env) -> Stored {
     }
 }
 
+/// Whether a single or double store's result is tiny (a denormal, or a
+/// zero from a nonzero value): an unmasked underflow then.
+fn tiny_store(s: &Stored, f: u8, v: F80) -> bool {
+    if v.is_zero() || v.exp() == 0x7fff || v.is_unsupported() {
+        return false;
+    }
+    let bits = u64::from_le_bytes(s.bytes[..8].try_into().unwrap());
+    let exp = if f == fmt::F32 {
+        (bits >> 23) & 0xff
+    } else {
+        (bits >> 52) & 0x7ff
+    };
+    exp == 0
+}
+
 impl State {
     pub(super) fn x87_load_store(&mut self, mmu: &mut Mmu, op: &Op, ea: u32) -> Exec {
         let env = self.fpu.env();
@@ -236,6 +251,14 @@ impl State {
                 if op.r2 <= fmt::F64 && v.is_snan() {
                     exc |= sw::IE;
                     v = v.quiet();
+                }
+                if exc == sw::DE && self.fpu.cw & sw::DE == 0 && self.fpu.is_empty(7) {
+                    // An unmasked denormal operand still loads (as the
+                    // host does); the exception waits for the next one.
+                    self.fpu.push(v);
+                    self.fpu.set_c1(false);
+                    self.fpu.raise(sw::DE);
+                    return Ok(());
                 }
                 self.push_value(v, exc);
             }
@@ -262,6 +285,17 @@ impl State {
                 if empty {
                     s.exc = sw::IE | sw::SF;
                     s.up = false;
+                }
+                // An unmasked overflow or underflow of a single or double
+                // (tiny even if exact, when unmasked) stores nothing and
+                // pops nothing: memory cannot hold a biased exponent.
+                let cw = self.fpu.cw;
+                let tiny = matches!(op.r2, fmt::F32 | fmt::F64) && tiny_store(&s, op.r2, v);
+                let over = s.exc & sw::OE != 0 && cw & sw::OE == 0;
+                if (over || (tiny && cw & sw::UE == 0)) && s.exc & sw::IE == 0 {
+                    self.fpu.set_c1(false);
+                    self.fpu.raise(if over { sw::OE } else { sw::UE });
+                    return Ok(());
                 }
                 // An unmasked invalid operation stores nothing (SDM §8.5.1).
                 let unmasked = s.exc & !self.fpu.cw & sw::IE != 0;

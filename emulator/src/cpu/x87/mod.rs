@@ -12,7 +12,12 @@
 //! Every instruction reads its memory operand and probes the store before
 //! changing anything, so a page fault restarts it cleanly. Exceptions
 //! unmasked in the control word set ES and are delivered (#MF, SIGFPE on
-//! Linux) at the next waiting x87 instruction, as on hardware (§8.6).
+//! Linux) at the next waiting x87 instruction, as on hardware (§8.6); the
+//! state they leave is the hardware's too: an unmasked IE, DE or ZE
+//! delivers no result (but a compare still sets its condition codes and
+//! a load of a denormal still loads), an unmasked overflow or underflow
+//! delivers the result with its exponent biased by 24576 (§4.9.1.4-5), or
+//! stores nothing for a single or double destination.
 
 mod arith;
 mod compare;
@@ -304,9 +309,13 @@ impl Fpu {
     /// case the instruction must not deliver its result (SDM §8.5: only
     /// overflow, underflow and precision still write one).
     pub fn raise(&mut self, e: u16) -> bool {
-        self.sw |= e;
+        // An unmasked IE, DE or ZE stops the operation before it computes
+        // anything, so no overflow, underflow or precision flag follows.
+        let pre = e & (sw::IE | sw::DE | sw::ZE | sw::SF);
+        let stop = pre & !self.cw & (sw::IE | sw::DE | sw::ZE) != 0;
+        self.sw |= if stop { pre } else { e };
         self.summarise();
-        e & !self.cw & (sw::IE | sw::DE | sw::ZE) != 0
+        stop
     }
     /// Set or clear condition-code bits.
     pub fn set_cc(&mut self, mask: u16, v: u16) {

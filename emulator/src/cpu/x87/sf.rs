@@ -60,6 +60,9 @@ pub struct Env {
     pub mode: u8,
     /// 32, 64 or 80: the significand's width in `extF80` results.
     pub prec: u8,
+    /// The control word's exception masks (bits 0-5), for the few results
+    /// an unmasked exception changes.
+    pub masks: u16,
 }
 
 impl Env {
@@ -78,7 +81,11 @@ impl Env {
             3 => 80,
             _ => 80,
         };
-        Env { mode, prec }
+        Env {
+            mode,
+            prec,
+            masks: cw & 0x3f,
+        }
     }
 
     /// Full precision, same rounding mode.
