@@ -10,8 +10,9 @@
 # once fixed, copy it into fuzz/regressions/<target>/ so that
 # tests/fuzz_regressions.rs replays it on every cargo test.
 #
-# No sanitizer: the crates have no unsafe code, and without one cargo fuzz
-# builds on stable Rust. -O -a: optimised, with overflow checks and debug
+# No sanitizer: the crates' only unsafe code is the calls into Berkeley
+# SoftFloat (the x87's arithmetic, pure functions on values), and without
+# one cargo fuzz builds on stable Rust. -O -a: optimised, with overflow checks and debug
 # assertions on, as a debug build would panic.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -159,7 +159,7 @@ fn break_at_main_step_print_and_run_to_exit() {
             "next",
             "print block",
             "monitor leaks",
-            "monitor pt 0x0804f010",
+            "monitor pt 0x08050010",
             "monitor frames",
             "continue",
         ],
@@ -181,12 +181,12 @@ fn break_at_main_step_print_and_run_to_exit() {
             .any(|l| l.starts_with("bffdf000-c0000000 rw-p") && l.contains("[stack]")),
         "{out}"
     );
-    assert!(has(r#"$2 = 0x804f010 "hello from the heap""#), "{out}");
+    assert!(has(r#"$2 = 0x8050010 "hello from the heap""#), "{out}");
     assert!(
         has("heap: 112 bytes in 1 blocks allocated now") && has("from main+"),
         "{out}"
     );
-    assert!(has("0x0804f010: directory index 0x020"), "{out}");
+    assert!(has("0x08050010: directory index 0x020"), "{out}");
     assert!(has("-> physical"), "{out}");
     assert!(has("frames: 16384 total"), "{out}");
     assert!(has("[Inferior 1 (process 1) exited with code 03]"), "{out}");

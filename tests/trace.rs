@@ -101,7 +101,7 @@ fn instruction_trace_shows_each_instruction_with_symbols_and_changes() {
         "one line per retired instruction"
     );
     assert!(
-        lines[0].starts_with("0x08049028 <_start>")
+        lines[0].starts_with("0x08049019 <_start>")
             && lines[0].contains("31 ed")
             && lines[0].contains("xor %ebp,%ebp"),
         "{}",
@@ -155,7 +155,7 @@ fn snapshots_after_each_syscall_show_the_heap_appear() {
         !first.contains("[heap]") && moved.contains("[heap]"),
         "{moved}"
     );
-    assert!(moved.contains("# brk 0x08070000"));
+    assert!(moved.contains("# brk 0x08071000"));
     assert!(
         moved
             .lines()

@@ -202,7 +202,9 @@ impl Mmu {
         self.translate(va, Access::Write)?;
         let last = VirtAddr(va.0.wrapping_add(len - 1));
         if last.vpn() != va.vpn() {
-            self.translate(last, Access::Write)?;
+            // CR2 is the first byte of the access in that page, as the
+            // split write reports it.
+            self.translate(last.page_base(), Access::Write)?;
         }
         Ok(())
     }

@@ -95,6 +95,9 @@ pub enum Trap {
     },
     /// #DE (vector 0): divide by zero or quotient overflow.
     DivideError { eip: VirtAddr },
+    /// #MF (vector 16): an x87 instruction found an unmasked exception
+    /// pending (ES set by an earlier one); EIP points at the one that found it.
+    FloatingPoint { eip: VirtAddr },
     /// `int3` (vector 3); EIP is past the instruction, as on hardware.
     Breakpoint { eip: VirtAddr },
     /// #GP (vector 13): privileged instruction at CPL 3 (`hlt`, `cli`, `in`…),
@@ -112,6 +115,7 @@ impl Trap {
             Trap::PageFault { .. } => TrapKind::PageFault,
             Trap::InvalidOpcode { .. } => TrapKind::InvalidOpcode,
             Trap::DivideError { .. } => TrapKind::DivideError,
+            Trap::FloatingPoint { .. } => TrapKind::FloatingPoint,
             Trap::Breakpoint { .. } => TrapKind::Breakpoint,
             Trap::GeneralProtection { .. } => TrapKind::GeneralProtection,
             Trap::InstructionLimit => TrapKind::InstructionLimit,
@@ -128,10 +132,11 @@ pub enum TrapKind {
     Breakpoint,
     GeneralProtection,
     InstructionLimit,
+    FloatingPoint,
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 7] = [
+    pub const ALL: [TrapKind; 8] = [
         TrapKind::Syscall,
         TrapKind::PageFault,
         TrapKind::InvalidOpcode,
@@ -139,6 +144,7 @@ impl TrapKind {
         TrapKind::Breakpoint,
         TrapKind::GeneralProtection,
         TrapKind::InstructionLimit,
+        TrapKind::FloatingPoint,
     ];
     pub fn index(self) -> usize {
         self as usize
@@ -155,6 +161,7 @@ impl fmt::Display for TrapKind {
             TrapKind::Breakpoint => "breakpoint",
             TrapKind::GeneralProtection => "general protection",
             TrapKind::InstructionLimit => "instruction limit",
+            TrapKind::FloatingPoint => "x87 floating-point error",
         })
     }
 }

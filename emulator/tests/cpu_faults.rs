@@ -176,7 +176,8 @@ fn divide_errors_change_nothing() {
 fn invalid_opcodes_report_address_and_bytes() {
     for (src, bytes) in [
         ("ud2", &[0x0f, 0x0b][..]),
-        ("fld1", &[0xd9, 0xe8]),                         // x87
+        ("emms", &[0x0f, 0x77]),                         // MMX
+        ("fisttpl (%eax)", &[0xdb, 0x08]),               // SSE3's x87 store
         ("movd %eax, %xmm0", &[0x66, 0x0f, 0x6e, 0xc0]), // SSE2
         ("bound %eax, (%ecx)", &[0x62, 0x01]),
     ] {

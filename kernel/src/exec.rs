@@ -156,6 +156,8 @@ impl Kernel {
         cpu.set_eflags(0x202);
         // CS 0x73, DS ES SS 0x7b, FS GS null, no TLS entries: Linux's start.
         cpu.reset_segments();
+        // The FPU as fninit leaves it (Linux's fpu__clear at exec).
+        *cpu.fpu_mut() = toyemu_emulator::cpu::x87::Fpu::new();
     }
 
     /// Tear down a process that never ran.

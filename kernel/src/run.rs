@@ -78,7 +78,7 @@ impl Kernel {
                 let text = disasm::disassemble(&bytes, eip).1;
                 Death::IllegalInstruction { eip, bytes, text }
             }
-            Trap::DivideError { eip } => Death::DivideError { eip },
+            Trap::DivideError { eip } | Trap::FloatingPoint { eip } => Death::DivideError { eip },
             Trap::Breakpoint { eip } => Death::Breakpoint { eip },
             Trap::GeneralProtection { eip } => Death::GeneralProtection { eip },
         };

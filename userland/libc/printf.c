@@ -1,10 +1,13 @@
-/* printf.c - the printf family, integers and strings only (no floating
- * point: the libc is built with -mgeneral-regs-only).
+/* printf.c - the printf family.
  *
- * Conversions: %d %i %u %o %x %X %p %s %c %%, with the flags - 0 + space #,
- * a width and a precision (numbers or *), and the length modifiers hh h l
- * ll z j t.  Output follows glibc's: %p prints 0x... in lowercase and
- * "(nil)" for NULL; %s of NULL prints "(null)".
+ * Conversions: %d %i %u %o %x %X %p %s %c %% and the floating-point %f %F
+ * %e %E %g %G, with the flags - 0 + space #, a width and a precision
+ * (numbers or *), and the length modifiers hh h l ll z j t (and L, whose
+ * long double is printed as the double nearest to it).  Output follows
+ * glibc's: %p prints 0x... in lowercase and "(nil)" for NULL; %s of NULL
+ * prints "(null)"; doubles are correctly rounded (ties to even on the
+ * exact value, which dtoa.c gives digit by digit), "inf" and "nan" (with
+ * their sign, "-nan" too) ignore the 0 flag.
  *
  * Output to a file descriptor goes through a buffer on the caller's stack
  * and reaches the kernel with one write() per call (more only if the text
@@ -144,6 +147,154 @@ static void format_str(struct out *o, const char *s, int flags, int width, int p
         pad(o, ' ', fill);
 }
 
+int __dtoa_exact(double v, char *digits, int *point);
+
+/* Round the n digits in d (value 0.d * 10^*p) to their first `keep`,
+ * half to even on the exact value; returns the new count (trailing zeros
+ * dropped, at least one digit: "0" when everything rounds away). */
+static int round_digits(char *d, int n, int *p, int keep)
+{
+    if (keep >= n)
+        return n;
+    int up;
+    if (keep < 0) {
+        up = 0;
+    } else {
+        int rest = keep + 1 < n;  /* digits past the first dropped one */
+        int odd = keep > 0 && ((d[keep - 1] - '0') & 1);
+        up = d[keep] > '5' || (d[keep] == '5' && (rest || odd));
+    }
+    if (keep <= 0) {
+        d[0] = up ? '1' : '0';
+        *p = up ? *p + 1 : 1;
+        return 1;
+    }
+    n = keep;
+    if (up) {
+        int i = n - 1;
+        while (i >= 0 && d[i] == '9')
+            d[i--] = '0';
+        if (i < 0) {
+            memmove(d + 1, d, (size_t)n);
+            d[0] = '1';
+            n++;
+            (*p)++;
+        } else {
+            d[i]++;
+        }
+    }
+    while (n > 1 && d[n - 1] == '0')
+        n--;
+    return n;
+}
+
+/* %f %e %g (conv lowercase; `upper` for %F %E %G) of one double. */
+static void format_float(struct out *o, double v, char conv, int upper, int flags,
+                         int width, int prec)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    int neg = bits >> 63;
+    char sign = neg ? '-' : (flags & F_PLUS) ? '+' : (flags & F_SPACE) ? ' ' : 0;
+    if (((bits >> 52) & 0x7ff) == 0x7ff) {
+        const char *word = (bits << 12) ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
+        int body = 3 + (sign != 0);
+        int fill = width > body ? width - body : 0;
+        if (!(flags & F_LEFT))
+            pad(o, ' ', fill);
+        if (sign)
+            put(o, sign);
+        puts_n(o, word, 3);
+        if (flags & F_LEFT)
+            pad(o, ' ', fill);
+        return;
+    }
+    char d[820];
+    int p;
+    int n = __dtoa_exact(v, d, &p);
+    int zero = n == 1 && d[0] == '0';
+    if (prec < 0)
+        prec = 6;
+    /* Decide the style and its digits: e (exponent x) or f. */
+    int style_e = conv == 'e', x = 0, strip = 0;
+    if (conv == 'g') {
+        int P = prec == 0 ? 1 : prec;
+        if (!zero)
+            n = round_digits(d, n, &p, P);
+        x = zero ? 0 : p - 1;
+        style_e = !(x >= -4 && x < P);
+        prec = style_e ? P - 1 : P - 1 - x;
+        strip = !(flags & F_ALT);
+    } else if (conv == 'e') {
+        if (!zero)
+            n = round_digits(d, n, &p, prec + 1);
+        x = zero ? 0 : p - 1;
+    } else {
+        n = round_digits(d, n, &p, p + prec);
+        zero = n == 1 && d[0] == '0';
+        if (zero)
+            p = 1;
+    }
+#define DIGIT(i) ((i) >= 0 && (i) < n ? d[i] : '0')
+    /* The layout: int digits, fraction digits, exponent. */
+    int ilen, frac, first;        /* first: position of the first fraction digit */
+    if (style_e) {
+        ilen = 1;
+        first = 1;
+        frac = prec;
+        if (strip)
+            frac = n - 1 < frac ? n - 1 : frac;
+    } else {
+        ilen = p > 0 ? p : 1;
+        first = p;
+        frac = prec;
+        if (strip) {
+            int have = n - p;     /* significant digits after the point */
+            frac = have < frac ? (have > 0 ? have : 0) : frac;
+        }
+    }
+    int dot = frac > 0 || (flags & F_ALT);
+    char ex[8];
+    int exlen = 0;
+    if (style_e) {
+        int a = x < 0 ? -x : x;
+        char t[6];
+        int k = 0;
+        do {
+            t[k++] = (char)('0' + a % 10);
+            a /= 10;
+        } while (a);
+        if (k < 2)
+            t[k++] = '0';
+        ex[exlen++] = upper ? 'E' : 'e';
+        ex[exlen++] = x < 0 ? '-' : '+';
+        while (k)
+            ex[exlen++] = t[--k];
+    }
+    int body = (sign != 0) + ilen + dot + frac + exlen;
+    int fill = width > body ? width - body : 0;
+    if (!(flags & (F_LEFT | F_ZERO)))
+        pad(o, ' ', fill);
+    if (sign)
+        put(o, sign);
+    if (!(flags & F_LEFT) && (flags & F_ZERO))
+        pad(o, '0', fill);
+    if (style_e || p > 0) {
+        for (int i = 0; i < ilen; i++)
+            put(o, DIGIT(i));
+    } else {
+        put(o, '0');
+    }
+    if (dot)
+        put(o, '.');
+    for (int i = 0; i < frac; i++)
+        put(o, DIGIT(first + i));
+    puts_n(o, ex, exlen);
+    if (flags & F_LEFT)
+        pad(o, ' ', fill);
+#undef DIGIT
+}
+
 static void format(struct out *o, const char *f, va_list ap)
 {
     for (; *f; f++) {
@@ -242,6 +393,18 @@ static void format(struct out *o, const char *f, va_list ap)
             put(o, c);
             if (flags & F_LEFT)
                 pad(o, ' ', fill);
+            break;
+        }
+        case 'f':
+        case 'F':
+        case 'e':
+        case 'E':
+        case 'g':
+        case 'G': {
+            double v = len == 2 ? (double)va_arg(ap, long double) : va_arg(ap, double);
+            char c = *f;
+            int upper = c >= 'A' && c <= 'Z';
+            format_float(o, v, upper ? (char)(c + 'a' - 'A') : c, upper, flags, width, prec);
             break;
         }
         case '%':

@@ -133,6 +133,7 @@ impl State {
             K::Cmp32RM => self.alu32_rm::<{ A::CMP }>(mmu, op)?,
             K::Test32RR => self.alu32_rr::<{ A::TEST }>(op),
             K::Test32RI => self.alu32_ri::<{ A::TEST }>(op),
+            K::X87 => self.x87(mmu, op)?,
         }
         Ok(())
     }

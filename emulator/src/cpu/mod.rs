@@ -30,6 +30,7 @@ mod stack;
 mod state;
 mod string;
 mod system;
+pub mod x87;
 
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
@@ -178,6 +179,13 @@ impl Cpu {
     /// The base GS addresses through (0 when GS is null).
     pub fn gs_base(&self) -> u32 {
         self.s.seg_base[2]
+    }
+    /// The x87 state (debugger, tests).
+    pub fn fpu(&self) -> &x87::Fpu {
+        &self.s.fpu
+    }
+    pub fn fpu_mut(&mut self) -> &mut x87::Fpu {
+        &mut self.s.fpu
     }
     /// Instructions retired since the CPU was made.
     pub fn retired(&self) -> u64 {

@@ -236,6 +236,8 @@ pub enum Kind {
     Jge,
     Jle,
     Jg,
+    /// Every x87 instruction (cpu/x87): `sub` says which.
+    X87,
 }
 
 /// `Op::flags`: the last instruction of its decoded block (a branch, a
@@ -300,6 +302,9 @@ impl Op {
     /// written over decoded code).
     pub fn writes_memory(&self) -> bool {
         use Kind as K;
+        if self.kind == K::X87 {
+            return super::x87::fpu::xop::stores(self.sub);
+        }
         matches!(
             self.base_kind(),
             K::MovMR

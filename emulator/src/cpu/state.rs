@@ -95,6 +95,8 @@ pub struct State {
     pub f: Flags,
     pub retired: u64,
     pub seg: Segments,
+    /// The x87 FPU; only x87 instructions look at it.
+    pub fpu: super::x87::fpu::Fpu,
 }
 
 impl State {
@@ -107,6 +109,7 @@ impl State {
             f: Flags::new(),
             retired: 0,
             seg: Segments::default(),
+            fpu: super::x87::fpu::Fpu::new(),
         }
     }
 

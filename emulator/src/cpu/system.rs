@@ -8,9 +8,9 @@ use crate::disasm::{read_code, MAX_INSN};
 use crate::mmu::Mmu;
 use crate::trap::Trap;
 
-/// cpuid leaf 1 EDX: TSC (4), CX8 (8), CMOV (15). No FPU, MMX or SSE:
-/// those instructions raise #UD here.
-const FEATURES_EDX: u32 = (1 << 4) | (1 << 8) | (1 << 15);
+/// cpuid leaf 1 EDX: FPU (0), TSC (4), CX8 (8), CMOV (15); with FPU and
+/// CMOV, fcmovcc and fcomi are there too. No MMX or SSE: those raise #UD.
+const FEATURES_EDX: u32 = 1 | (1 << 4) | (1 << 8) | (1 << 15);
 /// Family 6, model 1, stepping 1: a Pentium Pro, the first i686.
 const SIGNATURE: u32 = 0x0611;
 

@@ -401,7 +401,46 @@ pub fn run_native_signal(exe: &std::path::Path) -> (Option<i32>, Vec<u8>) {
 
 /// Run a freestanding test program in toyemu: (exit status, stdout).
 pub fn run_emulated(exe: &std::path::Path) -> (u32, Vec<u8>) {
+    run_emulated_args(exe, &[])
+}
+
+/// Run an i386 executable on the host with arguments: (exit status, stdout).
+pub fn run_native_args(exe: &std::path::Path, args: &[&str]) -> (i32, Vec<u8>) {
+    let r = Command::new(exe).args(args).output().unwrap_or_else(|e| {
+        panic!(
+            "cannot run {} natively ({e}): this test needs a host that runs i386 executables",
+            exe.display()
+        )
+    });
+    let status = r.status.code().unwrap_or_else(|| {
+        panic!(
+            "{} died natively ({}): does this host run i386 executables?",
+            exe.display(),
+            r.status
+        )
+    });
+    (status, r.stdout)
+}
+
+/// Run a freestanding test program in toyemu with `argv[1..]` = `args`
+/// (argc, argv, an empty envp and auxv on the stack, as at process start).
+pub fn run_emulated_args(exe: &std::path::Path, args: &[&str]) -> (u32, Vec<u8>) {
     let mut vm = Vm::bare();
     vm.load_elf(&std::fs::read(exe).unwrap());
+    let mut strings = ELF_STACK_TOP - 1024;
+    let mut ptrs = Vec::new();
+    for a in std::iter::once("prog").chain(args.iter().copied()) {
+        vm.poke(strings, a.as_bytes());
+        vm.poke(strings + a.len() as u32, &[0]);
+        ptrs.push(strings);
+        strings += a.len() as u32 + 1;
+    }
+    let mut words = vec![ptrs.len() as u32];
+    words.extend(&ptrs);
+    words.extend([0, 0, 0, 0]); // argv end, envp end, AT_NULL
+    let sp = ELF_STACK_TOP - 2048;
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    vm.poke(sp, &bytes);
+    vm.m.cpu_mut().set_reg(Reg::Esp, sp);
     vm.run_program(u64::MAX)
 }

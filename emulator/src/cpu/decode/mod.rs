@@ -10,6 +10,7 @@
 mod control;
 mod integer;
 mod operand;
+mod x87;
 
 use super::op::{Kind, Op, SEG_WRITE};
 use iced_x86::{
@@ -31,7 +32,7 @@ pub fn decode(bytes: &[u8], ip: u32) -> Result<Op, NeedMore> {
     match d.last_error() {
         DecoderError::None => Ok(translate(&ins).map_or_else(
             || ud(&ins, bytes),
-            |op| wrap(&ins, super::fast::specialise(op)),
+            |op| wrap(&ins, super::fast::specialise(x87::with_opcode(op, bytes))),
         )),
         DecoderError::NoMoreBytes if bytes.len() < MAX_INSN => Err(NeedMore),
         _ => Ok(ud(&ins, bytes)),
@@ -107,7 +108,9 @@ fn translate(i: &Instruction) -> Option<Op> {
     if i.is_privileged() {
         return Some(Op::new(Kind::Priv, i.len() as u8));
     }
-    integer::translate(i).or_else(|| control::translate(i))
+    integer::translate(i)
+        .or_else(|| control::translate(i))
+        .or_else(|| x87::translate(i))
 }
 
 #[cfg(test)]
@@ -207,6 +210,21 @@ mod tests {
         src += "leaw 0x10(%si), %ax\nmovsb (%si), %es:(%di)\nrep stosl %eax, %es:(%di)\nlodsw %fs:(%si)\n";
         src += "loopw .\njcxz .\nxlat (%bx)\npushaw\npopaw\npushfw\npopfw\nenterw $4, $0\nleavew\n";
         src += "retw\nretw $4\ncallw *%ax\njmpw *%ax\nmov %gs:(%bx), %eax\n";
+        // x87, as gcc and the libcs emit it.
+        src +=
+            "flds (%eax)\nfldl 8(%ebp)\nfldt (%esp)\nfildl (%eax)\nfildll (%eax)\nfilds (%eax)\n";
+        src += "fstps (%eax)\nfstpl (%eax)\nfstpt (%eax)\nfistpl (%eax)\nfistpll (%eax)\nfists (%eax)\n";
+        src +=
+            "fld %st(1)\nfstp %st(0)\nfst %st(2)\nfxch %st(1)\nfld1\nfldz\nfldpi\nfldl2e\nfldln2\n";
+        src += "faddl (%eax)\nfmuls (%eax)\nfsubrl (%eax)\nfdivl (%eax)\nfiaddl (%eax)\nfidivrs (%eax)\n";
+        src += "faddp %st, %st(1)\nfmul %st(2), %st\nfsubp %st, %st(1)\nfdivrp %st, %st(1)\nfchs\nfabs\n";
+        src +=
+            "fsqrt\nfrndint\nfscale\nfprem\nfprem1\nfxtract\nfsin\nfcos\nfsincos\nfptan\nfpatan\n";
+        src += "f2xm1\nfyl2x\nfyl2xp1\nfucomip %st(1), %st\nfcomi %st(1), %st\nfucompp\nfcompl (%eax)\n";
+        src += "ficoml (%eax)\nftst\nfxam\nfcmovne %st(1), %st\nfcmovbe %st(2), %st\nfnstsw %ax\n";
+        src += "fnstcw (%eax)\nfldcw (%eax)\nfninit\nfnclex\nfnstenv (%eax)\nfldenv (%eax)\n";
+        src +=
+            "fnsave (%eax)\nfrstor (%eax)\nfwait\nfstcw (%eax)\nffree %st(3)\nfincstp\nfdecstp\n";
         let dir = std::env::temp_dir().join(format!("toyemu-decode-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let (s, o, bin) = (dir.join("f.s"), dir.join("f.o"), dir.join("f.bin"));
