@@ -5,10 +5,12 @@
 //! debugger can look at the faulting instruction while the address space
 //! still exists.
 //!
-//! The kernel runs with `set_stop_before_signal`, so a trap that would kill
-//! comes back from `Kernel::run` as a *signal stop*; the death is held until
-//! the debugger resumes with that signal (delivered, as gdb's default `pass`
-//! does) or without it (dropped; a fault then simply happens again).
+//! The kernel runs with `set_stop_before_signal`, so a signal about to be
+//! acted on — its handler run, or the process killed — comes back from
+//! `Kernel::run` as a *signal stop* (as ptrace stops a tracee before
+//! delivery); it is held until the debugger resumes with that signal
+//! (delivered, as gdb's default `pass` does: the handler runs, or the
+//! process dies) or without it (dropped; a fault then simply happens again).
 //!
 //! Breakpoints are addresses compared with EIP between instructions: guest
 //! memory is never patched, so reads show the real code, pages not yet
@@ -48,8 +50,9 @@ pub enum Stop {
     DoneStep,
     /// EIP reached a breakpoint.
     Breakpoint,
-    /// A signal is about to be delivered; the process is intact, stopped at
-    /// the instruction that raised it (after it, for `int3`).
+    /// A signal is about to be delivered (to its handler, or fatally); the
+    /// process is intact, stopped at the instruction that raised it (after
+    /// it, for `int3` and syscalls).
     Signal(Signal),
     /// The debugger asked to stop (Ctrl-C).
     Interrupted,
@@ -59,7 +62,7 @@ pub enum Stop {
 pub struct Inferior {
     pub session: Session,
     breakpoints: BTreeSet<u32>,
-    /// The death a signal stop is holding back.
+    /// The signal a signal stop is holding back (why it was raised).
     pending: Option<Death>,
     max_insns: Option<u64>,
 }
@@ -83,7 +86,8 @@ impl Inferior {
         self.session.process.exit_record().map(|r| r.status.clone())
     }
 
-    /// What the process would die of if resumed with its signal.
+    /// The signal a stop is holding back: why it was raised (and what the
+    /// process dies of if it has no handler).
     pub fn pending(&self) -> Option<&Death> {
         self.pending.as_ref()
     }
@@ -103,17 +107,19 @@ impl Inferior {
     }
 
     /// Go on after a stop, delivering `signal` first if the debugger passes
-    /// one. Only the signal the process was stopped for can be delivered
-    /// (this kernel has no other way to send one); any other is refused.
+    /// one: to its handler (then `Ok(None)`: the process runs on, in the
+    /// handler) or fatally (`Stop::Exited`). Only the signal the process
+    /// was stopped for can be delivered (this kernel has no other way to
+    /// send one); any other is refused.
     pub fn deliver(&mut self, signal: Option<Signal>) -> Result<Option<Stop>, String> {
         let pending = self.pending.take();
         let Some(sig) = signal else {
             return Ok(None);
         };
         match pending {
-            Some(death) if death.signal() == sig => {
+            Some(cause) if cause.signal() == sig => {
                 let (k, p) = (&mut self.session.kernel, &mut self.session.process);
-                Ok(Some(Stop::Exited(k.kill(p, death))))
+                Ok(k.deliver_signal(p, cause).map(Stop::Exited))
             }
             _ => Err(format!(
                 "{sig} cannot be sent to the program: only the signal it stopped for can be delivered"
@@ -203,10 +209,12 @@ impl Inferior {
     /// delivered, as it would have been.
     pub fn finish(&mut self) -> ExitStatus {
         loop {
-            if let Some(death) = self.pending.take() {
+            if let Some(cause) = self.pending.take() {
                 let (k, p) = (&mut self.session.kernel, &mut self.session.process);
                 if !p.has_exited() {
-                    return k.kill(p, death);
+                    if let Some(status) = k.deliver_signal(p, cause) {
+                        return status;
+                    }
                 }
             }
             if let Some(Stop::Exited(status)) = self.advance(FREE_SLICE) {

@@ -68,6 +68,7 @@ impl Kernel {
             started_at: self.insns(),
             fds: [true; 3],
             faults_by_kind: Default::default(),
+            signals: Default::default(),
         };
         let brk = self.map_segments(&mut p, &image);
         let stack = crate::stack::build(&image, argv, envp);

@@ -10,6 +10,7 @@ mod mem;
 mod names;
 pub mod outcome;
 mod proc;
+mod signal;
 
 use crate::errno::{EFAULT, ENOSYS};
 use crate::kernel::Kernel;
@@ -34,7 +35,10 @@ impl Kernel {
 
     /// Make syscall `nr` for `p` as if it had executed `int 0x80` with `args`
     /// in EBX..EBP: for tests and tools that drive the kernel without guest
-    /// code. Returns EAX, or how the process ended.
+    /// code. Signals the call made deliverable are then delivered, as the
+    /// return to user mode would (a handler's frame is set up; the
+    /// registers point at the handler). Returns the call's EAX, or how the
+    /// process ended.
     pub fn syscall_direct(
         &mut self,
         p: &mut Process,
@@ -49,9 +53,13 @@ impl Kernel {
         {
             cpu.set_reg(r, v);
         }
-        match self.syscall(p) {
+        if let Some(status) = self.syscall(p) {
+            return Err(status);
+        }
+        let eax = self.machine.cpu().reg(Reg::Eax);
+        match self.deliver_all(p) {
             Some(status) => Err(status),
-            None => Ok(self.machine.cpu().reg(Reg::Eax)),
+            None => Ok(eax),
         }
     }
 
@@ -62,9 +70,18 @@ impl Kernel {
         let cpu = self.machine.cpu();
         let nr = cpu.reg(Reg::Eax);
         let args = [Reg::Ebx, Reg::Ecx, Reg::Edx, Reg::Esi, Reg::Edi, Reg::Ebp].map(|r| cpu.reg(r));
+        let entry = if self.tracer.active() {
+            self.signal_entry_args(p, nr, &args)
+        } else {
+            None
+        };
         let outcome = self.dispatch(p, nr, args);
+        let outcome = self.signal_outcome(p, outcome);
         if self.tracer.active() {
-            let args_text = self.format_args(p, nr, &args, &outcome);
+            let args_text = match &entry {
+                Some(e) => self.signal_args_text(p, nr, &args, &outcome, e),
+                None => self.format_args(p, nr, &args, &outcome),
+            };
             self.emit(EventKind::Syscall {
                 nr,
                 name: name_of(nr),
@@ -90,6 +107,7 @@ impl Kernel {
 
     fn dispatch(&mut self, p: &mut Process, nr: u32, a: [u32; 6]) -> Outcome {
         use names::*;
+        use signal::*;
         match nr {
             NR_EXIT | NR_EXIT_GROUP => Outcome::Exit(a[0]),
             NR_READ => self.sys_read(p, a[0], a[1], a[2]),
@@ -105,6 +123,18 @@ impl Kernel {
             NR_LSEEK | NR_LLSEEK => self.sys_lseek(p, a[0]),
             NR_UNAME => self.sys_uname(p, a[0]),
             NR_KILL => self.sys_kill(p, a[0], a[1]),
+            NR_TKILL => self.sys_tkill(p, a[0], a[1]),
+            NR_TGKILL => self.sys_tgkill(p, a[0], a[1], a[2]),
+            NR_RT_SIGACTION => self.sys_rt_sigaction(p, a[0], a[1], a[2], a[3]),
+            NR_SIGACTION => self.sys_sigaction(p, a[0], a[1], a[2]),
+            NR_RT_SIGPROCMASK => self.sys_rt_sigprocmask(p, a[0], a[1], a[2], a[3]),
+            NR_RT_SIGPENDING => self.sys_rt_sigpending(p, a[0], a[1]),
+            NR_SIGALTSTACK => self.sys_sigaltstack(p, a[0], a[1]),
+            NR_RT_SIGRETURN => self.sys_sigreturn(p, true),
+            NR_SIGRETURN => self.sys_sigreturn(p, false),
+            NR_RT_SIGSUSPEND => self.sys_rt_sigsuspend(p, a[0], a[1]),
+            NR_SIGSUSPEND => self.sys_sigsuspend(p, a[2]),
+            NR_PAUSE => self.sys_pause(p),
             NR_BRK => self.sys_brk(p, a[0]),
             NR_OLD_MMAP => self.sys_old_mmap(p, a[0]),
             NR_MMAP2 => self.sys_mmap(p, a),

@@ -24,7 +24,6 @@ pub const NR_GETGID32: u32 = 200;
 pub const NR_GETEUID32: u32 = 201;
 pub const NR_GETEGID32: u32 = 202;
 pub const NR_GETTID: u32 = 224;
-pub const NR_KILL: u32 = 37;
 pub const NR_BRK: u32 = 45;
 pub const NR_OLD_MMAP: u32 = 90;
 pub const NR_MUNMAP: u32 = 91;
@@ -36,6 +35,7 @@ pub const NR_EXIT_GROUP: u32 = 252;
 
 /// Names for the calls this kernel implements and the ones programs commonly
 /// try (those get ENOSYS, but a trace should still say what was asked).
+/// The signal calls' names are in `signal.rs`.
 const NAMES: &[(u32, &str)] = &[
     (1, "exit"),
     (2, "fork"),
@@ -53,7 +53,6 @@ const NAMES: &[(u32, &str)] = &[
     (50, "getegid"),
     (64, "getppid"),
     (33, "access"),
-    (37, "kill"),
     (45, "brk"),
     (54, "ioctl"),
     (90, "mmap"),
@@ -64,9 +63,6 @@ const NAMES: &[(u32, &str)] = &[
     (145, "readv"),
     (146, "writev"),
     (162, "nanosleep"),
-    (173, "rt_sigreturn"),
-    (174, "rt_sigaction"),
-    (175, "rt_sigprocmask"),
     (191, "ugetrlimit"),
     (192, "mmap2"),
     (197, "fstat64"),
@@ -81,7 +77,6 @@ const NAMES: &[(u32, &str)] = &[
     (252, "exit_group"),
     (258, "set_tid_address"),
     (265, "clock_gettime"),
-    (270, "tgkill"),
     (295, "openat"),
     (355, "getrandom"),
 ];
@@ -89,6 +84,7 @@ const NAMES: &[(u32, &str)] = &[
 pub fn name_of(nr: u32) -> &'static str {
     NAMES
         .iter()
+        .chain(super::signal::NAMES)
         .find(|(n, _)| *n == nr)
         .map_or("syscall", |(_, s)| s)
 }
@@ -227,7 +223,6 @@ impl Kernel {
             | NR_GETEGID | NR_GETUID32 | NR_GETGID32 | NR_GETEUID32 | NR_GETEGID32 => String::new(),
             NR_CLOSE => int(a[0]),
             NR_UNAME => ptr(a[0]),
-            NR_KILL => format!("{}, {}", int(a[0]), crate::signal::Signal(a[1])),
             NR_BRK => ptr(a[0]),
             NR_MMAP2 => format!(
                 "{}, {}, {}, {}, {}, {}",
