@@ -303,7 +303,8 @@ impl Kernel {
     /// kill(pid, sig): this process, its group (0, -pid). -1 means every
     /// process but the caller, and there is none.
     pub(super) fn sys_kill(&mut self, p: &mut Process, pid: u32, sig: u32) -> Outcome {
-        if !is_me(p, pid) {
+        // -1 first: for pid 1, it is not "process group 1".
+        if pid as i32 == -1 || !is_me(p, pid) {
             return Outcome::Err(ESRCH);
         }
         self.signal_self(p, sig, code::SI_USER)
