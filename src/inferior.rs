@@ -284,6 +284,7 @@ mod tests {
             ("userland/leak_demo", &opts),
             ("userland/mmap_demo", &opts),
             ("userland/segv_demo", &opts),
+            ("userland/sigsegv_demo", &opts),
             ("userland/leak_demo", &limited),
         ] {
             let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(program);
@@ -357,6 +358,43 @@ mod tests {
         };
         assert_eq!(status.code(), 139);
         assert!(inf.session.process.mm().is_none());
+    }
+
+    #[test]
+    fn a_signal_with_a_handler_stops_first_and_resuming_runs_the_handler() {
+        let (mut inf, out) = boot_with("userland/sigsegv_demo", &Options::default());
+        let sigsegv = toyemu_kernel::signal::SIGSEGV;
+        let handlers = inf
+            .session
+            .symbols
+            .lookup("fix_guard")
+            .zip(inf.session.symbols.lookup("bail_out"))
+            .unwrap();
+        let mut stops = Vec::new();
+        let status = loop {
+            match inf.run(Resume::Continue, never) {
+                Stop::Exited(s) => break s,
+                Stop::Signal(sig) => {
+                    assert_eq!(sig, sigsegv);
+                    // Stopped at the faulting instruction, before the frame.
+                    let eip = inf.eip();
+                    assert!(eip != handlers.0 && eip != handlers.1);
+                    let action = inf.session.process.signals().action(sig);
+                    stops.push(action.handler);
+                    // Resuming without the signal drops it: the fault again.
+                    assert_eq!(inf.deliver(None), Ok(None));
+                    assert_eq!(inf.run(Resume::Continue, never), Stop::Signal(sig));
+                    assert_eq!(inf.eip(), eip);
+                    // With it: the handler runs (nothing stops yet).
+                    assert_eq!(inf.deliver(Some(sig)), Ok(None));
+                    assert_eq!(inf.eip(), action.handler, "the handler is next");
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        assert_eq!(status.code(), 0);
+        assert_eq!(stops, vec![handlers.0, handlers.1, handlers.1]);
+        assert!(String::from_utf8_lossy(&out.0.borrow()).contains("3 faults caught"));
     }
 
     #[test]

@@ -121,3 +121,31 @@ fn a_segfault_stops_before_delivery_then_continue_delivers_it() {
         "{out}"
     );
 }
+
+#[test]
+fn a_caught_segfault_stops_before_delivery_then_continue_runs_the_handler() {
+    let out = session(
+        "userland/sigsegv_demo",
+        "continue\ncontinue\ncontinue\ncontinue\n",
+    );
+    assert!(
+        out.contains(
+            "stopped before delivering SIGSEGV: Segmentation fault (SEGV_ACCERR): write at"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("(continue delivers it to its handler at 0x"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("stopped before delivering SIGSEGV").count(),
+        3,
+        "{out}"
+    );
+    assert!(
+        out.contains("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_ACCERR"),
+        "{out}"
+    );
+    assert!(out.contains("process exited with status 0"), "{out}");
+}

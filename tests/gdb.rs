@@ -284,3 +284,33 @@ fn an_interrupt_stops_an_endless_loop() {
     assert_eq!(status.code(), Some(137), "{stderr}");
     assert!(stderr.contains("killed by gdb"), "{stderr}");
 }
+
+#[test]
+fn a_caught_sigsegv_stops_then_continue_runs_the_handler() {
+    require_gdb();
+    let prog = root().join("userland/sigsegv_demo");
+    let (stub, port) = start_stub(&prog, &[]);
+    let out = gdb(
+        &prog,
+        port,
+        &[
+            "continue",
+            "print $pc == (long)fix_guard",
+            "continue",
+            "continue",
+            "continue",
+        ],
+    );
+    let (status, stdout, stderr) = stub.finish("toyemu");
+    assert_eq!(
+        out.matches("Program received signal SIGSEGV, Segmentation fault.")
+            .count(),
+        3,
+        "{out}"
+    );
+    // Stopped before delivery: not in the handler yet.
+    assert!(out.contains("$1 = 0"), "{out}");
+    assert!(out.contains("exited normally"), "{out}");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("3 faults caught"), "{stdout}");
+}
