@@ -2,8 +2,8 @@
  * with SA_SIGINFO handlers, masks, the alternate stack, kill and raise.
  *
  * sigaction() installs the handler with SA_RESTORER and a restorer stub
- * calling sigreturn or rt_sigreturn (libc/sigrestore.S), as glibc and musl
- * do.  sigset_t is the kernel's: 64 signals in two words. */
+ * calling sigreturn or rt_sigreturn (libc/sigrestore.S), as musl does.
+ * sigset_t is the kernel's: 64 signals in two words. */
 #ifndef _TOY_SIGNAL_H
 #define _TOY_SIGNAL_H
 

@@ -3,9 +3,10 @@
  *
  * The kernel's struct sigaction of i386 is {handler, flags, restorer,
  * mask[2]}; the C one has the mask second.  Every handler is installed
- * with SA_RESTORER and one of the two stubs of sigrestore.S, as glibc and
- * musl do: __restore_rt (rt_sigreturn) for SA_SIGINFO handlers, whose
- * kernel frame is the rt one, __restore (sigreturn) for the others. */
+ * with SA_RESTORER and one of the two stubs of sigrestore.S, as musl does
+ * (i386 glibc returns through the vDSO instead): __restore_rt
+ * (rt_sigreturn) for SA_SIGINFO handlers, whose kernel frame is the rt
+ * one, __restore (sigreturn) for the others. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
