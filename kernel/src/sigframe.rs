@@ -336,10 +336,12 @@ mod tests {
 
     #[test]
     fn sigcontext_round_trips() {
-        let mut sc = SigContext::default();
-        sc.eip = 0x0804_9000;
-        sc.eflags = 0x246;
-        sc.cr2 = 0x1234;
+        let sc = SigContext {
+            eip: 0x0804_9000,
+            eflags: 0x246,
+            cr2: 0x1234,
+            ..SigContext::default()
+        };
         let b = sc.to_bytes();
         assert_eq!(&b[sc::EIP..sc::EIP + 4], &0x0804_9000u32.to_le_bytes());
         assert_eq!(SigContext::from_bytes(&b), sc);
