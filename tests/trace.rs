@@ -163,3 +163,48 @@ fn snapshots_after_each_syscall_show_the_heap_appear() {
         "{moved}"
     );
 }
+
+#[test]
+fn signals_and_their_calls_read_like_strace() {
+    let (_, err) = cli(&["run", "--trace", "syscall", "userland/sigsegv_demo"]);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("write(")).collect();
+    let has = |prefix: &str| lines.iter().any(|l| l.starts_with(prefix));
+    assert!(
+        has("rt_sigaction(SIGSEGV, {sa_handler=0x")
+            && lines.iter().any(|l| l.contains(
+                "sa_mask=[], sa_flags=SA_RESTORER|SA_SIGINFO, sa_restorer=0x"
+            ) && l.ends_with("}, NULL, 8) = 0")),
+        "{err}"
+    );
+    assert!(
+        has("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_ACCERR, si_addr=0x"),
+        "{err}"
+    );
+    assert!(
+        lines.contains(&"--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x00000000} ---"),
+        "{err}"
+    );
+    assert!(has("rt_sigreturn({mask=[]}) = "), "{err}");
+    assert!(has("rt_sigprocmask(SIG_BLOCK, NULL, [], 8) = 0"), "{err}");
+    assert!(has("sigaltstack({ss_sp=0x"), "{err}");
+    // The delivery follows the fault and precedes the handler's calls.
+    let at = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix)).unwrap();
+    assert!(at("--- SIGSEGV") < at("mprotect(0x") + 2);
+
+    // JSON: the same deliveries, with what the handler got and where its frame went.
+    let f = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sigsegv.jsonl");
+    cli(&["run", "--trace-json", f.to_str().unwrap(), "userland/sigsegv_demo"]);
+    let text = std::fs::read_to_string(&f).unwrap();
+    let signals: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "signal")
+        .collect();
+    assert_eq!(signals.len(), 3, "{text}");
+    assert_eq!(signals[0]["signal"], "SIGSEGV");
+    assert_eq!(signals[0]["code_name"], "SEGV_ACCERR");
+    assert_eq!(signals[0]["action"], "handler");
+    assert_eq!(signals[0]["frame_kind"], "rt_sigframe");
+    assert_eq!(signals[1]["addr"], 0);
+    assert_eq!(signals[2]["altstack"], true);
+}

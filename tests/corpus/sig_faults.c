@@ -16,8 +16,9 @@
     } while (0)
 
 /* FAULTER(name, insn): int name(void *arg) loads arg into EAX and known
- * values into the other registers, then runs `insn` at name_at, and
- * returns EAX.  A handler that skips `insn` decides what it returns. */
+ * values into the other registers and EFLAGS, then runs `insn` at
+ * name_at, and returns EAX.  A handler that skips `insn` decides what it
+ * returns. */
 #define FAULTER(name, insn)                                                   \
     __asm__(".text\n.globl " #name "\n" #name ":\n"                            \
             "pushl %ebx\npushl %esi\npushl %edi\npushl %ebp\n"                \
@@ -25,6 +26,7 @@
             "movl $0x11111111, %ebx\nmovl $0x22222222, %esi\n"                \
             "movl $0x33333333, %edi\nmovl $0x44444444, %ebp\n"                \
             "movl $0x55555555, %ecx\nmovl $0x66666666, %edx\n"                \
+            "cmpl $0x11111111, %ebx\n" /* known flags: ZF PF, not the stack's */ \
             ".globl " #name "_at\n" #name "_at:\n" insn "\n"                   \
             "popl %ebp\npopl %edi\npopl %esi\npopl %ebx\nret\n");             \
     int name(void *arg);                                                       \
