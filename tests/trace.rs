@@ -171,9 +171,9 @@ fn signals_and_their_calls_read_like_strace() {
     let has = |prefix: &str| lines.iter().any(|l| l.starts_with(prefix));
     assert!(
         has("rt_sigaction(SIGSEGV, {sa_handler=0x")
-            && lines.iter().any(|l| l.contains(
-                "sa_mask=[], sa_flags=SA_RESTORER|SA_SIGINFO, sa_restorer=0x"
-            ) && l.ends_with("}, NULL, 8) = 0")),
+            && lines.iter().any(|l| l
+                .contains("sa_mask=[], sa_flags=SA_RESTORER|SA_SIGINFO, sa_restorer=0x")
+                && l.ends_with("}, NULL, 8) = 0")),
         "{err}"
     );
     assert!(
@@ -181,19 +181,30 @@ fn signals_and_their_calls_read_like_strace() {
         "{err}"
     );
     assert!(
-        lines.contains(&"--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x00000000} ---"),
+        lines.contains(
+            &"--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x00000000} ---"
+        ),
         "{err}"
     );
     assert!(has("rt_sigreturn({mask=[]}) = "), "{err}");
     assert!(has("rt_sigprocmask(SIG_BLOCK, NULL, [], 8) = 0"), "{err}");
     assert!(has("sigaltstack({ss_sp=0x"), "{err}");
-    // The delivery follows the fault and precedes the handler's calls.
+    // The handler's first call follows the delivery.
     let at = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix)).unwrap();
-    assert!(at("--- SIGSEGV") < at("mprotect(0x") + 2);
+    let fix = lines
+        .iter()
+        .position(|l| l.starts_with("mprotect(") && l.ends_with("PROT_READ|PROT_WRITE) = 0"))
+        .unwrap();
+    assert_eq!(at("--- SIGSEGV") + 1, fix, "{err}");
 
     // JSON: the same deliveries, with what the handler got and where its frame went.
     let f = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sigsegv.jsonl");
-    cli(&["run", "--trace-json", f.to_str().unwrap(), "userland/sigsegv_demo"]);
+    cli(&[
+        "run",
+        "--trace-json",
+        f.to_str().unwrap(),
+        "userland/sigsegv_demo",
+    ]);
     let text = std::fs::read_to_string(&f).unwrap();
     let signals: Vec<serde_json::Value> = text
         .lines()
