@@ -84,8 +84,14 @@ impl Debugger {
                 Stop::Breakpoint => return format!("breakpoint at {}", self.location()),
                 Stop::Signal(sig) => {
                     let death = self.inf.pending().map_or(String::new(), |d| d.to_string());
+                    let action = self.s().process.signals().action(sig);
+                    let to = if action.is_handler() {
+                        format!(" to its handler at {:#010x}", action.handler)
+                    } else {
+                        String::new()
+                    };
                     return format!(
-                        "stopped before delivering {sig}: {death}\n{}\n(continue delivers it)",
+                        "stopped before delivering {sig}: {death}\n{}\n(continue delivers it{to})",
                         self.location()
                     );
                 }

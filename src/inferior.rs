@@ -5,10 +5,12 @@
 //! debugger can look at the faulting instruction while the address space
 //! still exists.
 //!
-//! The kernel runs with `set_stop_before_signal`, so a trap that would kill
-//! comes back from `Kernel::run` as a *signal stop*; the death is held until
-//! the debugger resumes with that signal (delivered, as gdb's default `pass`
-//! does) or without it (dropped; a fault then simply happens again).
+//! The kernel runs with `set_stop_before_signal`, so a signal about to be
+//! acted on — its handler run, or the process killed — comes back from
+//! `Kernel::run` as a *signal stop* (as ptrace stops a tracee before
+//! delivery); it is held until the debugger resumes with that signal
+//! (delivered, as gdb's default `pass` does: the handler runs, or the
+//! process dies) or without it (dropped; a fault then simply happens again).
 //!
 //! Breakpoints are addresses compared with EIP between instructions: guest
 //! memory is never patched, so reads show the real code, pages not yet
@@ -48,8 +50,9 @@ pub enum Stop {
     DoneStep,
     /// EIP reached a breakpoint.
     Breakpoint,
-    /// A signal is about to be delivered; the process is intact, stopped at
-    /// the instruction that raised it (after it, for `int3`).
+    /// A signal is about to be delivered (to its handler, or fatally); the
+    /// process is intact, stopped at the instruction that raised it (after
+    /// it, for `int3` and syscalls).
     Signal(Signal),
     /// The debugger asked to stop (Ctrl-C).
     Interrupted,
@@ -59,7 +62,7 @@ pub enum Stop {
 pub struct Inferior {
     pub session: Session,
     breakpoints: BTreeSet<u32>,
-    /// The death a signal stop is holding back.
+    /// The signal a signal stop is holding back (why it was raised).
     pending: Option<Death>,
     max_insns: Option<u64>,
 }
@@ -83,7 +86,8 @@ impl Inferior {
         self.session.process.exit_record().map(|r| r.status.clone())
     }
 
-    /// What the process would die of if resumed with its signal.
+    /// The signal a stop is holding back: why it was raised (and what the
+    /// process dies of if it has no handler).
     pub fn pending(&self) -> Option<&Death> {
         self.pending.as_ref()
     }
@@ -103,17 +107,19 @@ impl Inferior {
     }
 
     /// Go on after a stop, delivering `signal` first if the debugger passes
-    /// one. Only the signal the process was stopped for can be delivered
-    /// (this kernel has no other way to send one); any other is refused.
+    /// one: to its handler (then `Ok(None)`: the process runs on, in the
+    /// handler) or fatally (`Stop::Exited`). Only the signal the process
+    /// was stopped for can be delivered (this kernel has no other way to
+    /// send one); any other is refused.
     pub fn deliver(&mut self, signal: Option<Signal>) -> Result<Option<Stop>, String> {
         let pending = self.pending.take();
         let Some(sig) = signal else {
             return Ok(None);
         };
         match pending {
-            Some(death) if death.signal() == sig => {
+            Some(cause) if cause.signal() == sig => {
                 let (k, p) = (&mut self.session.kernel, &mut self.session.process);
-                Ok(Some(Stop::Exited(k.kill(p, death))))
+                Ok(k.deliver_signal(p, cause).map(Stop::Exited))
             }
             _ => Err(format!(
                 "{sig} cannot be sent to the program: only the signal it stopped for can be delivered"
@@ -203,10 +209,12 @@ impl Inferior {
     /// delivered, as it would have been.
     pub fn finish(&mut self) -> ExitStatus {
         loop {
-            if let Some(death) = self.pending.take() {
+            if let Some(cause) = self.pending.take() {
                 let (k, p) = (&mut self.session.kernel, &mut self.session.process);
                 if !p.has_exited() {
-                    return k.kill(p, death);
+                    if let Some(status) = k.deliver_signal(p, cause) {
+                        return status;
+                    }
                 }
             }
             if let Some(Stop::Exited(status)) = self.advance(FREE_SLICE) {
@@ -276,6 +284,7 @@ mod tests {
             ("userland/leak_demo", &opts),
             ("userland/mmap_demo", &opts),
             ("userland/segv_demo", &opts),
+            ("userland/sigsegv_demo", &opts),
             ("userland/leak_demo", &limited),
         ] {
             let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(program);
@@ -349,6 +358,43 @@ mod tests {
         };
         assert_eq!(status.code(), 139);
         assert!(inf.session.process.mm().is_none());
+    }
+
+    #[test]
+    fn a_signal_with_a_handler_stops_first_and_resuming_runs_the_handler() {
+        let (mut inf, out) = boot_with("userland/sigsegv_demo", &Options::default());
+        let sigsegv = toyemu_kernel::signal::SIGSEGV;
+        let handlers = inf
+            .session
+            .symbols
+            .lookup("fix_guard")
+            .zip(inf.session.symbols.lookup("bail_out"))
+            .unwrap();
+        let mut stops = Vec::new();
+        let status = loop {
+            match inf.run(Resume::Continue, never) {
+                Stop::Exited(s) => break s,
+                Stop::Signal(sig) => {
+                    assert_eq!(sig, sigsegv);
+                    // Stopped at the faulting instruction, before the frame.
+                    let eip = inf.eip();
+                    assert!(eip != handlers.0 && eip != handlers.1);
+                    let action = inf.session.process.signals().action(sig);
+                    stops.push(action.handler);
+                    // Resuming without the signal drops it: the fault again.
+                    assert_eq!(inf.deliver(None), Ok(None));
+                    assert_eq!(inf.run(Resume::Continue, never), Stop::Signal(sig));
+                    assert_eq!(inf.eip(), eip);
+                    // With it: the handler runs (nothing stops yet).
+                    assert_eq!(inf.deliver(Some(sig)), Ok(None));
+                    assert_eq!(inf.eip(), action.handler, "the handler is next");
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        assert_eq!(status.code(), 0);
+        assert_eq!(stops, vec![handlers.0, handlers.1, handlers.1]);
+        assert!(String::from_utf8_lossy(&out.0.borrow()).contains("3 faults caught"));
     }
 
     #[test]

@@ -67,7 +67,7 @@ struct RunArgs {
     /// TLB geometry: ENTRIES[,lru|fifo|random] (4-way set-associative).
     #[arg(long, value_name = "SPEC", value_parser = parse_tlb)]
     tlb: Option<TlbConfig>,
-    /// Trace categories, comma-separated: syscall, fault, vma, frame, tlb, insn, process, all.
+    /// Trace categories, comma-separated: syscall, fault, vma, frame, tlb, signal, insn, process, all.
     #[arg(long, value_name = "LIST", value_parser = Categories::parse_list)]
     trace: Option<Categories>,
     /// Write the address space to a file in --snapshot-dir after each syscall.

@@ -67,8 +67,8 @@ pub fn text(r: &ExitReport) -> String {
     let _ = writeln!(out, "\n-- counts --");
     let _ = writeln!(
         out,
-        "instructions {}, syscalls {}",
-        rec.instructions, s.syscalls
+        "instructions {}, syscalls {}, signals handled {}",
+        rec.instructions, s.syscalls, s.signals_handled
     );
     let _ = writeln!(
         out,
@@ -153,6 +153,7 @@ pub fn json(r: &ExitReport) -> Value {
                 "hits": r.tlb.hits, "misses": r.tlb.misses, "evictions": r.tlb.evictions, "flushes": r.tlb.flushes, "invlpg": r.tlb.invlpg},
         "instructions": rec.instructions,
         "syscalls": r.stats.syscalls,
+        "signals_handled": r.stats.signals_handled,
         "faults": {"total": r.stats.faults, "zero_fill": r.stats.zero_fills, "file_fill": r.stats.file_fills, "stack_growth": r.stats.stack_growths},
         "heap": {"walkable": r.at_exit.leaks.walkable, "in_use_bytes": r.at_exit.leaks.bytes(), "in_use_blocks": r.at_exit.leaks.blocks.len(), "blocks": leaks},
         "ledger": ledger,

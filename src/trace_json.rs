@@ -4,8 +4,9 @@ use serde_json::{json, Value};
 use std::io::Write;
 use toyemu_emulator::TlbEvent;
 use toyemu_kernel::fault::vma_hit;
+use toyemu_kernel::signal::SigFields;
 use toyemu_kernel::{Cause, Event, TraceSink};
-use toyemu_kernel::{EventKind, Outcome};
+use toyemu_kernel::{EventKind, Outcome, SignalAction};
 
 /// One event as JSON: `seq`, `insns`, `type` and the event's own fields.
 pub fn event_json(e: &Event) -> Value {
@@ -82,6 +83,33 @@ pub fn event_json(e: &Event) -> Value {
             json!({"type": "tlb_invlpg", "va": vpn << 12})
         }
         EventKind::Tlb(TlbEvent::Flush) => json!({"type": "tlb_flush"}),
+        EventKind::Signal { info, action } => {
+            let (addr, pid, uid) = match info.fields {
+                SigFields::Fault { addr } => (Some(addr.0), None, None),
+                SigFields::Kill { pid, uid } => (None, Some(pid), Some(uid)),
+                SigFields::None => (None, None, None),
+            };
+            let mut v = json!({
+                "type": "signal", "signal": info.signo.to_string(), "signo": info.signo.0,
+                "code": info.code, "code_name": info.code_name(), "addr": addr, "pid": pid, "uid": uid,
+                "text": e.to_string(),
+            });
+            let extra = match action {
+                SignalAction::Handler {
+                    handler,
+                    frame,
+                    rt,
+                    altstack,
+                } => json!({"action": "handler", "handler": handler, "frame": frame,
+                            "frame_kind": if *rt { "rt_sigframe" } else { "sigframe" }, "altstack": altstack}),
+                SignalAction::Ignored => json!({"action": "ignored"}),
+                SignalAction::Stopped => json!({"action": "stopped"}),
+            };
+            if let (Value::Object(m), Value::Object(x)) = (&mut v, extra) {
+                m.extend(x);
+            }
+            v
+        }
         EventKind::Killed { death } => {
             json!({"type": "killed", "signal": death.signal().name(), "reason": death.to_string()})
         }

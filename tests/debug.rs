@@ -32,9 +32,10 @@ fn session(program: &str, script: &str) -> String {
 
 #[test]
 fn break_at_main_then_look_around_and_finish() {
+    let heap = heap_start(&userland("leak_demo"));
     let out = session(
         "userland/leak_demo",
-        "break main\ncontinue\nregs\nnext-syscall\npt 0x08050000\nmaps\nframes\nx/2 0xbfffff00\nbogus\ncontinue\nmaps\nquit\n",
+        &format!("break main\ncontinue\nregs\nnext-syscall\npt {heap:#010x}\nmaps\nframes\nx/2 0xbfffff00\nbogus\ncontinue\nmaps\nquit\n"),
     );
     let lines: Vec<&str> = out.lines().collect();
     let has = |needle: &str| lines.iter().any(|l| l.contains(needle));
@@ -55,7 +56,7 @@ fn break_at_main_then_look_around_and_finish() {
         "{out}"
     );
     // next-syscall stops right after sbrk's brk(0).
-    assert!(has("brk(NULL) = 0x8050000"), "{out}");
+    assert!(has(&format!("brk(NULL) = {heap:#x}")), "{out}");
     assert!(
         lines
             .iter()
@@ -64,7 +65,10 @@ fn break_at_main_then_look_around_and_finish() {
     );
     // The heap page is not there yet: the walk shows an empty PTE.
     assert!(
-        has("0x08050000: directory index 0x020, table index 0x050"),
+        has(&format!(
+            "{heap:#010x}: directory index 0x020, table index {:#05x}",
+            heap >> 12 & 0x3ff
+        )),
         "{out}"
     );
     assert!(has("-> not present: the next access faults"), "{out}");
@@ -123,4 +127,32 @@ fn a_segfault_stops_before_delivery_then_continue_delivers_it() {
             .starts_with("process exited with status 139"),
         "{out}"
     );
+}
+
+#[test]
+fn a_caught_segfault_stops_before_delivery_then_continue_runs_the_handler() {
+    let out = session(
+        "userland/sigsegv_demo",
+        "continue\ncontinue\ncontinue\ncontinue\n",
+    );
+    assert!(
+        out.contains(
+            "stopped before delivering SIGSEGV: Segmentation fault (SEGV_ACCERR): write at"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("(continue delivers it to its handler at 0x"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("stopped before delivering SIGSEGV").count(),
+        3,
+        "{out}"
+    );
+    assert!(
+        out.contains("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_ACCERR"),
+        "{out}"
+    );
+    assert!(out.contains("process exited with status 0"), "{out}");
 }

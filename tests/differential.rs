@@ -37,7 +37,13 @@ fn cases() -> Vec<(String, String, Vec<&'static str>)> {
             ARGS.to_vec(),
         ));
     }
-    for name in ["hello", "leak_demo", "brk_demo", "mmap_demo"] {
+    for name in [
+        "hello",
+        "leak_demo",
+        "brk_demo",
+        "mmap_demo",
+        "sigsegv_demo",
+    ] {
         out.push((
             format!("userland::{name}"),
             format!("userland/{name}.c"),

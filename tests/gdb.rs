@@ -146,6 +146,9 @@ fn break_at_main_step_print_and_run_to_exit() {
     require_gdb();
     let prog = target();
     let (stub, port) = start_stub(&prog, &[]);
+    // malloc's first block sits 16 bytes into the heap.
+    let block = heap_start(&prog) + 16;
+    let pt = format!("monitor pt {block:#010x}");
     let out = gdb(
         &prog,
         port,
@@ -159,7 +162,7 @@ fn break_at_main_step_print_and_run_to_exit() {
             "next",
             "print block",
             "monitor leaks",
-            "monitor pt 0x08050010",
+            &pt,
             "monitor frames",
             "continue",
         ],
@@ -181,12 +184,18 @@ fn break_at_main_step_print_and_run_to_exit() {
             .any(|l| l.starts_with("bffdf000-c0000000 rw-p") && l.contains("[stack]")),
         "{out}"
     );
-    assert!(has(r#"$2 = 0x8050010 "hello from the heap""#), "{out}");
+    assert!(
+        has(&format!(r#"$2 = {block:#x} "hello from the heap""#)),
+        "{out}"
+    );
     assert!(
         has("heap: 112 bytes in 1 blocks allocated now") && has("from main+"),
         "{out}"
     );
-    assert!(has("0x08050010: directory index 0x020"), "{out}");
+    assert!(
+        has(&format!("{block:#010x}: directory index 0x020")),
+        "{out}"
+    );
     assert!(has("-> physical"), "{out}");
     assert!(has("frames: 16384 total"), "{out}");
     assert!(has("[Inferior 1 (process 1) exited with code 03]"), "{out}");
@@ -283,4 +292,34 @@ fn an_interrupt_stops_an_endless_loop() {
     let (status, _, stderr) = stub.finish("toyemu");
     assert_eq!(status.code(), Some(137), "{stderr}");
     assert!(stderr.contains("killed by gdb"), "{stderr}");
+}
+
+#[test]
+fn a_caught_sigsegv_stops_then_continue_runs_the_handler() {
+    require_gdb();
+    let prog = root().join("userland/sigsegv_demo");
+    let (stub, port) = start_stub(&prog, &[]);
+    let out = gdb(
+        &prog,
+        port,
+        &[
+            "continue",
+            "print $pc == (long)fix_guard",
+            "continue",
+            "continue",
+            "continue",
+        ],
+    );
+    let (status, stdout, stderr) = stub.finish("toyemu");
+    assert_eq!(
+        out.matches("Program received signal SIGSEGV, Segmentation fault.")
+            .count(),
+        3,
+        "{out}"
+    );
+    // Stopped before delivery: not in the handler yet.
+    assert!(out.contains("$1 = 0"), "{out}");
+    assert!(out.contains("exited normally"), "{out}");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("3 faults caught"), "{stdout}");
 }

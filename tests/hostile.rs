@@ -323,3 +323,80 @@ fn the_cli_ends_cleanly_when_its_output_pipe_closes() {
     let (code, _) = yes_into_closed_pipe(true);
     assert_eq!(code, Some(141));
 }
+
+/// Handlers and frames abused (tests/hostile/sigframe.c): each case ends in
+/// SIGSEGV natively and under toyemu, with the same output, and every frame
+/// comes back — however deep the frames piled up.
+#[test]
+fn abused_signal_frames_end_in_sigsegv_as_on_linux() {
+    let exe = guest("sigframe");
+    let cases = [
+        ("eip", 139),
+        ("esp", 139),
+        ("garbage", 139),
+        ("oldframe", 139),
+        ("restorer", 139),
+        ("handler", 139),
+        ("altstack", 139),
+        ("nested", 139),
+        ("nodefer", 139),
+        ("sigreturn", 139),
+        ("retcode", 0),
+    ];
+    let native_ok = native_i386_works();
+    for (how, status) in cases {
+        let opts = Options {
+            max_insns: Some(200_000_000),
+            ..Options::default()
+        };
+        let c = run_stdin(&exe, &[how], &opts, b"");
+        assert_all_reclaimed(&c);
+        assert_eq!(
+            c.report.status.code(),
+            status,
+            "{how}: {:?}\n{}",
+            c.report.status,
+            text(&c.stdout)
+        );
+        match &native_ok {
+            Ok(()) => {
+                let n = run_native(&exe, &[how]).unwrap();
+                assert_eq!(
+                    (n.status, text(&n.stdout)),
+                    (status, text(&c.stdout)),
+                    "{how} natively"
+                );
+            }
+            Err(why) if std::env::var_os("TOYEMU_SKIP_NATIVE").is_some() => {
+                eprintln!("{how}: native comparison skipped: {why}")
+            }
+            Err(why) => panic!("cannot run i386 code natively: {why}"),
+        }
+    }
+    // The frames of the SA_NODEFER recursion went as deep as the stack.
+    let c = run_stdin(&exe, &["nodefer"], &Options::default(), b"");
+    let stack = c.report.record.ledger.returned(toyemu_kernel::Cause::Stack);
+    assert!(stack > 1000, "{stack} stack frames");
+    assert!(matches!(
+        c.report.status.ending,
+        Ending::Killed(Death::BadSignalFrame { .. })
+    ));
+}
+
+/// A SIGSEGV handler that fixes nothing: the fault comes back for ever, a
+/// loop of fault, frame, handler, sigreturn that only the limit stops.
+#[test]
+fn a_handler_that_never_fixes_its_fault_stops_at_max_insns() {
+    let opts = Options {
+        max_insns: Some(2_000_000),
+        ..Options::default()
+    };
+    let c = run_stdin(&guest("sigframe"), &["forever"], &opts, b"");
+    assert_all_reclaimed(&c);
+    assert_eq!(c.report.status.code(), 152);
+    assert!(
+        c.report.stats.signals_handled > 1000,
+        "{:?}",
+        c.report.stats
+    );
+}

@@ -20,6 +20,7 @@ fn every_userland_program_gives_every_frame_back() {
         "brk_demo",
         "mmap_demo",
         "segv_demo",
+        "sigsegv_demo",
     ] {
         let c = run(&userland(name), &[]);
         assert_all_reclaimed(&c);

@@ -155,11 +155,75 @@ fn snapshots_after_each_syscall_show_the_heap_appear() {
         !first.contains("[heap]") && moved.contains("[heap]"),
         "{moved}"
     );
-    assert!(moved.contains("# brk 0x08071000"));
+    // The break the snapshot shows is the one the brk call returned.
+    let (_, err) = cli(&["run", "--trace", "syscall", "userland/leak_demo"]);
+    let set = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("brk(0x"))
+        .next()
+        .and_then(|l| l.split(" = 0x").nth(1))
+        .expect("a brk call that moves the break");
+    assert!(moved.contains(&format!("# brk 0x{set:0>8}")), "{moved}");
     assert!(
         moved
             .lines()
             .any(|l| l.starts_with("  0x08049000 PTE ") && l.contains("[P-UA-]")),
         "{moved}"
     );
+}
+
+#[test]
+fn signals_and_their_calls_read_like_strace() {
+    let (_, err) = cli(&["run", "--trace", "syscall", "userland/sigsegv_demo"]);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("write(")).collect();
+    let has = |prefix: &str| lines.iter().any(|l| l.starts_with(prefix));
+    assert!(
+        has("rt_sigaction(SIGSEGV, {sa_handler=0x")
+            && lines.iter().any(|l| l
+                .contains("sa_mask=[], sa_flags=SA_RESTORER|SA_SIGINFO, sa_restorer=0x")
+                && l.ends_with("}, NULL, 8) = 0")),
+        "{err}"
+    );
+    assert!(
+        has("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_ACCERR, si_addr=0x"),
+        "{err}"
+    );
+    assert!(
+        lines.contains(
+            &"--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x00000000} ---"
+        ),
+        "{err}"
+    );
+    assert!(has("rt_sigreturn({mask=[]}) = "), "{err}");
+    assert!(has("rt_sigprocmask(SIG_BLOCK, NULL, [], 8) = 0"), "{err}");
+    assert!(has("sigaltstack({ss_sp=0x"), "{err}");
+    // The handler's first call follows the delivery.
+    let at = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix)).unwrap();
+    let fix = lines
+        .iter()
+        .position(|l| l.starts_with("mprotect(") && l.ends_with("PROT_READ|PROT_WRITE) = 0"))
+        .unwrap();
+    assert_eq!(at("--- SIGSEGV") + 1, fix, "{err}");
+
+    // JSON: the same deliveries, with what the handler got and where its frame went.
+    let f = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sigsegv.jsonl");
+    cli(&[
+        "run",
+        "--trace-json",
+        f.to_str().unwrap(),
+        "userland/sigsegv_demo",
+    ]);
+    let text = std::fs::read_to_string(&f).unwrap();
+    let signals: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "signal")
+        .collect();
+    assert_eq!(signals.len(), 3, "{text}");
+    assert_eq!(signals[0]["signal"], "SIGSEGV");
+    assert_eq!(signals[0]["code_name"], "SEGV_ACCERR");
+    assert_eq!(signals[0]["action"], "handler");
+    assert_eq!(signals[0]["frame_kind"], "rt_sigframe");
+    assert_eq!(signals[1]["addr"], 0);
+    assert_eq!(signals[2]["altstack"], true);
 }

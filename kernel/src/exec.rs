@@ -81,6 +81,7 @@ impl Kernel {
             argv: argv.to_vec(),
             envp: envp.to_vec(),
             faults_by_kind: Default::default(),
+            signals: Default::default(),
         };
         let brk = self.map_segments(&mut p, &image);
         let stack = crate::stack::build(&image, argv, envp);

@@ -8,13 +8,15 @@
 //!
 //! The modules stack, each using only those listed before it:
 //! `errno`, `layout`, `frame`, `vma`, `ledger`, `elf` (the file), `random`,
-//! `fs` (the file view) → `address_space` → `oom`, `signal` → `fault` (the
-//! handler) → `fd` → `process` →
+//! `fs` (the file view) → `address_space` → `oom`, `signal` → `sigstate`,
+//! `sigframe` → `fault` (the handler) → `fd` → `process` →
 //! `syscall::outcome`, `trace` → `kernel` (the owner of machine, frames and
-//! tracer; fault handling, exit) → `uaccess`, `stack`, `exec`, `syscall`,
+//! tracer; fault handling, exit) → `uaccess`, `stack`, `exec`, `deliver`
+//! (signals to handlers, sigreturn), `syscall`,
 //! `run` (the trap loop) → `invariants`. docs/ARCHITECTURE.md draws it.
 
 pub mod address_space;
+pub mod deliver;
 pub mod elf;
 pub mod errno;
 pub mod exec;
@@ -31,7 +33,9 @@ pub mod oom;
 pub mod process;
 pub mod random;
 pub mod run;
+pub mod sigframe;
 pub mod signal;
+pub mod sigstate;
 pub mod stack;
 pub mod syscall;
 pub mod trace;
@@ -45,6 +49,6 @@ pub use kernel::{Console, Kernel, KernelConfig};
 pub use ledger::{Cause, Ledger};
 pub use process::{Ending, ExitRecord, ExitStatus, Process, VmaSnapshot};
 pub use run::RunState;
-pub use signal::{Death, Signal};
+pub use signal::{Death, SigInfo, SigSet, Signal};
 pub use syscall::outcome::Outcome;
-pub use trace::{Categories, Collector, Event, EventKind, TraceSink, Tracer};
+pub use trace::{Categories, Collector, Event, EventKind, SignalAction, TraceSink, Tracer};

@@ -6,6 +6,7 @@ use crate::fault::{vma_hit, FaultError, Fill, Mapped};
 use crate::fd::FdTable;
 use crate::ledger::{Cause, Ledger};
 use crate::signal::Death;
+use crate::sigstate::SignalState;
 use crate::vma::{Prot, VmaKind};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -94,6 +95,8 @@ pub struct ProcStats {
     pub stack_growths: u64,
     /// Highest number of frames held at once (user pages + page tables).
     pub peak_frames: u64,
+    /// Signals delivered to a handler.
+    pub signals_handled: u64,
 }
 
 /// The process's final accounts, taken at exit.
@@ -148,6 +151,8 @@ pub struct Process {
     pub(crate) envp: Vec<Vec<u8>>,
     /// Page faults by the kind of VMA they hit.
     pub(crate) faults_by_kind: BTreeMap<VmaKind, u64>,
+    /// Handlers, mask, pending signals, alternate stack (`sigstate.rs`).
+    pub(crate) signals: SignalState,
 }
 
 impl Process {
@@ -170,6 +175,10 @@ impl Process {
         self.mm
             .as_mut()
             .expect("process has an address space while running")
+    }
+    /// What the process does with signals, and which are pending.
+    pub fn signals(&self) -> &SignalState {
+        &self.signals
     }
     pub fn stats(&self) -> ProcStats {
         self.stats

@@ -1,7 +1,9 @@
 //! Running a process: the machine runs until it traps, and each trap
 //! becomes what Linux would make of it — a syscall, a page mapped in, or a
-//! signal (`trap.c` in xv6's words).
+//! signal (`trap.c` in xv6's words). Before the process runs again, its
+//! pending signals are delivered (`deliver.rs`), as on a return to user mode.
 
+use crate::deliver::Held;
 use crate::fault::FaultError;
 use crate::kernel::Kernel;
 use crate::process::{ExitStatus, Process};
@@ -13,9 +15,11 @@ use toyemu_emulator::{disasm, PageFault, Trap};
 pub enum RunState {
     /// The budget given to `run` was spent; call again to continue.
     Running,
-    /// A fatal signal is about to be delivered and a debugger wants to see
-    /// it first (`set_stop_before_signal`): the process is intact, EIP at the
-    /// faulting instruction. `kill` delivers it; running on retries.
+    /// A signal is about to be acted on — its handler run, or the process
+    /// killed — and a debugger wants to see it first
+    /// (`set_stop_before_signal`): the process is intact, EIP at the
+    /// faulting instruction. `deliver_signal` acts on it; running on
+    /// without it drops it (a fault then happens again).
     Signal(Death),
     Exited(ExitStatus),
 }
@@ -28,6 +32,13 @@ impl Kernel {
         }
         let mut left = budget;
         while left > 0 {
+            if p.signals.needs_delivery() {
+                match self.deliver_pending(p) {
+                    Some(Held::Stop(cause)) => return RunState::Signal(cause),
+                    Some(Held::Ended(status)) => return RunState::Exited(status),
+                    None => {}
+                }
+            }
             let before = self.insns();
             let trap = self.machine.run(left);
             self.drain_tlb_log();
@@ -50,14 +61,19 @@ impl Kernel {
             match self.run(p, limit - spent) {
                 RunState::Exited(s) => return s,
                 RunState::Running => {}
-                RunState::Signal(death) => return self.kill(p, death),
+                RunState::Signal(cause) => {
+                    if let Some(status) = self.deliver_signal(p, cause) {
+                        return status;
+                    }
+                }
             }
         }
     }
 
-    /// What `trap` means for `p`: `None` to run on.
+    /// What `trap` means for `p`: `None` to run on. A fault no page can fix
+    /// raises its signal, which the next return to user mode delivers.
     fn handle_trap(&mut self, p: &mut Process, trap: Trap) -> Option<RunState> {
-        let death = match trap {
+        let cause = match trap {
             Trap::InstructionLimit => return None,
             Trap::Syscall => return self.syscall(p).map(RunState::Exited),
             Trap::PageFault { addr, code, eip } => {
@@ -69,7 +85,11 @@ impl Kernel {
                         code,
                         si_code,
                     },
-                    Err(FaultError::OutOfMemory { .. }) => self.oom_death(p, addr, eip),
+                    // The OOM killer's SIGKILL is not held back for a debugger.
+                    Err(FaultError::OutOfMemory { .. }) => {
+                        let death = self.oom_death(p, addr, eip);
+                        return Some(RunState::Exited(self.kill(p, death)));
+                    }
                     Err(FaultError::Bus { .. }) => Death::Bus { addr, eip },
                 }
             }
@@ -82,9 +102,7 @@ impl Kernel {
             Trap::Breakpoint { eip } => Death::Breakpoint { eip },
             Trap::GeneralProtection { eip } => Death::GeneralProtection { eip },
         };
-        if self.stop_before_signal && !matches!(death, Death::OutOfMemory { .. }) {
-            return Some(RunState::Signal(death));
-        }
-        Some(RunState::Exited(self.kill(p, death)))
+        self.force_signal(p, cause);
+        None
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::fault::{vma_hit, FaultError, Mapped};
 use crate::ledger::{Cause, Ledger};
-use crate::signal::{Death, Signal};
+use crate::signal::{Death, SigInfo, Signal};
 use crate::syscall::outcome::Outcome;
 use crate::vma::{Prot, VmaKind};
 use bitflags::bitflags;
@@ -29,6 +29,8 @@ bitflags! {
         const INSN = 1 << 5;
         /// TLB fills, evictions, invalidations, flushes.
         const TLB = 1 << 6;
+        /// Signals delivered to handlers, ignored or stopping the process.
+        const SIGNAL = 1 << 7;
     }
 }
 
@@ -44,12 +46,32 @@ impl Categories {
                 "process" => Categories::PROCESS,
                 "insn" | "insns" => Categories::INSN,
                 "tlb" => Categories::TLB,
+                "signal" | "signals" => Categories::SIGNAL,
                 "all" => Categories::all(),
-                _ => return Err(format!("unknown trace category {word:?} (expected syscall, fault, vma, frame, tlb, process, insn or all)")),
+                _ => return Err(format!("unknown trace category {word:?} (expected syscall, fault, vma, frame, tlb, signal, process, insn or all)")),
             };
         }
         Ok(c)
     }
+}
+
+/// What became of a signal that was sent or taken off the pending queue
+/// (one that kills is `EventKind::Killed`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignalAction {
+    /// Its handler runs on a frame at `frame` (an `rt_sigframe` if `rt`),
+    /// on the alternate stack if `altstack`.
+    Handler {
+        handler: u32,
+        frame: u32,
+        rt: bool,
+        altstack: bool,
+    },
+    /// Ignored: SIG_IGN, or a default action of "ignore".
+    Ignored,
+    /// SIGSTOP's default action. There is no job control here, so the
+    /// process is continued at once, as if SIGCONT had followed.
+    Stopped,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,6 +126,11 @@ pub enum EventKind {
         pte: Pte,
     },
     Tlb(TlbEvent),
+    /// A signal and what was done with it.
+    Signal {
+        info: SigInfo,
+        action: SignalAction,
+    },
     Killed {
         death: Death,
     },
@@ -128,6 +155,7 @@ impl EventKind {
             EventKind::Killed { .. } | EventKind::Exit { .. } => Categories::PROCESS,
             EventKind::FrameMapped { .. } => Categories::FRAME,
             EventKind::Tlb(_) => Categories::TLB,
+            EventKind::Signal { .. } => Categories::SIGNAL,
         }
     }
 }
@@ -229,6 +257,16 @@ impl fmt::Display for Event {
                 write!(f, "--- tlb invlpg {:#010x} ---", vpn << 12)
             }
             EventKind::Tlb(TlbEvent::Flush) => write!(f, "--- tlb flush (CR3 load) ---"),
+            // As strace shows a signal on its way to a handler.
+            EventKind::Signal { info, action } => match action {
+                SignalAction::Handler { .. } => write!(f, "--- {} {info} ---", info.signo),
+                SignalAction::Ignored => write!(f, "--- {} {info} (ignored) ---", info.signo),
+                SignalAction::Stopped => write!(
+                    f,
+                    "--- {} {info} ---\n--- stopped by {} (no job control here: continued at once) ---",
+                    info.signo, info.signo
+                ),
+            },
             EventKind::Killed { death } => match death {
                 // As strace shows a delivered signal.
                 Death::Segv { addr, si_code, .. } => write!(
@@ -287,8 +325,9 @@ pub struct LineWriter<W: std::io::Write> {
 
 impl<W: std::io::Write> TraceSink for LineWriter<W> {
     fn event(&mut self, e: &Event) {
-        // Like strace, the ending is shown whatever was asked for.
-        if (self.categories | Categories::PROCESS).intersects(e.kind.category()) {
+        // Like strace, signals and the ending are shown whatever was asked for.
+        let always = Categories::PROCESS | Categories::SIGNAL;
+        if (self.categories | always).intersects(e.kind.category()) {
             // A trace that cannot be written must not disturb the guest.
             let _ = writeln!(self.out, "{e}");
         }
@@ -328,6 +367,7 @@ impl Tracer {
             Categories::VMA => "toyemu::vma",
             Categories::FRAME => "toyemu::frame",
             Categories::TLB => "toyemu::tlb",
+            Categories::SIGNAL => "toyemu::signal",
             _ => "toyemu::process",
         };
         log::debug!(target: target, "[{} @{}] {}", e.seq, e.insns, e);

@@ -117,3 +117,18 @@ pub fn native_i386_works() -> Result<(), String> {
         Err(e) => Err(e),
     }
 }
+
+/// Where the heap of the ELF at `path` starts: the page after its highest
+/// loaded byte. Tests ask rather than hard-code it, so a libc that grows by
+/// a page does not move their expectations.
+pub fn heap_start(path: &Path) -> u32 {
+    use object::{Object, ObjectSegment};
+    let bytes = std::fs::read(path).expect("read the ELF");
+    let elf = object::File::parse(&*bytes).expect("parse the ELF");
+    let end = elf
+        .segments()
+        .map(|s| s.address() + s.size())
+        .max()
+        .expect("a loadable segment");
+    (end as u32 + 0xfff) & !0xfff
+}

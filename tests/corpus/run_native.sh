@@ -115,7 +115,7 @@ for exe in "${binaries[@]}"; do
 done
 
 # The userland demos, built by userland/Makefile at -O2.
-demos=(hello leak_demo brk_demo mmap_demo layout_demo)
+demos=(hello leak_demo brk_demo mmap_demo layout_demo sigsegv_demo)
 if [ $# -eq 0 ]; then
     for d in "${demos[@]}"; do
         cp "$userland/$d" "$out/$d"

@@ -16,6 +16,7 @@
 #define __NR_open            5
 #define __NR_close           6
 #define __NR_time           13
+#define __NR_pause          29
 #define __NR_lseek          19
 #define __NR_getpid         20
 #define __NR_getuid         24
@@ -25,8 +26,11 @@
 #define __NR_brk            45
 #define __NR_ioctl          54
 #define __NR_getppid        64
+#define __NR_sigaction      67
+#define __NR_sigsuspend     72
 #define __NR_mmap           90   /* old_mmap: takes a pointer to 6 arguments */
 #define __NR_munmap         91
+#define __NR_sigreturn     119
 #define __NR_uname         122
 #define __NR_mprotect      125
 #define __NR_readv         145
@@ -34,12 +38,17 @@
 #define __NR_sched_yield   158
 #define __NR_nanosleep     162
 #define __NR_mremap        163
+#define __NR_rt_sigreturn  173
 #define __NR_rt_sigaction  174
 #define __NR_rt_sigprocmask 175
+#define __NR_rt_sigpending 176
+#define __NR_rt_sigsuspend 179
+#define __NR_sigaltstack   186
 #define __NR_mmap2         192
 #define __NR_getuid32      199
 #define __NR_madvise       219
 #define __NR_gettid        224
+#define __NR_tkill         238
 #define __NR_set_thread_area 243
 #define __NR_exit_group    252
 #define __NR_clock_gettime 265

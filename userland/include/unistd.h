@@ -13,6 +13,8 @@ ssize_t write(int fd, const void *buf, size_t count);
 int close(int fd);
 pid_t getpid(void);
 pid_t getppid(void);
+pid_t gettid(void);
+int pause(void);
 int brk(void *addr);          /* 0 on success, -1 + ENOMEM on failure (glibc style) */
 void *sbrk(intptr_t increment); /* old break, or (void *)-1 + ENOMEM */
 __attribute__((noreturn)) void _exit(int status);

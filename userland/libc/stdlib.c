@@ -75,14 +75,6 @@ __attribute__((noreturn)) void exit(int status)
     _exit(status);
 }
 
-/* SIGABRT to ourselves; should that not kill us, exit 134 (128 + SIGABRT)
- * so the status looks the same either way. */
-__attribute__((noreturn)) void abort(void)
-{
-    kill(getpid(), SIGABRT);
-    _exit(128 + SIGABRT);
-}
-
 __attribute__((noreturn)) void __assert_fail(const char *expr, const char *file, int line)
 {
     dprintf(2, "%s:%d: assertion failed: %s\n", file, line, expr);

@@ -132,9 +132,9 @@ int kill(pid_t pid, int sig)
     return (int)ret(sys2(__NR_kill, pid, sig));
 }
 
-int raise(int sig)
+pid_t gettid(void)
 {
-    return kill(getpid(), sig);
+    return (pid_t)ret(sys0(__NR_gettid));
 }
 
 __attribute__((noreturn)) void _exit(int status)

@@ -9,7 +9,8 @@
 //!
 //! The handlers, by family: `mem.rs` (brk, mmap, ...), `io.rs` (read and
 //! write on descriptors), `file.rs` (paths: open, stat, directories),
-//! `fdops.rs` (dup, fcntl, pipes, ioctl), `sys.rs` (identity, limits,
+//! `fdops.rs` (dup, fcntl, pipes, ioctl), `signal.rs` (actions, masks,
+//! kill, sigreturn), `sys.rs` (identity, limits,
 //! randomness, the calls libc startup makes), `time.rs`, `tls.rs`
 //! (set_thread_area and its kin).
 
@@ -20,6 +21,7 @@ mod io;
 mod mem;
 pub mod numbers;
 pub mod outcome;
+mod signal;
 mod sys;
 mod table;
 mod time;
@@ -56,7 +58,7 @@ impl Kernel {
 
     /// Make syscall `nr` for `p` as if it had executed `int 0x80` with `args`
     /// in EBX..EBP: for tests and tools that drive the kernel without guest
-    /// code. Returns EAX, or how the process ended.
+    /// code. Returns the call's EAX, or how the process ended.
     pub fn syscall_direct(
         &mut self,
         p: &mut Process,
@@ -68,9 +70,15 @@ impl Kernel {
         for (r, v) in ARG_REGS.into_iter().zip(args) {
             cpu.set_reg(r, v);
         }
-        match self.syscall(p) {
+        if let Some(status) = self.syscall(p) {
+            return Err(status);
+        }
+        // Signals the call made deliverable are delivered, as the return to
+        // user mode would (a handler's frame set up, the registers on it).
+        let eax = self.machine.cpu().reg(Reg::Eax);
+        match self.deliver_all(p) {
             Some(status) => Err(status),
-            None => Ok(self.machine.cpu().reg(Reg::Eax)),
+            None => Ok(eax),
         }
     }
 
@@ -82,15 +90,23 @@ impl Kernel {
         let nr = cpu.reg(Reg::Eax);
         let args = ARG_REGS.map(|r| cpu.reg(r));
         let row = table::lookup(nr);
+        // The signal calls show their input structs as they were before the call.
+        let entry = if self.tracer.active() {
+            self.signal_entry_args(p, nr, &args)
+        } else {
+            None
+        };
         let outcome = match row {
             Some(row) => (row.run)(self, p, args),
             None => Outcome::Err(ENOSYS),
         };
+        let outcome = self.signal_outcome(p, outcome);
         if self.tracer.active() {
-            let args_text = match row {
-                Some(row) => self.args_text(p, row.shape, &args, &outcome),
+            let args_text = match (row, &entry) {
+                (Some(_), Some(e)) => self.signal_args_text(p, nr, &args, &outcome, e),
+                (Some(row), None) => self.args_text(p, row.shape, &args, &outcome),
                 // Unknown: strace shows the raw registers.
-                None => args.map(|a| format!("{a:#x}")).join(", "),
+                (None, _) => args.map(|a| format!("{a:#x}")).join(", "),
             };
             self.emit(EventKind::Syscall {
                 nr,

@@ -1,4 +1,4 @@
-//! The calls about the process and the system: ids, kill to oneself, uname,
+//! The calls about the process and the system: ids, uname,
 //! prctl, resource limits, sysinfo, getrandom, and what a C library's
 //! startup asks (set_tid_address, set_robust_list).
 
@@ -6,7 +6,6 @@ use super::outcome::Outcome;
 use crate::errno::{EFAULT, EINVAL, EPERM, ESRCH};
 use crate::kernel::Kernel;
 use crate::process::{Process, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS};
-use crate::signal::{Death, Signal};
 
 /// Highest signal number (SIGRTMAX on i386).
 const SIGMAX: u32 = 64;
@@ -35,25 +34,6 @@ const GRND_RANDOM: u32 = 2;
 const GRND_INSECURE: u32 = 4;
 
 impl Kernel {
-    /// There is one process, so only it (or its group, pid 0) can be signalled.
-    pub(super) fn sys_kill(&mut self, p: &mut Process, pid: u32, sig: u32) -> Outcome {
-        if sig > SIGMAX {
-            return Outcome::Err(EINVAL);
-        }
-        let me = pid == p.pid || pid == 0 || pid as i32 == -1 || pid as i32 == -(p.pid as i32);
-        if !me {
-            return Outcome::Err(ESRCH);
-        }
-        // Signal 0 only checks; SIGCHLD, SIGCONT, SIGURG, SIGWINCH are ignored by default.
-        if matches!(sig, 0 | 17 | 18 | 23 | 28) {
-            return Outcome::Value(0);
-        }
-        Outcome::Kill(Death::SelfSignal {
-            sig: Signal(sig),
-            eip: self.machine.cpu().eip(),
-        })
-    }
-
     /// uname(2): who this kernel says it is.
     pub(super) fn sys_uname(&mut self, p: &mut Process, buf: u32) -> Outcome {
         let mut bytes = vec![0u8; UTS_FIELD * UTSNAME.len()];

@@ -81,9 +81,45 @@ const ROWS: &[Row] = &[
     row(NR_GETPGID, &[A::Int], |_, p, _| Outcome::Value(p.pid)),
     row(NR_GETSID, &[A::Int], |_, p, _| Outcome::Value(p.pid)),
     row(NR_SETPGID, &[A::Int, A::Int], |_, _, _| Outcome::Value(0)),
+    // Signals (shown by signal.rs, which decodes their structs).
     row(NR_KILL, &[A::Int, A::Signal], |k, p, a| {
         k.sys_kill(p, a[0], a[1])
     }),
+    row(NR_TKILL, &[A::Int, A::Signal], |k, p, a| {
+        k.sys_tkill(p, a[0], a[1])
+    }),
+    row(NR_TGKILL, &[A::Int, A::Int, A::Signal], |k, p, a| {
+        k.sys_tgkill(p, a[0], a[1], a[2])
+    }),
+    row(
+        NR_RT_SIGACTION,
+        &[A::Signal, A::Ptr, A::Ptr, A::Uint],
+        |k, p, a| k.sys_rt_sigaction(p, a[0], a[1], a[2], a[3]),
+    ),
+    row(NR_SIGACTION, &[A::Signal, A::Ptr, A::Ptr], |k, p, a| {
+        k.sys_sigaction(p, a[0], a[1], a[2])
+    }),
+    row(
+        NR_RT_SIGPROCMASK,
+        &[A::Int, A::Ptr, A::Ptr, A::Uint],
+        |k, p, a| k.sys_rt_sigprocmask(p, a[0], a[1], a[2], a[3]),
+    ),
+    row(NR_RT_SIGPENDING, &[A::Ptr, A::Uint], |k, p, a| {
+        k.sys_rt_sigpending(p, a[0], a[1])
+    }),
+    row(NR_SIGALTSTACK, &[A::Ptr, A::Ptr], |k, p, a| {
+        k.sys_sigaltstack(p, a[0], a[1])
+    }),
+    row(NR_RT_SIGRETURN, &[], |k, p, _| k.sys_sigreturn(p, true)),
+    row(NR_SIGRETURN, &[], |k, p, _| k.sys_sigreturn(p, false)),
+    row(NR_RT_SIGSUSPEND, &[A::Ptr, A::Uint], |k, p, a| {
+        k.sys_rt_sigsuspend(p, a[0], a[1])
+    }),
+    // The old sigsuspend's mask is its third argument.
+    row(NR_SIGSUSPEND, &[A::Int, A::Int, A::Hex], |k, p, a| {
+        k.sys_sigsuspend(p, a[2])
+    }),
+    row(NR_PAUSE, &[], |k, p, _| k.sys_pause(p)),
     row(NR_UNAME, &[A::Ptr], |k, p, a| k.sys_uname(p, a[0])),
     row(NR_SET_TID_ADDRESS, &[A::Ptr], |k, p, a| {
         k.sys_set_tid_address(p, a[0])

@@ -1,0 +1,2 @@
+/* sys/ucontext.h - the same as <ucontext.h>. */
+#include <ucontext.h>
