@@ -56,7 +56,7 @@ pub fn draw(vmas: &[VmaSnapshot], program: &str) -> String {
             });
         }
         let name = match vma_name(v, program) {
-            n if n.is_empty() => "[mmap]".to_string(),
+            "" => String::from("[mmap]"),
             n if n == program => format!("{} ({})", v.kind, v.prot.rwx()),
             n => format!("{n} ({})", v.prot.rwx()),
         };

@@ -25,6 +25,7 @@ use crate::trace::{EventKind, SignalAction};
 use crate::uaccess::CopyError;
 use toyemu_emulator::cpu::eflags::{AC, AF, CF, DF, OF, PF, SF, TF, ZF};
 use toyemu_emulator::cpu::segment::{SegReg, USER_CS, USER_DS};
+use toyemu_emulator::cpu::x87::{Fpu, SAVE_IMAGE_SIZE};
 use toyemu_emulator::{Reg, VirtAddr};
 
 /// EFLAGS bit 16, RF: set in the image the CPU saves for a fault.
@@ -243,7 +244,7 @@ impl Kernel {
         } else {
             SIGFRAME_SIZE
         };
-        let (frame, _fpstate) = place(top, size, MATH_FRAME_SIZE);
+        let (frame, fpstate) = place(top, size, MATH_FRAME_SIZE);
         // A frame that would run off the alternate stack is not written.
         if (nested || entering) && !alt.contains(frame) {
             return Err(FrameError::Bad { frame });
@@ -276,8 +277,7 @@ impl Kernel {
             eflags,
             esp_at_signal: sp,
             ss: ss.into(),
-            // No FPU state to save yet (see sigframe.rs).
-            fpstate: 0,
+            fpstate,
             oldmask: mask.words()[0],
             cr2: trap.cr2.unwrap_or(0),
         };
@@ -309,15 +309,26 @@ impl Kernel {
         } else {
             sigframe::old_frame_bytes(info.signo.0, pretcode, &sc, mask)
         };
-        if !in_user_space(frame, size) {
+        if !in_user_space(
+            frame,
+            fpstate.wrapping_add(MATH_FRAME_SIZE).wrapping_sub(frame),
+        ) {
             return Err(FrameError::Bad { frame });
         }
-        match self.copy_to_user(p, frame, &bytes) {
-            Ok(()) => {}
-            Err(CopyError::Fault { .. }) => return Err(FrameError::Bad { frame }),
-            Err(CopyError::OutOfMemory { addr }) => return Err(FrameError::OutOfMemory { addr }),
+        // The FPU state first, then the frame, as Linux writes them.
+        let fp = sigframe::fpstate_bytes(&self.machine.cpu().fpu().save_image());
+        for (at, bytes) in [(fpstate, &fp), (frame, &bytes)] {
+            match self.copy_to_user(p, at, bytes) {
+                Ok(()) => {}
+                Err(CopyError::Fault { .. }) => return Err(FrameError::Bad { frame }),
+                Err(CopyError::OutOfMemory { addr }) => {
+                    return Err(FrameError::OutOfMemory { addr })
+                }
+            }
         }
         let cpu = self.machine.cpu_mut();
+        // The handler starts with a freshly initialised FPU.
+        *cpu.fpu_mut() = Fpu::new();
         // The handler runs with Linux's user data and code segments; FS and
         // GS (TLS) stay as they were.
         for (seg, selector) in [
@@ -419,7 +430,17 @@ impl Kernel {
         }
         let flags = (cpu.eflags() & !FIX_EFLAGS) | (sc.eflags & FIX_EFLAGS);
         cpu.set_eflags(flags);
-        // sc.fpstate is not read: there is no FPU state yet (sigframe.rs).
+        // The interrupted code's FPU state, or a clean one if the handler
+        // cleared the pointer (as Linux does for fpstate NULL).
+        let fpu = if sc.fpstate != 0 {
+            self.copy_from_user(p, sc.fpstate, SAVE_IMAGE_SIZE as u32, &mut b)?;
+            let mut f = Fpu::new();
+            f.restore_image(b[..].try_into().expect("copied the whole image"));
+            f
+        } else {
+            Fpu::new()
+        };
+        *self.machine.cpu_mut().fpu_mut() = fpu;
         if rt_frame {
             // The handler may have changed uc_stack: reinstall it, with
             // errors other than EFAULT ignored (restore_altstack).

@@ -19,12 +19,10 @@
 //! ```
 //!
 //! The x87 state (`fpstate`) goes above the frame, 64-byte aligned, as
-//! `fpu__alloc_mathframe` places it. This machine has no FPU state to save
-//! yet: [`MATH_FRAME_SIZE`] is 0 and `sigcontext.fpstate` is NULL. When the
-//! x87 lands, its state is the 112-byte `fsave` image (`struct _fpstate_32`
-//! up to `magic`, with `magic` 0xffff: no FXSR), written at the `fpstate`
-//! address [`place`] returns, and restored by sigreturn when `fpstate` is
-//! not NULL.
+//! `fpu__alloc_mathframe` places it: on this CPU (no FXSR) it is the
+//! 112-byte `struct _fpstate_32` header, the `fnsave` image followed by
+//! `status` and `magic` 0xffff ("plain x87 state only"), pointed at by
+//! `sigcontext.fpstate` and reloaded by sigreturn.
 
 use crate::signal::{SigFields, SigInfo, SigSet};
 
@@ -37,8 +35,20 @@ pub const UCONTEXT_SIZE: u32 = 116;
 pub const FPSTATE_UNUSED_SIZE: u32 = 624;
 pub const RT_SIGFRAME_SIZE: u32 = 268;
 pub const SIGFRAME_SIZE: u32 = 732;
-/// Bytes of FPU state saved above a frame: none until the x87 exists.
-pub const MATH_FRAME_SIZE: u32 = 0;
+/// Bytes of FPU state saved above a frame: `struct _fpstate_32` up to
+/// `magic` (the `fnsave` image, then `status` and `magic`).
+pub const MATH_FRAME_SIZE: u32 = 112;
+/// `_fpstate_32.magic` when the frame holds only the `fnsave` state.
+pub const X86_FPSTATE_MAGIC_FSAVE: u16 = 0xffff;
+
+/// The `fpstate` a frame carries for an `fnsave` image: Linux copies the
+/// status word into `status` and marks the state as plain x87.
+pub fn fpstate_bytes(image: &[u8; toyemu_emulator::cpu::x87::SAVE_IMAGE_SIZE]) -> Vec<u8> {
+    let mut b = image.to_vec();
+    b.extend_from_slice(&image[4..6]);
+    b.extend_from_slice(&X86_FPSTATE_MAGIC_FSAVE.to_le_bytes());
+    b
+}
 
 /// Offsets in `struct sigcontext`.
 pub mod sc {
@@ -328,7 +338,7 @@ mod tests {
             for size in [RT_SIGFRAME_SIZE, SIGFRAME_SIZE] {
                 let (frame, fp) = place(sp, size, MATH_FRAME_SIZE);
                 assert_eq!((frame + 4) % 16, 0);
-                assert!(frame + size <= fp && fp <= sp);
+                assert!(frame + size <= fp && fp + MATH_FRAME_SIZE <= sp);
                 assert!(fp - (frame + size) < 16 + 64);
             }
         }

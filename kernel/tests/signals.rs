@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use toyemu_emulator::cpu::x87::{Fpu, F80};
 use toyemu_emulator::{Reg, VirtAddr};
 use toyemu_kernel::layout::{STACK_LIMIT, STACK_TOP, UID};
 use toyemu_kernel::sigframe::{self, old, rt, RETCODE, RT_RETCODE};
@@ -134,12 +135,18 @@ fn the_rt_frame_word_by_word() {
     );
     let sp = STACK_TOP.0 - 0x1234;
     known_registers(&mut k, sp);
+    // Some x87 state the handler must not see and sigreturn must bring back.
+    let fpu = k.cpu_mut().fpu_mut();
+    fpu.cw = 0x0e7f;
+    fpu.push(F80::ONE);
+    let before = fpu.clone();
     assert_eq!(sys(&mut k, &mut p, NR_KILL, [PID, USR1, 0, 0, 0, 0]), 0);
 
-    // get_sigframe: below the (empty) FPU area, 64-aligned, then aligned
-    // for a function entry.
-    let frame = ((((sp & !63) - 268) + 4) & !15) - 4;
-    assert_eq!((frame, sigframe::place(sp, 268, 0).0), (frame, frame));
+    // get_sigframe: the 112-byte FPU area 64-aligned below the stack
+    // pointer, then the frame below it, aligned for a function entry.
+    let fpstate = (sp - 112) & !63;
+    let frame = (((fpstate - 268) + 4) & !15) - 4;
+    assert_eq!(sigframe::place(sp, 268, 112), (frame, fpstate));
     assert_eq!((frame + 4) % 16, 0);
     assert_eq!(reg(&k, Reg::Esp), frame);
     assert_eq!(k.machine().cpu().eip().0, HANDLER);
@@ -180,8 +187,22 @@ fn the_rt_frame_word_by_word() {
     assert_eq!(sc[16], 0x603, "eflags as they were: IF DF CF, bit 1");
     assert_eq!(
         &sc[17..22],
-        &[sp, 0x7b, 0, 0, 0],
+        &[sp, 0x7b, fpstate, 0, 0],
         "esp_at_signal ss fpstate oldmask cr2"
+    );
+    // fpstate: the fnsave image (control word first, high halves ones,
+    // ST(0) at byte 28), the status word again and magic 0xffff.
+    let fp = words(&k, &p, fpstate, 112 / 4);
+    assert_eq!(fp[0], 0xffff_0e7f, "cw");
+    assert_eq!(fp[1] & 0x3800, 7 << 11, "TOP 7 after one push");
+    assert_eq!(fp[2], 0xffff_3fff, "tag: only ST(0) valid");
+    let st0 = k.peek_user_bytes(&p, fpstate + 28, 10).unwrap();
+    assert_eq!(st0, F80::ONE.to_bytes());
+    assert_eq!(fp[27], 0xffff_0000 | (fp[1] & 0xffff), "status, magic");
+    assert_eq!(
+        *k.machine().cpu().fpu(),
+        Fpu::new(),
+        "a fresh FPU for the handler"
     );
     assert_eq!(&w[63..65], &[0, 0], "uc_sigmask: the mask before");
     let retcode = k
@@ -198,7 +219,9 @@ fn the_rt_frame_word_by_word() {
     // The handler returns: `ret` pops pretcode, the restorer calls rt_sigreturn.
     k.cpu_mut().set_reg(Reg::Esp, frame + 4);
     k.cpu_mut().set_reg(Reg::Ebx, 0xdead);
+    k.cpu_mut().fpu_mut().cw = 0x0c7f;
     assert_eq!(sys(&mut k, &mut p, NR_RT_SIGRETURN, [0; 6]), 0);
+    assert_eq!(*k.machine().cpu().fpu(), before, "the x87 state back");
     assert_eq!(reg(&k, Reg::Esp), sp);
     assert_eq!(reg(&k, Reg::Ebx), PID);
     assert_eq!(reg(&k, Reg::Ecx), USR1);
@@ -222,7 +245,7 @@ fn the_old_frame_word_by_word_and_the_retcode_without_sa_restorer() {
     let sp = STACK_TOP.0 - 0x2000;
     known_registers(&mut k, sp);
     assert_eq!(sys(&mut k, &mut p, NR_TKILL, [PID, USR1, 0, 0, 0, 0]), 0);
-    let frame = ((((sp & !63) - 732) + 4) & !15) - 4;
+    let frame = (((((sp - 112) & !63) - 732) + 4) & !15) - 4;
     assert_eq!(reg(&k, Reg::Esp), frame);
     assert_eq!(
         (reg(&k, Reg::Eax), reg(&k, Reg::Edx), reg(&k, Reg::Ecx)),
@@ -579,11 +602,14 @@ fn sigreturn_with_no_frame_is_sigsegv_and_a_handler_can_catch_it() {
 fn sigreturn_of_garbage_restores_garbage_and_the_host_survives() {
     // A frame of 0xff bytes: every register 0xffffffff, every signal
     // blocked (but KILL and STOP). Running on faults at 0xffffffff: a
-    // forced SIGSEGV, which the full mask cannot hold back.
+    // forced SIGSEGV, which the full mask cannot hold back. (Its fpstate
+    // pointer is NULL, "a fresh FPU"; garbage there is the next test.)
     let (mut k, mut p, free) = setup();
     action(&mut k, &mut p, 11, HANDLER, SA_SIGINFO | SA_RESTORER, 0);
     let at = DATA + 0x2000;
     k.copy_to_user(&mut p, at, &[0xff; 268]).unwrap();
+    let fpstate = at + (rt::UC_MCONTEXT + sigframe::sc::FPSTATE) as u32;
+    k.copy_to_user(&mut p, fpstate, &[0; 4]).unwrap();
     known_registers(&mut k, at + 4);
     assert_eq!(sys(&mut k, &mut p, NR_RT_SIGRETURN, [0; 6]), u32::MAX);
     assert_eq!(k.machine().cpu().eip().0, u32::MAX);
@@ -596,5 +622,26 @@ fn sigreturn_of_garbage_restores_garbage_and_the_host_survives() {
     };
     assert_eq!(s.code(), 139);
     assert!(matches!(s.ending, Ending::Killed(Death::Segv { .. })));
+    all_back(&k, free);
+}
+
+#[test]
+fn sigreturn_with_an_unreadable_fpstate_is_a_bad_frame() {
+    // Linux reads the FPU state last; when it cannot, the frame is bad:
+    // SIGSEGV, here with every signal blocked by the frame's own mask, so
+    // the handler is reset and the process dies at the sigreturn.
+    let (mut k, mut p, free) = setup();
+    action(&mut k, &mut p, 11, HANDLER, SA_SIGINFO | SA_RESTORER, 0);
+    let at = DATA + 0x2000;
+    k.copy_to_user(&mut p, at, &[0xff; 268]).unwrap();
+    known_registers(&mut k, at + 4);
+    let s = k
+        .syscall_direct(&mut p, NR_RT_SIGRETURN, [0; 6])
+        .expect_err("the process dies");
+    assert_eq!(s.code(), 139);
+    assert!(
+        matches!(s.ending, Ending::Killed(Death::BadSigreturn { frame }) if frame == at),
+        "{s:?}"
+    );
     all_back(&k, free);
 }

@@ -32,9 +32,26 @@ enum {
 typedef int greg_t;
 typedef greg_t gregset_t[NGREG];
 
+/* The x87 state the kernel saves above the frame: the fnsave image (an
+ * 80-bit register is four 16-bit significand words and the exponent), then
+ * the status word again and, in the high half of `status`, the magic
+ * 0xffff ("plain x87 state", as on a CPU without FXSR). */
+struct _libc_fpreg {
+    unsigned short significand[4];
+    unsigned short exponent;
+};
+
+struct _libc_fpstate {
+    unsigned long cw, sw, tag, ipoff, cssel, dataoff, datasel;
+    struct _libc_fpreg _st[8];
+    unsigned long status;
+};
+
+typedef struct _libc_fpstate *fpregset_t;
+
 typedef struct {
     gregset_t gregs;
-    void *fpregs;          /* NULL: this machine saves no FPU state yet */
+    fpregset_t fpregs;     /* sigreturn reloads the x87 from here */
     unsigned long oldmask;
     unsigned long cr2;
 } mcontext_t;

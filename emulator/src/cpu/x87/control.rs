@@ -18,6 +18,8 @@ use crate::mmu::Mmu;
 /// (ignored) infinity control; bit 6 reads as 1.
 const CW_BITS: u16 = 0x1f3f;
 const CW_ONE: u16 = 0x0040;
+/// Bytes `fnsave` stores in 32-bit protected mode.
+pub const SAVE_IMAGE_SIZE: usize = 108;
 
 impl Fpu {
     /// The 28-byte environment image.
@@ -60,6 +62,29 @@ impl Fpu {
         self.summarise();
     }
 
+    /// The 108-byte `fnsave` image: the environment, then ST(0)..ST(7) as
+    /// 80-bit values. Linux's i386 signal frames carry this image on a CPU
+    /// without FXSR.
+    pub fn save_image(&self) -> [u8; SAVE_IMAGE_SIZE] {
+        let mut b = [0u8; SAVE_IMAGE_SIZE];
+        b[..28].copy_from_slice(&self.env_image());
+        for i in 0..8u8 {
+            let v = self.regs[self.phys(i)];
+            b[28 + 10 * i as usize..38 + 10 * i as usize].copy_from_slice(&v.to_bytes());
+        }
+        b
+    }
+
+    /// Load an `fnsave` image, as `frstor` does.
+    pub fn restore_image(&mut self, b: &[u8; SAVE_IMAGE_SIZE]) {
+        self.load_env(&b[..28]);
+        for i in 0..8u8 {
+            let at = 28 + 10 * i as usize;
+            let p = self.phys(i);
+            self.regs[p] = F80::from_bytes(b[at..at + 10].try_into().unwrap());
+        }
+    }
+
     fn init(&mut self) {
         *self = Fpu {
             regs: self.regs,
@@ -97,23 +122,12 @@ impl State {
                 f.load_env(&b);
             }
             xop::SAVE => {
-                let mut b = [0u8; 108];
-                b[..28].copy_from_slice(&f.env_image());
-                for i in 0..8u8 {
-                    let v = f.regs[f.phys(i)];
-                    b[28 + 10 * i as usize..38 + 10 * i as usize].copy_from_slice(&v.to_bytes());
-                }
-                store_bytes(mmu, ea, &b)?;
+                store_bytes(mmu, ea, &f.save_image())?;
                 f.init();
             }
             xop::RSTOR => {
-                let b = read_bytes::<108>(mmu, ea)?;
-                f.load_env(&b[..28]);
-                for i in 0..8u8 {
-                    let at = 28 + 10 * i as usize;
-                    let p = f.phys(i);
-                    f.regs[p] = F80::from_bytes(b[at..at + 10].try_into().unwrap());
-                }
+                let b = read_bytes::<SAVE_IMAGE_SIZE>(mmu, ea)?;
+                f.restore_image(&b);
             }
             xop::WAIT => {}
             _ => unreachable!("x87 sub-op {} is not a control instruction", op.sub),

@@ -35,6 +35,7 @@ use crate::mmu::Mmu;
 use crate::trap::Trap;
 use fpu::{sw, xop, HAS_MEM, WAIT_FIRST};
 
+pub use control::SAVE_IMAGE_SIZE;
 pub use fpu::{Fpu, F80};
 
 impl State {
