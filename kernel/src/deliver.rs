@@ -80,13 +80,13 @@ fn disposition(p: &Process, sig: Signal) -> Disposition {
 }
 
 impl Kernel {
-    /// Send `cause`'s signal to `p` (kill, tgkill, SIGPIPE): queued, or
-    /// dropped if it is ignored and not blocked (the trace still shows it,
-    /// as strace would see it).
+    /// Send `cause`'s signal to `p` from a syscall (kill, tgkill, SIGPIPE):
+    /// queued, or dropped if it is ignored and not blocked. The trace still
+    /// shows a dropped one, after the call's line, where strace sees it.
     pub(crate) fn send_signal(&mut self, p: &mut Process, cause: Death) {
         let info = cause.siginfo(p.pid, UID);
-        if p.signals.send(cause) == Sent::Ignored {
-            self.emit(EventKind::Signal {
+        if p.signals.send(cause) == Sent::Ignored && self.tracer.active() {
+            self.after_call_events.push(EventKind::Signal {
                 info,
                 action: SignalAction::Ignored,
             });

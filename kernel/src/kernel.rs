@@ -100,6 +100,9 @@ pub struct Kernel {
     before_teardown: Option<TeardownHook>,
     pub(crate) after_syscall: Option<SyscallHook>,
     pub(crate) next_pid: u32,
+    /// Trace events a syscall caused that strace shows after the call's
+    /// own line (a signal sent to an ignoring process).
+    pub(crate) after_call_events: Vec<EventKind>,
 }
 
 impl Kernel {
@@ -117,6 +120,7 @@ impl Kernel {
             booted: Instant::now(),
             config,
             stop_before_signal: false,
+            after_call_events: Vec::new(),
             before_teardown: None,
             after_syscall: None,
             next_pid: 1,

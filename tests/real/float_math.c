@@ -1,7 +1,10 @@
-/* Floating point that must match the host bit for bit: <math.h> in float,
- * double and long double (the x87's 80-bit format), printed with %.17g/%a
- * and %.21Lg/%La. Arithmetic on subnormals, infinities, NaN and -0, and a
- * few long accumulations. Exit code 1: a classification check failed. */
+/* Floating point that must match the host bit for bit: <math.h> in float
+ * and double, long double (the x87's 80-bit format) arithmetic, printed
+ * with %.17g/%a and %.21Lg/%La. Arithmetic on subnormals, infinities, NaN
+ * and -0, and a few long accumulations. The long double functions that are
+ * one x87 transcendental instruction (sinl, logl, ...) are in
+ * float_x87_transcendental.c: the host's own results for those depend on
+ * its CPU's microcode. Exit code 1: a classification check failed. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -56,13 +59,7 @@ int main(void)
     for (size_t i = 0; i < sizeof vl / sizeof vl[0]; i++) {
         long double x = vl[i];
         L("sqrtl", sqrtl(x));
-        L("sinl", sinl(x));
-        L("cosl", cosl(x));
-        L("expl", expl(x));
-        L("logl", logl(x));
-        L("powl", powl(x, 1.7L));
         L("fmodl", fmodl(x, 0.7L));
-        L("atan2l", atan2l(x, 1.5L));
         L("floorl", floorl(x));
         L("x*x/3", x * x / 3.0L);
         L("(double)", (double)x);

@@ -34,16 +34,22 @@ DEST="${TOYEMU_REAL_TOOLCHAINS:-$ROOT/target/real-toolchains}"
 # --- pins -------------------------------------------------------------------
 
 # The glibc multilib set. libc6-i386 must be the same version as the host's
-# libc6 (dpkg enforces it), so the pin is the host's Debian 12 glibc.
-GLIBC_VERSION="2.36-9+deb12u14"
-GCC_VERSION="12.2.0-14+deb12u1"
+# libc6 (dpkg enforces it) and gcc-12-multilib the same as its gcc-12, so
+# the pins are the host's own versions (Debian 12: glibc 2.36, gcc 12.2;
+# the survey ran with 2.36-9+deb12u14 and 12.2.0-14+deb12u1).
+installed_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
+GLIBC_VERSION="${GLIBC_VERSION:-$(installed_version libc6)}"
+GCC_VERSION="${GCC_VERSION:-$(installed_version gcc-12)}"
+GCC_DEFAULT_VERSION="${GCC_DEFAULT_VERSION:-$(installed_version gcc)}"
+[ -n "$GLIBC_VERSION" ] && [ -n "$GCC_VERSION" ] && [ -n "$GCC_DEFAULT_VERSION" ] ||
+    { echo "setup.sh: ERROR: expected Debian 12's libc6, gcc-12 and gcc packages (dpkg-query found libc6 '$GLIBC_VERSION', gcc-12 '$GCC_VERSION', gcc '$GCC_DEFAULT_VERSION')" >&2; exit 1; }
 APT_PINS=(
     "libc6-i386=$GLIBC_VERSION"
     "libc6-dev-i386=$GLIBC_VERSION"
     "lib32gcc-s1=$GCC_VERSION"
     "lib32gcc-12-dev=$GCC_VERSION"
     "gcc-12-multilib=$GCC_VERSION"
-    "gcc-multilib=4:12.2.0-3"
+    "gcc-multilib=$GCC_DEFAULT_VERSION"
 )
 
 # name  version  pool path (relative to the mirror)  sha256
@@ -58,8 +64,6 @@ die() { echo "setup.sh: ERROR: $*" >&2; exit 1; }
 
 # --- glibc i386 (apt) -------------------------------------------------------
 
-installed_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
-
 glibc_ok() {
     local pin name want
     for pin in "${APT_PINS[@]}"; do
@@ -71,15 +75,13 @@ glibc_ok() {
 if glibc_ok; then
     say "glibc i386: pinned multilib packages already installed (libc6-dev-i386 $GLIBC_VERSION)"
 else
-    have="$(installed_version libc6)"
-    [ "$have" = "$GLIBC_VERSION" ] || say "warning: the host's libc6 is '$have', the pin is $GLIBC_VERSION; libc6-i386 must equal it"
     [ "$(id -u)" = 0 ] || die "installing ${APT_PINS[*]} needs root (run: sudo bash tests/real/setup.sh)"
     say "glibc i386: apt-get update; apt-get install ${APT_PINS[*]}"
     apt-get update -qq || say "warning: apt-get update failed; trying the install with the lists already here"
     if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${APT_PINS[@]}"; then
         echo "setup.sh: apt offers these versions now:" >&2
         apt-cache policy libc6-dev-i386 gcc-12-multilib gcc-multilib >&2 || true
-        die "cannot install the pinned glibc multilib packages; if Debian has moved on, update GLIBC_VERSION/GCC_VERSION in tests/real/setup.sh (and re-run the survey)"
+        die "cannot install the glibc multilib packages at the host's versions (libc6 $GLIBC_VERSION, gcc-12 $GCC_VERSION): is apt's package list older than the installed libc6? (apt-get update)"
     fi
 fi
 

@@ -4,6 +4,8 @@
 //! memory for this never changes it (`Kernel::peek_user`).
 
 use super::outcome::Outcome;
+use super::show::{flag_names, hex_or_zero, one_of, ptr, SHOWN};
+pub use super::structs::Struct;
 use crate::kernel::Kernel;
 use crate::process::Process;
 use crate::signal::Signal;
@@ -26,6 +28,8 @@ pub enum Arg {
     InBuf(u8),
     /// A buffer the call fills, as long as the result says.
     OutBuf,
+    /// The same, every byte in hex (strace's choice for random bytes).
+    OutHexBuf,
     Prot,
     MapFlags,
     OpenFlags,
@@ -45,6 +49,18 @@ pub enum Arg {
     Madvise,
     Prctl,
     Rlimit,
+    /// A struct the call reads.
+    In(Struct),
+    /// A struct the call fills: decoded after a success.
+    Out(Struct),
+    /// statx's flags: the AT_ flags and the sync type.
+    StatxFlags,
+    StatxMask,
+    GetrandomFlags,
+    /// An iovec array, its length in argument `n`, written from.
+    IovIn(u8),
+    /// An iovec array, its length in argument `n`, read into.
+    IovOut(u8),
 }
 
 /// How a whole call is shown: by its arguments' kinds, or by a function.
@@ -52,34 +68,6 @@ pub enum Arg {
 pub enum Shape {
     Args(&'static [Arg]),
     Custom(fn(&Kernel, &Process, &[u32; 6], &Outcome) -> String),
-}
-
-/// `A|B|0x40` for a flag word; `zero` when no bit is set.
-pub fn flag_names(v: u32, table: &[(u32, &str)], zero: &str) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut rest = v;
-    for (bit, name) in table {
-        if *bit != 0 && v & bit == *bit && rest & bit != 0 {
-            parts.push((*name).to_string());
-            rest &= !bit;
-        }
-    }
-    if rest != 0 {
-        parts.push(format!("{rest:#x}"));
-    }
-    if parts.is_empty() {
-        zero.to_string()
-    } else {
-        parts.join("|")
-    }
-}
-
-/// The name of `v` in `table`, else the number.
-fn one_of(v: u32, table: &[(u32, &str)]) -> String {
-    table
-        .iter()
-        .find(|(n, _)| *n == v)
-        .map_or_else(|| (v as i32).to_string(), |(_, s)| (*s).to_string())
 }
 
 const PROT_NAMES: &[(u32, &str)] = &[(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC")];
@@ -121,6 +109,12 @@ const AT_NAMES: &[(u32, &str)] = &[
     (0x400, "AT_SYMLINK_FOLLOW"),
     (0x800, "AT_NO_AUTOMOUNT"),
     (0x1000, "AT_EMPTY_PATH"),
+];
+const AT_STATX_SYNC_TYPE: u32 = 0x6000;
+const GRND_NAMES: &[(u32, &str)] = &[
+    (1, "GRND_NONBLOCK"),
+    (2, "GRND_RANDOM"),
+    (4, "GRND_INSECURE"),
 ];
 const ACCESS_NAMES: &[(u32, &str)] = &[(4, "R_OK"), (2, "W_OK"), (1, "X_OK")];
 const WHENCE: &[(u32, &str)] = &[
@@ -190,6 +184,10 @@ const RLIMITS: &[(u32, &str)] = &[
     (9, "RLIMIT_AS"),
 ];
 
+pub fn whence_text(v: u32) -> String {
+    one_of(v, WHENCE)
+}
+
 pub fn prot_text(v: u32) -> String {
     flag_names(v, PROT_NAMES, "PROT_NONE")
 }
@@ -225,67 +223,7 @@ fn mode_text(v: u32) -> String {
 const O_CREAT: u32 = 0o100;
 const O_TMPFILE: u32 = 0o20200000;
 
-/// strace prints offsets as `0` or in hex.
-pub fn hex_or_zero(v: u32) -> String {
-    if v == 0 {
-        "0".to_string()
-    } else {
-        format!("{v:#x}")
-    }
-}
-
-pub fn ptr(v: u32) -> String {
-    if v == 0 {
-        "NULL".to_string()
-    } else {
-        format!("{v:#x}")
-    }
-}
-
-/// Bytes as strace quotes them: C escapes, `...` after when cut short.
-pub fn quote(bytes: &[u8], truncated: bool) -> String {
-    let mut s = String::from("\"");
-    for &b in bytes {
-        match b {
-            b'\n' => s.push_str("\\n"),
-            b'\t' => s.push_str("\\t"),
-            b'\r' => s.push_str("\\r"),
-            b'"' => s.push_str("\\\""),
-            b'\\' => s.push_str("\\\\"),
-            0x20..=0x7e => s.push(b as char),
-            _ => s.push_str(&format!("\\{b:o}")),
-        }
-    }
-    s.push('"');
-    if truncated {
-        s.push_str("...");
-    }
-    s
-}
-
-/// How much of a buffer a trace shows (strace's default -s 32).
-const SHOWN: u32 = 32;
-/// Longest path a trace reads.
-const PATH_MAX: u32 = 4096;
-
 impl Kernel {
-    /// A user buffer shown as strace would, or its address if unreadable.
-    pub(crate) fn buffer_text(&self, p: &Process, va: u32, len: u32) -> String {
-        let n = len.min(SHOWN);
-        match self.peek_user_bytes(p, va, n) {
-            Some(b) => quote(&b, len > SHOWN),
-            None => ptr(va),
-        }
-    }
-
-    /// A NUL-terminated user string, quoted, or its address if unreadable.
-    pub(crate) fn string_text(&self, p: &Process, va: u32) -> String {
-        match self.peek_user_string(p, va, PATH_MAX) {
-            Some((s, _)) if va != 0 => quote(&s, false),
-            _ => ptr(va),
-        }
-    }
-
     /// Argument `i` of a call, shown as `kind` says.
     pub(crate) fn arg_text(
         &self,
@@ -310,6 +248,16 @@ impl Kernel {
                 Outcome::Value(n) => self.buffer_text(p, v, *n),
                 _ => ptr(v),
             },
+            Arg::OutHexBuf => match out {
+                Outcome::Value(n) => match self.peek_user_bytes(p, v, (*n).min(SHOWN)) {
+                    Some(b) => {
+                        let hex: String = b.iter().map(|x| format!("\\x{x:02x}")).collect();
+                        format!("\"{hex}\"{}", if *n > SHOWN { "..." } else { "" })
+                    }
+                    None => ptr(v),
+                },
+                _ => ptr(v),
+            },
             Arg::Prot => prot_text(v),
             Arg::MapFlags => map_text(v),
             Arg::OpenFlags => open_text(v),
@@ -329,7 +277,7 @@ impl Kernel {
                 }
                 _ => ptr(v),
             },
-            Arg::Whence => one_of(v, WHENCE),
+            Arg::Whence => whence_text(v),
             Arg::Signal => Signal(v).to_string(),
             Arg::AtFlags => flag_names(v, AT_NAMES, "0"),
             Arg::AccessMode => flag_names(v, ACCESS_NAMES, "F_OK"),
@@ -342,6 +290,27 @@ impl Kernel {
             Arg::Madvise => one_of(v, MADVICE),
             Arg::Prctl => one_of(v, PRCTL),
             Arg::Rlimit => one_of(v, RLIMITS),
+            Arg::In(st) => self.struct_in_text(p, st, v),
+            Arg::Out(st) => self.struct_out_text(p, st, v, out),
+            Arg::StatxFlags => {
+                let sync = match v & AT_STATX_SYNC_TYPE {
+                    0 => "AT_STATX_SYNC_AS_STAT",
+                    0x2000 => "AT_STATX_FORCE_SYNC",
+                    0x4000 => "AT_STATX_DONT_SYNC",
+                    _ => "AT_STATX_SYNC_TYPE",
+                };
+                match v & !AT_STATX_SYNC_TYPE {
+                    0 => sync.to_string(),
+                    rest => format!("{sync}|{}", flag_names(rest, AT_NAMES, "")),
+                }
+            }
+            Arg::StatxMask => super::structs::statx_mask_text(v),
+            Arg::GetrandomFlags => flag_names(v, GRND_NAMES, "0"),
+            Arg::IovIn(n) => self.iovec_text(p, v, a[n as usize], None),
+            Arg::IovOut(n) => match out {
+                Outcome::Value(got) => self.iovec_text(p, v, a[n as usize], Some(*got)),
+                _ => ptr(v),
+            },
         }
     }
 
@@ -364,6 +333,22 @@ impl Kernel {
             }
             None => ptr(a[0]),
         }
+    }
+
+    /// _llseek(fd, offset_high, offset_low, result, whence) as strace shows
+    /// it: the offset as one number, the result in brackets.
+    pub(crate) fn llseek_text(&self, p: &Process, a: &[u32; 6], out: &Outcome) -> String {
+        let offset = ((a[1] as u64) << 32 | a[2] as u64) as i64;
+        let result = match (out, self.peek_user_bytes(p, a[3], 8)) {
+            (Outcome::Value(_), Some(b)) => {
+                format!(
+                    "[{}]",
+                    i64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
+                )
+            }
+            _ => ptr(a[3]),
+        };
+        format!("{}, {offset}, {result}, {}", a[0] as i32, whence_text(a[4]))
     }
 
     /// Every argument of a call, as strace shows them between the parentheses.
@@ -407,6 +392,5 @@ mod tests {
         assert_eq!(open_text(0o2100000), "O_RDONLY|O_LARGEFILE|O_CLOEXEC");
         assert_eq!(open_text(0o1101), "O_WRONLY|O_CREAT|O_TRUNC");
         assert_eq!(flag_names(6, ACCESS_NAMES, "F_OK"), "R_OK|W_OK");
-        assert_eq!(quote(b"hi\n\x01", false), "\"hi\\n\\1\"");
     }
 }

@@ -5,7 +5,9 @@
 //! are Linux's, so the same binary behaves the same natively. `table.rs`
 //! has one row per implemented call (its number, name, how strace shows
 //! its arguments, its handler); anything else returns `-ENOSYS` and is
-//! traced with its name (`numbers.rs` knows them all).
+//! traced with its name (`numbers.rs` knows them all). How strace shows
+//! them: `args.rs` (argument kinds), `structs.rs` (the structs calls read
+//! and fill), `show.rs` (numbers, flags, quoted bytes).
 //!
 //! The handlers, by family: `mem.rs` (brk, mmap, ...), `io.rs` (read and
 //! write on descriptors), `file.rs` (paths: open, stat, directories),
@@ -21,7 +23,9 @@ mod io;
 mod mem;
 pub mod numbers;
 pub mod outcome;
+mod show;
 mod signal;
+mod structs;
 mod sys;
 mod table;
 mod time;
@@ -115,6 +119,9 @@ impl Kernel {
                 args_text,
                 result: outcome.clone(),
             });
+            for e in std::mem::take(&mut self.after_call_events) {
+                self.emit(e);
+            }
         }
         match outcome {
             Outcome::Exit(code) => return Some(self.exit(p, code)),

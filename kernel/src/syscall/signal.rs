@@ -4,9 +4,9 @@
 //! itself), rt_sigreturn and sigreturn, rt_sigsuspend, sigsuspend and
 //! pause — and how strace prints them.
 
-use super::args::{flag_names, ptr};
 use super::numbers::*;
 use super::outcome::Outcome;
+use super::show::{flag_names, ptr};
 use crate::errno::{Errno, EINTR, EINVAL, ENOMEM, EPERM, EPIPE, ESRCH};
 use crate::kernel::Kernel;
 use crate::process::Process;

@@ -3,7 +3,7 @@
 //! traced by its name from `numbers.rs`). Lookup is an array index built
 //! when the program is compiled.
 
-use super::args::{Arg as A, Shape};
+use super::args::{Arg as A, Shape, Struct as S};
 use super::numbers::*;
 use super::outcome::Outcome;
 use crate::errno::{EBADF, ENOSYS};
@@ -120,7 +120,9 @@ const ROWS: &[Row] = &[
         k.sys_sigsuspend(p, a[2])
     }),
     row(NR_PAUSE, &[], |k, p, _| k.sys_pause(p)),
-    row(NR_UNAME, &[A::Ptr], |k, p, a| k.sys_uname(p, a[0])),
+    row(NR_UNAME, &[A::Out(S::Utsname)], |k, p, a| {
+        k.sys_uname(p, a[0])
+    }),
     row(NR_SET_TID_ADDRESS, &[A::Ptr], |k, p, a| {
         k.sys_set_tid_address(p, a[0])
     }),
@@ -132,24 +134,28 @@ const ROWS: &[Row] = &[
         &[A::Prctl, A::Hex, A::Hex, A::Hex, A::Hex],
         |k, p, a| k.sys_prctl(p, a),
     ),
-    row(NR_GETRLIMIT, &[A::Rlimit, A::Ptr], |k, p, a| {
+    row(NR_GETRLIMIT, &[A::Rlimit, A::Out(S::Rlimit)], |k, p, a| {
         k.sys_getrlimit(p, a[0], a[1], 0x7fff_ffff)
     }),
-    row(NR_UGETRLIMIT, &[A::Rlimit, A::Ptr], |k, p, a| {
+    row(NR_UGETRLIMIT, &[A::Rlimit, A::Out(S::Rlimit)], |k, p, a| {
         k.sys_getrlimit(p, a[0], a[1], u32::MAX)
     }),
-    row(NR_SETRLIMIT, &[A::Rlimit, A::Ptr], |k, p, a| {
+    row(NR_SETRLIMIT, &[A::Rlimit, A::In(S::Rlimit)], |k, p, a| {
         k.sys_setrlimit(p, a[0], a[1])
     }),
     row(
         NR_PRLIMIT64,
-        &[A::Int, A::Rlimit, A::Ptr, A::Ptr],
+        &[A::Int, A::Rlimit, A::In(S::Rlimit64), A::Out(S::Rlimit64)],
         |k, p, a| k.sys_prlimit64(p, a),
     ),
-    row(NR_SYSINFO, &[A::Ptr], |k, p, a| k.sys_sysinfo(p, a[0])),
-    row(NR_GETRANDOM, &[A::Ptr, A::Uint, A::Hex], |k, p, a| {
-        k.sys_getrandom(p, a[0], a[1], a[2])
+    row(NR_SYSINFO, &[A::Out(S::Sysinfo)], |k, p, a| {
+        k.sys_sysinfo(p, a[0])
     }),
+    row(
+        NR_GETRANDOM,
+        &[A::OutHexBuf, A::Uint, A::GetrandomFlags],
+        |k, p, a| k.sys_getrandom(p, a[0], a[1], a[2]),
+    ),
     row(
         NR_SCHED_GETAFFINITY,
         &[A::Int, A::Uint, A::Ptr],
@@ -158,32 +164,40 @@ const ROWS: &[Row] = &[
     row(NR_SCHED_YIELD, &[], |_, _, _| Outcome::Value(0)),
     // Time.
     row(NR_TIME, &[A::Ptr], |k, p, a| k.sys_time(p, a[0])),
-    row(NR_GETTIMEOFDAY, &[A::Ptr, A::Ptr], |k, p, a| {
+    row(NR_GETTIMEOFDAY, &[A::Out(S::Timeval), A::Ptr], |k, p, a| {
         k.sys_gettimeofday(p, a[0], a[1])
     }),
-    row(NR_CLOCK_GETTIME, &[A::Clock, A::Ptr], |k, p, a| {
-        k.sys_clock_gettime(p, a[0], a[1])
-    }),
-    row(NR_CLOCK_GETTIME64, &[A::Clock, A::Ptr], |k, p, a| {
-        k.sys_clock_gettime64(p, a[0], a[1])
-    }),
-    row(NR_CLOCK_GETRES, &[A::Clock, A::Ptr], |k, p, a| {
-        k.sys_clock_getres(p, a[0], a[1], false)
-    }),
-    row(NR_CLOCK_GETRES_TIME64, &[A::Clock, A::Ptr], |k, p, a| {
-        k.sys_clock_getres(p, a[0], a[1], true)
-    }),
-    row(NR_NANOSLEEP, &[A::Ptr, A::Ptr], |k, p, a| {
+    row(
+        NR_CLOCK_GETTIME,
+        &[A::Clock, A::Out(S::Timespec)],
+        |k, p, a| k.sys_clock_gettime(p, a[0], a[1]),
+    ),
+    row(
+        NR_CLOCK_GETTIME64,
+        &[A::Clock, A::Out(S::Timespec64)],
+        |k, p, a| k.sys_clock_gettime64(p, a[0], a[1]),
+    ),
+    row(
+        NR_CLOCK_GETRES,
+        &[A::Clock, A::Out(S::Timespec)],
+        |k, p, a| k.sys_clock_getres(p, a[0], a[1], false),
+    ),
+    row(
+        NR_CLOCK_GETRES_TIME64,
+        &[A::Clock, A::Out(S::Timespec64)],
+        |k, p, a| k.sys_clock_getres(p, a[0], a[1], true),
+    ),
+    row(NR_NANOSLEEP, &[A::In(S::Timespec), A::Ptr], |k, p, a| {
         k.sys_nanosleep(p, a[0])
     }),
     row(
         NR_CLOCK_NANOSLEEP,
-        &[A::Clock, A::Hex, A::Ptr, A::Ptr],
+        &[A::Clock, A::Hex, A::In(S::Timespec), A::Ptr],
         |k, p, a| k.sys_clock_nanosleep(p, a, false),
     ),
     row(
         NR_CLOCK_NANOSLEEP_TIME64,
-        &[A::Clock, A::Hex, A::Ptr, A::Ptr],
+        &[A::Clock, A::Hex, A::In(S::Timespec64), A::Ptr],
         |k, p, a| k.sys_clock_nanosleep(p, a, true),
     ),
     // Memory.
@@ -219,10 +233,10 @@ const ROWS: &[Row] = &[
     row(NR_WRITE, &[A::Int, A::InBuf(2), A::Uint], |k, p, a| {
         k.sys_write(p, a[0], a[1], a[2])
     }),
-    row(NR_READV, &[A::Int, A::Ptr, A::Int], |k, p, a| {
+    row(NR_READV, &[A::Int, A::IovOut(2), A::Int], |k, p, a| {
         k.sys_readv(p, a[0], a[1], a[2])
     }),
-    row(NR_WRITEV, &[A::Int, A::Ptr, A::Int], |k, p, a| {
+    row(NR_WRITEV, &[A::Int, A::IovIn(2), A::Int], |k, p, a| {
         k.sys_writev(p, a[0], a[1], a[2])
     }),
     row(
@@ -238,11 +252,11 @@ const ROWS: &[Row] = &[
     row(NR_LSEEK, &[A::Int, A::Int, A::Whence], |k, p, a| {
         k.sys_lseek(p, a[0], a[1], a[2])
     }),
-    row(
-        NR__LLSEEK,
-        &[A::Int, A::Uint, A::Uint, A::Ptr, A::Whence],
-        |k, p, a| k.sys_llseek(p, a),
-    ),
+    Row {
+        nr: NR__LLSEEK,
+        shape: Shape::Custom(Kernel::llseek_text),
+        run: |k, p, a| k.sys_llseek(p, a),
+    },
     row(
         NR_SENDFILE64,
         &[A::Int, A::Int, A::Ptr, A::Uint],
@@ -263,8 +277,10 @@ const ROWS: &[Row] = &[
     row(NR_FCNTL64, &[A::Int, A::Fcntl, A::Hex], |k, p, a| {
         k.sys_fcntl(p, a[0], a[1], a[2])
     }),
-    row(NR_PIPE, &[A::Ptr], |k, p, a| k.sys_pipe2(p, a[0], 0)),
-    row(NR_PIPE2, &[A::Ptr, A::OpenFlags], |k, p, a| {
+    row(NR_PIPE, &[A::Out(S::FdPair)], |k, p, a| {
+        k.sys_pipe2(p, a[0], 0)
+    }),
+    row(NR_PIPE2, &[A::Out(S::FdPair), A::OpenFlags], |k, p, a| {
         k.sys_pipe2(p, a[0], a[1])
     }),
     row(NR_IOCTL, &[A::Int, A::Ioctl, A::Hex], |k, p, a| {
@@ -297,7 +313,13 @@ const ROWS: &[Row] = &[
     ),
     row(
         NR_STATX,
-        &[A::DirFd, A::Path, A::AtFlags, A::Hex, A::Ptr],
+        &[
+            A::DirFd,
+            A::Path,
+            A::StatxFlags,
+            A::StatxMask,
+            A::Out(S::Statx),
+        ],
         |k, p, a| k.sys_statx(p, a),
     ),
     row(NR_GETDENTS64, &[A::Int, A::Ptr, A::Uint], |k, p, a| {

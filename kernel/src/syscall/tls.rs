@@ -200,7 +200,7 @@ impl Kernel {
                     u.useable as u8
                 )
             }
-            None => super::args::ptr(a[0]),
+            None => super::show::ptr(a[0]),
         }
     }
 }
