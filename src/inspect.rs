@@ -2,6 +2,7 @@
 //! shared by the report, the stepper and the gdb monitor commands.
 
 use std::fmt::Write;
+use toyemu_emulator::cpu::segment::{SegmentDescriptor, GDT_ENTRY_TLS_MAX, GDT_ENTRY_TLS_MIN};
 use toyemu_emulator::paging::{describe, ENTRIES};
 use toyemu_emulator::{PageTable, Pte, VirtAddr, PAGE_SIZE};
 use toyemu_kernel::layout::USER_PDES;
@@ -154,4 +155,103 @@ pub fn page_tables(k: &Kernel, p: &Process) -> Vec<(usize, u32, u32)> {
             (i, pde.frame().0, used as u32)
         })
         .collect()
+}
+
+/// One thread-local-storage entry of the GDT that the program filled with
+/// set_thread_area, and the segment registers holding its selector.
+#[derive(Debug, Clone)]
+pub struct TlsSegment {
+    pub entry: usize,
+    pub desc: SegmentDescriptor,
+    pub loaded_in: Vec<&'static str>,
+}
+
+impl TlsSegment {
+    /// Its selector: GDT, RPL 3.
+    pub fn selector(&self) -> u16 {
+        (self.entry as u16) << 3 | 3
+    }
+
+    /// The last byte the segment reaches above its base.
+    pub fn limit_bytes(&self) -> u32 {
+        if self.desc.g {
+            self.desc.limit << 12 | 0xfff
+        } else {
+            self.desc.limit
+        }
+    }
+}
+
+/// The TLS entries in use (GDT entries 6 to 8).
+pub fn tls_segments(k: &Kernel) -> Vec<TlsSegment> {
+    let cpu = k.machine().cpu();
+    let sel = cpu.selectors();
+    let regs = [
+        ("%cs", sel.cs),
+        ("%ss", sel.ss),
+        ("%ds", sel.ds),
+        ("%es", sel.es),
+        ("%fs", sel.fs),
+        ("%gs", sel.gs),
+    ];
+    (GDT_ENTRY_TLS_MIN..=GDT_ENTRY_TLS_MAX)
+        .map(|entry| (entry, cpu.tls_descriptor(entry)))
+        .filter(|(_, d)| *d != SegmentDescriptor::NULL)
+        .map(|(entry, desc)| TlsSegment {
+            entry,
+            desc,
+            // A selector names a GDT entry by its index (bits 3-15), TI 0.
+            loaded_in: regs
+                .iter()
+                .filter(|(_, s)| *s as usize >> 3 == entry && s & 4 == 0)
+                .map(|(r, _)| *r)
+                .collect(),
+        })
+        .collect()
+}
+
+/// The TLS entries as the report shows them, each with the mapping its
+/// base lies in (where the libc put its thread control block).
+pub fn tls_text(segs: &[TlsSegment], vmas: &[VmaSnapshot], program: &str) -> String {
+    if segs.is_empty() {
+        return "none: the program never called set_thread_area\n".to_string();
+    }
+    let mut out = String::new();
+    for s in segs {
+        let d = &s.desc;
+        let within = vmas
+            .iter()
+            .find(|v| v.start.0 <= d.base && d.base < v.end.0)
+            .map_or("nothing mapped".to_string(), |v| {
+                let name = vma_name(v, program);
+                if name.is_empty() {
+                    format!("an anonymous mapping at {:#010x}", v.start.0)
+                } else {
+                    name.to_string()
+                }
+            });
+        let kind = if d.typ & SegmentDescriptor::CODE != 0 {
+            "code"
+        } else if d.typ & SegmentDescriptor::WRITABLE_OR_READABLE != 0 {
+            "data rw"
+        } else {
+            "data r-"
+        };
+        let used = if s.loaded_in.is_empty() {
+            "in no segment register".to_string()
+        } else {
+            format!("in {}", s.loaded_in.join(" "))
+        };
+        let _ = writeln!(
+            out,
+            "GDT entry {} (selector {:#06x}, {used}): base {:#010x} (in {within}), limit {:#010x}{}, {kind}{}",
+            s.entry,
+            s.selector(),
+            d.base,
+            s.limit_bytes(),
+            if d.g { " (4 KiB units)" } else { "" },
+            if d.present { "" } else { ", not present" }
+        );
+    }
+    out
 }

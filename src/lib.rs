@@ -117,6 +117,8 @@ pub struct AtExit {
     pub leaks: LeakReport,
     /// Frames in use just before teardown (the whole machine).
     pub used_frames: u32,
+    /// The thread-local-storage segments the program set up.
+    pub tls: Vec<inspect::TlsSegment>,
 }
 
 impl fmt::Debug for Symbols {
@@ -219,6 +221,7 @@ impl Session {
                 page_tables: inspect::page_tables(k, p),
                 leaks: leaks::walk(k, p, &syms),
                 used_frames: k.frames().used_frames(),
+                tls: inspect::tls_segments(k),
             };
         }));
         let free_before = k.frames().free_frames();

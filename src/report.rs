@@ -2,7 +2,7 @@
 //! teardown, the page tables, the TLB, the heap's leaks, and the ledger that
 //! shows every frame came back.
 
-use crate::inspect::{maps, vma_name};
+use crate::inspect::{maps, tls_text, vma_name};
 use crate::picture::{draw, size};
 use crate::{leaks, ExitReport};
 use serde_json::{json, Value};
@@ -75,6 +75,8 @@ pub fn text(r: &ExitReport) -> String {
         "page faults {}: zero-fill {}, file-fill {}, stack growth {}",
         s.faults, s.zero_fills, s.file_fills, s.stack_growths
     );
+    let _ = writeln!(out, "\n-- thread-local storage --");
+    out.push_str(&tls_text(&a.tls, &rec.vmas, &r.program));
     let _ = writeln!(out, "\n-- heap --");
     out.push_str(&leaks::render(
         &a.leaks,
@@ -155,6 +157,8 @@ pub fn json(r: &ExitReport) -> Value {
         "syscalls": r.stats.syscalls,
         "signals_handled": r.stats.signals_handled,
         "faults": {"total": r.stats.faults, "zero_fill": r.stats.zero_fills, "file_fill": r.stats.file_fills, "stack_growth": r.stats.stack_growths},
+        "tls": r.at_exit.tls.iter().map(|t| json!({"entry": t.entry, "selector": t.selector(), "base": t.desc.base,
+                "limit": t.limit_bytes(), "loaded_in": t.loaded_in})).collect::<Vec<_>>(),
         "heap": {"walkable": r.at_exit.leaks.walkable, "in_use_bytes": r.at_exit.leaks.bytes(), "in_use_blocks": r.at_exit.leaks.blocks.len(), "blocks": leaks},
         "ledger": ledger,
         "frames": {"total": r.total_frames, "free_before": r.free_before, "free_after": r.free_after, "leaked": rec.ledger.outstanding()},

@@ -668,6 +668,50 @@ fn traced_program(libc: Libc, stem: &str) -> Result<(), Failed> {
     .into())
 }
 
+/// `--report` on a real libc's program: maps with the file's name and
+/// offsets, the TLS segment in %gs, and a heap it says it cannot walk.
+fn report(libc: Libc) -> Result<(), Failed> {
+    let case = c_case(libc, "malloc_stress", "-O2")?;
+    let out = Command::new(env!("CARGO_BIN_EXE_toyemu"))
+        .args(["run", "--report"])
+        .arg(&case.exe)
+        .args(["/nonexistent", DATA_FILE])
+        .current_dir(root())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    let exe = case.exe.display().to_string();
+    let wanted = [
+        // the text segment, file-backed at its offset in the file
+        (" r-xp 00001000 ", "the text segment's maps line"),
+        (
+            "GDT entry 6 (selector 0x0033, in %gs): base 0x",
+            "the TLS segment",
+        ),
+        (
+            "heap: not linked with the toyemu libc, no heap to walk",
+            "the heap walk's refusal",
+        ),
+        (": 0 frames leaked", "every frame back"),
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(needle, _)| !text.contains(needle))
+        .map(|(_, what)| *what)
+        .collect();
+    let named = text
+        .lines()
+        .any(|l| l.contains(" r-xp 00001000 ") && l.contains(&exe));
+    if missing.is_empty() && named {
+        Ok(())
+    } else {
+        Err(
+            format!("--report of {exe} lacks {missing:?} (text named by file: {named}):\n{text}")
+                .into(),
+        )
+    }
+}
+
 fn c_case(libc: Libc, stem: &str, opt: &str) -> Result<Case, Failed> {
     toolchain(libc).clone()?;
     common::native_i386_works()
@@ -857,6 +901,12 @@ fn main() {
                 .with_ignored_flag(missing(libc.name())),
             );
         }
+    }
+    for libc in [Libc::Glibc, Libc::Musl] {
+        trials.push(
+            Trial::test(format!("report::{}", libc.name()), move || report(libc))
+                .with_ignored_flag(missing(libc.name())),
+        );
     }
     for c in busybox_cases() {
         let name = format!("busybox::{}", c.name);
