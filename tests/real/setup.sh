@@ -73,7 +73,7 @@ glibc_ok() {
 }
 
 if glibc_ok; then
-    say "glibc i386: pinned multilib packages already installed (libc6-dev-i386 $GLIBC_VERSION)"
+    say "glibc i386: multilib packages at the host's versions already installed (libc6-dev-i386 $GLIBC_VERSION)"
 else
     [ "$(id -u)" = 0 ] || die "installing ${APT_PINS[*]} needs root (run: sudo bash tests/real/setup.sh)"
     say "glibc i386: apt-get update; apt-get install ${APT_PINS[*]}"
