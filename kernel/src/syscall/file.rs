@@ -29,6 +29,14 @@ pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
 pub const AT_REMOVEDIR: u32 = 0x200;
 pub const AT_EMPTY_PATH: u32 = 0x1000;
 
+/// A host call that answers nothing but success: 0, or its errno.
+fn host_done(r: std::io::Result<()>) -> Outcome {
+    match r {
+        Ok(()) => Outcome::Value(0),
+        Err(e) => Outcome::Err(errno_of(&e)),
+    }
+}
+
 /// A host error as the errno Linux would give.
 fn errno_of(e: &std::io::Error) -> Errno {
     e.raw_os_error().map_or(EACCES, Errno)
@@ -593,10 +601,7 @@ impl Kernel {
                 _ => std::fs::remove_file(&host),
             }
         };
-        match r {
-            Ok(()) => Outcome::Value(0),
-            Err(e) => Outcome::Err(errno_of(&e)),
-        }
+        host_done(r)
     }
 
     pub(super) fn sys_mkdirat(
@@ -644,10 +649,7 @@ impl Kernel {
             (Ok(f), Ok(t)) => (f, t),
             (Err(e), _) | (_, Err(e)) => return Outcome::Err(e),
         };
-        match std::fs::rename(from, to) {
-            Ok(()) => Outcome::Value(0),
-            Err(e) => Outcome::Err(errno_of(&e)),
-        }
+        host_done(std::fs::rename(from, to))
     }
 
     pub(super) fn sys_symlinkat(
@@ -670,10 +672,7 @@ impl Kernel {
             Err(e) => return Outcome::Err(e),
         };
         let target = PathBuf::from(String::from_utf8_lossy(&target).into_owned());
-        match std::os::unix::fs::symlink(target, host) {
-            Ok(()) => Outcome::Value(0),
-            Err(e) => Outcome::Err(errno_of(&e)),
-        }
+        host_done(std::os::unix::fs::symlink(target, host))
     }
 
     /// ftruncate, ftruncate64: only a file opened for writing (which only
@@ -692,10 +691,7 @@ impl Kernel {
             });
         }
         match &f.kind {
-            FileKind::Host(h) => match h.set_len(len) {
-                Ok(()) => Outcome::Value(0),
-                Err(e) => Outcome::Err(errno_of(&e)),
-            },
+            FileKind::Host(h) => host_done(h.set_len(len)),
             _ => Outcome::Err(EINVAL),
         }
     }

@@ -33,6 +33,28 @@ fn host_errno(e: &std::io::Error) -> Errno {
     e.raw_os_error().map_or(EIO, Errno)
 }
 
+/// What read and write check before any data moves, in Linux's order: the
+/// descriptor and its mode (EBADF), a zero count (done: 0), and the whole
+/// buffer inside user space (access_ok, EFAULT). Err is the call's answer.
+fn checked(p: &Process, fd: u32, buf: u32, count: u32, writing: bool) -> Result<FileRef, Outcome> {
+    let f = p.fds.get(fd).map_err(Outcome::Err)?;
+    let allowed = if writing {
+        f.borrow().writable()
+    } else {
+        f.borrow().readable()
+    };
+    if !allowed {
+        return Err(Outcome::Err(EBADF));
+    }
+    if count == 0 {
+        return Err(Outcome::Value(0));
+    }
+    if !crate::layout::in_user_space(buf, count) {
+        return Err(Outcome::Err(EFAULT));
+    }
+    Ok(f)
+}
+
 impl Kernel {
     /// Read from `f` into `out`: how many bytes came, 0 at end of file.
     fn read_file(&mut self, f: &FileRef, out: &mut [u8], at: At) -> Result<usize, Outcome> {
@@ -184,20 +206,10 @@ impl Kernel {
         count: u32,
         at: At,
     ) -> Outcome {
-        let f = match p.fds.get(fd) {
+        let f = match checked(p, fd, buf, count, false) {
             Ok(f) => f,
-            Err(e) => return Outcome::Err(e),
+            Err(done) => return done,
         };
-        if !f.borrow().readable() {
-            return Outcome::Err(EBADF);
-        }
-        if count == 0 {
-            return Outcome::Value(0);
-        }
-        // access_ok on the whole count, as i386 Linux checks it.
-        if !crate::layout::in_user_space(buf, count) {
-            return Outcome::Err(EFAULT);
-        }
         // Find the room before taking input, so a bad buffer leaves the
         // input unread (as a file or pipe keeps it) and a buffer that runs
         // into a hole gets a short read, as from a regular file.
@@ -237,19 +249,10 @@ impl Kernel {
         count: u32,
         at: At,
     ) -> Outcome {
-        let f = match p.fds.get(fd) {
+        let f = match checked(p, fd, buf, count, true) {
             Ok(f) => f,
-            Err(e) => return Outcome::Err(e),
+            Err(done) => return done,
         };
-        if !f.borrow().writable() {
-            return Outcome::Err(EBADF);
-        }
-        if count == 0 {
-            return Outcome::Value(0);
-        }
-        if !crate::layout::in_user_space(buf, count) {
-            return Outcome::Err(EFAULT);
-        }
         let count = count.min(MAX_RW_COUNT);
         let mut written = 0u32;
         let mut data = Vec::new();

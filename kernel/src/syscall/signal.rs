@@ -61,6 +61,30 @@ fn old_action(b: &[u8]) -> SigAction {
     }
 }
 
+/// One of the two user layouts of an action: `struct sigaction` (the rt
+/// calls: handler, flags, restorer, 8-byte mask) or `struct old_sigaction`
+/// (handler, 4-byte mask, flags, restorer).
+struct ActionLayout {
+    size: u32,
+    decode: fn(&[u8]) -> SigAction,
+    encode: fn(&SigAction) -> Vec<u8>,
+}
+
+const RT_LAYOUT: ActionLayout = ActionLayout {
+    size: SIGACTION_SIZE,
+    decode: rt_action,
+    encode: |a| {
+        let [lo, hi] = a.mask.words();
+        le(&[a.handler, a.flags, a.restorer, lo, hi])
+    },
+};
+
+const OLD_LAYOUT: ActionLayout = ActionLayout {
+    size: OLD_SIGACTION_SIZE,
+    decode: old_action,
+    encode: |a| le(&[a.handler, a.mask.words()[0], a.flags, a.restorer]),
+};
+
 /// Is `pid` (a kill target) this process, or its process group?
 fn is_me(p: &Process, pid: u32) -> bool {
     let pid = pid as i32;
@@ -116,25 +140,7 @@ impl Kernel {
         if sigsetsize != SIGSET_SIZE {
             return Outcome::Err(EINVAL);
         }
-        let new = if act != 0 {
-            match self.read_user(p, act, SIGACTION_SIZE) {
-                Ok(b) => Some(rt_action(&b)),
-                Err(e) => return self.copy_failed(p, e),
-            }
-        } else {
-            None
-        };
-        let old = match self.do_sigaction(p, sig, new) {
-            Ok(o) => o,
-            Err(e) => return Outcome::Err(e),
-        };
-        if oact == 0 {
-            return Outcome::Value(0);
-        }
-        let [lo, hi] = old.mask.words();
-        let bytes = le(&[old.handler, old.flags, old.restorer, lo, hi]);
-        let r = self.copy_to_user(p, oact, &bytes).map(|()| 0);
-        self.copied(p, r)
+        self.sigaction_as(p, sig, act, oact, &RT_LAYOUT)
     }
 
     /// sigaction(sig, act, oact) with `struct old_sigaction` (a 4-byte mask).
@@ -146,9 +152,22 @@ impl Kernel {
         act: u32,
         oact: u32,
     ) -> Outcome {
+        self.sigaction_as(p, sig, act, oact, &OLD_LAYOUT)
+    }
+
+    /// Read the new action (if any) in `layout`, install it, and write the
+    /// old one back (if asked) in the same layout.
+    fn sigaction_as(
+        &mut self,
+        p: &mut Process,
+        sig: u32,
+        act: u32,
+        oact: u32,
+        layout: &ActionLayout,
+    ) -> Outcome {
         let new = if act != 0 {
-            match self.read_user(p, act, OLD_SIGACTION_SIZE) {
-                Ok(b) => Some(old_action(&b)),
+            match self.read_user(p, act, layout.size) {
+                Ok(b) => Some((layout.decode)(&b)),
                 Err(e) => return self.copy_failed(p, e),
             }
         } else {
@@ -161,8 +180,9 @@ impl Kernel {
         if oact == 0 {
             return Outcome::Value(0);
         }
-        let bytes = le(&[old.handler, old.mask.words()[0], old.flags, old.restorer]);
-        let r = self.copy_to_user(p, oact, &bytes).map(|()| 0);
+        let r = self
+            .copy_to_user(p, oact, &(layout.encode)(&old))
+            .map(|()| 0);
         self.copied(p, r)
     }
 
