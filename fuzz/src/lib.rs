@@ -230,11 +230,21 @@ pub fn cpu(data: &[u8]) {
     check_exited(&k, &p, free_before);
 }
 
-/// Syscalls the kernel implements, and some it does not, for the selector.
-const NRS: &[u32] = &[
-    1, 3, 4, 6, 19, 20, 24, 37, 45, 54, 64, 90, 91, 122, 125, 140, 146, 192, 199, 219, 224, 252, 2,
-    5, 11, 0, 500,
-];
+/// Syscalls for the selector: every one the kernel implements (its own
+/// table says which) but those that sleep on the host's clock, and a few it
+/// does not implement.
+fn nrs() -> &'static [u32] {
+    use toyemu_kernel::syscall::numbers::*;
+    static NRS: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    NRS.get_or_init(|| {
+        let sleeps = [NR_NANOSLEEP, NR_CLOCK_NANOSLEEP, NR_CLOCK_NANOSLEEP_TIME64];
+        let mut v: Vec<u32> = toyemu_kernel::syscall::implemented()
+            .filter(|nr| !sleeps.contains(nr))
+            .collect();
+        v.extend([0, 2, 11, 500]);
+        v
+    })
+}
 
 /// Argument values that mean something to some syscall.
 const VALUES: &[u32] = &[
@@ -321,7 +331,7 @@ pub fn syscalls(data: &[u8]) {
     let mut p = spawn(&mut k, image).expect("a one-page program starts in 2 MiB");
     let mut input = Input { data, at: 0 };
     for _ in 0..MAX_SYSCALLS {
-        let Some(nr) = input.pick(NRS) else { break };
+        let Some(nr) = input.pick(nrs()) else { break };
         let mut args = [0u32; 6];
         for a in &mut args {
             *a = input.pick(VALUES).unwrap_or(0);

@@ -40,6 +40,7 @@ use outcome::Outcome;
 use toyemu_emulator::Reg;
 
 pub use numbers::{NR_BRK, NR_EXIT, NR_EXIT_GROUP, NR_MMAP, NR_MMAP2, NR_MUNMAP};
+pub use table::implemented;
 
 /// The name of syscall `nr` (`syscall` for numbers Linux does not use).
 pub fn name_of(nr: u32) -> &'static str {

@@ -433,6 +433,11 @@ const INDEX: [u16; INDEX_LEN] = {
     t
 };
 
+/// The numbers of the implemented calls, in table order (for fuzzers and tools).
+pub fn implemented() -> impl Iterator<Item = u32> {
+    ROWS.iter().map(|r| r.nr)
+}
+
 /// The row for syscall `nr`, if it is implemented.
 pub fn lookup(nr: u32) -> Option<&'static Row> {
     let i = *INDEX.get(nr as usize)?;
