@@ -205,6 +205,33 @@ fn break_at_main_step_print_and_run_to_exit() {
 }
 
 #[test]
+fn the_x87_registers_read_and_write_through_the_stub() {
+    require_gdb();
+    let prog = target();
+    let (stub, port) = start_stub(&prog, &["fpu"]);
+    let out = gdb(
+        &prog,
+        port,
+        &[
+            "break fpu_loaded",
+            "continue",
+            "print $st0",
+            "print $st1",
+            "print/x $fctrl",
+            "set var $st0 = 2.5",
+            "continue",
+        ],
+    );
+    let (status, stdout, stderr) = stub.finish("toyemu");
+    assert!(out.contains("$1 = 1\n"), "{out}");
+    assert!(out.contains("$2 = 3.14159265358979"), "{out}");
+    assert!(out.contains("$3 = 0x37f"), "{out}");
+    // The write reached the FPU: the program stored 2.5, not 1.
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(stdout.contains("answer 25,"), "{stdout}");
+}
+
+#[test]
 fn a_segfault_stops_at_the_faulting_line_then_kills() {
     require_gdb();
     let prog = target();

@@ -93,8 +93,22 @@ impl Target for GdbTarget {
 impl SingleThreadBase for GdbTarget {
     fn read_registers(&mut self, regs: &mut X86CoreRegs) -> TargetResult<(), Self> {
         let r = self.inf.session.kernel.machine().cpu().registers();
-        // No FPU or SSE in this machine: those registers read as zero.
+        // No SSE in this machine: XMM0-7 and MXCSR read as zero.
         *regs = X86CoreRegs::default();
+        // The x87 as `fnsave` lays it out: the environment, then ST(0)..ST(7).
+        let img = self.inf.session.kernel.machine().cpu().fpu().save_image();
+        let word = |i: usize| u32::from_le_bytes(img[4 * i..4 * i + 4].try_into().unwrap());
+        regs.fpu.fctrl = word(0) & 0xffff;
+        regs.fpu.fstat = word(1) & 0xffff;
+        regs.fpu.ftag = word(2) & 0xffff;
+        regs.fpu.fioff = word(3);
+        regs.fpu.fiseg = word(4) & 0xffff;
+        regs.fpu.fop = word(4) >> 16 & 0x7ff;
+        regs.fpu.fooff = word(5);
+        regs.fpu.foseg = word(6) & 0xffff;
+        for (i, st) in regs.st.iter_mut().enumerate() {
+            st.copy_from_slice(&img[28 + 10 * i..38 + 10 * i]);
+        }
         regs.eax = r.gpr[0];
         regs.ecx = r.gpr[1];
         regs.edx = r.gpr[2];
@@ -125,8 +139,27 @@ impl SingleThreadBase for GdbTarget {
             cpu.set_reg(r, v);
         }
         cpu.set_eip(VirtAddr(regs.eip));
-        // Only what `popf` may change at CPL 3; segment and FPU writes are ignored.
+        // Only what `popf` may change at CPL 3; segment writes are ignored.
         cpu.set_eflags(regs.eflags);
+        // The x87 through an `frstor` image, as `set $st0 = ...` needs.
+        let mut img = cpu.fpu().save_image();
+        let f = &regs.fpu;
+        let env = [
+            f.fctrl,
+            f.fstat,
+            f.ftag,
+            f.fioff,
+            f.fop << 16 | f.fiseg,
+            f.fooff,
+            f.foseg,
+        ];
+        for (i, w) in env.iter().enumerate() {
+            img[4 * i..4 * i + 4].copy_from_slice(&w.to_le_bytes());
+        }
+        for (i, st) in regs.st.iter().enumerate() {
+            img[28 + 10 * i..38 + 10 * i].copy_from_slice(st);
+        }
+        cpu.fpu_mut().restore_image(&img);
         Ok(())
     }
 
