@@ -63,6 +63,8 @@ int main(void)
     CHECK(mremap_(r, PAGE, 2 * PAGE, MREMAP_FIXED, r + 16 * PAGE) == MAP_FAILED && errno == EINVAL, 12);
     CHECK(mremap_(r, PAGE, 2 * PAGE, 64, NULL) == MAP_FAILED && errno == EINVAL, 13);
     CHECK(mremap_(r, 7 * PAGE, 8 * PAGE, MREMAP_MAYMOVE, NULL) == MAP_FAILED && errno == EFAULT, 14);
+    /* A new length beyond all of user space is EINVAL (check_mremap_params). */
+    CHECK(mremap_(r, PAGE, 0xfffff000u, MREMAP_MAYMOVE, NULL) == MAP_FAILED && errno == EINVAL, 16);
     printf("errors: EINVAL EFAULT as Linux gives them\n");
 
     /* A realloc of a big block goes through mremap in glibc; ours copies. */

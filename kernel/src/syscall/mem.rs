@@ -206,6 +206,10 @@ impl Kernel {
     /// Where a new mapping of `len` bytes goes: the hint if that range is
     /// free, else the highest free gap below MMAP_BASE (top-down, as x86 Linux).
     fn unmapped_area(&mut self, p: &mut Process, hint: u32, len: u32) -> Option<u32> {
+        // get_unmapped_area: more than the user space is ENOMEM at once.
+        if len > TASK_SIZE.0 {
+            return None;
+        }
         let vmas = &p.mm_mut().vmas;
         let mut hint = hint & !(PAGE_SIZE - 1);
         if hint != 0 && hint < MMAP_MIN_ADDR.0 {
@@ -311,7 +315,10 @@ impl Kernel {
             return Err(EINVAL);
         }
         let old_len = page_align(old_size).ok_or(EINVAL)?;
-        let new_len = page_align(new_size).filter(|&l| l != 0).ok_or(EINVAL)?;
+        // check_mremap_params: no length, or one longer than user space.
+        let new_len = page_align(new_size)
+            .filter(|&l| l != 0 && l <= TASK_SIZE.0)
+            .ok_or(EINVAL)?;
         // Duplicating a mapping (old_size 0) is for shared memory only.
         if old_len == 0 || flags & MREMAP_DONTUNMAP != 0 && old_len != new_len {
             return Err(EINVAL);
