@@ -217,7 +217,7 @@ pub fn text(counts: &[FuncCount]) -> String {
         "syscalls",
         "faults",
         "TLB misses",
-        "TLB hits"
+        "hit rate"
     );
     for f in counts {
         let rate = f
