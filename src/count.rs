@@ -184,7 +184,7 @@ pub fn run_counted(
         }
         steps += 1;
         if let Some(limit) = timeout {
-            if steps % CLOCK_EVERY == 0 && start.elapsed() >= limit {
+            if steps.is_multiple_of(CLOCK_EVERY) && start.elapsed() >= limit {
                 k.kill(p, Death::Timeout { after: limit });
                 break;
             }

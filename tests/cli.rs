@@ -194,7 +194,12 @@ fn wrong_flags_are_usage_errors() {
 
 #[test]
 fn count_prints_a_table_of_calls_on_stderr() {
-    let o = toyemu(&["run", "--count", "on_stack,on_heap", "userland/stack_vs_heap"]);
+    let o = toyemu(&[
+        "run",
+        "--count",
+        "on_stack,on_heap",
+        "userland/stack_vs_heap",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     assert!(text(&o.stdout).contains("checksum"));
     let err = text(&o.stderr);
@@ -227,7 +232,14 @@ fn count_refuses_what_it_cannot_count() {
     // A data symbol is not a function.
     let o = toyemu(&["run", "--count", "block", "userland/segments_demo"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
-    let o = toyemu(&["run", "--count", "main", "--trace", "insn", "userland/hello"]);
+    let o = toyemu(&[
+        "run",
+        "--count",
+        "main",
+        "--trace",
+        "insn",
+        "userland/hello",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("cannot be combined with --trace insn"));
     let o = toyemu(&["run", "--count", "main", "--gdb", "0", "userland/hello"]);
