@@ -63,6 +63,23 @@ pub struct FuncCount {
 }
 
 impl FuncCount {
+    /// No calls yet of the function `name` at `addr`.
+    fn new(name: &str, addr: u32) -> FuncCount {
+        FuncCount {
+            name: name.to_string(),
+            addr,
+            calls: 0,
+            insns: 0,
+            syscalls: 0,
+            faults: 0,
+            tlb_hits: 0,
+            tlb_misses: 0,
+            min: 0,
+            max: 0,
+            unfinished: false,
+        }
+    }
+
     pub fn per_call(&self) -> f64 {
         if self.calls == 0 {
             0.0
@@ -102,19 +119,7 @@ impl Counter {
             if funcs.iter().any(|f| f.name == *name) {
                 continue;
             }
-            funcs.push(FuncCount {
-                name: name.clone(),
-                addr,
-                calls: 0,
-                insns: 0,
-                syscalls: 0,
-                faults: 0,
-                tlb_hits: 0,
-                tlb_misses: 0,
-                min: 0,
-                max: 0,
-                unfinished: false,
-            });
+            funcs.push(FuncCount::new(name, addr));
         }
         let open = vec![None; funcs.len()];
         Ok(Counter { funcs, open })
@@ -255,19 +260,7 @@ mod tests {
     fn counter(addrs: &[(&str, u32)]) -> Counter {
         let funcs = addrs
             .iter()
-            .map(|(n, a)| FuncCount {
-                name: n.to_string(),
-                addr: *a,
-                calls: 0,
-                insns: 0,
-                syscalls: 0,
-                faults: 0,
-                tlb_hits: 0,
-                tlb_misses: 0,
-                min: 0,
-                max: 0,
-                unfinished: false,
-            })
+            .map(|(n, a)| FuncCount::new(n, *a))
             .collect::<Vec<_>>();
         let open = vec![None; funcs.len()];
         Counter { funcs, open }

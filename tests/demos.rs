@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use object::{Object, ObjectSymbol};
+use object::{Object, ObjectSection, ObjectSymbol};
 use toyemu::count::FuncCount;
 use toyemu::emulator::{disasm::disassemble, TlbConfig, VirtAddr};
 use toyemu::kernel::vma::VmaKind;
@@ -60,14 +60,7 @@ fn straight_line_length(exe: &[u8], name: &str) -> u64 {
         .symbols()
         .find(|s| s.name() == Ok(name))
         .unwrap_or_else(|| panic!("no symbol {name}"));
-    let text = elf
-        .sections()
-        .find(|s| {
-            use object::ObjectSection;
-            s.name() == Ok(".text")
-        })
-        .expect(".text");
-    use object::ObjectSection;
+    let text = elf.section_by_name(".text").expect(".text");
     let data = text.data().unwrap();
     let mut off = (sym.address() - text.address()) as usize;
     let mut n = 0;
