@@ -8,6 +8,7 @@
 //! ```
 
 pub mod compile;
+pub mod count;
 pub mod debugger;
 pub mod gdb;
 pub mod inferior;
@@ -61,6 +62,8 @@ pub struct Options {
     pub rw: Vec<PathBuf>,
     /// Random bytes from the host (`--random`) instead of a fixed stream.
     pub random: RandomSource,
+    /// Functions whose calls are counted (`--count`): the run is stepped.
+    pub count: Vec<String>,
 }
 
 impl Default for Options {
@@ -77,6 +80,7 @@ impl Default for Options {
             trace_tlb: false,
             rw: Vec::new(),
             random: RandomSource::Fixed,
+            count: Vec::new(),
         }
     }
 }
@@ -105,6 +109,8 @@ pub struct ExitReport {
     pub tlb_config: TlbConfig,
     /// The program's symbols and line tables, to name addresses.
     pub symbols: Rc<Symbols>,
+    /// What the calls of the `--count` functions cost, if they were counted.
+    pub counts: Option<Vec<count::FuncCount>>,
 }
 
 /// The address space's last moment: page tables and the heap walk.
@@ -145,6 +151,9 @@ pub enum RunError {
         err: ExecError,
     },
     Machine(String),
+    /// A request that cannot be carried out for this program (the CLI's
+    /// usage error): a `--count` name that is not one of its functions.
+    Usage(String),
 }
 
 impl fmt::Display for RunError {
@@ -155,6 +164,7 @@ impl fmt::Display for RunError {
             RunError::Elf { path, err } => write!(f, "cannot run {}: {err}", path.display()),
             RunError::Exec { path, err } => write!(f, "cannot run {}: {err}", path.display()),
             RunError::Machine(m) => write!(f, "cannot build the machine: {m}"),
+            RunError::Usage(m) => write!(f, "{m}"),
         }
     }
 }
@@ -170,6 +180,9 @@ pub struct Session {
     at_exit: Rc<RefCell<AtExit>>,
     free_before: u32,
     opts: Options,
+    /// The `--count` functions, until a run counts them.
+    counter: Option<count::Counter>,
+    counts: Option<Vec<count::FuncCount>>,
 }
 
 impl Session {
@@ -197,6 +210,13 @@ impl Session {
             Err(_) => image,
         };
         let symbols = Rc::new(Symbols::from_elf(&image.bytes));
+        let counter = match opts.count.is_empty() {
+            true => None,
+            false => Some(
+                count::Counter::new(&symbols, &opts.count, &path.display().to_string())
+                    .map_err(RunError::Usage)?,
+            ),
+        };
         let mut config = KernelConfig::default();
         config.machine.mem_bytes = opts.mem_bytes;
         config.machine.tlb = opts.tlb;
@@ -241,17 +261,23 @@ impl Session {
             at_exit,
             free_before,
             opts: opts.clone(),
+            counter,
+            counts: None,
         })
     }
 
-    /// Run to the end (killing at `max_insns` or `timeout`) and report.
+    /// Run to the end (killing at `max_insns` or `timeout`) and report;
+    /// stepped, counting calls, if `--count` named functions.
     pub fn run_to_exit(mut self) -> ExitReport {
         let (k, p) = (&mut self.kernel, &mut self.process);
-        match self.opts.timeout {
-            None => {
+        match (self.counter.take(), self.opts.timeout) {
+            (Some(c), timeout) => {
+                self.counts = Some(count::run_counted(k, p, c, self.opts.max_insns, timeout));
+            }
+            (None, None) => {
                 k.run_to_exit(p, self.opts.max_insns);
             }
-            Some(limit) => run_with_timeout(k, p, self.opts.max_insns, limit),
+            (None, Some(limit)) => run_with_timeout(k, p, self.opts.max_insns, limit),
         }
         self.into_report()
     }
@@ -277,6 +303,7 @@ impl Session {
             mem_bytes: self.opts.mem_bytes,
             tlb_config: self.opts.tlb,
             symbols: self.symbols,
+            counts: self.counts.take(),
         }
     }
 }

@@ -97,6 +97,16 @@ struct RunArgs {
     /// instead of the same stream every run.
     #[arg(long)]
     random: bool,
+    /// Count what each call of FUNC costs (instructions from its entry to its
+    /// return, callees included; page faults; TLB misses), printed on stderr
+    /// at exit. Comma-separated; the run is stepped, a few times slower.
+    #[arg(
+        long,
+        value_name = "FUNC,...",
+        value_delimiter = ',',
+        conflicts_with = "gdb"
+    )]
+    count: Vec<String>,
     /// Wait for gdb on 127.0.0.1:PORT (0 picks a free port) and let it drive
     /// the program from its first instruction.
     #[arg(long, value_name = "PORT")]
@@ -157,6 +167,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => match run(args) {
             Ok(code) => ExitCode::from(code),
+            Err(e @ RunError::Usage(_)) => {
+                say(format_args!("toyemu: {e}\n"));
+                ExitCode::from(2)
+            }
             Err(e) => {
                 say(format_args!("toyemu: {e}\n"));
                 ExitCode::from(1)
@@ -205,6 +219,12 @@ fn load_program(program: &Path) -> Result<(PathBuf, Vec<u8>), RunError> {
 }
 
 fn run(a: RunArgs) -> Result<u8, RunError> {
+    if !a.count.is_empty() && a.trace.is_some_and(|c| c.contains(Categories::INSN)) {
+        return Err(RunError::Usage(
+            "--count cannot be combined with --trace insn (each steps the program its own way)"
+                .into(),
+        ));
+    }
     let (path, bytes) = load_program(&a.program)?;
     let mut sinks: Vec<Box<dyn TraceSink>> = Vec::new();
     let mut insn_out = None;
@@ -252,6 +272,7 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         } else {
             RandomSource::Fixed
         },
+        count: a.count,
     };
     let mut argv = vec![a.program.display().to_string()];
     argv.extend(a.args);
@@ -277,6 +298,9 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         Some(ReportFormat::Text) => say(format_args!("{}", toyemu::report::text(&report))),
         Some(ReportFormat::Json) => say(format_args!("{}\n", toyemu::report::json(&report))),
         None => {}
+    }
+    if let Some(counts) = &report.counts {
+        say(format_args!("{}", toyemu::count::text(counts)));
     }
     if let Some(death) = report.status.death() {
         say(format_args!(

@@ -46,6 +46,10 @@ pub fn text(r: &ExitReport) -> String {
             base.wrapping_add((1 << 22) - 1)
         );
     }
+    // Two levels against one flat table of 2^20 four-byte entries (4 MiB).
+    let tables = a.page_tables.len() as u64 + 1;
+    let mapped: u64 = a.page_tables.iter().map(|t| t.2 as u64).sum();
+    let _ = writeln!(out, "page tables in all: {} (the directory and {} tables, 4 KiB each) for {mapped} entries in use; a flat table for the 4 GiB would take 4 MiB, {:.0} times as much", size(tables * 4096), tables - 1, 1024.0 / tables as f64);
     let t = &r.tlb;
     let c = &r.tlb_config;
     let _ = writeln!(

@@ -9,6 +9,8 @@ type Reader = gimli::EndianRcSlice<gimli::LittleEndian>;
 pub struct Symbols {
     /// (address, size, name), sorted by address.
     syms: Vec<(u32, u32, String)>,
+    /// The addresses of the function (text) symbols among them.
+    functions: Vec<u32>,
     lines: Option<addr2line::Context<Reader>>,
 }
 
@@ -18,6 +20,7 @@ impl Symbols {
         let Ok(file) = object::File::parse(bytes) else {
             return Symbols {
                 syms: Vec::new(),
+                functions: Vec::new(),
                 lines: None,
             };
         };
@@ -34,8 +37,18 @@ impl Symbols {
             .filter(|(_, _, n)| !n.is_empty())
             .collect();
         syms.sort();
+        let mut functions: Vec<u32> = file
+            .symbols()
+            .filter(|s| s.kind() == SymbolKind::Text && s.address() != 0)
+            .map(|s| s.address() as u32)
+            .collect();
+        functions.sort_unstable();
         let lines = dwarf_context(&file);
-        Symbols { syms, lines }
+        Symbols {
+            syms,
+            functions,
+            lines,
+        }
     }
 
     /// An address as a user types it: `0x...` hex, decimal, or a symbol of
@@ -57,6 +70,14 @@ impl Symbols {
         self.syms
             .iter()
             .find(|(_, _, n)| n == name)
+            .map(|(a, _, _)| *a)
+    }
+
+    /// The entry point of the function `name`: a text symbol, not data.
+    pub fn function(&self, name: &str) -> Option<u32> {
+        self.syms
+            .iter()
+            .find(|(a, _, n)| n == name && self.functions.binary_search(a).is_ok())
             .map(|(a, _, _)| *a)
     }
 

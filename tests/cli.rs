@@ -191,3 +191,57 @@ fn wrong_flags_are_usage_errors() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("3 GiB"));
 }
+
+#[test]
+fn count_prints_a_table_of_calls_on_stderr() {
+    let o = toyemu(&[
+        "run",
+        "--count",
+        "on_stack,on_heap",
+        "userland/stack_vs_heap",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o.stdout).contains("checksum"));
+    let err = text(&o.stderr);
+    let row = |name: &str| {
+        err.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no {name} row: {err}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert!(err.starts_with("-- calls counted (--count)"), "{err}");
+    // function, calls, instructions, per call, min, max, syscalls, faults, ...
+    assert_eq!(row("on_stack")[1], "1000");
+    assert_eq!(row("on_heap")[1], "1000");
+    let per_call = |name: &str| row(name)[3].parse::<f64>().unwrap();
+    assert!(per_call("on_stack") < per_call("on_heap"), "{err}");
+}
+
+#[test]
+fn count_refuses_what_it_cannot_count() {
+    let o = toyemu(&["run", "--count", "no_such_function", "userland/hello"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("has no function named \"no_such_function\""),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(o.stdout.is_empty(), "the program did not run");
+    // A data symbol is not a function.
+    let o = toyemu(&["run", "--count", "block", "userland/segments_demo"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let o = toyemu(&[
+        "run",
+        "--count",
+        "main",
+        "--trace",
+        "insn",
+        "userland/hello",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("cannot be combined with --trace insn"));
+    let o = toyemu(&["run", "--count", "main", "--gdb", "0", "userland/hello"]);
+    assert_eq!(o.status.code(), Some(2));
+}

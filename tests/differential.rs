@@ -50,6 +50,27 @@ fn cases() -> Vec<(String, String, Vec<&'static str>)> {
             ARGS.to_vec(),
         ));
     }
+    // The demos of the notes' ideas, with the arguments that pick each variant.
+    let variants: [(&str, &[&'static str]); 8] = [
+        ("stack_vs_heap", &[]),
+        ("lazy_demo", &[]),
+        ("overcommit_demo", &[]),
+        ("tlb_demo", &[]),
+        ("tlb_demo", &["col", "32"]),
+        ("pagetable_demo", &["dense"]),
+        ("pagetable_demo", &["sparse"]),
+        ("segments_demo", &[]),
+    ];
+    for (name, args) in variants {
+        let label = std::iter::once(name)
+            .chain(args.iter().copied())
+            .collect::<Vec<_>>();
+        out.push((
+            format!("userland::{}", label.join("_")),
+            format!("userland/{name}.c"),
+            args.to_vec(),
+        ));
+    }
     for kind in ["null", "rodata", "kernel", "unmapped", "exec", "stack"] {
         out.push((
             format!("userland::segv_demo_{kind}"),
