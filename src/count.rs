@@ -114,7 +114,7 @@ impl Counter {
         let mut funcs: Vec<FuncCount> = Vec::new();
         for name in names {
             let addr = symbols
-                .function(name)
+                .function_entry(name)
                 .ok_or_else(|| format!("--count: {program} has no function named {name:?}"))?;
             if funcs.iter().any(|f| f.name == *name) {
                 continue;

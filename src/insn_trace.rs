@@ -1,5 +1,6 @@
-//! `--trace=insn`: every instruction as it retires — address, symbol, bytes,
-//! disassembly, and the registers it changed — interleaved with the kernel's
+//! `--trace=insn`: every instruction as it retires — address, symbol and
+//! source line, bytes, disassembly (branch targets named), and the registers
+//! it changed — interleaved with the kernel's
 //! events in one stream.
 
 use crate::symbols::Symbols;
@@ -8,8 +9,8 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::rc::Rc;
-use toyemu_emulator::disasm::{disassemble, MAX_INSN};
-use toyemu_emulator::{Registers, VirtAddr};
+use toyemu_emulator::disasm::MAX_INSN;
+use toyemu_emulator::Registers;
 use toyemu_kernel::signal::Death;
 use toyemu_kernel::RunState;
 
@@ -90,16 +91,17 @@ pub fn line(
     before: &Registers,
     after: &Registers,
 ) -> String {
-    // Show exactly the bytes of this instruction.
-    let (len, text) = disassemble(bytes, VirtAddr(eip));
+    // Show exactly the bytes of this instruction; a direct branch names
+    // its target, as objdump does.
+    let (len, text) = syms.disassemble(bytes, eip);
     let hex: Vec<String> = bytes[..len].iter().map(|b| format!("{b:02x}")).collect();
-    let sym = syms.name(eip).unwrap_or_default();
-    format!(
-        "{eip:#010x} {:<20} {:<24} {text:<32}{}",
-        format!("<{sym}>"),
+    let at = syms.known(eip).map_or(String::new(), |n| format!("<{n}>"));
+    let line = format!(
+        "{eip:#010x} {at:<32} {:<24} {text:<40}{}",
         hex.join(" "),
         changes(before, after)
-    )
+    );
+    line.trim_end().to_string()
 }
 
 /// Run to the end one instruction at a time, printing each to `out`.

@@ -10,6 +10,8 @@
 pub mod compile;
 pub mod count;
 pub mod debugger;
+pub mod examine;
+pub mod expr;
 pub mod gdb;
 pub mod inferior;
 pub mod insn_trace;
@@ -21,6 +23,7 @@ pub mod size;
 pub mod snapshot;
 pub mod symbols;
 pub mod trace_json;
+pub mod unwind;
 
 pub use toyemu_emulator as emulator;
 pub use toyemu_kernel as kernel;
@@ -224,6 +227,7 @@ impl Session {
         config.rw = opts.rw.clone();
         config.random = opts.random;
         let mut k = Kernel::new(config, console).map_err(RunError::Machine)?;
+        k.set_code_names(symbols.clone());
         for s in sinks {
             k.add_sink(s);
         }

@@ -304,16 +304,17 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
     }
     if let Some(death) = report.status.death() {
         say(format_args!(
-            "toyemu: {} killed by {}: {death}\n",
+            "toyemu: {} killed by {}: {}\n",
             a.program.display(),
-            death.signal()
+            death.signal(),
+            death.named(&*report.symbols)
         ));
     }
     Ok(report.status.code() as u8)
 }
 
-fn debug(a: DebugArgs) -> Result<(), RunError> {
-    let (_, bytes) = load_program(&a.program)?;
+fn debug(a: DebugArgs) -> Result<(), String> {
+    let (_, bytes) = load_program(&a.program).map_err(|e| e.to_string())?;
     let opts = Options {
         mem_bytes: a.mem,
         env: a.env,
@@ -335,15 +336,16 @@ fn debug(a: DebugArgs) -> Result<(), RunError> {
         &opts,
         Console::host(),
         vec![Box::new(events)],
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let mut dbg = toyemu::debugger::Debugger::new(session);
     let stdin = std::io::stdin();
+    if std::io::IsTerminal::is_terminal(&stdin) {
+        return dbg.interactive();
+    }
+    let _sigint = dbg.catch_sigint()?;
     dbg.repl(stdin.lock(), &mut std::io::stdout())
-        .map_err(|err| RunError::Read {
-            path: "standard input".into(),
-            err,
-        })?;
-    Ok(())
+        .map_err(|err| format!("cannot read the commands: {err}"))
 }
 
 /// `run --gdb`: serve gdb until the program ends. `Err` is the status to

@@ -1,10 +1,13 @@
 //! Names for guest addresses: `main+0x1c` from the ELF symbol table, and
-//! `leak_demo.c:43` from DWARF line tables when the program was built with -g.
+//! `leak_demo.c:43` from DWARF line tables when the program was built with -g;
+//! and the other way, the code of a source line (`break leak_demo.c:40`).
 
+use crate::unwind::{Cfi, Reader};
 use object::{Object, ObjectSection, ObjectSymbol, SymbolKind};
+use std::cell::OnceCell;
 use std::rc::Rc;
-
-type Reader = gimli::EndianRcSlice<gimli::LittleEndian>;
+use toyemu_emulator::disasm::disassemble_branch;
+use toyemu_emulator::VirtAddr;
 
 pub struct Symbols {
     /// (address, size, name), sorted by address.
@@ -12,6 +15,21 @@ pub struct Symbols {
     /// The addresses of the function (text) symbols among them.
     functions: Vec<u32>,
     lines: Option<addr2line::Context<Reader>>,
+    /// The same DWARF, for walking whole line tables (addr2line answers
+    /// only address to line).
+    dwarf: Option<gimli::Dwarf<Reader>>,
+    rows: OnceCell<Vec<LineRow>>,
+    /// Call frame information, for backtraces.
+    pub cfi: Cfi,
+}
+
+/// One row of a line table: the code at `addr` begins `line` of `file`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineRow {
+    pub addr: u32,
+    /// The path as the compiler recorded it (directory joined).
+    pub file: Rc<str>,
+    pub line: u32,
 }
 
 impl Symbols {
@@ -22,6 +40,9 @@ impl Symbols {
                 syms: Vec::new(),
                 functions: Vec::new(),
                 lines: None,
+                dwarf: None,
+                rows: OnceCell::new(),
+                cfi: Cfi::default(),
             };
         };
         let mut syms: Vec<(u32, u32, String)> = file
@@ -43,11 +64,14 @@ impl Symbols {
             .map(|s| s.address() as u32)
             .collect();
         functions.sort_unstable();
-        let lines = dwarf_context(&file);
+        let lines = load_dwarf(&file).and_then(|d| addr2line::Context::from_dwarf(d).ok());
         Symbols {
             syms,
             functions,
             lines,
+            dwarf: load_dwarf(&file),
+            rows: OnceCell::new(),
+            cfi: Cfi::from_elf(&file),
         }
     }
 
@@ -74,7 +98,7 @@ impl Symbols {
     }
 
     /// The entry point of the function `name`: a text symbol, not data.
-    pub fn function(&self, name: &str) -> Option<u32> {
+    pub fn function_entry(&self, name: &str) -> Option<u32> {
         self.syms
             .iter()
             .find(|(a, _, n)| n == name && self.functions.binary_search(a).is_ok())
@@ -108,16 +132,108 @@ impl Symbols {
 
     /// Everything known: `main+0x1c (leak_demo.c:43)`, or the bare address.
     pub fn describe(&self, addr: u32) -> String {
+        self.known(addr).unwrap_or_else(|| format!("{addr:#010x}"))
+    }
+
+    /// `main+0x1c (leak_demo.c:43)`, `main+0x1c` or `(leak_demo.c:43)`;
+    /// `None` when nothing is known of `addr`.
+    pub fn known(&self, addr: u32) -> Option<String> {
         match (self.name(addr), self.line(addr)) {
+            (Some(n), Some(l)) => Some(format!("{n} ({l})")),
+            (Some(n), None) => Some(n),
+            (None, Some(l)) => Some(format!("({l})")),
+            (None, None) => None,
+        }
+    }
+
+    /// An instruction as people read it, at `eip`: its length and gdb's
+    /// AT&T text, a direct branch's target named (`call 0x8049010 <square
+    /// (gdb_target.c:9)>`).
+    pub fn disassemble(&self, bytes: &[u8], eip: u32) -> (usize, String) {
+        let (len, text, target) = disassemble_branch(bytes, VirtAddr(eip));
+        match target.and_then(|t| self.known(t.0)) {
+            Some(name) => (len, format!("{text} <{name}>")),
+            None => (len, text),
+        }
+    }
+
+    /// A return address as a backtrace shows it: the symbol of `ra`, the
+    /// line of the call before it (`ra` is already the next line's code).
+    pub fn describe_return(&self, ra: u32) -> String {
+        match (self.name(ra), self.line(ra.wrapping_sub(1))) {
             (Some(n), Some(l)) => format!("{n} ({l})"),
             (Some(n), None) => n,
-            (None, Some(l)) => format!("{addr:#010x} ({l})"),
-            (None, None) => format!("{addr:#010x}"),
+            (None, Some(l)) => format!("{ra:#010x} ({l})"),
+            (None, None) => format!("{ra:#010x}"),
         }
+    }
+
+    /// The function symbol containing `addr`: its start and name.
+    pub fn function(&self, addr: u32) -> Option<(u32, &str)> {
+        let i = self.syms.partition_point(|(a, _, _)| *a <= addr);
+        let (start, size, name) = self.syms.get(i.checked_sub(1)?)?;
+        (*size == 0 || addr - start < *size).then_some((*start, name.as_str()))
+    }
+
+    /// The source file (as the line table names it) of the code at `addr`.
+    pub fn file_of(&self, addr: u32) -> Option<Rc<str>> {
+        self.rows()
+            .iter()
+            .filter(|r| r.addr <= addr)
+            .max_by_key(|r| r.addr)
+            .map(|r| r.file.clone())
+    }
+
+    /// Where a breakpoint on `file:line` goes, as gdb places it: the first
+    /// line at or after `line` that has code, at the lowest address of that
+    /// line. `file` matches a path or its last components (`leak_demo.c`,
+    /// `libc/malloc.c`). Returns the address and the line chosen.
+    pub fn line_address(&self, file: &str, line: u32) -> Result<(u32, u32), String> {
+        let rows = self.rows();
+        if rows.is_empty() {
+            return Err("no line tables: the program was not built with -g".into());
+        }
+        let wanted = |path: &str| {
+            path == file
+                || path
+                    .strip_suffix(file)
+                    .is_some_and(|head| head.ends_with('/'))
+        };
+        let mine: Vec<&LineRow> = rows.iter().filter(|r| wanted(&r.file)).collect();
+        if mine.is_empty() {
+            return Err(format!("no source file named {file:?} in the line tables"));
+        }
+        let chosen = mine
+            .iter()
+            .map(|r| r.line)
+            .filter(|&l| l >= line)
+            .min()
+            .ok_or_else(|| format!("{file} has no code at or after line {line}"))?;
+        let addr = mine
+            .iter()
+            .filter(|r| r.line == chosen)
+            .map(|r| r.addr)
+            .min()
+            .unwrap_or_default();
+        Ok((addr, chosen))
+    }
+
+    /// Every statement row of every line table, sorted by address (made
+    /// the first time it is needed).
+    pub fn rows(&self) -> &[LineRow] {
+        self.rows
+            .get_or_init(|| self.dwarf.as_ref().map(line_rows).unwrap_or_default())
     }
 }
 
-fn dwarf_context(file: &object::File) -> Option<addr2line::Context<Reader>> {
+/// The kernel's trace lines and death messages name EIPs through this.
+impl toyemu_kernel::names::CodeNames for Symbols {
+    fn code_name(&self, addr: VirtAddr) -> Option<String> {
+        self.known(addr.0)
+    }
+}
+
+fn load_dwarf(file: &object::File) -> Option<gimli::Dwarf<Reader>> {
     file.section_by_name(".debug_info")?;
     let load = |id: gimli::SectionId| -> Result<Reader, gimli::Error> {
         let data = file
@@ -126,8 +242,76 @@ fn dwarf_context(file: &object::File) -> Option<addr2line::Context<Reader>> {
             .unwrap_or_default();
         Ok(Reader::new(Rc::from(&*data), gimli::LittleEndian))
     };
-    let dwarf = gimli::Dwarf::load(load).ok()?;
-    addr2line::Context::from_dwarf(dwarf).ok()
+    gimli::Dwarf::load(load).ok()
+}
+
+/// The statement rows of all units; a unit that does not parse is skipped.
+fn line_rows(dwarf: &gimli::Dwarf<Reader>) -> Vec<LineRow> {
+    use gimli::Reader as _;
+    let mut out = Vec::new();
+    let mut units = dwarf.units();
+    while let Ok(Some(header)) = units.next() {
+        let Ok(unit) = dwarf.unit(header) else {
+            continue;
+        };
+        let Some(program) = unit.line_program.clone() else {
+            continue;
+        };
+        let text = |v| {
+            dwarf
+                .attr_string(&unit, v)
+                .ok()
+                .and_then(|r| r.to_string_lossy().ok().map(|s| s.into_owned()))
+        };
+        let comp_dir = unit
+            .comp_dir
+            .as_ref()
+            .and_then(|d| d.to_string_lossy().ok().map(|s| s.into_owned()));
+        let mut files: Vec<(u64, Rc<str>)> = Vec::new();
+        let mut rows = program.rows();
+        while let Ok(Some((header, row))) = rows.next_row() {
+            if row.end_sequence() || !row.is_stmt() {
+                continue;
+            }
+            let Some(line) = row.line() else { continue };
+            let index = row.file_index();
+            let file = match files.iter().find(|(i, _)| *i == index) {
+                Some((_, f)) => f.clone(),
+                None => {
+                    let Some(entry) = row.file(header) else {
+                        continue;
+                    };
+                    let name = text(entry.path_name()).unwrap_or_default();
+                    let dir = entry.directory(header).and_then(text);
+                    let path = join(comp_dir.as_deref(), dir.as_deref(), &name);
+                    let f: Rc<str> = Rc::from(path);
+                    files.push((index, f.clone()));
+                    f
+                }
+            };
+            out.push(LineRow {
+                addr: row.address() as u32,
+                file,
+                line: line.get() as u32,
+            });
+        }
+    }
+    out.sort_by_key(|r| r.addr);
+    out
+}
+
+/// `name` under `dir` under `comp_dir`, each only if the next is relative.
+fn join(comp_dir: Option<&str>, dir: Option<&str>, name: &str) -> String {
+    let mut path = String::new();
+    for part in [comp_dir, dir, Some(name)].into_iter().flatten() {
+        if part.starts_with('/') {
+            path.clear();
+        } else if !path.is_empty() && !path.ends_with('/') {
+            path.push('/');
+        }
+        path.push_str(part);
+    }
+    path
 }
 
 #[cfg(test)]
@@ -142,5 +326,57 @@ mod tests {
         assert_eq!(syms.parse_addr("(nil)"), Ok(0));
         assert!(syms.parse_addr("nowhere").is_err());
         assert!(syms.parse_addr("0x1_0000_0000").is_err());
+    }
+
+    #[test]
+    fn paths_join_as_the_line_table_means_them() {
+        assert_eq!(
+            join(Some("/w/u"), Some("libc"), "malloc.c"),
+            "/w/u/libc/malloc.c"
+        );
+        assert_eq!(
+            join(Some("/w/u"), Some("/usr/include"), "a.h"),
+            "/usr/include/a.h"
+        );
+        assert_eq!(join(None, None, "x.c"), "x.c");
+        assert_eq!(join(Some("/w"), None, "/abs/x.c"), "/abs/x.c");
+    }
+
+    fn leak_demo() -> Symbols {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/userland/leak_demo");
+        Symbols::from_elf(&std::fs::read(path).expect("userland is built by build.rs"))
+    }
+
+    #[test]
+    fn a_source_line_maps_back_to_its_code() {
+        let syms = leak_demo();
+        let main = syms.lookup("main").unwrap();
+        // main's first line is its opening: the breakpoint is main itself.
+        let first = syms.line(main).unwrap();
+        let line: u32 = first.rsplit(':').next().unwrap().parse().unwrap();
+        assert_eq!(syms.line_address("leak_demo.c", line), Ok((main, line)));
+        // A longer path matches too; another file's line does not.
+        assert_eq!(
+            syms.line_address("userland/leak_demo.c", line).map(|r| r.0),
+            Ok(main)
+        );
+        assert!(syms.line_address("ak_demo.c", line).is_err());
+        assert!(syms.line_address("leak_demo.c", 100_000).is_err());
+        // Each row's address names its own line again.
+        for r in syms
+            .rows()
+            .iter()
+            .filter(|r| r.file.ends_with("leak_demo.c"))
+        {
+            let (addr, l) = syms.line_address("leak_demo.c", r.line).unwrap();
+            assert_eq!(l, r.line);
+            assert!(addr <= r.addr);
+        }
+        assert_eq!(
+            syms.file_of(main)
+                .as_deref()
+                .map(|f| f.ends_with("/leak_demo.c")),
+            Some(true)
+        );
     }
 }

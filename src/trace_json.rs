@@ -128,6 +128,10 @@ pub fn event_json(e: &Event) -> Value {
     let mut v = json!({"seq": e.seq, "insns": e.insns});
     if let (Value::Object(m), Value::Object(b)) = (&mut v, body) {
         m.extend(b);
+        // The EIP stays a number; its name rides beside it.
+        if let Some(name) = &e.eip_name {
+            m.insert("eip_name".into(), json!(name));
+        }
     }
     v
 }

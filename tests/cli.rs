@@ -105,9 +105,24 @@ fn segfault_exits_139_with_one_line_naming_address_and_eip() {
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 1, "{err}");
     assert!(
-        lines[0].contains("SIGSEGV")
-            && lines[0].contains("0x00000000")
-            && lines[0].contains("eip 0x0804"),
+        lines[0].contains("SIGSEGV") && lines[0].contains("write at 0x00000000"),
+        "{err}"
+    );
+    // The EIP is named: main, the line of `*null = 1`.
+    let src = std::fs::read_to_string(root().join("userland/segv_demo.c")).unwrap();
+    let line = 1 + src.lines().position(|l| l.contains("*null = 1")).unwrap();
+    let at = lines[0].find("eip 0x").expect(&err) + 6;
+    let eip = u32::from_str_radix(&lines[0][at..at + 8], 16).expect(&err);
+    let main = toyemu::symbols::Symbols::from_elf(
+        &std::fs::read(root().join("userland/segv_demo")).unwrap(),
+    )
+    .lookup("main")
+    .unwrap();
+    assert!(
+        lines[0].ends_with(&format!(
+            "eip {eip:#010x} <main+{:#x} (segv_demo.c:{line})>",
+            eip - main
+        )),
         "{err}"
     );
 }

@@ -350,3 +350,78 @@ fn a_caught_sigsegv_stops_then_continue_runs_the_handler() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(stdout.contains("3 faults caught"), "{stdout}");
 }
+
+/// `info proc mappings` reads /proc/PID/maps over the protocol's host I/O
+/// (vFile): the answer is the guest's address space, not toyemu's own.
+#[test]
+fn info_proc_mappings_shows_the_guests_vmas() {
+    require_gdb();
+    let prog = target();
+    let (stub, port) = start_stub(&prog, &["fpu"]);
+    let out = gdb(
+        &prog,
+        port,
+        &[
+            "break square",
+            "continue",
+            "info proc mappings",
+            "info proc",
+            "kill",
+        ],
+    );
+    let (_, _, stderr) = stub.finish("toyemu");
+    assert!(out.contains("Mapped address spaces:"), "{out}");
+    assert!(!out.contains("unable to open /proc file"), "{out}");
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|w| w.len() >= 5 && w[0].starts_with("0x") && w[4].ends_with('p'))
+        .collect();
+    let has = |start: u32, end: u32, perms: &str, name: &str| {
+        rows.iter().any(|w| {
+            w[0] == format!("{start:#x}")
+                && w[1] == format!("{end:#x}")
+                && w[4] == perms
+                && w.get(5).is_some_and(|n| n.ends_with(name))
+        })
+    };
+    // The text segment of the program, its heap after malloc, the stack.
+    let exe = prog.file_name().unwrap().to_str().unwrap();
+    assert!(
+        has(0x0804_9000, 0x0804_9000 + text_size(&prog), "r-xp", exe),
+        "{out}"
+    );
+    let heap = heap_start(&prog);
+    assert!(
+        rows.iter()
+            .any(|w| w[0] == format!("{heap:#x}") && w.get(5) == Some(&"[heap]")),
+        "{out}"
+    );
+    assert!(has(0xbffd_f000, 0xc000_0000, "rw-p", "[stack]"), "{out}");
+    // Nothing of the host's 64-bit toyemu process: every row is below 4 GiB.
+    assert!(rows.iter().all(|w| w[1].len() <= 10), "{out}");
+    // `info proc`: the guest's argv and executable.
+    assert!(
+        out.contains(&format!("cmdline = '{} fpu'", prog.display())),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "exe = '{}'",
+            std::fs::canonicalize(&prog).unwrap().display()
+        )),
+        "{out}"
+    );
+    assert!(stderr.contains("killed by gdb"), "{stderr}");
+}
+
+/// The size of the executable's r-x segment, page-rounded (program headers).
+fn text_size(prog: &Path) -> u32 {
+    let image = toyemu_kernel::ElfImage::parse(std::fs::read(prog).unwrap()).unwrap();
+    let text = image
+        .segments
+        .iter()
+        .find(|s| s.start().0 == 0x0804_9000)
+        .expect("text at 0x08049000");
+    (text.end().0 - text.start().0 + 0xfff) & !0xfff
+}

@@ -20,6 +20,20 @@ fn cli(args: &[&str]) -> (String, String) {
     )
 }
 
+/// `program` run with `--trace-json` into `file`: the events of `kind`,
+/// and the whole file.
+fn json_events(program: &str, file: &str, kind: &str) -> (Vec<serde_json::Value>, String) {
+    let f = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(file);
+    cli(&["run", "--trace-json", f.to_str().unwrap(), program]);
+    let text = std::fs::read_to_string(&f).unwrap();
+    let events = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == kind)
+        .collect();
+    (events, text)
+}
+
 #[test]
 fn every_trace_line_is_a_collected_event_in_order() {
     let (_, err) = cli(&["run", "--trace", "syscall,fault", "userland/leak_demo"]);
@@ -40,6 +54,37 @@ fn every_trace_line_is_a_collected_event_in_order() {
     // Sequence numbers and instruction counts only go up.
     for w in c.report.events.windows(2) {
         assert!(w[0].seq < w[1].seq && w[0].insns <= w[1].insns);
+    }
+}
+
+/// Every `eip=` of a page-fault line is the address, then its symbol and
+/// source line as the program's tables give them.
+#[test]
+fn page_fault_lines_name_the_instruction_that_faulted() {
+    let (_, err) = cli(&["run", "--trace", "fault", "userland/leak_demo"]);
+    let syms = toyemu::symbols::Symbols::from_elf(&std::fs::read(userland("leak_demo")).unwrap());
+    let mut in_memset = 0;
+    for line in err.lines().filter(|l| l.starts_with("--- page fault")) {
+        let at = line.find(" eip=0x").expect(line) + 7;
+        let eip = u32::from_str_radix(&line[at..at + 8], 16).expect(line);
+        let named = format!(" eip={eip:#010x} <{}> in ", syms.describe(eip));
+        assert!(line.contains(&named), "{line}\nwanted {named:?}");
+        assert!(
+            !line[at..at + 8].contains(|c: char| c.is_ascii_uppercase()),
+            "{line}"
+        );
+        if named.contains("<memset+0x") && named.contains("(string.c:") {
+            in_memset += 1;
+        }
+    }
+    // The heap pages memset touches first name it, at its line.
+    assert!(in_memset > 0, "{err}");
+    // JSON keeps the number and carries the name beside it.
+    let (faults, _) = json_events("userland/leak_demo", "named.jsonl", "page_fault");
+    assert!(!faults.is_empty());
+    for j in faults {
+        let eip = j["eip"].as_u64().expect("eip is a number") as u32;
+        assert_eq!(j["eip_name"], syms.describe(eip), "{j}");
     }
 }
 
@@ -101,16 +146,23 @@ fn instruction_trace_shows_each_instruction_with_symbols_and_changes() {
         "one line per retired instruction"
     );
     assert!(
-        lines[0].starts_with("0x08049019 <_start>")
+        lines[0].starts_with("0x08049019 <_start (crt0.S:20)>")
             && lines[0].contains("31 ed")
             && lines[0].contains("xor %ebp,%ebp"),
         "{}",
         lines[0]
     );
+    // The call into main names its target, with its source line.
     assert!(
         lines
             .iter()
-            .any(|l| l.contains("<main") && l.contains("call")),
+            .any(|l| l.contains("<__toy_start+") && l.contains("call 0x8049000 <main (hello.c:")),
+        "{err}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("0x08049000 <main (hello.c:")),
         "{err}"
     );
     assert!(
@@ -206,19 +258,7 @@ fn signals_and_their_calls_read_like_strace() {
     assert_eq!(at("--- SIGSEGV") + 1, fix, "{err}");
 
     // JSON: the same deliveries, with what the handler got and where its frame went.
-    let f = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sigsegv.jsonl");
-    cli(&[
-        "run",
-        "--trace-json",
-        f.to_str().unwrap(),
-        "userland/sigsegv_demo",
-    ]);
-    let text = std::fs::read_to_string(&f).unwrap();
-    let signals: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|v| v["type"] == "signal")
-        .collect();
+    let (signals, text) = json_events("userland/sigsegv_demo", "sigsegv.jsonl", "signal");
     assert_eq!(signals.len(), 3, "{text}");
     assert_eq!(signals[0]["signal"], "SIGSEGV");
     assert_eq!(signals[0]["code_name"], "SEGV_ACCERR");

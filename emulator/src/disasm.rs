@@ -3,7 +3,7 @@
 
 use crate::addr::{PhysAddr, VirtAddr, PAGE_SIZE};
 use crate::mmu::Mmu;
-use iced_x86::{Decoder, DecoderOptions, Formatter, GasFormatter};
+use iced_x86::{Decoder, DecoderOptions, Formatter, GasFormatter, OpKind};
 
 /// Longest IA-32 instruction (Intel SDM Vol. 2A §2.3.11).
 pub const MAX_INSN: usize = 15;
@@ -11,14 +11,27 @@ pub const MAX_INSN: usize = 15;
 /// The first instruction in `bytes`, at `eip`: its length (at least 1) and
 /// its text, `(bad)` if it does not decode.
 pub fn disassemble(bytes: &[u8], eip: VirtAddr) -> (usize, String) {
+    let (len, text, _) = disassemble_branch(bytes, eip);
+    (len, text)
+}
+
+/// As [`disassemble`], plus the target of a direct call, jump or loop (what
+/// objdump and gdb name as `<symbol>` after it).
+pub fn disassemble_branch(bytes: &[u8], eip: VirtAddr) -> (usize, String, Option<VirtAddr>) {
     let mut d = Decoder::with_ip(32, bytes, eip.0 as u64, DecoderOptions::NONE);
     let insn = d.decode();
     if insn.is_invalid() {
-        return (1, "(bad)".to_string());
+        return (1, "(bad)".to_string(), None);
     }
     let mut out = String::new();
-    GasFormatter::new().format(&insn, &mut out);
-    (insn.len().clamp(1, bytes.len().max(1)), out)
+    let mut f = GasFormatter::new();
+    // Lower-case hex, as objdump and gdb print it.
+    f.options_mut().set_uppercase_hex(false);
+    f.options_mut().set_branch_leading_zeros(false);
+    f.format(&insn, &mut out);
+    let target = matches!(insn.op0_kind(), OpKind::NearBranch16 | OpKind::NearBranch32)
+        .then(|| VirtAddr(insn.near_branch_target() as u32));
+    (insn.len().clamp(1, bytes.len().max(1)), out, target)
 }
 
 /// Copy the code bytes at `va` into `out`, through [`Mmu::peek`] (no TLB
@@ -66,5 +79,26 @@ mod tests {
         assert_eq!(disassemble(&[0xcd, 0x80], at), (2, "int $0x80".into()));
         assert_eq!(disassemble(&[0x0f, 0x0b], at), (2, "ud2".into()));
         assert_eq!(disassemble(&[0x0f], at), (1, "(bad)".into()));
+        // Hex in lower case, as objdump and gdb write it.
+        assert_eq!(
+            disassemble(&[0xa3, 0x20, 0xe7, 0x04, 0x08], at),
+            (5, "mov %eax,0x804e720".into())
+        );
+    }
+
+    #[test]
+    fn direct_branches_give_their_target() {
+        let at = VirtAddr(0x0804_9000);
+        // call rel32 to 0x08049010, jne rel8 back to 0x08049000.
+        let (_, text, target) = disassemble_branch(&[0xe8, 0x0b, 0, 0, 0], at);
+        assert_eq!(
+            (text.as_str(), target),
+            ("call 0x8049010", Some(VirtAddr(0x0804_9010)))
+        );
+        let (_, _, target) = disassemble_branch(&[0x75, 0xfe], at);
+        assert_eq!(target, Some(at));
+        // Indirect ones have none to name.
+        assert_eq!(disassemble_branch(&[0xff, 0xd0], at).2, None);
+        assert_eq!(disassemble_branch(&[0xc3], at).2, None);
     }
 }

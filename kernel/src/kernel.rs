@@ -155,6 +155,10 @@ impl Kernel {
     pub fn add_sink(&mut self, sink: Box<dyn TraceSink>) {
         self.tracer.add_sink(sink);
     }
+    /// Name the EIPs of events from now on (`eip=0x... <main+0x1f (x.c:32)>`).
+    pub fn set_code_names(&mut self, names: std::rc::Rc<dyn crate::names::CodeNames>) {
+        self.tracer.names = Some(names);
+    }
     /// Keep every event in memory, for [`Kernel::take_events`].
     pub fn keep_events(&mut self) {
         self.tracer.keep = true;

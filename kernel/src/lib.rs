@@ -29,6 +29,7 @@ pub mod kernel;
 pub mod layout;
 pub mod ledger;
 mod mutant;
+pub mod names;
 pub mod oom;
 pub mod process;
 pub mod random;

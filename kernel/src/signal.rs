@@ -6,6 +6,7 @@
 //! alternate stack) is `sigstate.rs`; the frame a handler runs on is
 //! `sigframe.rs`; delivery is `deliver.rs`.
 
+use crate::names::{CodeNames, Eip, NoNames};
 use std::fmt;
 use std::time::Duration;
 use toyemu_emulator::{PfCode, VirtAddr};
@@ -529,8 +530,45 @@ impl Death {
 }
 
 impl fmt::Display for Death {
-    /// One line, as the CLI prints it on stderr.
+    /// One line, as the CLI prints it on stderr (without names for EIP).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, &NoNames)
+    }
+}
+
+/// A death shown with names for its EIP (see [`Death::named`]).
+pub struct NamedDeath<'a>(&'a Death, &'a dyn CodeNames);
+
+impl fmt::Display for NamedDeath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(f, self.1)
+    }
+}
+
+impl Death {
+    /// This death as one line, its EIP named by `names`:
+    /// `..., eip 0x0804904f <main+0x1f (segv_demo.c:32)>`.
+    pub fn named<'a>(&'a self, names: &'a dyn CodeNames) -> NamedDeath<'a> {
+        NamedDeath(self, names)
+    }
+
+    /// The instruction the signal was raised at, for those that have one.
+    pub fn eip(&self) -> Option<VirtAddr> {
+        match self {
+            Death::Segv { eip, .. }
+            | Death::Bus { eip, .. }
+            | Death::GeneralProtection { eip }
+            | Death::IllegalInstruction { eip, .. }
+            | Death::DivideError { eip }
+            | Death::Breakpoint { eip }
+            | Death::OutOfMemory { eip, .. }
+            | Death::SelfSignal { eip, .. } => Some(*eip),
+            _ => None,
+        }
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, names: &dyn CodeNames) -> fmt::Result {
+        let at = |eip: &VirtAddr| Eip(*eip, names);
         match self {
             Death::Segv {
                 addr,
@@ -539,7 +577,7 @@ impl fmt::Display for Death {
                 si_code,
             } => write!(
                 f,
-                "Segmentation fault ({}): {} at {addr} ({}), eip {eip}",
+                "Segmentation fault ({}): {} at {addr} ({}), eip {}",
                 si_code.name(),
                 code.access().name(),
                 if addr.0 >= crate::layout::TASK_SIZE.0 {
@@ -548,37 +586,43 @@ impl fmt::Display for Death {
                     "nothing mapped"
                 } else {
                     "not permitted by the mapping"
-                }
+                },
+                at(eip)
             ),
             Death::Bus { addr, eip } => write!(
                 f,
-                "Bus error (BUS_ADRERR): access at {addr}, past the end of the mapped file, eip {eip}"
+                "Bus error (BUS_ADRERR): access at {addr}, past the end of the mapped file, eip {}",
+                at(eip)
             ),
             Death::GeneralProtection { eip } => {
                 write!(
                     f,
-                    "Segmentation fault (general protection): privileged instruction at eip {eip}"
+                    "Segmentation fault (general protection): privileged instruction at eip {}",
+                    at(eip)
                 )
             }
             Death::IllegalInstruction { eip, bytes, text } => {
                 let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
                 write!(
                     f,
-                    "Illegal instruction at eip {eip}: {} ({text})",
+                    "Illegal instruction at eip {}: {} ({text})",
+                    at(eip),
                     hex.join(" ")
                 )
             }
             Death::DivideError { eip } => {
-                write!(f, "Floating point exception (divide error) at eip {eip}")
+                write!(f, "Floating point exception (divide error) at eip {}", at(eip))
             }
-            Death::Breakpoint { eip } => write!(f, "Trace/breakpoint trap at eip {eip}"),
+            Death::Breakpoint { eip } => write!(f, "Trace/breakpoint trap at eip {}", at(eip)),
             Death::OutOfMemory { addr, eip, report } => write!(
                 f,
-                "Out of memory: {report} (no free frame for the page at {addr}, eip {eip})"
+                "Out of memory: {report} (no free frame for the page at {addr}, eip {})",
+                at(eip)
             ),
             Death::SelfSignal { sig, eip, .. } => write!(
                 f,
-                "Killed by {sig}, sent by the program itself at eip {eip}"
+                "Killed by {sig}, sent by the program itself at eip {}",
+                at(eip)
             ),
             Death::BrokenPipe => write!(f, "Broken pipe (the reader of standard output went away)"),
             Death::Deadlock { why } => write!(f, "Blocked forever: {why}"),

@@ -8,6 +8,7 @@
 
 use crate::fault::{vma_hit, FaultError, Mapped};
 use crate::ledger::{Cause, Ledger};
+use crate::names::{CodeNames, Eip, Known};
 use crate::signal::{Death, SigInfo, Signal};
 use crate::syscall::outcome::Outcome;
 use crate::vma::{Prot, VmaKind};
@@ -158,6 +159,15 @@ impl EventKind {
             EventKind::Signal { .. } => Categories::SIGNAL,
         }
     }
+
+    /// The instruction the event happened at, where it names one.
+    pub fn eip(&self) -> Option<VirtAddr> {
+        match self {
+            EventKind::PageFault { eip, .. } => Some(*eip),
+            EventKind::Killed { death } => death.eip(),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,11 +176,21 @@ pub struct Event {
     /// Instructions retired when the event happened.
     pub insns: u64,
     pub kind: EventKind,
+    /// The name of `kind.eip()`, when the tracer was given names.
+    pub eip_name: Option<String>,
 }
 
 impl fmt::Display for Event {
     /// strace-like: syscalls as `name(args) = result`, the rest as `--- ... ---`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = self
+            .kind
+            .eip()
+            .map(|at| Known(at, self.eip_name.as_deref()));
+        let names: &dyn CodeNames = match &names {
+            Some(k) => k,
+            None => &crate::names::NoNames,
+        };
         match &self.kind {
             EventKind::Syscall {
                 name,
@@ -186,8 +206,9 @@ impl fmt::Display for Event {
             } => {
                 write!(
                     f,
-                    "--- page fault at {addr} ({}) eip={eip}",
-                    code.describe()
+                    "--- page fault at {addr} ({}) eip={}",
+                    code.describe(),
+                    Eip(*eip, names)
                 )?;
                 match vma_hit(result) {
                     Some(k) => write!(f, " in {k}")?,
@@ -274,7 +295,7 @@ impl fmt::Display for Event {
                     "--- SIGSEGV {{si_signo=SIGSEGV, si_code={}, si_addr={addr}}} ---",
                     si_code.name()
                 ),
-                d => write!(f, "--- {} ({d}) ---", d.signal()),
+                d => write!(f, "--- {} ({}) ---", d.signal(), d.named(names)),
             },
             EventKind::Exit {
                 status,
@@ -342,6 +363,8 @@ pub struct Tracer {
     /// Keep every event in memory for the exit report.
     pub(crate) keep: bool,
     pub(crate) kept: Vec<Event>,
+    /// Names for the EIPs events carry.
+    pub(crate) names: Option<std::rc::Rc<dyn CodeNames>>,
 }
 
 impl Tracer {
@@ -356,10 +379,15 @@ impl Tracer {
     }
     pub fn emit(&mut self, insns: u64, kind: EventKind) {
         self.seq += 1;
+        let eip_name = match (&self.names, kind.eip()) {
+            (Some(n), Some(at)) => n.code_name(at),
+            _ => None,
+        };
         let e = Event {
             seq: self.seq,
             insns,
             kind,
+            eip_name,
         };
         let target = match e.kind.category() {
             Categories::SYSCALL => "toyemu::syscall",

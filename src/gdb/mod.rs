@@ -12,6 +12,7 @@
 //! stub runs in this thread and looks at the socket between slices of guest
 //! instructions for a Ctrl-C.
 
+mod host_io;
 mod monitor;
 mod target;
 

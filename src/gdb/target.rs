@@ -12,12 +12,14 @@ use gdbstub::target::ext::base::BaseOps;
 use gdbstub::target::ext::breakpoints::{
     Breakpoints, BreakpointsOps, SwBreakpoint, SwBreakpointOps,
 };
+use gdbstub::target::ext::host_io::HostIoOps;
 use gdbstub::target::ext::monitor_cmd::{ConsoleOutput, MonitorCmd, MonitorCmdOps};
 use gdbstub::target::{Target, TargetError, TargetResult};
 use gdbstub_arch::x86::reg::X86CoreRegs;
 use gdbstub_arch::x86::X86_SSE;
 use toyemu_emulator::{Reg, VirtAddr};
 use toyemu_kernel::errno::EFAULT;
+use toyemu_kernel::syscall::PeekedFile;
 use toyemu_kernel::Signal;
 
 pub struct GdbTarget {
@@ -26,6 +28,9 @@ pub struct GdbTarget {
     pub resume: Resume,
     /// The signal gdb resumed with, to deliver before running.
     pub signal: Option<GdbSignal>,
+    /// Files gdb opened through host I/O (`info proc mappings`), by
+    /// descriptor; `None` once closed. `host_io.rs` serves them.
+    pub files: Vec<Option<PeekedFile>>,
 }
 
 impl GdbTarget {
@@ -34,6 +39,7 @@ impl GdbTarget {
             inf,
             resume: Resume::Continue,
             signal: None,
+            files: Vec::new(),
         }
     }
 }
@@ -86,6 +92,11 @@ impl Target for GdbTarget {
 
     #[inline(always)]
     fn support_monitor_cmd(&mut self) -> Option<MonitorCmdOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_host_io(&mut self) -> Option<HostIoOps<'_, Self>> {
         Some(self)
     }
 }

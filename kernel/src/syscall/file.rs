@@ -37,6 +37,24 @@ fn host_done(r: std::io::Result<()>) -> Outcome {
     }
 }
 
+/// A file a debugger opened in the guest's view (see `Kernel::peek_open`).
+pub enum PeekedFile {
+    Host(std::fs::File),
+    /// Made by the kernel when opened (/proc).
+    Bytes(Vec<u8>),
+}
+
+/// The target of the symbolic link `node`, or EINVAL if it is none.
+fn link_target(node: &Node) -> Result<Vec<u8>, Errno> {
+    match node {
+        Node::Proc(ProcNode::Link(t)) => Ok(t.as_bytes().to_vec()),
+        Node::Host(h) => std::fs::read_link(h)
+            .map(|t| t.into_os_string().into_encoded_bytes())
+            .map_err(|e| errno_of(&e)),
+        _ => Err(EINVAL),
+    }
+}
+
 /// A host error as the errno Linux would give.
 fn errno_of(e: &std::io::Error) -> Errno {
     e.raw_os_error().map_or(EACCES, Errno)
@@ -500,19 +518,37 @@ impl Kernel {
             Ok(n) => n,
             Err(o) => return o,
         };
-        let target: Vec<u8> = match &node {
-            Node::Proc(ProcNode::Link(t)) => t.as_bytes().to_vec(),
-            Node::Host(h) => match std::fs::read_link(h) {
-                Ok(t) => t.into_os_string().into_encoded_bytes(),
-                Err(e) => return Outcome::Err(errno_of(&e)),
-            },
-            _ => return Outcome::Err(EINVAL),
+        let target = match link_target(&node) {
+            Ok(t) => t,
+            Err(e) => return Outcome::Err(e),
         };
         let n = target.len().min(size as usize);
         match self.copy_to_user(p, buf, &target[..n]) {
             Ok(()) => Outcome::Value(n as u32),
             Err(e) => self.copy_failed(p, e),
         }
+    }
+
+    /// A file as the process itself would open it read-only (`path`
+    /// resolved from its working directory, /proc answered from it), for a
+    /// debugger's host I/O: nothing in the process changes.
+    pub fn peek_open(&self, p: &Process, path: &[u8]) -> Result<PeekedFile, Errno> {
+        match self.resolve_at(p, AT_FDCWD, path, true)? {
+            Node::Host(h) if h.is_dir() => Err(EISDIR),
+            Node::Host(h) => std::fs::File::open(h)
+                .map(PeekedFile::Host)
+                .map_err(|e| errno_of(&e)),
+            Node::Proc(ProcNode::File(_, which)) => Ok(PeekedFile::Bytes(self.proc_file(p, which))),
+            Node::Proc(ProcNode::Dir(..)) => Err(EISDIR),
+            Node::Dev(Device::Null) => Ok(PeekedFile::Bytes(Vec::new())),
+            // Endless or the console's: nothing a debugger reads as a file.
+            _ => Err(EINVAL),
+        }
+    }
+
+    /// What readlink(2) of `path` would give the process.
+    pub fn peek_link(&self, p: &Process, path: &[u8]) -> Result<Vec<u8>, Errno> {
+        link_target(&self.resolve_at(p, AT_FDCWD, path, false)?)
     }
 
     pub(super) fn sys_getcwd(&mut self, p: &mut Process, buf: u32, size: u32) -> Outcome {

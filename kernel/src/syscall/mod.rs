@@ -39,6 +39,7 @@ use crate::uaccess::CopyError;
 use outcome::Outcome;
 use toyemu_emulator::Reg;
 
+pub use file::PeekedFile;
 pub use numbers::{NR_BRK, NR_EXIT, NR_EXIT_GROUP, NR_MMAP, NR_MMAP2, NR_MUNMAP};
 pub use table::implemented;
 
