@@ -12,6 +12,7 @@ pub mod count;
 pub mod debugger;
 pub mod examine;
 pub mod expr;
+pub mod flags;
 pub mod gdb;
 pub mod inferior;
 pub mod insn_trace;
@@ -142,6 +143,11 @@ pub enum RunError {
         path: PathBuf,
         err: std::io::Error,
     },
+    /// A file toyemu writes (a trace, a snapshot) cannot be created.
+    Write {
+        path: PathBuf,
+        err: std::io::Error,
+    },
     Compile(String),
     /// The file is not something toyemu can run.
     Elf {
@@ -163,6 +169,7 @@ impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RunError::Read { path, err } => write!(f, "cannot read {}: {err}", path.display()),
+            RunError::Write { path, err } => write!(f, "cannot write {}: {err}", path.display()),
             RunError::Compile(m) => write!(f, "{m}"),
             RunError::Elf { path, err } => write!(f, "cannot run {}: {err}", path.display()),
             RunError::Exec { path, err } => write!(f, "cannot run {}: {err}", path.display()),
