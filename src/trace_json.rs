@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 use std::io::Write;
 use toyemu_emulator::TlbEvent;
 use toyemu_kernel::fault::vma_hit;
+use toyemu_kernel::frame::FrameUse;
 use toyemu_kernel::signal::SigFields;
 use toyemu_kernel::{Cause, Event, TraceSink};
 use toyemu_kernel::{EventKind, Outcome, SignalAction};
@@ -70,6 +71,24 @@ pub fn event_json(e: &Event) -> Value {
             pte,
         } => {
             json!({"type": "frame_mapped", "frame": frame.0, "cause": cause.name(), "va": va.0, "pte": pte.raw()})
+        }
+        EventKind::Frame(n) => {
+            let kind = if n.taken {
+                "frame_taken"
+            } else {
+                "frame_freed"
+            };
+            match n.used_for {
+                FrameUse::Directory => {
+                    json!({"type": kind, "frame": n.frame.0, "for": "page directory"})
+                }
+                FrameUse::PageTable { pd_index } => {
+                    json!({"type": kind, "frame": n.frame.0, "for": "page table", "pde": pd_index})
+                }
+                FrameUse::Page { va, cause } => {
+                    json!({"type": kind, "frame": n.frame.0, "for": "page", "va": va.0, "cause": cause.name()})
+                }
+            }
         }
         EventKind::Tlb(TlbEvent::Fill {
             vpn,

@@ -267,3 +267,49 @@ fn signals_and_their_calls_read_like_strace() {
     assert_eq!(signals[1]["addr"], 0);
     assert_eq!(signals[2]["altstack"], true);
 }
+
+/// `--trace frame` shows every frame the process held coming and going:
+/// user pages (taken with their PTE), the page tables and the directory
+/// (taken and freed), and the frees of munmap and exit. Each frame taken
+/// is freed exactly once, and the page-table lines agree with the ledger.
+#[test]
+fn frame_trace_shows_page_tables_and_frees() {
+    let (_, err) = cli(&["run", "--trace", "frame", "userland/leak_demo"]);
+    let frame_of = |l: &str| {
+        let hex = l.strip_prefix("--- frame 0x")?.split(' ').next()?;
+        u32::from_str_radix(hex, 16).ok()
+    };
+    let mut held = std::collections::BTreeSet::new();
+    let (mut tables, mut directories, mut freed) = (0, 0, 0);
+    for l in err.lines().filter(|l| l.starts_with("--- frame ")) {
+        let f = frame_of(l).unwrap_or_else(|| panic!("{l}"));
+        if l.contains(" taken for ") {
+            assert!(held.insert(f), "frame {f:#x} taken twice: {l}");
+            tables += l.contains("taken for the page table of PDE 0x") as u32;
+            directories += l.contains("taken for the page directory") as u32;
+        } else {
+            assert!(l.contains(" freed: "), "{l}");
+            assert!(held.remove(&f), "frame {f:#x} freed but not held: {l}");
+            freed += 1;
+        }
+    }
+    assert!(held.is_empty(), "never freed: {held:?}\n{err}");
+    assert_eq!(directories, 1, "{err}");
+    let c = run(std::path::Path::new("userland/leak_demo"), &[]);
+    let ledger = &c.report.record.ledger;
+    assert_eq!(
+        (tables + directories) as u64,
+        ledger.taken(toyemu_kernel::Cause::PageTable)
+    );
+    let taken: u64 = toyemu_kernel::Cause::ALL
+        .iter()
+        .map(|&k| ledger.taken(k))
+        .sum();
+    assert_eq!(freed, taken, "one freed line per frame taken");
+    // munmap's frees come before its VMA line, which counts them.
+    assert!(
+        err.contains("freed: mmap page 0xb7"),
+        "the big block's pages: {err}"
+    );
+    assert!(err.contains("its last entry gone"), "{err}");
+}

@@ -7,6 +7,7 @@
 //! sink installed.
 
 use crate::fault::{vma_hit, FaultError, Mapped};
+use crate::frame::{FrameNote, FrameUse};
 use crate::ledger::{Cause, Ledger};
 use crate::names::{CodeNames, Eip, Known};
 use crate::signal::{Death, SigInfo, Signal};
@@ -127,6 +128,9 @@ pub enum EventKind {
         pte: Pte,
     },
     Tlb(TlbEvent),
+    /// A frame taken for a page directory or table, or given back (a user
+    /// page's frame being taken is `FrameMapped`, which has its PTE).
+    Frame(FrameNote),
     /// A signal and what was done with it.
     Signal {
         info: SigInfo,
@@ -154,7 +158,7 @@ impl EventKind {
             | EventKind::VmaResized { .. }
             | EventKind::BrkMoved { .. } => Categories::VMA,
             EventKind::Killed { .. } | EventKind::Exit { .. } => Categories::PROCESS,
-            EventKind::FrameMapped { .. } => Categories::FRAME,
+            EventKind::FrameMapped { .. } | EventKind::Frame(_) => Categories::FRAME,
             EventKind::Tlb(_) => Categories::TLB,
             EventKind::Signal { .. } => Categories::SIGNAL,
         }
@@ -257,6 +261,7 @@ impl fmt::Display for Event {
                 pte.raw(),
                 describe(pte.flags())
             ),
+            EventKind::Frame(n) => write!(f, "--- {} ---", FrameLine(n)),
             EventKind::Tlb(TlbEvent::Fill {
                 vpn,
                 frame,
@@ -317,6 +322,39 @@ impl fmt::Display for Event {
                     by_cause.join(", ")
                 )
             }
+        }
+    }
+}
+
+/// A frame note as the trace says it: `frame 0x5 taken for the page table
+/// of PDE 0x020 (0x08000000-0x083fffff)`, `frame 0x11 freed: mmap page 0xb7fbf000`.
+struct FrameLine<'a>(&'a FrameNote);
+
+impl fmt::Display for FrameLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        let what = match n.used_for {
+            FrameUse::Directory => "the page directory".to_string(),
+            FrameUse::PageTable { pd_index } => {
+                let base = (pd_index as u32) << 22;
+                format!(
+                    "the page table of PDE {pd_index:#05x} ({:#010x}-{:#010x})",
+                    base,
+                    base | ((1 << 22) - 1)
+                )
+            }
+            FrameUse::Page { va, cause } => format!("{cause} page {va}"),
+        };
+        match (n.taken, n.used_for) {
+            (true, _) => write!(f, "frame {:#x} taken for {what}", n.frame.0),
+            (false, FrameUse::PageTable { .. }) => {
+                write!(
+                    f,
+                    "frame {:#x} freed: {what}, its last entry gone",
+                    n.frame.0
+                )
+            }
+            (false, _) => write!(f, "frame {:#x} freed: {what}", n.frame.0),
         }
     }
 }
