@@ -132,6 +132,35 @@ pub fn event_json(e: &Event) -> Value {
         EventKind::Killed { death } => {
             json!({"type": "killed", "signal": death.signal().name(), "reason": death.to_string()})
         }
+        EventKind::Exec {
+            path,
+            entry,
+            segments,
+        } => json!({"type": "exec", "path": path, "entry": entry.0, "segments": segments}),
+        EventKind::SegmentLoaded {
+            index,
+            offset,
+            filesz,
+            vaddr,
+            memsz,
+            prot,
+            start,
+            end,
+        } => json!({
+            "type": "segment_loaded", "index": index, "offset": offset, "filesz": filesz, "vaddr": vaddr,
+            "memsz": memsz, "prot": prot.rwx(), "start": start.0, "end": end.0,
+        }),
+        EventKind::InitialBreak { brk } => json!({"type": "initial_break", "brk": brk.0}),
+        EventKind::StackReady {
+            start,
+            top,
+            esp,
+            limit,
+            argc,
+            envc,
+        } => json!({
+            "type": "stack_ready", "start": start.0, "top": top.0, "esp": esp.0, "limit": limit, "argc": argc, "envc": envc,
+        }),
         EventKind::Exit {
             status,
             signal,

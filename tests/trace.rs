@@ -38,12 +38,12 @@ fn json_events(program: &str, file: &str, kind: &str) -> (Vec<serde_json::Value>
 fn every_trace_line_is_a_collected_event_in_order() {
     let (_, err) = cli(&["run", "--trace", "syscall,fault", "userland/leak_demo"]);
     let c = run(std::path::Path::new("userland/leak_demo"), &[]);
-    let wanted = Categories::SYSCALL | Categories::FAULT | Categories::PROCESS;
+    let wanted = Categories::SYSCALL | Categories::FAULT;
     let expected: Vec<String> = c
         .report
         .events
         .iter()
-        .filter(|e| wanted.intersects(e.kind.category()))
+        .filter(|e| e.kind.always_shown() || wanted.intersects(e.kind.category()))
         .map(|e| e.to_string())
         .collect();
     let got: Vec<&str> = err.lines().collect();
@@ -312,4 +312,67 @@ fn frame_trace_shows_page_tables_and_frees() {
         "the big block's pages: {err}"
     );
     assert!(err.contains("its last entry gone"), "{err}");
+}
+
+/// `--trace process` shows the loader at work: the entry point with its
+/// symbol, each PT_LOAD with the numbers of its program header and the VMA
+/// it became, the initial break, the stack; the numbers are the file's.
+#[test]
+fn process_trace_shows_the_loader() {
+    let (_, err) = cli(&["run", "--trace", "process", "userland/leak_demo"]);
+    let lines: Vec<&str> = err.lines().collect();
+    let image =
+        toyemu_kernel::ElfImage::parse(std::fs::read(userland("leak_demo")).unwrap()).unwrap();
+    assert_eq!(
+        lines[0],
+        format!(
+            "--- exec userland/leak_demo: entry point {} <_start (crt0.S:20)>, {} PT_LOAD segments; nothing is copied now, pages load on first touch ---",
+            image.entry,
+            image.segments.len()
+        )
+    );
+    for (i, s) in image.segments.iter().enumerate() {
+        let line = lines[1 + i];
+        let want = format!(
+            "--- segment {i} ({}): file {:#08x}-{:#08x} (filesz {:#x}) -> {:#010x}-{:#010x} (memsz {:#x})",
+            s.prot.rwx(),
+            s.offset,
+            s.offset + s.filesz,
+            s.filesz,
+            s.vaddr,
+            s.vaddr + s.memsz,
+            s.memsz
+        );
+        assert!(line.starts_with(&want), "{line}\nwanted {want}");
+        assert!(
+            line.ends_with(&format!("; vma {}-{} ---", s.start(), s.end())),
+            "{line}"
+        );
+        assert_eq!(
+            line.contains(&format!(
+                "the last {:#x} bytes zero-fill (.bss)",
+                s.memsz - s.filesz
+            )),
+            s.memsz > s.filesz,
+            "{line}"
+        );
+    }
+    let brk = image.segments.iter().map(|s| s.end()).max().unwrap();
+    let n = image.segments.len();
+    assert_eq!(
+        lines[1 + n],
+        format!("--- initial break {brk}: the heap starts at the page after the last segment ---")
+    );
+    assert!(
+        lines[2 + n].starts_with(
+            "--- stack: vma 0xbffdf000-0xc0000000 (grows down on fault, up to 8 MiB), esp 0xbfff"
+        ),
+        "{}",
+        lines[2 + n]
+    );
+    // Nothing else until the end: the loader's lines are asked for, not always shown.
+    assert_eq!(lines.len(), 4 + n, "{err}");
+    assert!(lines[3 + n].starts_with("+++ exited with 0"), "{err}");
+    let (_, plain) = cli(&["run", "--trace", "syscall", "userland/leak_demo"]);
+    assert!(!plain.contains("--- exec "), "{plain}");
 }

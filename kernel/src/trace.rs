@@ -139,6 +139,40 @@ pub enum EventKind {
     Killed {
         death: Death,
     },
+    /// exec begins: the program, its entry point, how many PT_LOAD
+    /// segments it has (each then gets a `SegmentLoaded`).
+    Exec {
+        path: String,
+        entry: VirtAddr,
+        segments: u32,
+    },
+    /// One PT_LOAD as the loader placed it: the file's bytes
+    /// `offset..offset+filesz` at `vaddr`, `memsz` bytes in memory (the rest
+    /// zeroes), in the VMA `start..end` (whole pages).
+    SegmentLoaded {
+        index: u8,
+        offset: u32,
+        filesz: u32,
+        vaddr: u32,
+        memsz: u32,
+        prot: Prot,
+        start: VirtAddr,
+        end: VirtAddr,
+    },
+    /// The program break at exec: the heap will start here.
+    InitialBreak {
+        brk: VirtAddr,
+    },
+    /// The initial stack: its VMA, the limit it may grow to, and ESP once
+    /// argc, argv, envp and the auxv are on it.
+    StackReady {
+        start: VirtAddr,
+        top: VirtAddr,
+        esp: VirtAddr,
+        limit: u32,
+        argc: u32,
+        envc: u32,
+    },
     /// The process is gone; `signal` if one killed it; `reclaimed`: what teardown gave back.
     Exit {
         status: i32,
@@ -157,17 +191,33 @@ impl EventKind {
             | EventKind::VmaProtect { .. }
             | EventKind::VmaResized { .. }
             | EventKind::BrkMoved { .. } => Categories::VMA,
-            EventKind::Killed { .. } | EventKind::Exit { .. } => Categories::PROCESS,
+            EventKind::Killed { .. }
+            | EventKind::Exit { .. }
+            | EventKind::Exec { .. }
+            | EventKind::SegmentLoaded { .. }
+            | EventKind::InitialBreak { .. }
+            | EventKind::StackReady { .. } => Categories::PROCESS,
             EventKind::FrameMapped { .. } | EventKind::Frame(_) => Categories::FRAME,
             EventKind::Tlb(_) => Categories::TLB,
             EventKind::Signal { .. } => Categories::SIGNAL,
         }
     }
 
-    /// The instruction the event happened at, where it names one.
+    /// Shown whatever categories were asked for, as strace shows signals
+    /// and the process's end.
+    pub fn always_shown(&self) -> bool {
+        matches!(
+            self,
+            EventKind::Signal { .. } | EventKind::Killed { .. } | EventKind::Exit { .. }
+        )
+    }
+
+    /// The instruction the event happened at, where it names one (for
+    /// exec, the entry point: where the first instruction will be).
     pub fn eip(&self) -> Option<VirtAddr> {
         match self {
             EventKind::PageFault { eip, .. } => Some(*eip),
+            EventKind::Exec { entry, .. } => Some(*entry),
             EventKind::Killed { death } => death.eip(),
             _ => None,
         }
@@ -302,6 +352,53 @@ impl fmt::Display for Event {
                 ),
                 d => write!(f, "--- {} ({}) ---", d.signal(), d.named(names)),
             },
+            EventKind::Exec {
+                path,
+                entry,
+                segments,
+            } => write!(
+                f,
+                "--- exec {path}: entry point {}, {segments} PT_LOAD segments; nothing is copied now, pages load on first touch ---",
+                Eip(*entry, names)
+            ),
+            EventKind::SegmentLoaded {
+                index,
+                offset,
+                filesz,
+                vaddr,
+                memsz,
+                prot,
+                start,
+                end,
+            } => {
+                write!(
+                    f,
+                    "--- segment {index} ({}): file {offset:#08x}-{:#08x} (filesz {filesz:#x}) -> {} (memsz {memsz:#x})",
+                    prot.rwx(),
+                    *offset as u64 + *filesz as u64,
+                    Span(*vaddr, *memsz)
+                )?;
+                if memsz > filesz {
+                    write!(f, ", the last {:#x} bytes zero-fill (.bss)", memsz - filesz)?;
+                }
+                write!(f, "; vma {start}-{end} ---")
+            }
+            EventKind::InitialBreak { brk } => write!(
+                f,
+                "--- initial break {brk}: the heap starts at the page after the last segment ---"
+            ),
+            EventKind::StackReady {
+                start,
+                top,
+                esp,
+                limit,
+                argc,
+                envc,
+            } => write!(
+                f,
+                "--- stack: vma {start}-{top} (grows down on fault, up to {}), esp {esp} after argc {argc}, argv, {envc} env strings and the auxv ---",
+                KiB(*limit)
+            ),
             EventKind::Exit {
                 status,
                 signal,
@@ -322,6 +419,33 @@ impl fmt::Display for Event {
                     by_cause.join(", ")
                 )
             }
+        }
+    }
+}
+
+/// `start-end` of `len` bytes from `start`, 64-bit so an end at 4 GiB prints.
+struct Span(u32, u32);
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:#010x}-{:#010x}",
+            self.0,
+            self.0 as u64 + self.1 as u64
+        )
+    }
+}
+
+/// A size as `8 MiB` or `132 KiB`.
+struct KiB(u32);
+
+impl fmt::Display for KiB {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            n if n >= 1 << 20 && n % (1 << 20) == 0 => write!(f, "{} MiB", n >> 20),
+            n if n % 1024 == 0 => write!(f, "{} KiB", n >> 10),
+            n => write!(f, "{n} bytes"),
         }
     }
 }
@@ -385,8 +509,7 @@ pub struct LineWriter<W: std::io::Write> {
 impl<W: std::io::Write> TraceSink for LineWriter<W> {
     fn event(&mut self, e: &Event) {
         // Like strace, signals and the ending are shown whatever was asked for.
-        let always = Categories::PROCESS | Categories::SIGNAL;
-        if (self.categories | always).intersects(e.kind.category()) {
+        if e.kind.always_shown() || self.categories.intersects(e.kind.category()) {
             // A trace that cannot be written must not disturb the guest.
             let _ = writeln!(self.out, "{e}");
         }
