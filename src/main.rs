@@ -12,6 +12,7 @@ use toyemu::{Options, RunError};
 use toyemu_emulator::TlbConfig;
 use toyemu_kernel::random::RandomSource;
 use toyemu_kernel::trace::LineWriter;
+use toyemu_kernel::trace_fold::FoldedLines;
 use toyemu_kernel::{Categories, Console, TraceSink};
 
 #[derive(Parser)]
@@ -87,6 +88,10 @@ struct RunArgs {
     /// Write every event as a JSON line to FILE.
     #[arg(long, value_name = "FILE")]
     trace_json: Option<PathBuf>,
+    /// Print every trace line: do not fold runs of like faults (or frees)
+    /// into one `--- N more ... ---` line. The JSON trace is never folded.
+    #[arg(long)]
+    no_fold: bool,
     /// Write the trace to FILE instead of stderr.
     #[arg(short = 'o', long = "output", value_name = "FILE", requires = "trace")]
     trace_file: Option<PathBuf>,
@@ -291,10 +296,17 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         insn_out = categories
             .contains(Categories::INSN)
             .then(|| shared.clone());
-        sinks.push(Box::new(LineWriter {
-            out: shared,
-            categories,
-        }));
+        // Instruction lines and a gdb session interleave with the events as
+        // they come: no holding lines back there.
+        let fold = !a.no_fold && insn_out.is_none() && a.gdb.is_none();
+        if fold {
+            sinks.push(Box::new(FoldedLines::new(shared, categories)));
+        } else {
+            sinks.push(Box::new(LineWriter {
+                out: shared,
+                categories,
+            }));
+        }
     }
     if let Some(f) = &a.trace_json {
         sinks.push(Box::new(toyemu::trace_json::JsonLines { out: create(f)? }));
