@@ -10,6 +10,8 @@
 pub mod compile;
 pub mod count;
 pub mod debugger;
+pub mod elf_layout;
+pub mod elf_view;
 pub mod examine;
 pub mod expr;
 pub mod flags;
@@ -154,6 +156,11 @@ pub enum RunError {
         path: PathBuf,
         err: ElfError,
     },
+    /// The file cannot be read as ELF at all (`toyemu inspect`).
+    Inspect {
+        path: PathBuf,
+        err: ElfError,
+    },
     /// The file is fine, but starting it failed.
     Exec {
         path: PathBuf,
@@ -172,6 +179,9 @@ impl fmt::Display for RunError {
             RunError::Write { path, err } => write!(f, "cannot write {}: {err}", path.display()),
             RunError::Compile(m) => write!(f, "{m}"),
             RunError::Elf { path, err } => write!(f, "cannot run {}: {err}", path.display()),
+            RunError::Inspect { path, err } => {
+                write!(f, "cannot inspect {}: {err}", path.display())
+            }
             RunError::Exec { path, err } => write!(f, "cannot run {}: {err}", path.display()),
             RunError::Machine(m) => write!(f, "cannot build the machine: {m}"),
             RunError::Usage(m) => write!(f, "{m}"),

@@ -32,6 +32,15 @@ enum Command {
     Run(RunArgs),
     /// Step through a program: breakpoints, registers, maps, page walks, memory.
     Debug(DebugArgs),
+    /// Show an ELF file's segments against its sections, as readelf -lS
+    /// lists them, and the pages each PT_LOAD covers when it is loaded.
+    Inspect(InspectArgs),
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// The ELF file: an executable of ours, a static glibc or musl one, any ELF.
+    file: PathBuf,
 }
 
 #[derive(Args)]
@@ -177,6 +186,14 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => match run(args) {
             Ok(code) => ExitCode::from(code),
+            Err(e) => failed(e),
+        },
+        Command::Inspect(args) => match inspect(&args.file) {
+            Ok(text) => {
+                // `| head` may close stdout early; that is not an error.
+                let _ = std::io::stdout().write_all(text.as_bytes());
+                ExitCode::SUCCESS
+            }
             Err(e) => failed(e),
         },
         Command::Debug(args) => match load_program(&split_command(&args.command).0, args.opt) {
@@ -362,6 +379,26 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         ));
     }
     Ok(report.status.code() as u8)
+}
+
+/// `toyemu inspect FILE`: the file drawn, and what `toyemu run` makes of it.
+fn inspect(file: &Path) -> Result<String, RunError> {
+    let bytes = std::fs::read(file).map_err(|err| RunError::Read {
+        path: file.to_path_buf(),
+        err,
+    })?;
+    let view = toyemu::elf_view::ElfView::read(&bytes).map_err(|err| RunError::Inspect {
+        path: file.to_path_buf(),
+        err,
+    })?;
+    // Where the break would start: the page after the last segment.
+    let runs = toyemu_kernel::ElfImage::parse(bytes)
+        .map(|img| img.segments.iter().map(|s| s.end().0).max().unwrap_or(0));
+    Ok(toyemu::elf_layout::text(
+        &file.display().to_string(),
+        &view,
+        &runs,
+    ))
 }
 
 fn debug(a: DebugArgs, bytes: Vec<u8>) -> Result<(), String> {
