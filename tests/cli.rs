@@ -282,12 +282,7 @@ fn a_c_file_is_built_at_o0_unless_o2_is_asked() {
         args.extend_from_slice(extra);
         args.push(src.to_str().unwrap());
         let o = toyemu(&args);
-        assert_eq!(
-            o.status.code(),
-            Some((499500 & 7) as i32),
-            "{}",
-            text(&o.stderr)
-        );
+        assert_eq!(o.status.code(), Some(499500 & 7), "{}", text(&o.stderr));
         let v: serde_json::Value = serde_json::from_str(text(&o.stderr).trim()).unwrap();
         v["instructions"].as_u64().unwrap()
     };

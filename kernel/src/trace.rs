@@ -486,6 +486,9 @@ impl fmt::Display for FrameLine<'_> {
 /// Where events go.
 pub trait TraceSink {
     fn event(&mut self, e: &Event);
+    /// Something outside the trace may happen now (a syscall writing the
+    /// guest's output): print whatever was held back.
+    fn settle(&mut self) {}
 }
 
 /// A sink that keeps every event (tests, reports).
@@ -537,6 +540,12 @@ impl Tracer {
         !self.sinks.is_empty()
             || self.keep
             || log::log_enabled!(target: "toyemu", log::Level::Debug)
+    }
+    /// Let the sinks print what they hold (see [`TraceSink::settle`]).
+    pub fn settle(&mut self) {
+        for s in &mut self.sinks {
+            s.settle();
+        }
     }
     pub fn emit(&mut self, insns: u64, kind: EventKind) {
         self.seq += 1;

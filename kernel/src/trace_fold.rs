@@ -6,8 +6,8 @@
 //! freed, an `invlpg` — with the lines printed since the previous unit that go
 //! with it (its frame taken, TLB activity, a page table taken, the stack
 //! grown). Units alike in every line form a run: the first is printed as
-//! it is, the rest are counted; when the run ends (any other line, or the
-//! sink is dropped) one summary line stands for them. A run of one extra
+//! it is, the rest are counted; when the run ends (any other event, shown
+//! or not, or the sink is dropped) one summary line stands for them. A run of one extra
 //! unit is printed as it is: a summary would be no shorter.
 
 use crate::fault::{Fill, Mapped};
@@ -210,6 +210,11 @@ impl<W: Write> FoldedLines<W> {
 impl<W: Write> TraceSink for FoldedLines<W> {
     fn event(&mut self, e: &Event) {
         if !(e.kind.always_shown() || self.categories.intersects(e.kind.category())) {
+            // An event not shown still ends a run if it is no part of one:
+            // the run stands for what happened before it.
+            if key_of(&e.kind).is_none() && Companion::of(&e.kind).is_none() {
+                self.flush();
+            }
             return;
         }
         if let Some((key, page)) = key_of(&e.kind) {
@@ -220,6 +225,12 @@ impl<W: Write> TraceSink for FoldedLines<W> {
             self.flush();
             self.print(e);
         }
+    }
+
+    /// A syscall is about to run, and may write the guest's output: the
+    /// faults before it must be on the screen before that.
+    fn settle(&mut self) {
+        self.flush();
     }
 }
 
