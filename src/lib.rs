@@ -10,8 +10,11 @@
 pub mod compile;
 pub mod count;
 pub mod debugger;
+pub mod elf_layout;
+pub mod elf_view;
 pub mod examine;
 pub mod expr;
+pub mod flags;
 pub mod gdb;
 pub mod inferior;
 pub mod insn_trace;
@@ -142,9 +145,19 @@ pub enum RunError {
         path: PathBuf,
         err: std::io::Error,
     },
+    /// A file toyemu writes (a trace, a snapshot) cannot be created.
+    Write {
+        path: PathBuf,
+        err: std::io::Error,
+    },
     Compile(String),
     /// The file is not something toyemu can run.
     Elf {
+        path: PathBuf,
+        err: ElfError,
+    },
+    /// The file cannot be read as ELF at all (`toyemu inspect`).
+    Inspect {
         path: PathBuf,
         err: ElfError,
     },
@@ -163,8 +176,12 @@ impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RunError::Read { path, err } => write!(f, "cannot read {}: {err}", path.display()),
+            RunError::Write { path, err } => write!(f, "cannot write {}: {err}", path.display()),
             RunError::Compile(m) => write!(f, "{m}"),
             RunError::Elf { path, err } => write!(f, "cannot run {}: {err}", path.display()),
+            RunError::Inspect { path, err } => {
+                write!(f, "cannot inspect {}: {err}", path.display())
+            }
             RunError::Exec { path, err } => write!(f, "cannot run {}: {err}", path.display()),
             RunError::Machine(m) => write!(f, "cannot build the machine: {m}"),
             RunError::Usage(m) => write!(f, "{m}"),

@@ -1,16 +1,18 @@
 //! The `toyemu` command line.
 
 use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use toyemu::compile::{compile_c, Opt};
+use toyemu::flags::{parse_insns, parse_mem, parse_seconds, parse_stack, parse_tlb};
 use toyemu::insn_trace::SharedOut;
-use toyemu::size::parse_size;
 use toyemu::{Options, RunError};
-use toyemu_emulator::{Policy, TlbConfig};
+use toyemu_emulator::TlbConfig;
 use toyemu_kernel::random::RandomSource;
 use toyemu_kernel::trace::LineWriter;
+use toyemu_kernel::trace_fold::FoldedLines;
 use toyemu_kernel::{Categories, Console, TraceSink};
 
 #[derive(Parser)]
@@ -30,40 +32,56 @@ enum Command {
     Run(RunArgs),
     /// Step through a program: breakpoints, registers, maps, page walks, memory.
     Debug(DebugArgs),
+    /// Show an ELF file's segments against its sections, as readelf -lS
+    /// lists them, and the pages each PT_LOAD covers when it is loaded.
+    Inspect(InspectArgs),
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// The ELF file: an executable of ours, a static glibc or musl one, any ELF.
+    file: PathBuf,
 }
 
 #[derive(Args)]
 struct DebugArgs {
-    /// Guest RAM (K, M or G suffix), at most 3G.
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    /// Guest RAM (K, M or G suffix), from 64K to 3G.
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_mem)]
     mem: u64,
+    /// Optimisation level of a .c program: -O0 (the default, so the code
+    /// that runs is the code as written) or -O2. Always with -g.
+    #[arg(short = 'O', value_name = "LEVEL", value_parser = parse_opt)]
+    opt: Option<Opt>,
     /// Add KEY=VALUE to the guest's environment.
     #[arg(long = "env", value_name = "KEY=VALUE")]
     env: Vec<String>,
     /// Let the guest create and write files under DIR (repeatable).
     #[arg(long = "rw", value_name = "DIR")]
     rw: Vec<PathBuf>,
-    /// The program: an executable, or a .c file to compile first.
-    program: PathBuf,
-    /// Arguments passed to the program.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    /// The program (an executable, or a .c file to compile first) and its
+    /// arguments: everything after the program is the program's own.
+    #[arg(value_name = "PROGRAM [ARGS]", required = true, num_args = 1.., trailing_var_arg = true, value_parser = clap::value_parser!(OsString))]
+    command: Vec<OsString>,
 }
 
 #[derive(Args)]
 struct RunArgs {
-    /// Guest RAM (K, M or G suffix), at most 3G.
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    /// Guest RAM (K, M or G suffix), from 64K to 3G.
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_mem)]
     mem: u64,
-    /// Kill the program (SIGXCPU) after N instructions.
-    #[arg(long, value_name = "N")]
+    /// Optimisation level of a .c program: -O0 (the default, so the code
+    /// that runs is the code as written) or -O2. Always with -g.
+    #[arg(short = 'O', value_name = "LEVEL", value_parser = parse_opt)]
+    opt: Option<Opt>,
+    /// Kill the program (SIGXCPU) after N instructions (N at least 1).
+    #[arg(long, value_name = "N", value_parser = parse_insns)]
     max_insns: Option<u64>,
     /// Kill the program (SIGKILL) after SECONDS of wall-clock time.
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     timeout: Option<std::time::Duration>,
-    /// Stack size limit (RLIMIT_STACK).
-    #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
-    stack: u64,
+    /// Stack size limit (RLIMIT_STACK), from 4K to 3G.
+    #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_stack)]
+    stack: u32,
     /// TLB geometry: ENTRIES[,lru|fifo|random] (4-way set-associative).
     #[arg(long, value_name = "SPEC", value_parser = parse_tlb)]
     tlb: Option<TlbConfig>,
@@ -79,6 +97,10 @@ struct RunArgs {
     /// Write every event as a JSON line to FILE.
     #[arg(long, value_name = "FILE")]
     trace_json: Option<PathBuf>,
+    /// Print every trace line: do not fold runs of like faults (or frees)
+    /// into one `--- N more ... ---` line. The JSON trace is never folded.
+    #[arg(long)]
+    no_fold: bool,
     /// Write the trace to FILE instead of stderr.
     #[arg(short = 'o', long = "output", value_name = "FILE", requires = "trace")]
     trace_file: Option<PathBuf>,
@@ -111,11 +133,10 @@ struct RunArgs {
     /// the program from its first instruction.
     #[arg(long, value_name = "PORT")]
     gdb: Option<u16>,
-    /// The program: an executable, or a .c file to compile first.
-    program: PathBuf,
-    /// Arguments passed to the program.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    /// The program (an executable, or a .c file to compile first) and its
+    /// arguments: everything after the program is the program's own.
+    #[arg(value_name = "PROGRAM [ARGS]", required = true, num_args = 1.., trailing_var_arg = true, value_parser = clap::value_parser!(OsString))]
+    command: Vec<OsString>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -124,33 +145,28 @@ enum ReportFormat {
     Json,
 }
 
-/// A positive number of seconds, fractions allowed.
-fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
-    match s.parse::<f64>() {
-        Ok(x) if x > 0.0 && x.is_finite() && x < 1e9 => Ok(std::time::Duration::from_secs_f64(x)),
-        _ => Err(format!("{s:?} is not a positive number of seconds")),
-    }
+/// The program of `PROGRAM [ARGS]` and its argv (argv[0] as given).
+fn split_command(command: &[OsString]) -> (PathBuf, Vec<String>) {
+    let program = PathBuf::from(command.first().cloned().unwrap_or_default());
+    let mut argv = vec![program.display().to_string()];
+    argv.extend(
+        command
+            .iter()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned()),
+    );
+    (program, argv)
 }
 
-fn parse_tlb(s: &str) -> Result<TlbConfig, String> {
-    let mut parts = s.split(',');
-    let entries: usize = parts
-        .next()
-        .unwrap_or("")
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad TLB size in {s:?}"))?;
-    let policy: Policy = match parts.next() {
-        Some(p) => p.trim().parse()?,
-        None => Policy::Lru,
-    };
-    let c = TlbConfig {
-        entries,
-        ways: entries.min(4),
-        policy,
-    };
-    c.validate()?;
-    Ok(c)
+/// `-O0` or `-O2` (clap hands over what follows the `O`).
+fn parse_opt(s: &str) -> Result<Opt, String> {
+    match s {
+        "0" => Ok(Opt::O0),
+        "2" => Ok(Opt::O2),
+        _ => Err(format!(
+            "-O{s}: the optimisation level must be 0 or 2 (-O0 or -O2)"
+        )),
+    }
 }
 
 /// Write to stderr, ignoring failure: with `2>&1 | head` stderr is the pipe
@@ -163,31 +179,72 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
         .format_timestamp(None)
         .init();
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(toyemu::flags::join_report_value(
+        std::env::args_os().collect(),
+        &value_flags(),
+    ));
     match cli.command {
         Command::Run(args) => match run(args) {
             Ok(code) => ExitCode::from(code),
-            Err(e @ RunError::Usage(_)) => {
-                say(format_args!("toyemu: {e}\n"));
-                ExitCode::from(2)
-            }
-            Err(e) => {
-                say(format_args!("toyemu: {e}\n"));
-                ExitCode::from(1)
-            }
+            Err(e) => failed(e),
         },
-        Command::Debug(args) => match debug(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                say(format_args!("toyemu: {e}\n"));
-                ExitCode::from(1)
+        Command::Inspect(args) => match inspect(&args.file) {
+            Ok(text) => {
+                // `| head` may close stdout early; that is not an error.
+                let _ = std::io::stdout().write_all(text.as_bytes());
+                ExitCode::SUCCESS
             }
+            Err(e) => failed(e),
+        },
+        Command::Debug(args) => match load_program(&split_command(&args.command).0, args.opt) {
+            Err(e) => failed(e),
+            Ok((_, bytes)) => match debug(args, bytes) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    say(format_args!("toyemu: {e}\n"));
+                    ExitCode::from(1)
+                }
+            },
         },
     }
 }
 
-/// Compile a `.c` program into a temporary directory and return the executable.
-fn build_c(src: &Path) -> Result<PathBuf, RunError> {
+/// Say why, and exit 2 for a usage error, 1 for the rest.
+fn failed(e: RunError) -> ExitCode {
+    say(format_args!("toyemu: {e}\n"));
+    match e {
+        RunError::Usage(_) => ExitCode::from(2),
+        _ => ExitCode::from(1),
+    }
+}
+
+/// The flags of `run` that must take a value (not `--report`, whose value
+/// is optional), for [`toyemu::flags::join_report_value`].
+fn value_flags() -> toyemu::flags::ValueFlags {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut flags = toyemu::flags::ValueFlags {
+        long: Vec::new(),
+        short: Vec::new(),
+    };
+    let Some(run) = cmd.find_subcommand("run") else {
+        return flags;
+    };
+    for a in run.get_arguments().filter(|a| !a.is_positional()) {
+        let needs_value =
+            a.get_action().takes_values() && a.get_num_args().is_some_and(|n| n.min_values() > 0);
+        if needs_value {
+            flags.long.extend(a.get_long().map(String::from));
+            flags.short.extend(a.get_short());
+        }
+    }
+    flags
+}
+
+/// Compile a `.c` program at `opt` into a temporary directory and return
+/// the executable.
+fn build_c(src: &Path, opt: Opt) -> Result<PathBuf, RunError> {
     if !src.exists() {
         return Err(RunError::Read {
             path: src.to_path_buf(),
@@ -195,19 +252,26 @@ fn build_c(src: &Path) -> Result<PathBuf, RunError> {
         });
     }
     let dir = std::env::temp_dir().join(format!("toyemu-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|err| RunError::Read {
+    std::fs::create_dir_all(&dir).map_err(|err| RunError::Write {
         path: dir.clone(),
         err,
     })?;
     let out = dir.join(src.file_stem().unwrap_or_default());
-    compile_c(src, &out, Opt::O2).map_err(RunError::Compile)?;
+    compile_c(src, &out, opt).map_err(RunError::Compile)?;
     Ok(out)
 }
 
-/// The executable to run for `program` (compiling a `.c` first) and its bytes.
-fn load_program(program: &Path) -> Result<(PathBuf, Vec<u8>), RunError> {
+/// The executable to run for `program` (compiling a `.c` first, at `opt`,
+/// -O0 unless asked) and its bytes.
+fn load_program(program: &Path, opt: Option<Opt>) -> Result<(PathBuf, Vec<u8>), RunError> {
     let path = if program.extension().is_some_and(|e| e == "c") {
-        build_c(program)?
+        build_c(program, opt.unwrap_or(Opt::O0))?
+    } else if let Some(o) = opt {
+        return Err(RunError::Usage(format!(
+            "{} applies to a .c program; {} is run as it is",
+            o.flag(),
+            program.display()
+        )));
     } else {
         program.to_path_buf()
     };
@@ -218,6 +282,17 @@ fn load_program(program: &Path) -> Result<(PathBuf, Vec<u8>), RunError> {
     Ok((path, bytes))
 }
 
+/// A file toyemu writes (trace, JSON trace), created now so a bad path is
+/// an error before the program runs.
+fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, RunError> {
+    std::fs::File::create(path)
+        .map(std::io::BufWriter::new)
+        .map_err(|err| RunError::Write {
+            path: path.to_path_buf(),
+            err,
+        })
+}
+
 fn run(a: RunArgs) -> Result<u8, RunError> {
     if !a.count.is_empty() && a.trace.is_some_and(|c| c.contains(Categories::INSN)) {
         return Err(RunError::Usage(
@@ -225,44 +300,40 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
                 .into(),
         ));
     }
-    let (path, bytes) = load_program(&a.program)?;
+    let (program, argv) = split_command(&a.command);
+    let (path, bytes) = load_program(&program, a.opt)?;
     let mut sinks: Vec<Box<dyn TraceSink>> = Vec::new();
     let mut insn_out = None;
     if let Some(categories) = a.trace {
         let out: Box<dyn Write> = match &a.trace_file {
-            Some(f) => Box::new(std::io::BufWriter::new(std::fs::File::create(f).map_err(
-                |err| RunError::Read {
-                    path: f.clone(),
-                    err,
-                },
-            )?)),
+            Some(f) => Box::new(create(f)?),
             None => Box::new(std::io::stderr()),
         };
         let shared = SharedOut::new(out);
         insn_out = categories
             .contains(Categories::INSN)
             .then(|| shared.clone());
-        sinks.push(Box::new(LineWriter {
-            out: shared,
-            categories,
-        }));
+        // Instruction lines and a gdb session interleave with the events as
+        // they come: no holding lines back there.
+        let fold = !a.no_fold && insn_out.is_none() && a.gdb.is_none();
+        if fold {
+            sinks.push(Box::new(FoldedLines::new(shared, categories)));
+        } else {
+            sinks.push(Box::new(LineWriter {
+                out: shared,
+                categories,
+            }));
+        }
     }
     if let Some(f) = &a.trace_json {
-        let file = std::fs::File::create(f).map_err(|err| RunError::Read {
-            path: f.clone(),
-            err,
-        })?;
-        sinks.push(Box::new(toyemu::trace_json::JsonLines {
-            out: std::io::BufWriter::new(file),
-        }));
+        sinks.push(Box::new(toyemu::trace_json::JsonLines { out: create(f)? }));
     }
     let opts = Options {
         mem_bytes: a.mem,
         tlb: a.tlb.unwrap_or_default(),
         max_insns: a.max_insns,
         timeout: a.timeout,
-        stack_limit: u32::try_from(a.stack)
-            .map_err(|_| RunError::Machine(format!("stack limit {} is too large", a.stack)))?,
+        stack_limit: a.stack,
         env: a.env,
         keep_events: false,
         trace_tlb: a.trace.is_some_and(|c| c.contains(Categories::TLB)) || a.trace_json.is_some(),
@@ -274,20 +345,17 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         },
         count: a.count,
     };
-    let mut argv = vec![a.program.display().to_string()];
-    argv.extend(a.args);
-    let mut session =
-        toyemu::Session::boot(&a.program, bytes, &argv, &opts, Console::host(), sinks)?;
+    let mut session = toyemu::Session::boot(&program, bytes, &argv, &opts, Console::host(), sinks)?;
     if a.snapshot_each.is_some() {
-        let hook = toyemu::snapshot::writer(&a.snapshot_dir, a.program.display().to_string())
-            .map_err(|err| RunError::Read {
+        let hook = toyemu::snapshot::writer(&a.snapshot_dir, program.display().to_string())
+            .map_err(|err| RunError::Write {
                 path: a.snapshot_dir.clone(),
                 err,
             })?;
         session.kernel.after_each_syscall(hook);
     }
     let report = match (a.gdb, insn_out) {
-        (Some(port), _) => match gdb_session(session, port, opts.max_insns, &a.program, &path) {
+        (Some(port), _) => match gdb_session(session, port, opts.max_insns, &program, &path) {
             Ok(report) => report,
             Err(code) => return Ok(code),
         },
@@ -305,7 +373,7 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
     if let Some(death) = report.status.death() {
         say(format_args!(
             "toyemu: {} killed by {}: {}\n",
-            a.program.display(),
+            program.display(),
             death.signal(),
             death.named(&*report.symbols)
         ));
@@ -313,8 +381,27 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
     Ok(report.status.code() as u8)
 }
 
-fn debug(a: DebugArgs) -> Result<(), String> {
-    let (_, bytes) = load_program(&a.program).map_err(|e| e.to_string())?;
+/// `toyemu inspect FILE`: the file drawn, and what `toyemu run` makes of it.
+fn inspect(file: &Path) -> Result<String, RunError> {
+    let bytes = std::fs::read(file).map_err(|err| RunError::Read {
+        path: file.to_path_buf(),
+        err,
+    })?;
+    let view = toyemu::elf_view::ElfView::read(&bytes).map_err(|err| RunError::Inspect {
+        path: file.to_path_buf(),
+        err,
+    })?;
+    // Where the break would start: the page after the last segment.
+    let runs = toyemu_kernel::ElfImage::parse(bytes)
+        .map(|img| img.segments.iter().map(|s| s.end().0).max().unwrap_or(0));
+    Ok(toyemu::elf_layout::text(
+        &file.display().to_string(),
+        &view,
+        &runs,
+    ))
+}
+
+fn debug(a: DebugArgs, bytes: Vec<u8>) -> Result<(), String> {
     let opts = Options {
         mem_bytes: a.mem,
         env: a.env,
@@ -322,15 +409,14 @@ fn debug(a: DebugArgs) -> Result<(), String> {
         keep_events: false,
         ..Options::default()
     };
-    let mut argv = vec![a.program.display().to_string()];
-    argv.extend(a.args);
+    let (program, argv) = split_command(&a.command);
     // Kernel events show up between the debugger's own lines.
     let events = LineWriter {
         out: Box::new(std::io::stdout()) as Box<dyn Write>,
         categories: Categories::all(),
     };
     let session = toyemu::Session::boot(
-        &a.program,
+        &program,
         bytes,
         &argv,
         &opts,

@@ -67,6 +67,13 @@ pub fn text(r: &ExitReport) -> String {
         t.flushes,
         t.invlpg
     );
+    let _ = writeln!(
+        out,
+        "misses vs fills: {} misses walked the page tables; {} found the page and filled an entry, {} page-faulted instead (the retried access missed again, so fills = misses that succeeded)",
+        t.misses,
+        t.fills,
+        t.misses.saturating_sub(t.fills)
+    );
     let s = &r.stats;
     let _ = writeln!(out, "\n-- counts --");
     let _ = writeln!(
@@ -156,7 +163,7 @@ pub fn json(r: &ExitReport) -> Value {
         "page_directory_frame": r.at_exit.pd_frame,
         "page_tables": r.at_exit.page_tables.iter().map(|(i, f, n)| json!({"pde": i, "frame": f, "used": n})).collect::<Vec<_>>(),
         "tlb": {"entries": r.tlb_config.entries, "ways": r.tlb_config.ways, "policy": r.tlb_config.policy.to_string(),
-                "hits": r.tlb.hits, "misses": r.tlb.misses, "evictions": r.tlb.evictions, "flushes": r.tlb.flushes, "invlpg": r.tlb.invlpg},
+                "hits": r.tlb.hits, "misses": r.tlb.misses, "fills": r.tlb.fills, "evictions": r.tlb.evictions, "flushes": r.tlb.flushes, "invlpg": r.tlb.invlpg},
         "instructions": rec.instructions,
         "syscalls": r.stats.syscalls,
         "signals_handled": r.stats.signals_handled,

@@ -2,7 +2,8 @@
 //! made to be diffed — VMAs, then every page-table entry in use.
 
 use crate::inspect::{maps, page_tables};
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use toyemu_emulator::paging::{describe, ENTRIES};
 use toyemu_emulator::{Frame, PageTable};
@@ -46,16 +47,27 @@ pub fn text(k: &Kernel, p: &Process, program: &str) -> String {
     out
 }
 
-/// A hook that writes `DIR/NNNN-name.txt` after each syscall.
+/// A hook that writes `DIR/NNNN-name.txt` after each syscall. The first
+/// file that cannot be written is named on stderr and ends the snapshots
+/// (the program runs on: its run is not the snapshots' to spoil).
 pub fn writer(dir: &Path, program: String) -> std::io::Result<SyscallHook> {
     std::fs::create_dir_all(dir)?;
     let dir: PathBuf = dir.to_path_buf();
     let mut n = 0u32;
+    let mut failed = false;
     Ok(Box::new(move |k: &Kernel, p: &Process, nr: u32| {
+        if failed {
+            return;
+        }
         n += 1;
         let path = dir.join(format!("{n:04}-{}.txt", name_of(nr)));
         if let Err(e) = std::fs::write(&path, text(k, p, &program)) {
-            log::warn!(target: "toyemu::snapshot", "cannot write {}: {e}", path.display());
+            failed = true;
+            let _ = writeln!(
+                std::io::stderr(),
+                "toyemu: cannot write {}: {e} (no more snapshots)",
+                path.display()
+            );
         }
     }))
 }

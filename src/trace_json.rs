@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 use std::io::Write;
 use toyemu_emulator::TlbEvent;
 use toyemu_kernel::fault::vma_hit;
+use toyemu_kernel::frame::FrameUse;
 use toyemu_kernel::signal::SigFields;
 use toyemu_kernel::{Cause, Event, TraceSink};
 use toyemu_kernel::{EventKind, Outcome, SignalAction};
@@ -71,6 +72,24 @@ pub fn event_json(e: &Event) -> Value {
         } => {
             json!({"type": "frame_mapped", "frame": frame.0, "cause": cause.name(), "va": va.0, "pte": pte.raw()})
         }
+        EventKind::Frame(n) => {
+            let kind = if n.taken {
+                "frame_taken"
+            } else {
+                "frame_freed"
+            };
+            match n.used_for {
+                FrameUse::Directory => {
+                    json!({"type": kind, "frame": n.frame.0, "for": "page directory"})
+                }
+                FrameUse::PageTable { pd_index } => {
+                    json!({"type": kind, "frame": n.frame.0, "for": "page table", "pde": pd_index})
+                }
+                FrameUse::Page { va, cause } => {
+                    json!({"type": kind, "frame": n.frame.0, "for": "page", "va": va.0, "cause": cause.name()})
+                }
+            }
+        }
         EventKind::Tlb(TlbEvent::Fill {
             vpn,
             frame,
@@ -113,6 +132,35 @@ pub fn event_json(e: &Event) -> Value {
         EventKind::Killed { death } => {
             json!({"type": "killed", "signal": death.signal().name(), "reason": death.to_string()})
         }
+        EventKind::Exec {
+            path,
+            entry,
+            segments,
+        } => json!({"type": "exec", "path": path, "entry": entry.0, "segments": segments}),
+        EventKind::SegmentLoaded {
+            index,
+            offset,
+            filesz,
+            vaddr,
+            memsz,
+            prot,
+            start,
+            end,
+        } => json!({
+            "type": "segment_loaded", "index": index, "offset": offset, "filesz": filesz, "vaddr": vaddr,
+            "memsz": memsz, "prot": prot.rwx(), "start": start.0, "end": end.0,
+        }),
+        EventKind::InitialBreak { brk } => json!({"type": "initial_break", "brk": brk.0}),
+        EventKind::StackReady {
+            start,
+            top,
+            esp,
+            limit,
+            argc,
+            envc,
+        } => json!({
+            "type": "stack_ready", "start": start.0, "top": top.0, "esp": esp.0, "limit": limit, "argc": argc, "envc": envc,
+        }),
         EventKind::Exit {
             status,
             signal,

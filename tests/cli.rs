@@ -203,8 +203,177 @@ fn wrong_flags_are_usage_errors() {
     let o = toyemu(&["run", "--trace", "everything", "userland/hello"]);
     assert_eq!(o.status.code(), Some(2));
     let o = toyemu(&["run", "--mem", "8G", "userland/hello"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("3 GiB"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("from 64K to 3G"));
+}
+
+/// A value outside what a flag allows is a usage error (status 2) whose
+/// message names the allowed range, before anything runs.
+#[test]
+fn out_of_range_values_are_usage_errors_naming_the_range() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--mem", "4G"], "from 64K to 3G"),
+        (&["--mem", "32K"], "from 64K to 3G"),
+        (&["--mem", "100000"], "a multiple of 4K"),
+        (&["--stack", "5G"], "from 4K to 3G"),
+        (&["--stack", "1"], "from 4K to 3G"),
+        (&["--max-insns", "0"], "from 1 to"),
+        (&["--timeout", "0"], "above 0 and at most"),
+        (&["--timeout", "1e10"], "above 0 and at most"),
+        (&["--tlb", "3"], "power of two up to 4096"),
+        (&["--tlb", "8192"], "power of two up to 4096"),
+        (&["--gdb", "70000"], "0..=65535"),
+        (&["-O3"], "must be 0 or 2"),
+    ];
+    for (flags, range) in cases {
+        let mut args = vec!["run"];
+        args.extend_from_slice(flags);
+        args.push("userland/hello");
+        let o = toyemu(&args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{flags:?}: {err}");
+        assert!(err.contains(range), "{flags:?}: wanted {range:?} in {err}");
+        assert!(o.stdout.is_empty(), "{flags:?}: the program must not run");
+    }
+    // -O is for a .c file; an executable runs as it is.
+    let o = toyemu(&["run", "-O2", "userland/hello"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("-O2 applies to a .c program"));
+}
+
+#[test]
+fn report_json_takes_a_space_or_an_equals_sign() {
+    for args in [
+        &["run", "--report=json", "userland/hello"][..],
+        &["run", "--report", "json", "userland/hello"],
+        &["run", "--mem", "16M", "--report", "json", "userland/hello"],
+    ] {
+        let o = toyemu(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_str(text(&o.stderr).trim())
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", text(&o.stderr)));
+        assert_eq!(v["program"], "userland/hello");
+    }
+    // A bare --report is the text report; the word after it is the program.
+    let o = toyemu(&["run", "--report", "userland/hello"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o.stderr).starts_with("==== toyemu memory report"));
+    // After the program, `--report json` belongs to the guest.
+    let o = toyemu(&["run", "userland/hello", "--report", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stderr.is_empty(), "{}", text(&o.stderr));
+}
+
+/// `toyemu run x.c` builds at -O0 with -g unless -O2 is asked: what runs
+/// is what the student wrote. -O0 code keeps every local in memory, so it
+/// retires more instructions than the same program at -O2.
+#[test]
+fn a_c_file_is_built_at_o0_unless_o2_is_asked() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let src = dir.join("opt_level.c");
+    std::fs::write(
+        &src,
+        "int main(void) { volatile int n = 1000; int s = 0; for (int i = 0; i < n; i++) s += i; return s & 7; }
+",
+    )
+    .unwrap();
+    let insns = |extra: &[&str]| {
+        let mut args = vec!["run", "--report=json"];
+        args.extend_from_slice(extra);
+        args.push(src.to_str().unwrap());
+        let o = toyemu(&args);
+        assert_eq!(o.status.code(), Some(499500 & 7), "{}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_str(text(&o.stderr).trim()).unwrap();
+        v["instructions"].as_u64().unwrap()
+    };
+    let (default, o0, o2) = (insns(&[]), insns(&["-O0"]), insns(&["-O2"]));
+    assert_eq!(default, o0, "the default is -O0");
+    assert!(
+        o2 < o0,
+        "-O2 ({o2}) should retire fewer instructions than -O0 ({o0})"
+    );
+    // Debug info either way: a fault's EIP is named with its source line.
+    let crash = dir.join("opt_crash.c");
+    std::fs::write(
+        &crash,
+        "int main(void) {\n  *(volatile int *)0 = 1;\n  return 0;\n}\n",
+    )
+    .unwrap();
+    for opt in ["-O0", "-O2"] {
+        let o = toyemu(&["run", opt, crash.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(139));
+        assert!(
+            text(&o.stderr).contains("(opt_crash.c:2)>"),
+            "{opt}: {}",
+            text(&o.stderr)
+        );
+    }
+}
+
+/// Files toyemu writes itself are named in the error, as "cannot write".
+#[test]
+fn files_it_cannot_write_say_cannot_write() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let file = dir.join("not-a-dir");
+    std::fs::write(&file, "a file, not a directory").unwrap();
+    let inside = file.join("out");
+    let inside = inside.to_str().unwrap();
+    for args in [
+        &["run", "--trace", "syscall", "-o", inside, "userland/hello"][..],
+        &["run", "--trace-json", inside, "userland/hello"],
+        &[
+            "run",
+            "--snapshot-each=syscall",
+            "--snapshot-dir",
+            inside,
+            "userland/hello",
+        ],
+    ] {
+        let o = toyemu(args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!("toyemu: cannot write {inside}: ")),
+            "{args:?}: {err}"
+        );
+        assert!(o.stdout.is_empty(), "{args:?}: nothing runs");
+    }
+}
+
+/// The comment at the top of leak_demo.c says how many blocks it leaks;
+/// that is the number it prints and the number the heap walk finds.
+#[test]
+fn leak_demo_comment_counts_the_blocks_it_leaks() {
+    let src = std::fs::read_to_string(root().join("userland/leak_demo.c")).unwrap();
+    let head: String = src
+        .split("*/")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words = ["One", "Two", "Three", "Four", "Five", "Six"];
+    let said = words
+        .iter()
+        .position(|w| head.contains(&format!("{w} blocks are never freed")))
+        .map(|i| i + 1)
+        .unwrap_or_else(|| panic!("no \"N blocks are never freed\" in {head}"));
+    let c = run(&userland("leak_demo"), &[]);
+    let out = String::from_utf8_lossy(&c.stdout);
+    let printed = out
+        .lines()
+        .find(|l| l.contains("still allocated"))
+        .expect("leak_demo says what it leaves allocated");
+    // "blocks 0, 2, 4 and the 900-byte block": three numbered and one more.
+    let numbered = printed
+        .split("blocks ")
+        .nth(1)
+        .unwrap()
+        .split(" and")
+        .next()
+        .unwrap();
+    assert_eq!(numbered.split(", ").count() + 1, said, "{printed}");
+    assert_eq!(c.report.at_exit.leaks.blocks.len(), said, "the heap walk");
 }
 
 #[test]

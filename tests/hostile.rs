@@ -200,7 +200,10 @@ fn the_cli_names_the_limit_that_stopped_a_loop() {
     for bad in ["0", "soon", "inf"] {
         let o = toyemu_cli(&["run", "--timeout", bad, exe]);
         assert_eq!(o.status.code(), Some(2), "--timeout {bad}");
-        assert!(text(&o.stderr).contains("not a positive number of seconds"));
+        assert!(
+            text(&o.stderr).contains("a number of seconds above 0 and at most"),
+            "--timeout {bad}: the message names the range"
+        );
     }
 }
 

@@ -159,3 +159,28 @@ fn tlb_and_memory_knobs_show_in_the_report() {
         misses(&big)
     );
 }
+
+/// A miss whose walk finds no page faults instead of filling; the access
+/// runs again once the page is mapped, misses again and fills. So every
+/// miss is a fill or a page fault, and the report says so with the numbers.
+#[test]
+fn tlb_fills_are_the_misses_that_did_not_fault() {
+    for prog in ["hello", "leak_demo", "sigsegv_demo"] {
+        let r = run(&userland(prog), &[]).report;
+        assert_eq!(
+            r.tlb.misses - r.tlb.fills,
+            r.stats.faults,
+            "{prog}: misses {} fills {} faults {}",
+            r.tlb.misses,
+            r.tlb.fills,
+            r.stats.faults
+        );
+        let text = toyemu::report::text(&r);
+        let line = format!(
+            "misses vs fills: {} misses walked the page tables; {} found the page and filled an entry, {} page-faulted instead",
+            r.tlb.misses, r.tlb.fills, r.stats.faults
+        );
+        assert!(text.contains(&line), "{prog}: {text}");
+        assert_eq!(toyemu::report::json(&r)["tlb"]["fills"], r.tlb.fills);
+    }
+}

@@ -3,8 +3,9 @@
  * Shows the two ways malloc gets memory from the kernel: small blocks are
  * carved from the heap, which grows by moving the program break (brk);
  * a block of 128 KiB or more gets its own mmap and goes straight back to
- * the kernel with munmap when freed.  Three blocks are never freed: they
- * "leak", and yet every page comes back when the process exits.
+ * the kernel with munmap when freed.  Four blocks are never freed (blocks
+ * 0, 2 and 4 and a 900-byte one): they "leak", and yet every page comes
+ * back when the process exits.
  *
  * Prints sizes and distances from the initial break only, never raw
  * addresses, so its output is the same on Linux and under toyemu.

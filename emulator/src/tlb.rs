@@ -112,6 +112,11 @@ pub struct TlbStats {
     pub hits: u64,
     /// Lookups that needed a page walk (absent, or a write to a clean entry).
     pub misses: u64,
+    /// Entries written after a walk that found the page. A miss whose walk
+    /// faults fills nothing; the access is retried once the kernel has
+    /// mapped the page, misses again and fills then. So fills are the
+    /// misses that succeeded.
+    pub fills: u64,
     /// Valid entries pushed out by a fill.
     pub evictions: u64,
     /// Whole-TLB flushes (CR3 loads).
@@ -226,6 +231,7 @@ impl Tlb {
             writable,
             stamp: self.clock,
         };
+        self.stats.fills += 1;
         let set = &mut self.entries[s..s + ways];
         // The page's own entry first (a clean one being upgraded), else an
         // empty way: filling an empty way in front of the old entry would
@@ -343,6 +349,7 @@ mod tests {
         assert_eq!(t.lookup(5, false), None);
         assert_eq!(t.stats.hits, 1);
         assert_eq!(t.stats.misses, 3);
+        assert_eq!(t.stats.fills, 1, "only the walk that found the page fills");
     }
 
     #[test]

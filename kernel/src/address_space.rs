@@ -12,7 +12,7 @@
 //! [`AddressSpace::next_populated`], which skips 4 MiB at a time where a
 //! table holds nothing.
 
-use crate::frame::FrameAllocator;
+use crate::frame::{FrameAllocator, FrameUse};
 use crate::layout::{TASK_SIZE, USER_PDES};
 use crate::ledger::{Cause, Ledger};
 use crate::vma::{Prot, VmaSet};
@@ -91,6 +91,7 @@ impl AddressSpace {
     /// A fresh space: an empty, zeroed page directory.
     pub fn new(mmu: &mut Mmu, frames: &mut FrameAllocator) -> Result<AddressSpace, OutOfFrames> {
         let pd = frames.alloc().ok_or(OutOfFrames)?;
+        frames.note(pd, true, FrameUse::Directory);
         mmu.phys_mut().zero_frame(pd);
         let mut ledger = Ledger::default();
         ledger.take(Cause::PageTable);
@@ -167,6 +168,8 @@ impl AddressSpace {
             }
             Slot::NoTable => {
                 let table = frames.alloc().ok_or(OutOfFrames)?;
+                let pd_index = va.pd_index() as u16;
+                frames.note(table, true, FrameUse::PageTable { pd_index });
                 mmu.phys_mut().zero_frame(table);
                 self.ledger.take(Cause::PageTable);
                 // The directory entry allows everything; the PTE decides.
@@ -266,6 +269,7 @@ impl AddressSpace {
             mmu.phys_mut().write_u32(slot, 0);
             Flush(va).flush(mmu);
             frames.free(pte.frame());
+            frames.note(pte.frame(), false, FrameUse::Page { va, cause });
             self.ledger.give_back(cause);
             freed += 1;
             let pdi = va.pd_index();
@@ -286,6 +290,8 @@ impl AddressSpace {
         if pde.is_present() {
             self.pd.set_entry(mmu.phys_mut(), pdi, Pte::EMPTY);
             frames.free(pde.frame());
+            let pd_index = pdi as u16;
+            frames.note(pde.frame(), false, FrameUse::PageTable { pd_index });
             self.ledger.give_back(Cause::PageTable);
         }
     }
@@ -347,6 +353,7 @@ impl AddressSpace {
             );
         }
         frames.free(self.pd.0);
+        frames.note(self.pd.0, false, FrameUse::Directory);
         self.ledger.give_back(Cause::PageTable);
         debug_assert_eq!(ENTRIES, 1024);
         self.ledger

@@ -14,6 +14,7 @@ use crate::fd::FdTable;
 use crate::kernel::Kernel;
 use crate::layout::{STACK_INITIAL, STACK_TOP};
 use crate::process::{default_limits, ProcStats, Process};
+use crate::trace::EventKind;
 use crate::uaccess::CopyError;
 use crate::vma::{Backing, MappedFile, Prot, Vma, VmaKind};
 use std::fmt;
@@ -52,11 +53,16 @@ impl Kernel {
         argv: &[Vec<u8>],
         envp: &[Vec<u8>],
     ) -> Result<Process, ExecError> {
-        let mm = AddressSpace::new(self.machine.mmu_mut(), &mut self.frames)
-            .map_err(|_| ExecError::OutOfMemory)?;
         let name = argv
             .first()
             .map_or_else(String::new, |a| String::from_utf8_lossy(a).into_owned());
+        self.emit(EventKind::Exec {
+            path: name.clone(),
+            entry: image.entry,
+            segments: image.segments.len() as u32,
+        });
+        let mm = AddressSpace::new(self.machine.mmu_mut(), &mut self.frames)
+            .map_err(|_| ExecError::OutOfMemory)?;
         let pid = self.next_pid;
         self.next_pid += 1;
         let mut p = Process {
@@ -99,6 +105,14 @@ impl Kernel {
             backing: Backing::Anon,
         };
         self.add_vma(&mut p, vma);
+        self.emit(EventKind::StackReady {
+            start: VirtAddr(low),
+            top: STACK_TOP,
+            esp: VirtAddr(stack.esp),
+            limit: p.stack_limit,
+            argc: argv.len() as u32,
+            envc: envp.len() as u32,
+        });
         self.start_registers(image.entry, stack.esp);
         // Registers first, so faults taken while writing the stack name the entry point.
         let pd = p.mm_mut().directory();
@@ -139,11 +153,22 @@ impl Kernel {
                 },
             };
             brk = brk.max(vma.end);
+            self.emit(EventKind::SegmentLoaded {
+                index: i as u8,
+                offset: seg.offset,
+                filesz: seg.filesz,
+                vaddr: seg.vaddr,
+                memsz: seg.memsz,
+                prot: seg.prot,
+                start: vma.start,
+                end: vma.end,
+            });
             self.add_vma(p, vma);
         }
         let mm = p.mm_mut();
         mm.brk_start = brk;
         mm.brk = brk;
+        self.emit(EventKind::InitialBreak { brk });
         brk
     }
 

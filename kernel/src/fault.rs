@@ -37,6 +37,8 @@ pub struct Mapped {
     pub fill: Fill,
     /// The stack's new bounds, when the fault grew it to reach the page.
     pub grown: Option<(VirtAddr, VirtAddr)>,
+    /// Where the VMA holding the page starts (which mapping of its kind).
+    pub vma_start: VirtAddr,
 }
 
 impl fmt::Display for Mapped {
@@ -195,6 +197,7 @@ impl FaultCtx<'_> {
             pte,
             fill,
             grown,
+            vma_start: vma.start,
         })
     }
 

@@ -5,8 +5,32 @@
 //! zero frame number in a PTE is always a bug. `free_frames()` before a
 //! process starts equals `free_frames()` after it exits — the tests hold the
 //! kernel to that on every exit path.
+//!
+//! When asked (anyone tracing), it also keeps notes of what frames were
+//! taken for and given back from: the callers that know the use write
+//! them, and the kernel turns them into trace events.
 
-use toyemu_emulator::Frame;
+use crate::ledger::Cause;
+use toyemu_emulator::{Frame, VirtAddr};
+
+/// What a frame held, as `--trace frame` tells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameUse {
+    /// A process's page directory.
+    Directory,
+    /// The page table under this page-directory index.
+    PageTable { pd_index: u16 },
+    /// The user page at `va`, booked under `cause`.
+    Page { va: VirtAddr, cause: Cause },
+}
+
+/// A frame taken for something, or given back from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameNote {
+    pub frame: Frame,
+    pub taken: bool,
+    pub used_for: FrameUse,
+}
 
 pub struct FrameAllocator {
     /// Free frame numbers; popped from the end (most recently freed first).
@@ -16,6 +40,8 @@ pub struct FrameAllocator {
     total: u32,
     /// Test hook: pretend RAM ends after this many more allocations.
     fail_after: Option<u32>,
+    /// Notes for the trace, kept only once someone asked for them.
+    notes: Option<Vec<FrameNote>>,
 }
 
 impl FrameAllocator {
@@ -28,6 +54,7 @@ impl FrameAllocator {
             used: vec![0; (total as usize).div_ceil(64)],
             total,
             fail_after: None,
+            notes: None,
         }
     }
 
@@ -76,6 +103,25 @@ impl FrameAllocator {
         self.total - 1 - self.free_frames()
     }
 
+    /// Keep [`FrameNote`]s from now on.
+    pub fn keep_notes(&mut self) {
+        self.notes.get_or_insert_with(Vec::new);
+    }
+    /// Note what `frame` was taken for (or given back from), if notes are kept.
+    pub fn note(&mut self, frame: Frame, taken: bool, used_for: FrameUse) {
+        if let Some(n) = self.notes.as_mut() {
+            n.push(FrameNote {
+                frame,
+                taken,
+                used_for,
+            });
+        }
+    }
+    /// The notes since the last call (none, without allocating, if not kept).
+    pub fn take_notes(&mut self) -> Vec<FrameNote> {
+        self.notes.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
     /// Make allocation fail after `n` more frames (`None` lifts the limit).
     pub fn set_fail_after(&mut self, n: Option<u32>) {
         self.fail_after = n;
@@ -103,6 +149,20 @@ mod tests {
         let f = a.alloc().unwrap();
         a.free(f);
         a.free(f);
+    }
+
+    #[test]
+    fn notes_are_kept_only_when_asked() {
+        let mut a = FrameAllocator::new(4);
+        let f = a.alloc().unwrap();
+        a.note(f, true, FrameUse::Directory);
+        assert!(a.take_notes().is_empty());
+        a.keep_notes();
+        a.note(f, false, FrameUse::Directory);
+        let n = a.take_notes();
+        assert_eq!(n.len(), 1);
+        assert!(!n[0].taken);
+        assert!(a.take_notes().is_empty(), "taken once");
     }
 
     #[test]

@@ -108,7 +108,10 @@ pub struct Kernel {
 impl Kernel {
     pub fn new(config: KernelConfig, console: Console) -> Result<Kernel, String> {
         let machine = Machine::new(config.machine)?;
-        let frames = FrameAllocator::new(machine.mmu().phys().frames());
+        let mut frames = FrameAllocator::new(machine.mmu().phys().frames());
+        if log::log_enabled!(target: "toyemu::frame", log::Level::Debug) {
+            frames.keep_notes();
+        }
         let view = FileView::new(&config.rw)?;
         Ok(Kernel {
             machine,
@@ -153,6 +156,7 @@ impl Kernel {
 
     /// Send every event from now on to `sink` too.
     pub fn add_sink(&mut self, sink: Box<dyn TraceSink>) {
+        self.frames.keep_notes();
         self.tracer.add_sink(sink);
     }
     /// Name the EIPs of events from now on (`eip=0x... <main+0x1f (x.c:32)>`).
@@ -161,6 +165,7 @@ impl Kernel {
     }
     /// Keep every event in memory, for [`Kernel::take_events`].
     pub fn keep_events(&mut self) {
+        self.frames.keep_notes();
         self.tracer.keep = true;
     }
     pub fn take_events(&mut self) -> Vec<Event> {
@@ -190,8 +195,9 @@ impl Kernel {
     }
 
     pub(crate) fn emit(&mut self, kind: EventKind) {
-        // TLB activity happened before whatever is being reported now.
+        // TLB and frame activity happened before whatever is being reported now.
         self.drain_tlb_log();
+        self.drain_frame_notes();
         let n = self.insns();
         self.tracer.emit(n, kind);
     }
@@ -201,6 +207,14 @@ impl Kernel {
         let n = self.insns();
         for e in self.machine.mmu_mut().take_tlb_events() {
             self.tracer.emit(n, EventKind::Tlb(e));
+        }
+    }
+
+    /// Turn the frame allocator's notes (kept while anyone traces) into events.
+    pub(crate) fn drain_frame_notes(&mut self) {
+        let n = self.insns();
+        for note in self.frames.take_notes() {
+            self.tracer.emit(n, EventKind::Frame(note));
         }
     }
 

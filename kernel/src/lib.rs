@@ -7,10 +7,11 @@
 //! typed trace events.
 //!
 //! The modules stack, each using only those listed before it:
-//! `errno`, `layout`, `frame`, `vma`, `ledger`, `elf` (the file), `random`,
+//! `errno`, `layout`, `vma`, `ledger`, `frame`, `elf` (the file), `random`,
 //! `fs` (the file view) → `address_space` → `oom`, `signal` → `sigstate`,
 //! `sigframe` → `fault` (the handler) → `fd` → `process` →
-//! `syscall::outcome`, `trace` → `kernel` (the owner of machine, frames and
+//! `syscall::outcome`, `trace` → `trace_fold` (the line trace, runs
+//! folded) → `kernel` (the owner of machine, frames and
 //! tracer; fault handling, exit) → `uaccess`, `stack`, `exec`, `deliver`
 //! (signals to handlers, sigreturn), `syscall`,
 //! `run` (the trap loop) → `invariants`. docs/ARCHITECTURE.md draws it.
@@ -40,6 +41,7 @@ pub mod sigstate;
 pub mod stack;
 pub mod syscall;
 pub mod trace;
+pub mod trace_fold;
 pub mod uaccess;
 pub mod vma;
 

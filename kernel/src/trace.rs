@@ -7,6 +7,7 @@
 //! sink installed.
 
 use crate::fault::{vma_hit, FaultError, Mapped};
+use crate::frame::{FrameNote, FrameUse};
 use crate::ledger::{Cause, Ledger};
 use crate::names::{CodeNames, Eip, Known};
 use crate::signal::{Death, SigInfo, Signal};
@@ -127,6 +128,9 @@ pub enum EventKind {
         pte: Pte,
     },
     Tlb(TlbEvent),
+    /// A frame taken for a page directory or table, or given back (a user
+    /// page's frame being taken is `FrameMapped`, which has its PTE).
+    Frame(FrameNote),
     /// A signal and what was done with it.
     Signal {
         info: SigInfo,
@@ -134,6 +138,40 @@ pub enum EventKind {
     },
     Killed {
         death: Death,
+    },
+    /// exec begins: the program, its entry point, how many PT_LOAD
+    /// segments it has (each then gets a `SegmentLoaded`).
+    Exec {
+        path: String,
+        entry: VirtAddr,
+        segments: u32,
+    },
+    /// One PT_LOAD as the loader placed it: the file's bytes
+    /// `offset..offset+filesz` at `vaddr`, `memsz` bytes in memory (the rest
+    /// zeroes), in the VMA `start..end` (whole pages).
+    SegmentLoaded {
+        index: u8,
+        offset: u32,
+        filesz: u32,
+        vaddr: u32,
+        memsz: u32,
+        prot: Prot,
+        start: VirtAddr,
+        end: VirtAddr,
+    },
+    /// The program break at exec: the heap will start here.
+    InitialBreak {
+        brk: VirtAddr,
+    },
+    /// The initial stack: its VMA, the limit it may grow to, and ESP once
+    /// argc, argv, envp and the auxv are on it.
+    StackReady {
+        start: VirtAddr,
+        top: VirtAddr,
+        esp: VirtAddr,
+        limit: u32,
+        argc: u32,
+        envc: u32,
     },
     /// The process is gone; `signal` if one killed it; `reclaimed`: what teardown gave back.
     Exit {
@@ -153,17 +191,33 @@ impl EventKind {
             | EventKind::VmaProtect { .. }
             | EventKind::VmaResized { .. }
             | EventKind::BrkMoved { .. } => Categories::VMA,
-            EventKind::Killed { .. } | EventKind::Exit { .. } => Categories::PROCESS,
-            EventKind::FrameMapped { .. } => Categories::FRAME,
+            EventKind::Killed { .. }
+            | EventKind::Exit { .. }
+            | EventKind::Exec { .. }
+            | EventKind::SegmentLoaded { .. }
+            | EventKind::InitialBreak { .. }
+            | EventKind::StackReady { .. } => Categories::PROCESS,
+            EventKind::FrameMapped { .. } | EventKind::Frame(_) => Categories::FRAME,
             EventKind::Tlb(_) => Categories::TLB,
             EventKind::Signal { .. } => Categories::SIGNAL,
         }
     }
 
-    /// The instruction the event happened at, where it names one.
+    /// Shown whatever categories were asked for, as strace shows signals
+    /// and the process's end.
+    pub fn always_shown(&self) -> bool {
+        matches!(
+            self,
+            EventKind::Signal { .. } | EventKind::Killed { .. } | EventKind::Exit { .. }
+        )
+    }
+
+    /// The instruction the event happened at, where it names one (for
+    /// exec, the entry point: where the first instruction will be).
     pub fn eip(&self) -> Option<VirtAddr> {
         match self {
             EventKind::PageFault { eip, .. } => Some(*eip),
+            EventKind::Exec { entry, .. } => Some(*entry),
             EventKind::Killed { death } => death.eip(),
             _ => None,
         }
@@ -257,6 +311,7 @@ impl fmt::Display for Event {
                 pte.raw(),
                 describe(pte.flags())
             ),
+            EventKind::Frame(n) => write!(f, "--- {} ---", FrameLine(n)),
             EventKind::Tlb(TlbEvent::Fill {
                 vpn,
                 frame,
@@ -297,6 +352,53 @@ impl fmt::Display for Event {
                 ),
                 d => write!(f, "--- {} ({}) ---", d.signal(), d.named(names)),
             },
+            EventKind::Exec {
+                path,
+                entry,
+                segments,
+            } => write!(
+                f,
+                "--- exec {path}: entry point {}, {segments} PT_LOAD segments; nothing is copied now, pages load on first touch ---",
+                Eip(*entry, names)
+            ),
+            EventKind::SegmentLoaded {
+                index,
+                offset,
+                filesz,
+                vaddr,
+                memsz,
+                prot,
+                start,
+                end,
+            } => {
+                write!(
+                    f,
+                    "--- segment {index} ({}): file {offset:#08x}-{:#08x} (filesz {filesz:#x}) -> {} (memsz {memsz:#x})",
+                    prot.rwx(),
+                    *offset as u64 + *filesz as u64,
+                    Span(*vaddr, *memsz)
+                )?;
+                if memsz > filesz {
+                    write!(f, ", the last {:#x} bytes zero-fill (.bss)", memsz - filesz)?;
+                }
+                write!(f, "; vma {start}-{end} ---")
+            }
+            EventKind::InitialBreak { brk } => write!(
+                f,
+                "--- initial break {brk}: the heap starts at the page after the last segment ---"
+            ),
+            EventKind::StackReady {
+                start,
+                top,
+                esp,
+                limit,
+                argc,
+                envc,
+            } => write!(
+                f,
+                "--- stack: vma {start}-{top} (grows down on fault, up to {}), esp {esp} after argc {argc}, argv, {envc} env strings and the auxv ---",
+                KiB(*limit)
+            ),
             EventKind::Exit {
                 status,
                 signal,
@@ -321,9 +423,72 @@ impl fmt::Display for Event {
     }
 }
 
+/// `start-end` of `len` bytes from `start`, 64-bit so an end at 4 GiB prints.
+struct Span(u32, u32);
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:#010x}-{:#010x}",
+            self.0,
+            self.0 as u64 + self.1 as u64
+        )
+    }
+}
+
+/// A size as `8 MiB` or `132 KiB`.
+struct KiB(u32);
+
+impl fmt::Display for KiB {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            n if n >= 1 << 20 && n % (1 << 20) == 0 => write!(f, "{} MiB", n >> 20),
+            n if n % 1024 == 0 => write!(f, "{} KiB", n >> 10),
+            n => write!(f, "{n} bytes"),
+        }
+    }
+}
+
+/// A frame note as the trace says it: `frame 0x5 taken for the page table
+/// of PDE 0x020 (0x08000000-0x083fffff)`, `frame 0x11 freed: mmap page 0xb7fbf000`.
+struct FrameLine<'a>(&'a FrameNote);
+
+impl fmt::Display for FrameLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        let what = match n.used_for {
+            FrameUse::Directory => "the page directory".to_string(),
+            FrameUse::PageTable { pd_index } => {
+                let base = (pd_index as u32) << 22;
+                format!(
+                    "the page table of PDE {pd_index:#05x} ({:#010x}-{:#010x})",
+                    base,
+                    base | ((1 << 22) - 1)
+                )
+            }
+            FrameUse::Page { va, cause } => format!("{cause} page {va}"),
+        };
+        match (n.taken, n.used_for) {
+            (true, _) => write!(f, "frame {:#x} taken for {what}", n.frame.0),
+            (false, FrameUse::PageTable { .. }) => {
+                write!(
+                    f,
+                    "frame {:#x} freed: {what}, its last entry gone",
+                    n.frame.0
+                )
+            }
+            (false, _) => write!(f, "frame {:#x} freed: {what}", n.frame.0),
+        }
+    }
+}
+
 /// Where events go.
 pub trait TraceSink {
     fn event(&mut self, e: &Event);
+    /// Something outside the trace may happen now (a syscall writing the
+    /// guest's output): print whatever was held back.
+    fn settle(&mut self) {}
 }
 
 /// A sink that keeps every event (tests, reports).
@@ -347,8 +512,7 @@ pub struct LineWriter<W: std::io::Write> {
 impl<W: std::io::Write> TraceSink for LineWriter<W> {
     fn event(&mut self, e: &Event) {
         // Like strace, signals and the ending are shown whatever was asked for.
-        let always = Categories::PROCESS | Categories::SIGNAL;
-        if (self.categories | always).intersects(e.kind.category()) {
+        if e.kind.always_shown() || self.categories.intersects(e.kind.category()) {
             // A trace that cannot be written must not disturb the guest.
             let _ = writeln!(self.out, "{e}");
         }
@@ -376,6 +540,12 @@ impl Tracer {
         !self.sinks.is_empty()
             || self.keep
             || log::log_enabled!(target: "toyemu", log::Level::Debug)
+    }
+    /// Let the sinks print what they hold (see [`TraceSink::settle`]).
+    pub fn settle(&mut self) {
+        for s in &mut self.sinks {
+            s.settle();
+        }
     }
     pub fn emit(&mut self, insns: u64, kind: EventKind) {
         self.seq += 1;

@@ -283,16 +283,12 @@ impl Kernel {
                 v.end,
                 Cause::of(v.kind),
             );
-            let n = self.machine.retired();
-            self.tracer.emit(
-                n,
-                EventKind::VmaRemoved {
-                    start: v.start,
-                    end: v.end,
-                    kind: v.kind,
-                    frames_freed: freed,
-                },
-            );
+            self.emit(EventKind::VmaRemoved {
+                start: v.start,
+                end: v.end,
+                kind: v.kind,
+                frames_freed: freed,
+            });
         }
     }
 

@@ -98,6 +98,8 @@ impl Kernel {
         let row = table::lookup(nr);
         // The signal calls show their input structs as they were before the call.
         let entry = if self.tracer.active() {
+            // The call may write the guest's output: held lines go first.
+            self.tracer.settle();
             self.signal_entry_args(p, nr, &args)
         } else {
             None
