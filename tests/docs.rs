@@ -23,7 +23,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// The documents whose transcripts are checked.
-const DOCS: &[&str] = &["docs/TOUR.md"];
+const DOCS: &[&str] = &["README.md", "docs/TOUR.md"];
 
 /// One command of a transcript and the output the doc shows for it.
 #[derive(Debug, Clone)]
