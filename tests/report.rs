@@ -57,10 +57,16 @@ fn leak_demo_report_names_leaks_and_balances_frames() {
         );
     }
     let text = toyemu::report::text(r);
+    // What was asked for, and the chunks it took with their headers.
     assert!(
-        text.contains("in use at exit: 2016 bytes in 4 blocks"),
+        text.contains(
+            "in use at exit: 1988 bytes in 4 blocks (2080 bytes of chunks, headers included)"
+        ),
         "{text}"
     );
+    let mut requested: Vec<u32> = leaks.blocks.iter().map(|b| b.requested).collect();
+    requested.sort();
+    assert_eq!(requested, vec![24, 64, 900, 1000]);
     assert!(text.contains("[heap]") && text.contains("[stack]"));
     assert!(text.contains(&format!("{} after teardown", r.free_before)));
     assert!(text.ends_with("0 frames leaked\n"));
@@ -69,6 +75,8 @@ fn leak_demo_report_names_leaks_and_balances_frames() {
     let json = toyemu::report::json(r);
     assert_eq!(json["frames"]["leaked"], 0);
     assert_eq!(json["heap"]["in_use_bytes"], 2016);
+    assert_eq!(json["heap"]["in_use_requested"], 1988);
+    assert_eq!(json["heap"]["in_use_chunk_bytes"], 2080);
     assert_eq!(
         json["ledger"]["page tables"]["returned_at_exit"]
             .as_u64()
