@@ -14,9 +14,9 @@
 use crate::examine::{self, Examine};
 use crate::expr::{self, Env};
 use crate::inferior::{Inferior, Resume, Stop};
-use crate::inspect;
 use crate::unwind::{backtrace, FrameRegs};
 use crate::Session;
+use crate::{heap, inspect, leaks};
 use std::fmt::Write as _;
 use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,10 +49,15 @@ const COMMANDS: &[Command] = &[
     Command { names: &["x"], args: "/NFU EXPR", help: "memory at EXPR: N units (b h w g) as F (x d u a c s i), e.g. x/4xw $esp+8, x/s $eax, x/3i $eip", live: true, run: Debugger::cmd_x },
     Command { names: &["maps"], args: "", help: "the address space, /proc/PID/maps style, with resident pages and faults", live: true, run: Debugger::cmd_maps },
     Command { names: &["pt"], args: "EXPR", help: "the page walk for an address: PDE, PTE, frame, TLB", live: true, run: Debugger::cmd_pt },
+    Command { names: &["heap"], args: "[EXPR]", help: "every malloc chunk (size, requested, header, free-list links) and the fragmentation; with EXPR, the chunk holding it", live: true, run: Debugger::cmd_heap },
+    Command { names: &["leaks"], args: "", help: "blocks in use now: still reachable, possibly, indirectly or definitely lost", live: true, run: Debugger::cmd_leaks },
     Command { names: &["frames"], args: "", help: "the frame allocator and what this process holds", live: false, run: Debugger::cmd_frames },
     Command { names: &["help", "h"], args: "[COMMAND]", help: "this list, or one command's line", live: false, run: Debugger::cmd_help },
     Command { names: &["quit", "q"], args: "", help: "leave (the program is torn down and its frames reclaimed)", live: false, run: Debugger::cmd_quit },
 ];
+
+/// Most chunks `heap` lists one by one.
+const HEAP_ROWS: usize = 200;
 
 /// `info` subcommands.
 const INFO: &[(&str, &str)] = &[
@@ -467,6 +472,24 @@ impl Debugger {
             Ok(a) => inspect::page_walk(&self.s().kernel, VirtAddr(a)),
             Err(e) => e,
         }
+    }
+
+    fn cmd_heap(&mut self, args: &str) -> String {
+        let s = self.s();
+        let heap = heap::walk(&s.kernel, &s.process, &s.symbols);
+        if args.is_empty() {
+            return heap::render(&heap, &s.symbols, HEAP_ROWS);
+        }
+        match expr::eval(args, self) {
+            Ok(a) => heap::describe_addr(&heap, &s.symbols, a),
+            Err(e) => e,
+        }
+    }
+
+    fn cmd_leaks(&mut self, _: &str) -> String {
+        let s = self.s();
+        let r = leaks::walk(&s.kernel, &s.process, &s.symbols);
+        leaks::render(&r, &s.symbols, None)
     }
 
     fn cmd_frames(&mut self, _: &str) -> String {

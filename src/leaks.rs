@@ -1,33 +1,77 @@
-//! The leak report: walk the guest's heap before teardown, as valgrind's
-//! memcheck would summarise it, using the libc's chunk-header contract
-//! (userland/include/toy/chunk.h): 16-byte headers `{size, flags, caller, magic}`
-//! back to back from `__toy_heap_start` to `__toy_heap_end`, and one header
-//! at the start of each mmap'd big block.
+//! The leak report: the heap blocks still in use (from the heap walk of
+//! `heap.rs`), each classified as valgrind's memcheck does. The roots are
+//! the registers, the stack from ESP up, and every other writable mapping
+//! (data, bss, the program's own mmaps) except the heap; a block is
+//!
+//! - *still reachable* when a chain of pointers to its start leads to it
+//!   from a root (a pointer kept inside a reachable block counts: the scan
+//!   is transitive);
+//! - *possibly lost* when the only chains to it pass through a pointer into
+//!   its middle (an interior pointer);
+//! - *indirectly lost* when only lost blocks point to it;
+//! - *definitely lost* when nothing points to it at all.
+//!
+//! Only pages that hold a frame are read: a page never touched is zeroes,
+//! or file bytes written before any block existed, and holds no pointer.
 
+use crate::heap::{self, Heap, State};
 use crate::symbols::Symbols;
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use toyemu_kernel::vma::VmaKind;
+use toyemu_emulator::{Reg, VirtAddr, PAGE_SIZE};
+use toyemu_kernel::vma::{Prot, VmaKind};
 use toyemu_kernel::{Kernel, Process};
 
-// CHUNK_MAGIC, CHUNK_INUSE, CHUNK_MMAPPED, CHUNK_HEADER_SIZE, ... from
-// userland/include/toy/chunk.h, the contract's one source.
-include!(concat!(env!("OUT_DIR"), "/chunk_layout.rs"));
-const HEADER: u32 = CHUNK_HEADER_SIZE;
+/// What became of a block, in the order valgrind lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    DefinitelyLost,
+    IndirectlyLost,
+    PossiblyLost,
+    StillReachable,
+}
 
-/// One block still allocated at exit.
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::DefinitelyLost,
+        Kind::IndirectlyLost,
+        Kind::PossiblyLost,
+        Kind::StillReachable,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::DefinitelyLost => "definitely lost",
+            Kind::IndirectlyLost => "indirectly lost",
+            Kind::PossiblyLost => "possibly lost",
+            Kind::StillReachable => "still reachable",
+        }
+    }
+
+    /// `definitely_lost`, for JSON keys.
+    pub fn key(self) -> String {
+        self.name().replace(' ', "_")
+    }
+}
+
+/// One block still allocated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Block {
     /// The pointer malloc returned.
     pub addr: u32,
     /// Usable bytes (the chunk less its header).
     pub bytes: u32,
+    /// What the caller asked for.
+    pub requested: u32,
+    /// The whole chunk, header included.
+    pub chunk: u32,
     /// Where malloc was called from.
     pub caller: u32,
     pub mmapped: bool,
+    pub kind: Kind,
 }
 
-/// What the heap walk found.
+/// What the heap walk and the pointer scan found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LeakReport {
     /// The program has the libc's heap symbols (else nothing could be walked).
@@ -39,92 +83,269 @@ pub struct LeakReport {
     pub free_bytes: u32,
     /// A walk that stopped at a broken header says where.
     pub corrupt_at: Option<u32>,
+    /// Why the walk stopped early, in words.
+    pub problem: Option<String>,
 }
 
 impl LeakReport {
+    /// Usable bytes of the blocks.
     pub fn bytes(&self) -> u64 {
         self.blocks.iter().map(|b| b.bytes as u64).sum()
     }
-}
-
-fn read_u32(k: &Kernel, p: &Process, va: u32) -> Option<u32> {
-    let b = k.peek_user_bytes(p, va, 4)?;
-    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
-/// `(size, flags, caller, magic)` at `va`, if it is mapped.
-fn header(k: &Kernel, p: &Process, va: u32) -> Option<(u32, u32, u32, u32)> {
-    let b = k.peek_user_bytes(p, va, HEADER)?;
-    let w = |i: usize| u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
-    Some((w(0), w(1), w(2), w(3)))
-}
-
-/// Walk `p`'s heap and big blocks. Call before teardown.
-pub fn walk(k: &Kernel, p: &Process, syms: &Symbols) -> LeakReport {
-    let mut r = LeakReport::default();
-    let (Some(start_sym), Some(end_sym)) = (
-        syms.lookup("__toy_heap_start"),
-        syms.lookup("__toy_heap_end"),
-    ) else {
-        return r;
-    };
-    r.walkable = true;
-    let start = read_u32(k, p, start_sym).unwrap_or(0);
-    let end = read_u32(k, p, end_sym).unwrap_or(0);
-    let mut at = start;
-    while at != 0 && at < end {
-        let Some((size, flags, caller, magic)) = header(k, p, at) else {
-            r.corrupt_at = Some(at);
-            break;
-        };
-        if magic != CHUNK_MAGIC || size < HEADER || size % 16 != 0 || size > end - at {
-            r.corrupt_at = Some(at);
-            break;
-        }
-        r.chunks += 1;
-        if flags & CHUNK_INUSE != 0 {
-            r.blocks.push(Block {
-                addr: at + HEADER,
-                bytes: size - HEADER,
-                caller,
-                mmapped: false,
-            });
-        } else {
-            r.free_bytes += size;
-        }
-        at += size;
+    pub fn requested(&self) -> u64 {
+        self.blocks.iter().map(|b| b.requested as u64).sum()
     }
-    // Big blocks: a header at the start of an mmap VMA (merged neighbours
-    // are walked block by block).
-    for v in k
-        .vma_snapshots(p)
+    pub fn chunk_bytes(&self) -> u64 {
+        self.blocks.iter().map(|b| b.chunk as u64).sum()
+    }
+    /// (requested bytes, blocks) of one kind.
+    pub fn of_kind(&self, kind: Kind) -> (u64, usize) {
+        self.blocks
+            .iter()
+            .filter(|b| b.kind == kind)
+            .fold((0, 0), |(s, n), b| (s + b.requested as u64, n + 1))
+    }
+}
+
+/// Walk `p`'s heap and classify what is in use. Call before teardown.
+pub fn walk(k: &Kernel, p: &Process, syms: &Symbols) -> LeakReport {
+    classify(k, p, &heap::walk(k, p, syms))
+}
+
+/// The blocks in use of `heap`, classified by scanning `p`'s memory now.
+pub fn classify(k: &Kernel, p: &Process, heap: &Heap) -> LeakReport {
+    let mut r = LeakReport {
+        walkable: heap.walkable(),
+        chunks: heap.chunks.len() as u32,
+        free_bytes: heap
+            .chunks
+            .iter()
+            .filter(|c| matches!(c.state, State::Free | State::Top))
+            .map(|c| c.size)
+            .sum(),
+        corrupt_at: heap.problem.as_ref().and_then(|p| p.at()),
+        problem: heap
+            .problem
+            .as_ref()
+            .filter(|_| heap.walkable())
+            .map(|p| p.to_string()),
+        ..LeakReport::default()
+    };
+    let mut used: Vec<&heap::Chunk> = heap.in_use().collect();
+    used.sort_by_key(|c| c.addr);
+    let spans: Vec<(u32, u32)> = used
         .iter()
-        .filter(|v| v.kind == VmaKind::Mmap)
-    {
-        let mut at = v.start.0;
-        while at < v.end.0 {
-            match header(k, p, at) {
-                Some((size, flags, caller, CHUNK_MAGIC))
-                    if flags & (CHUNK_INUSE | CHUNK_MMAPPED) == CHUNK_INUSE | CHUNK_MMAPPED
-                        && size >= HEADER
-                        && size <= v.end.0 - at =>
-                {
-                    r.blocks.push(Block {
-                        addr: at + HEADER,
-                        bytes: size - HEADER,
-                        caller,
-                        mmapped: true,
-                    });
-                    at += size;
-                }
-                _ => break,
-            }
-        }
+        .map(|c| (c.ptr(), c.requested().unwrap_or(0)))
+        .collect();
+    let kinds = if spans.is_empty() {
+        Vec::new()
+    } else {
+        let roots = roots(k, p, heap, &spans);
+        mark(&spans, &roots, &mut |i, out| {
+            let (start, len) = spans[i];
+            resident_words(k, p, start, start.saturating_add(len), &mut |w| out.push(w));
+        })
+    };
+    for (c, kind) in used.iter().zip(kinds) {
+        r.blocks.push(Block {
+            addr: c.ptr(),
+            bytes: c.size - heap::HEADER,
+            requested: c.requested().unwrap_or(0),
+            chunk: c.size,
+            caller: c.caller,
+            mmapped: c.state == State::Mmapped,
+            kind,
+        });
     }
     r
 }
 
-/// The summary in valgrind's words, then the kernel's point.
+/// Every aligned word of `[start, end)` that lies in a page holding a frame.
+fn resident_words(k: &Kernel, p: &Process, start: u32, end: u32, f: &mut dyn FnMut(u32)) {
+    let Some(mm) = p.mm() else { return };
+    let mmu = k.machine().mmu();
+    let mut page = [0u8; PAGE_SIZE as usize];
+    let mut at = start & !3;
+    while at < end {
+        let Some((va, _, _)) = mm.next_populated(mmu, VirtAddr(at), VirtAddr(end)) else {
+            break;
+        };
+        let base = va.0;
+        if k.peek_user(p, base, &mut page) != page.len() {
+            break;
+        }
+        let lo = at.max(base);
+        let hi = (end as u64).min(base as u64 + PAGE_SIZE as u64) as u32;
+        let mut w = lo;
+        while w as u64 + 4 <= hi as u64 {
+            let o = (w - base) as usize;
+            f(u32::from_le_bytes([
+                page[o],
+                page[o + 1],
+                page[o + 2],
+                page[o + 3],
+            ]));
+            w += 4;
+        }
+        match base.checked_add(PAGE_SIZE) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+}
+
+/// The words of the root set that fall inside the blocks' range.
+fn roots(k: &Kernel, p: &Process, heap: &Heap, spans: &[(u32, u32)]) -> Vec<u32> {
+    let lo = spans[0].0;
+    let hi = spans
+        .iter()
+        .map(|&(s, l)| s as u64 + l.max(1) as u64)
+        .max()
+        .unwrap_or(0);
+    let mut out = Vec::new();
+    let mut keep = |w: u32| {
+        if w >= lo && (w as u64) < hi {
+            out.push(w)
+        }
+    };
+    let cpu = k.machine().cpu();
+    for r in [
+        Reg::Eax,
+        Reg::Ebx,
+        Reg::Ecx,
+        Reg::Edx,
+        Reg::Esi,
+        Reg::Edi,
+        Reg::Ebp,
+        Reg::Esp,
+    ] {
+        keep(cpu.reg(r));
+    }
+    let esp = cpu.reg(Reg::Esp);
+    let big: Vec<(u32, u32)> = heap
+        .mmapped
+        .iter()
+        .map(|c| (c.addr, c.addr + c.size))
+        .collect();
+    for v in k.vma_snapshots(p) {
+        let (start, end) = (v.start.0, v.end.0);
+        match v.kind {
+            VmaKind::Heap => {}
+            _ if !v.prot.contains(Prot::WRITE) => {}
+            // The live part of the stack only: below ESP is dead.
+            VmaKind::Stack if (start..end).contains(&esp) => {
+                resident_words(k, p, esp, end, &mut keep)
+            }
+            _ => {
+                // A mapping minus the big blocks in it.
+                let mut at = start;
+                for &(b, e) in big.iter().filter(|(b, e)| *b < end && *e > start) {
+                    resident_words(k, p, at, b.max(at), &mut keep);
+                    at = at.max(e);
+                }
+                resident_words(k, p, at, end, &mut keep);
+            }
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Mark {
+    Unreached,
+    Possible,
+    Reachable,
+}
+
+/// Valgrind's marking. `spans` are the blocks (start, requested length),
+/// sorted by start; `roots` the root words; `contents(i, out)` appends
+/// block i's words. Returns each block's kind.
+fn mark(
+    spans: &[(u32, u32)],
+    roots: &[u32],
+    contents: &mut dyn FnMut(usize, &mut Vec<u32>),
+) -> Vec<Kind> {
+    // Which block `w` points into, and whether at its start.
+    let find = |w: u32| -> Option<(usize, bool)> {
+        let i = spans.partition_point(|&(s, _)| s <= w).checked_sub(1)?;
+        let (s, len) = spans[i];
+        match w - s {
+            0 => Some((i, true)),
+            off if off < len => Some((i, false)),
+            _ => None,
+        }
+    };
+    let n = spans.len();
+    let mut marks = vec![Mark::Unreached; n];
+    let mut todo = Vec::new();
+    let mut words = Vec::new();
+    let push = |i: usize, m: Mark, marks: &mut Vec<Mark>, todo: &mut Vec<usize>| {
+        if m > marks[i] {
+            marks[i] = m;
+            todo.push(i);
+        }
+    };
+    for &w in roots {
+        if let Some((i, start)) = find(w) {
+            let m = if start {
+                Mark::Reachable
+            } else {
+                Mark::Possible
+            };
+            push(i, m, &mut marks, &mut todo);
+        }
+    }
+    while let Some(i) = todo.pop() {
+        let from = marks[i];
+        words.clear();
+        contents(i, &mut words);
+        for &w in &words {
+            if let Some((j, start)) = find(w) {
+                let m = match (from, start) {
+                    (Mark::Reachable, true) => Mark::Reachable,
+                    _ => Mark::Possible,
+                };
+                push(j, m, &mut marks, &mut todo);
+            }
+        }
+    }
+    let mut kinds: Vec<Kind> = marks
+        .iter()
+        .map(|m| match m {
+            Mark::Reachable => Kind::StillReachable,
+            Mark::Possible => Kind::PossiblyLost,
+            Mark::Unreached => Kind::DefinitelyLost,
+        })
+        .collect();
+    // Each unreached block not yet part of another's clique leads one:
+    // everything unreached it points to, at any depth, is indirectly lost.
+    for leader in 0..n {
+        if marks[leader] != Mark::Unreached || kinds[leader] == Kind::IndirectlyLost {
+            continue;
+        }
+        todo.clear();
+        todo.push(leader);
+        while let Some(i) = todo.pop() {
+            words.clear();
+            contents(i, &mut words);
+            for &w in &words {
+                if let Some((j, _)) = find(w) {
+                    if j != leader
+                        && marks[j] == Mark::Unreached
+                        && kinds[j] != Kind::IndirectlyLost
+                    {
+                        kinds[j] = Kind::IndirectlyLost;
+                        todo.push(j);
+                    }
+                }
+            }
+        }
+    }
+    kinds
+}
+
+/// The summary in valgrind's words, then the kernel's point. Without
+/// `reclaimed_frames` the process is still running: "in use now".
 pub fn render(r: &LeakReport, syms: &Symbols, reclaimed_frames: Option<u64>) -> String {
     let mut out = String::new();
     if !r.walkable {
@@ -134,51 +355,125 @@ pub fn render(r: &LeakReport, syms: &Symbols, reclaimed_frames: Option<u64>) -> 
         );
         return out;
     }
+    let blocks = |n: usize| if n == 1 { "block" } else { "blocks" };
     let _ = writeln!(out, "HEAP SUMMARY:");
     let _ = writeln!(
         out,
-        "    in use at exit: {} bytes in {} blocks",
-        r.bytes(),
-        r.blocks.len()
+        "    in use {}: {} bytes in {} {} ({} bytes of chunks, headers included)",
+        if reclaimed_frames.is_some() {
+            "at exit"
+        } else {
+            "now"
+        },
+        r.requested(),
+        r.blocks.len(),
+        blocks(r.blocks.len()),
+        r.chunk_bytes()
     );
     let _ = writeln!(
         out,
         "    heap chunks walked: {}, free bytes in the heap: {}",
         r.chunks, r.free_bytes
     );
-    if let Some(at) = r.corrupt_at {
+    if let Some(p) = &r.problem {
+        let _ = writeln!(out, "    {p}");
+    }
+    if r.blocks.is_empty() {
+        let _ = writeln!(out, "    no block is in use: no leak is possible");
+        return out;
+    }
+    let _ = writeln!(out, "LEAK SUMMARY:");
+    for kind in Kind::ALL {
+        let (bytes, n) = r.of_kind(kind);
         let _ = writeln!(
             out,
-            "    the walk stopped at {at:#010x}: the chunk header there is damaged"
+            "    {:>15}: {bytes} bytes in {n} {}",
+            kind.name(),
+            blocks(n)
         );
     }
-    // Group by allocation site, biggest first, as valgrind lists loss records.
-    let mut by_site: BTreeMap<u32, (u64, u32, bool)> = BTreeMap::new();
+    // Loss records: by kind, then by allocation site, biggest first.
+    let mut by_site: BTreeMap<(Kind, u32), (u64, u64, usize, bool)> = BTreeMap::new();
     for b in &r.blocks {
-        let e = by_site.entry(b.caller).or_default();
-        e.0 += b.bytes as u64;
-        e.1 += 1;
-        e.2 |= b.mmapped;
+        let e = by_site.entry((b.kind, b.caller)).or_default();
+        e.0 += b.requested as u64;
+        e.1 += b.chunk as u64;
+        e.2 += 1;
+        e.3 |= b.mmapped;
     }
-    let mut sites: Vec<_> = by_site.into_iter().collect();
-    sites.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
-    for (caller, (bytes, n, mmapped)) in sites {
+    let mut records: Vec<_> = by_site.into_iter().collect();
+    records.sort_by(|a, b| a.0 .0.cmp(&b.0 .0).then(b.1 .0.cmp(&a.1 .0)));
+    for ((kind, caller), (bytes, chunk, n, mmapped)) in records {
         let _ = writeln!(
             out,
-            "    {bytes} bytes in {n} block{} never freed, allocated at {}{}",
-            if n == 1 { "" } else { "s" },
+            "    {bytes} bytes in {n} {} {} {} (chunks {chunk} bytes), allocated at {}{}",
+            blocks(n),
+            if n == 1 { "is" } else { "are" },
+            kind.name(),
             syms.describe(caller),
             if mmapped { " (own mmap)" } else { "" }
         );
     }
-    match reclaimed_frames {
-        Some(f) if !r.blocks.is_empty() => {
-            let _ = writeln!(
-                out,
-                "    ...and the kernel took all of it back anyway: {f} frames reclaimed at exit."
-            );
-        }
-        _ => {}
+    if let Some(f) = reclaimed_frames {
+        let _ = writeln!(
+            out,
+            "    ...and the kernel took all of it back anyway: {f} frames reclaimed at exit."
+        );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Blocks at 0x100, 0x200, ... of 0x40 bytes; `inside[i]` are the words in block i.
+    fn kinds(n: usize, roots: &[u32], inside: &[(usize, u32)]) -> Vec<Kind> {
+        let spans: Vec<(u32, u32)> = (0..n).map(|i| (0x100 * (i as u32 + 1), 0x40)).collect();
+        mark(&spans, roots, &mut |i, out| {
+            out.extend(inside.iter().filter(|(b, _)| *b == i).map(|(_, w)| *w))
+        })
+    }
+
+    use Kind::*;
+
+    #[test]
+    fn a_root_keeps_a_block_and_what_it_points_to() {
+        assert_eq!(
+            kinds(3, &[0x100], &[(0, 0x200)]),
+            [StillReachable, StillReachable, DefinitelyLost]
+        );
+    }
+
+    #[test]
+    fn an_interior_pointer_makes_a_block_possibly_lost_and_so_its_children() {
+        assert_eq!(
+            kinds(2, &[0x108], &[(0, 0x200)]),
+            [PossiblyLost, PossiblyLost]
+        );
+        // The end of a block is not in it.
+        assert_eq!(kinds(1, &[0x140], &[]), [DefinitelyLost]);
+    }
+
+    #[test]
+    fn what_only_lost_blocks_point_to_is_indirectly_lost() {
+        // 0 -> 1 -> 2 -> 1 (a cycle), nothing from the roots.
+        assert_eq!(
+            kinds(3, &[], &[(0, 0x200), (1, 0x300), (2, 0x200)]),
+            [DefinitelyLost, IndirectlyLost, IndirectlyLost]
+        );
+        // A leader found later from another clique joins it.
+        assert_eq!(
+            kinds(2, &[], &[(1, 0x100)]),
+            [IndirectlyLost, DefinitelyLost]
+        );
+    }
+
+    #[test]
+    fn a_reachable_block_reached_again_through_a_start_pointer_stays_reachable() {
+        assert_eq!(
+            kinds(2, &[0x110, 0x200], &[(1, 0x100)]),
+            [StillReachable, StillReachable]
+        );
+    }
 }

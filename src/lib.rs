@@ -16,6 +16,7 @@ pub mod examine;
 pub mod expr;
 pub mod flags;
 pub mod gdb;
+pub mod heap;
 pub mod inferior;
 pub mod insn_trace;
 pub mod inspect;
@@ -31,6 +32,7 @@ pub mod unwind;
 pub use toyemu_emulator as emulator;
 pub use toyemu_kernel as kernel;
 
+use heap::Heap;
 use leaks::LeakReport;
 use std::cell::RefCell;
 use std::fmt;
@@ -119,13 +121,16 @@ pub struct ExitReport {
     pub counts: Option<Vec<count::FuncCount>>,
 }
 
-/// The address space's last moment: page tables and the heap walk.
+/// The address space's last moment: page tables, the heap walk and its leaks.
 #[derive(Debug, Default, Clone)]
 pub struct AtExit {
     /// Frame of the page directory.
     pub pd_frame: u32,
     /// (directory index, frame, entries in use) of each page table.
     pub page_tables: Vec<(usize, u32, u32)>,
+    /// Every chunk of the heap.
+    pub heap: Heap,
+    /// Its blocks in use, classified.
     pub leaks: LeakReport,
     /// Frames in use just before teardown (the whole machine).
     pub used_frames: u32,
@@ -257,10 +262,12 @@ impl Session {
         let at_exit = Rc::new(RefCell::new(AtExit::default()));
         let (seen, syms) = (at_exit.clone(), symbols.clone());
         k.on_teardown(Box::new(move |k: &Kernel, p: &Process| {
+            let heap = heap::walk(k, p, &syms);
             *seen.borrow_mut() = AtExit {
                 pd_frame: p.mm().map_or(0, |m| m.directory().0 .0),
                 page_tables: inspect::page_tables(k, p),
-                leaks: leaks::walk(k, p, &syms),
+                leaks: leaks::classify(k, p, &heap),
+                heap,
                 used_frames: k.frames().used_frames(),
                 tls: inspect::tls_segments(k),
             };

@@ -1,13 +1,16 @@
 //! The memory report of `toyemu run --report`: the address space just before
-//! teardown, the page tables, the TLB, the heap's leaks, and the ledger that
-//! shows every frame came back.
+//! teardown, the page tables, the TLB, the heap's chunks and leaks, and the
+//! ledger that shows every frame came back.
 
 use crate::inspect::{maps, tls_text, vma_name};
 use crate::picture::{draw, size};
-use crate::{leaks, ExitReport};
+use crate::{heap, leaks, ExitReport};
 use serde_json::{json, Value};
 use std::fmt::Write;
 use toyemu_kernel::Cause;
+
+/// Chunks the text report lists one by one (JSON has them all).
+const REPORT_ROWS: usize = 64;
 
 /// The report as text, for people.
 pub fn text(r: &ExitReport) -> String {
@@ -88,6 +91,10 @@ pub fn text(r: &ExitReport) -> String {
     );
     let _ = writeln!(out, "\n-- thread-local storage --");
     out.push_str(&tls_text(&a.tls, &rec.vmas, &r.program));
+    if a.heap.walkable() {
+        let _ = writeln!(out, "\n-- heap chunks --");
+        out.push_str(&heap::render(&a.heap, &r.symbols, REPORT_ROWS));
+    }
     let _ = writeln!(out, "\n-- heap --");
     out.push_str(&leaks::render(
         &a.leaks,
@@ -151,8 +158,24 @@ pub fn json(r: &ExitReport) -> Value {
         .leaks
         .blocks
         .iter()
-        .map(|b| json!({"addr": b.addr, "bytes": b.bytes, "caller": b.caller, "site": r.symbols.describe(b.caller), "mmapped": b.mmapped}))
+        .map(|b| json!({"addr": b.addr, "bytes": b.bytes, "requested": b.requested, "chunk": b.chunk,
+                        "caller": b.caller, "site": r.symbols.describe(b.caller), "mmapped": b.mmapped, "kind": b.kind.name()}))
         .collect();
+    let l = &r.at_exit.leaks;
+    let mut heap = heap::json(&r.at_exit.heap, &r.symbols);
+    heap["in_use_bytes"] = json!(l.bytes());
+    heap["in_use_requested"] = json!(l.requested());
+    heap["in_use_chunk_bytes"] = json!(l.chunk_bytes());
+    heap["in_use_blocks"] = json!(l.blocks.len());
+    heap["blocks"] = json!(leaks);
+    heap["leaks"] = leaks::Kind::ALL
+        .iter()
+        .map(|k| {
+            let (bytes, blocks) = l.of_kind(*k);
+            (k.key(), json!({"bytes": bytes, "blocks": blocks}))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into();
     json!({
         "program": r.program,
         "pid": r.pid,
@@ -170,7 +193,7 @@ pub fn json(r: &ExitReport) -> Value {
         "faults": {"total": r.stats.faults, "zero_fill": r.stats.zero_fills, "file_fill": r.stats.file_fills, "stack_growth": r.stats.stack_growths},
         "tls": r.at_exit.tls.iter().map(|t| json!({"entry": t.entry, "selector": t.selector(), "base": t.desc.base,
                 "limit": t.limit_bytes(), "loaded_in": t.loaded_in})).collect::<Vec<_>>(),
-        "heap": {"walkable": r.at_exit.leaks.walkable, "in_use_bytes": r.at_exit.leaks.bytes(), "in_use_blocks": r.at_exit.leaks.blocks.len(), "blocks": leaks},
+        "heap": heap,
         "ledger": ledger,
         "frames": {"total": r.total_frames, "free_before": r.free_before, "free_after": r.free_after, "leaked": rec.ledger.outstanding()},
         "mem_bytes": r.mem_bytes,

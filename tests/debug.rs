@@ -445,3 +445,88 @@ fn sigint_to_a_piped_session_interrupts_the_program_not_the_debugger() {
         "stopped in the loop (the for line or spins++): {out}"
     );
 }
+
+/// `heap` at the first free (of the big block): the six small chunks with
+/// what was asked for, the top, the mmap'd block; `heap EXPR` on free's
+/// argument; `leaks` with everything still reachable from main's frame.
+#[test]
+fn heap_shows_every_chunk_and_the_one_an_address_is_in() {
+    let heap = heap_start(&userland("leak_demo"));
+    let out = session(
+        "userland/leak_demo",
+        "break free\ncontinue\nheap\nheap *($esp+4)\nheap $esp\nleaks\ndelete\ncontinue\nheap\nquit\n",
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    // The table: one row a chunk, in address order, the first at the heap's start.
+    let rows: Vec<Vec<&str>> = lines
+        .iter()
+        .filter(|l| l.starts_with("  0x"))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let first: Vec<_> = rows.iter().take_while(|r| r[0] != "0xb7fbf000").collect();
+    assert_eq!(first[0][0], format!("{heap:#010x}"), "{out}");
+    let used: Vec<(&str, &str)> = first
+        .iter()
+        .filter(|r| r.contains(&"used,"))
+        .map(|r| (r[2], r[3]))
+        .collect();
+    assert_eq!(
+        used,
+        [
+            ("48", "24"),
+            ("128", "100"),
+            ("1024", "1000"),
+            ("4016", "4000"),
+            ("80", "64"),
+            ("16400", "16384")
+        ],
+        "{out}"
+    );
+    assert!(first.last().unwrap().contains(&"top"), "{out}");
+    let big = rows
+        .iter()
+        .find(|r| r[0] == "0xb7fbf000")
+        .expect("the mmap'd block");
+    assert_eq!(
+        (big[2], big[3], big[5]),
+        ("266240", "262144", "INUSE|MMAPPED"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "in use: 6 chunks, 21696 bytes for 21572 requested; mmap'd: 1 chunks, 266240 bytes"
+        ),
+        "{out}"
+    );
+    // free's argument is the big block's pointer.
+    assert!(
+        out.contains("0xb7fbf010 is 0 bytes into the payload of the mmapped chunk at 0xb7fbf000"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  pad       4080 (requested 262144 = 266240 - 16 - 4080)"),
+        "{out}"
+    );
+    assert!(out.contains(" is in no chunk of the heap"), "{out}");
+    // main still holds every block.
+    assert!(
+        out.contains("in use now: 283716 bytes in 7 blocks"),
+        "{out}"
+    );
+    assert!(
+        out.contains("still reachable: 283716 bytes in 7 blocks"),
+        "{out}"
+    );
+    assert!(
+        out.contains("definitely lost: 0 bytes in 0 blocks"),
+        "{out}"
+    );
+    // After the end there is no heap to look at.
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("process exited with status 0;"),
+        "{out}"
+    );
+}

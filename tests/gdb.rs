@@ -204,6 +204,58 @@ fn break_at_main_step_print_and_run_to_exit() {
     assert_eq!(stdout, "hello from the heap: answer 42, square 1764\n");
 }
 
+/// `monitor heap` after main's malloc(100): the chunk with its requested
+/// size, the top, the figures; `monitor heap ADDR` on the block gdb printed.
+#[test]
+fn monitor_heap_shows_the_chunk_main_allocated() {
+    require_gdb();
+    let prog = target();
+    let (stub, port) = start_stub(&prog, &[]);
+    let block = heap_start(&prog) + 16;
+    let one = format!("monitor heap {:#x}", block + 5);
+    let out = gdb(
+        &prog,
+        port,
+        &[
+            "break main",
+            "continue",
+            "next",
+            "next",
+            "next",
+            "monitor heap",
+            &one,
+            "monitor bogus",
+            "continue",
+        ],
+    );
+    let (status, _, stderr) = stub.finish("toyemu");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with(&format!("  {:#010x} {block:#010x}", block - 16)))
+        .unwrap_or_else(|| panic!("no row for the block:\n{out}"));
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&cols[2..6], ["128", "100", "12", "INUSE"], "{out}");
+    assert!(row.contains("used, from main+"), "{out}");
+    assert!(out.lines().any(|l| l.ends_with(" top")), "{out}");
+    assert!(
+        out.contains("in use: 1 chunks, 128 bytes for 100 requested"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{:#010x} is 5 bytes into the payload of the used chunk at {:#010x}",
+            block + 5,
+            block - 16
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("monitor heap ADDR"),
+        "the help lists it: {out}"
+    );
+    assert_eq!(status.code(), Some(3), "{stderr}");
+}
+
 #[test]
 fn the_x87_registers_read_and_write_through_the_stub() {
     require_gdb();

@@ -5,7 +5,9 @@ mod common;
 
 use common::*;
 use std::path::Path;
-use toyemu::leaks::Block;
+use toyemu::compile::Opt;
+use toyemu::heap::Problem;
+use toyemu::leaks::{Block, Kind};
 
 /// Compare with `tests/golden/NAME`; `UPDATE_GOLDEN=1` rewrites it.
 fn golden(name: &str, actual: &str) {
@@ -57,10 +59,16 @@ fn leak_demo_report_names_leaks_and_balances_frames() {
         );
     }
     let text = toyemu::report::text(r);
+    // What was asked for, and the chunks it took with their headers.
     assert!(
-        text.contains("in use at exit: 2016 bytes in 4 blocks"),
+        text.contains(
+            "in use at exit: 1988 bytes in 4 blocks (2080 bytes of chunks, headers included)"
+        ),
         "{text}"
     );
+    let mut requested: Vec<u32> = leaks.blocks.iter().map(|b| b.requested).collect();
+    requested.sort();
+    assert_eq!(requested, vec![24, 64, 900, 1000]);
     assert!(text.contains("[heap]") && text.contains("[stack]"));
     assert!(text.contains(&format!("{} after teardown", r.free_before)));
     assert!(text.ends_with("0 frames leaked\n"));
@@ -69,6 +77,8 @@ fn leak_demo_report_names_leaks_and_balances_frames() {
     let json = toyemu::report::json(r);
     assert_eq!(json["frames"]["leaked"], 0);
     assert_eq!(json["heap"]["in_use_bytes"], 2016);
+    assert_eq!(json["heap"]["in_use_requested"], 1988);
+    assert_eq!(json["heap"]["in_use_chunk_bytes"], 2080);
     assert_eq!(
         json["ledger"]["page tables"]["returned_at_exit"]
             .as_u64()
@@ -183,4 +193,103 @@ fn tlb_fills_are_the_misses_that_did_not_fault() {
         assert!(text.contains(&line), "{prog}: {text}");
         assert_eq!(toyemu::report::json(&r)["tlb"]["fills"], r.tlb.fills);
     }
+}
+
+/// tests/scenarios/leak_kinds.c leaves one block of each kind: the verdict
+/// on each, at -O0 and -O2, by what was asked for (the nodes by name).
+#[test]
+fn each_kind_of_leak_is_told_apart() {
+    for opt in [Opt::O0, Opt::O2] {
+        let c = run(&build("tests/scenarios/leak_kinds.c", opt), &[]);
+        assert_eq!(c.report.status.code(), 0);
+        let r = &c.report;
+        let leaks = &r.at_exit.leaks;
+        // Blocks by the size asked for: 100 and 200 are unique, the nodes 32.
+        let kind_of = |requested: u32| -> Vec<Kind> {
+            leaks
+                .blocks
+                .iter()
+                .filter(|b| b.requested == requested)
+                .map(|b| b.kind)
+                .collect()
+        };
+        assert_eq!(kind_of(100), [Kind::StillReachable], "{opt:?}: {leaks:#?}");
+        assert_eq!(kind_of(200), [Kind::PossiblyLost], "{opt:?}: {leaks:#?}");
+        // The four nodes, in address order: head's tail first (made first),
+        // then head, then lost's `behind`, then lost.
+        let nodes = kind_of(32);
+        assert_eq!(
+            nodes,
+            [
+                Kind::StillReachable,
+                Kind::StillReachable,
+                Kind::IndirectlyLost,
+                Kind::DefinitelyLost
+            ],
+            "{opt:?}: {leaks:#?}"
+        );
+        assert_eq!(leaks.of_kind(Kind::StillReachable), (164, 3));
+        let text = toyemu::report::text(r);
+        for line in [
+            "    definitely lost: 32 bytes in 1 block",
+            "    indirectly lost: 32 bytes in 1 block",
+            "      possibly lost: 200 bytes in 1 block",
+            "    still reachable: 164 bytes in 3 blocks",
+        ] {
+            assert!(text.contains(line), "{opt:?}: {line:?} in\n{text}");
+        }
+        let json = toyemu::report::json(r);
+        assert_eq!(json["heap"]["leaks"]["definitely_lost"]["bytes"], 32);
+        assert_eq!(json["heap"]["leaks"]["possibly_lost"]["blocks"], 1);
+        let kinds: Vec<&str> = json["heap"]["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "still reachable").count(),
+            3,
+            "{kinds:?}"
+        );
+    }
+}
+
+/// leak_demo's pointers die with main's frame: every block is lost.
+#[test]
+fn leak_demo_loses_all_four_blocks() {
+    let c = run(&userland("leak_demo"), &[]);
+    let leaks = &c.report.at_exit.leaks;
+    assert_eq!(leaks.of_kind(Kind::DefinitelyLost), (1988, 4), "{leaks:#?}");
+}
+
+/// A write past a block's end over the next header: the walk stops there,
+/// says where and why, and the report goes on.
+#[test]
+fn a_damaged_header_is_reported_not_followed() {
+    let prog = build("tests/scenarios/heap_damage.c", Opt::O2);
+    let c = run(&prog, &[]);
+    assert_eq!(c.report.status.code(), 0);
+    let heap = &c.report.at_exit.heap;
+    let second = heap_start(&prog) + 64;
+    assert_eq!(
+        heap.problem,
+        Some(Problem::BadMagic {
+            at: second,
+            magic: 0x4141_4141
+        })
+    );
+    assert_eq!(heap.chunks.len(), 1);
+    assert_eq!(c.report.at_exit.leaks.corrupt_at, Some(second));
+    let text = toyemu::report::text(&c.report);
+    assert!(
+        text.contains(&format!("the walk stopped at {second:#010x}: the chunk header there is damaged (magic 0x41414141")),
+        "{text}"
+    );
+    assert!(text.ends_with("0 frames leaked\n"), "{text}");
+    let json = toyemu::report::json(&c.report);
+    assert!(json["heap"]["problem"]
+        .as_str()
+        .unwrap()
+        .contains("damaged"));
 }

@@ -3,7 +3,7 @@
 
 use crate::inferior::Inferior;
 use crate::symbols::Symbols;
-use crate::{inspect, leaks};
+use crate::{heap, inspect, leaks};
 use std::fmt::Write;
 use toyemu_emulator::VirtAddr;
 
@@ -13,12 +13,18 @@ toyemu monitor commands:
   monitor pt ADDR    the page walk for ADDR (hex, decimal or a symbol): PDE, PTE, frame, TLB
                      (for a pointer variable: eval \"monitor pt %p\", ptr)
   monitor frames     the frame allocator and what this process holds, by cause
-  monitor leaks      heap blocks allocated now, with where malloc was called from
+  monitor heap       every chunk of the malloc heap: size, requested size, header, free-list links,
+                     and the fragmentation (free bytes, holes, largest free block, mmap'd chunks)
+  monitor heap ADDR  the chunk holding ADDR, its header field by field
+  monitor leaks      heap blocks allocated now, with where malloc was called from and whether
+                     anything still points to them (still reachable, possibly/indirectly/definitely lost)
   monitor help       this list
 ";
 
 /// Most heap blocks `leaks` lists one by one.
 const MAX_BLOCKS: usize = 50;
+/// Most chunks `heap` lists one by one.
+const MAX_CHUNKS: usize = 200;
 
 /// Run one monitor command line; the answer always ends with a newline.
 pub fn run(inf: &Inferior, line: &str) -> String {
@@ -38,6 +44,19 @@ pub fn run(inf: &Inferior, line: &str) -> String {
         },
         ("pt", None) => "usage: monitor pt ADDR\n".into(),
         ("frames", None) => inspect::frames(&s.kernel, &s.process),
+        ("heap", None) => heap::render(
+            &heap::walk(&s.kernel, &s.process, &s.symbols),
+            &s.symbols,
+            MAX_CHUNKS,
+        ),
+        ("heap", Some(a)) => match s.symbols.parse_addr(a) {
+            Ok(va) => heap::describe_addr(
+                &heap::walk(&s.kernel, &s.process, &s.symbols),
+                &s.symbols,
+                va,
+            ),
+            Err(e) => format!("{e}\n"),
+        },
         ("leaks", None) => live_heap(&leaks::walk(&s.kernel, &s.process, &s.symbols), &s.symbols),
         _ => format!("unknown monitor command {:?}\n{HELP}", line.trim()),
     }
@@ -57,19 +76,18 @@ fn live_heap(r: &leaks::LeakReport, syms: &Symbols) -> String {
         r.chunks,
         r.free_bytes
     );
-    if let Some(at) = r.corrupt_at {
-        let _ = writeln!(
-            out,
-            "  the walk stopped at {at:#010x}: the chunk header there is damaged"
-        );
+    if let Some(p) = &r.problem {
+        let _ = writeln!(out, "  {p}");
     }
     for b in r.blocks.iter().take(MAX_BLOCKS) {
         let _ = writeln!(
             out,
-            "  {:#010x} {:>8} bytes{} from {}",
+            "  {:#010x} {:>8} bytes ({} requested){}, {} now, from {}",
             b.addr,
             b.bytes,
+            b.requested,
             if b.mmapped { " (own mmap)" } else { "" },
+            b.kind.name(),
             syms.describe(b.caller)
         );
     }

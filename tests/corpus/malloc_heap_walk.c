@@ -69,6 +69,7 @@ int main(void)
     struct chunk_header *bh = (struct chunk_header *)big - 1;
     CHECK(bh->magic == CHUNK_MAGIC && bh->flags == (CHUNK_INUSE | CHUNK_MMAPPED), 12);
     CHECK(bh->size == (1 << 18) + 4096 && ((uintptr_t)bh & 4095) == 0, 13);
+    CHECK(bh->size - CHUNK_HEADER_SIZE - bh->pad == 1 << 18, 14);      /* the request, remembered */
     report("with a big mmap'd block:");
     free(big);
     char *r = malloc(10);

@@ -66,12 +66,18 @@ int atexit(void (*fn)(void))
     return 0;
 }
 
-/* Runs the atexit handlers, newest first, then ends the process with
- * exit_group.  stdio keeps no buffers, so there is nothing to flush. */
+/* Set by malloc when MALLOC_DUMP asks for its heap walk at exit. */
+void (*__toy_malloc_exit_hook)(void);
+
+/* Runs the atexit handlers, newest first, then malloc's dump if asked,
+ * then ends the process with exit_group.  stdio keeps no buffers, so
+ * there is nothing to flush. */
 __attribute__((noreturn)) void exit(int status)
 {
     while (atexit_count > 0)
         atexit_fns[--atexit_count]();
+    if (__toy_malloc_exit_hook)
+        __toy_malloc_exit_hook();
     _exit(status);
 }
 
