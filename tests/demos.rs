@@ -1,8 +1,10 @@
 //! The demos of the notes' ideas, each run under toyemu with the figure it
 //! is about asserted: the stack against malloc in instructions, overcommit
 //! in frames, the TLB in hit rates, page tables in bytes, the TLS segment
-//! through %gs, lazy faults in faults per page. (Their stdout is compared
-//! with native runs in differential.rs.)
+//! through %gs, lazy faults in faults per page, and the heap demos:
+//! fragmentation by placement policy, a pool against malloc, the break
+//! trimmed, calloc and realloc. (Their stdout is compared with native runs
+//! in differential.rs.)
 
 mod common;
 
@@ -338,4 +340,186 @@ fn lazy_the_block_holds_16_frames_of_its_257_pages() {
         _ => None,
     });
     assert_eq!(freed, Some((257, 16)), "munmap freed what was touched");
+}
+
+fn with_policy(policy: &str) -> Options {
+    Options {
+        env: vec![format!("MALLOC_POLICY={policy}")],
+        ..Options::default()
+    }
+}
+
+/// The same frees and mallocs leave different holes under each policy:
+/// (holes, bytes in them, the largest, where the top starts) as the heap
+/// inspector sees them at exit, and the demo's own words for the last
+/// request.
+#[test]
+fn frag_each_policy_leaves_its_own_holes() {
+    let cases = [
+        (
+            "bins",
+            2,
+            1392,
+            1024,
+            0x14b0,
+            "malloc( 200) -> +0x0cb0, from hole 4",
+        ),
+        (
+            "first",
+            4,
+            1424,
+            592,
+            0x14b0,
+            "malloc( 200) -> +0x0200, from hole 0",
+        ),
+        (
+            "best",
+            2,
+            192,
+            96,
+            0x1000,
+            "malloc( 200) -> +0x0f20, from the top chunk",
+        ),
+        (
+            "next",
+            4,
+            1424,
+            512,
+            0x14b0,
+            "malloc( 200) -> +0x0cb0, from hole 4",
+        ),
+    ];
+    for (policy, holes, bytes, largest, top, last) in cases {
+        let c = run_with(&userland("frag_demo"), &[], &with_policy(policy));
+        assert_eq!(c.report.status.code(), 0);
+        let out = stdout(&c);
+        assert!(
+            out.starts_with(&format!("frag_demo: policy {policy}\n")),
+            "{out}"
+        );
+        assert!(out.contains(last), "{policy}: {out}");
+        let heap = &c.report.at_exit.heap;
+        assert_eq!(heap.policy_name(), policy);
+        let f = heap.fragmentation();
+        assert_eq!(
+            (
+                f.holes,
+                f.hole_bytes,
+                f.largest_hole,
+                heap.chunks.last().unwrap().addr - heap.start
+            ),
+            (holes, bytes, largest, top),
+            "{policy}: {f:?}"
+        );
+        // The demo's own count of holes agrees with the inspector's.
+        assert!(
+            out.contains(&format!(
+                "  {holes} holes, {bytes} bytes free in them, the largest {largest} bytes\n"
+            )),
+            "{policy}: {out}"
+        );
+    }
+    // A name malloc does not know: the default, and a word on stderr.
+    let c = run_with(&userland("frag_demo"), &[], &with_policy("worst"));
+    assert!(stdout(&c).starts_with("frag_demo: policy bins\n"));
+    assert!(String::from_utf8_lossy(&c.stderr)
+        .contains("MALLOC_POLICY=worst is not bins, first, best or next"));
+}
+
+/// A pool slot costs a handful of instructions and no header; malloc's
+/// rounding and header double the footprint of 24-byte objects, and an
+/// address-ordered policy makes every free walk its list.
+#[test]
+fn pool_a_slot_is_a_fraction_of_malloc_in_instructions_and_bytes() {
+    let funcs = ["pool_alloc", "pool_free", "malloc", "free"];
+    let c = counted("pool_demo", &[], &funcs, Options::default());
+    let out = stdout(&c);
+    assert!(
+        out.contains("malloc: 48000 bytes of heap in 1000 chunks for them: 48 per object"),
+        "{out}"
+    );
+    assert!(
+        out.contains("pool: one slab of 1000 slots, 24016 bytes of heap in 1 chunk"),
+        "{out}"
+    );
+    let (pa, pf) = (func(&c, "pool_alloc"), func(&c, "pool_free"));
+    let (m, f) = (func(&c, "malloc"), func(&c, "free"));
+    assert_eq!((pa.calls, pf.calls), (2000, 2000));
+    assert!(pa.max <= 10 && pf.max <= 10, "{pa:?} {pf:?}");
+    assert!(
+        pa.max * 5 < m.min && pf.max * 5 < f.min,
+        "{pa:?} {m:?} {pf:?} {f:?}"
+    );
+    // first fit keeps the free list in address order: free walks it.
+    let first = counted("pool_demo", &[], &funcs, with_policy("first"));
+    let ff = func(&first, "free");
+    assert!(ff.insns > 2 * f.insns, "first {ff:?} against bins {f:?}");
+}
+
+/// The break goes up for 200 KiB of small blocks, stays while the last
+/// block pins the top, and comes down by the free of that one block.
+#[test]
+fn trim_the_break_comes_down_only_when_the_top_is_free() {
+    let c = run(&userland("trim_demo"), &[]);
+    assert_eq!(c.report.status.code(), 0);
+    let moves: Vec<(u32, u32)> = c
+        .report
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::BrkMoved { old, new } => Some((old.0, new.0)),
+            _ => None,
+        })
+        .collect();
+    let start = c.report.record.brk_start.0;
+    // Up in two steps (132 KiB, then the rest), down once, by 132 KiB.
+    assert_eq!(moves.len(), 3, "{moves:?}");
+    assert!(
+        moves[0].1 > moves[0].0 && moves[1].1 > moves[1].0,
+        "{moves:?}"
+    );
+    let (old, new) = moves[2];
+    assert_eq!((old - new, new - start), (135168, 135168), "{moves:?}");
+    assert_eq!(c.report.record.brk.0, new);
+    let out = stdout(&c);
+    assert!(
+        out.contains("the break is still 270336 bytes up (the last block pins the top)"),
+        "{out}"
+    );
+    // The trace shows it as strace would.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_toyemu"))
+        .args(["run", "--trace=syscall", "userland/trim_demo"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    let brks: Vec<&str> = err.lines().filter(|l| l.starts_with("brk(")).collect();
+    assert_eq!(
+        brks.last().copied(),
+        Some(format!("brk({new:#x}) = {new:#x}").as_str()),
+        "{err}"
+    );
+}
+
+/// calloc's block is zero where malloc's still holds the old bytes;
+/// realloc grows in place, moves, shrinks in place, takes a free neighbour.
+#[test]
+fn calloc_zeroes_and_realloc_moves_only_when_it_must() {
+    let c = run(&userland("calloc_demo"), &[]);
+    assert_eq!(c.report.status.code(), 0);
+    let out = stdout(&c);
+    for line in [
+        "  the same place; 52 of its 64 bytes still hold 'x'",
+        "  the same place; 64 of its 64 bytes are zero",
+        "  grew in place: the top chunk behind it gave the room",
+        "  moved: the block behind is in use; the text came along: \"kept across every realloc\"",
+        "  shrank in place: the rest went back to the free space",
+        "  grew in place: it took the freed block behind it",
+    ] {
+        assert!(out.contains(line), "{line:?} in\n{out}");
+    }
+    // Everything was freed: the heap is one top chunk again.
+    let heap = &c.report.at_exit.heap;
+    assert_eq!(heap.fragmentation().used_chunks, 0, "{heap:#?}");
+    assert_eq!(heap.chunks.len(), 1);
 }

@@ -6,6 +6,9 @@
 //! level (libtest-mimic makes them individual tests). The native run uses
 //! `setarch -R` so the host lays memory out without randomisation.
 //!
+//! frag_demo runs once per malloc policy (MALLOC_POLICY in both
+//! environments); every other program gets an empty environment.
+//!
 //! Corpus programs get a last argument: an empty scratch directory (the
 //! same path for both runs, emptied between them), which toyemu may write
 //! under (`--rw`); everything else they may only read.
@@ -20,7 +23,10 @@ use toyemu::compile::Opt;
 /// Every corpus program gets the same arguments.
 const ARGS: &[&str] = &["alpha", "beta gamma"];
 
-fn cases() -> Vec<(String, String, Vec<&'static str>)> {
+/// A test: its name, the source, the arguments and the environment.
+type Case = (String, String, Vec<&'static str>, Vec<String>);
+
+fn cases() -> Vec<Case> {
     let mut out = Vec::new();
     let mut corpus: Vec<PathBuf> = std::fs::read_dir(root().join("tests/corpus"))
         .expect("tests/corpus exists")
@@ -35,6 +41,7 @@ fn cases() -> Vec<(String, String, Vec<&'static str>)> {
             format!("corpus::{stem}"),
             format!("tests/corpus/{stem}.c"),
             ARGS.to_vec(),
+            Vec::new(),
         ));
     }
     for name in [
@@ -48,10 +55,11 @@ fn cases() -> Vec<(String, String, Vec<&'static str>)> {
             format!("userland::{name}"),
             format!("userland/{name}.c"),
             ARGS.to_vec(),
+            Vec::new(),
         ));
     }
     // The demos of the notes' ideas, with the arguments that pick each variant.
-    let variants: [(&str, &[&'static str]); 8] = [
+    let variants: [(&str, &[&'static str]); 11] = [
         ("stack_vs_heap", &[]),
         ("lazy_demo", &[]),
         ("overcommit_demo", &[]),
@@ -60,6 +68,9 @@ fn cases() -> Vec<(String, String, Vec<&'static str>)> {
         ("pagetable_demo", &["dense"]),
         ("pagetable_demo", &["sparse"]),
         ("segments_demo", &[]),
+        ("pool_demo", &[]),
+        ("trim_demo", &[]),
+        ("calloc_demo", &[]),
     ];
     for (name, args) in variants {
         let label = std::iter::once(name)
@@ -69,6 +80,15 @@ fn cases() -> Vec<(String, String, Vec<&'static str>)> {
             format!("userland::{}", label.join("_")),
             format!("userland/{name}.c"),
             args.to_vec(),
+            Vec::new(),
+        ));
+    }
+    for policy in ["bins", "first", "best", "next"] {
+        out.push((
+            format!("userland::frag_demo_{policy}"),
+            "userland/frag_demo.c".to_string(),
+            Vec::new(),
+            vec![format!("MALLOC_POLICY={policy}")],
         ));
     }
     for kind in ["null", "rodata", "kernel", "unmapped", "exec", "stack"] {
@@ -76,6 +96,7 @@ fn cases() -> Vec<(String, String, Vec<&'static str>)> {
             format!("userland::segv_demo_{kind}"),
             "userland/segv_demo.c".to_string(),
             vec![kind],
+            Vec::new(),
         ));
     }
     out
@@ -91,7 +112,7 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn compare(name: &str, src: &str, opt: Opt, args: &[&str]) -> Result<(), Failed> {
+fn compare(name: &str, src: &str, opt: Opt, args: &[&str], env: &[String]) -> Result<(), Failed> {
     let exe = build(src, opt);
     let dir = scratch(&format!("{name}{}", opt.flag()));
     let dir_arg = dir.display().to_string();
@@ -99,10 +120,11 @@ fn compare(name: &str, src: &str, opt: Opt, args: &[&str]) -> Result<(), Failed>
     if name.starts_with("corpus::") {
         args.push(&dir_arg);
     }
-    let native = run_native(&exe, &args)?;
+    let native = run_native_env(&exe, &args, env)?;
     let dir = scratch(&format!("{name}{}", opt.flag()));
     let opts = toyemu::Options {
         rw: vec![dir],
+        env: env.to_vec(),
         ..toyemu::Options::default()
     };
     let emu = run_with(&exe, &args, &opts);
@@ -143,16 +165,21 @@ fn main() {
         }
     }
     let mut trials = Vec::new();
-    for (name, src, argv) in cases() {
+    for (name, src, argv, env) in cases() {
         for opt in [Opt::O0, Opt::O2] {
             let ignored = skip && native.is_err();
-            let (name, src, argv, native) =
-                (name.clone(), src.clone(), argv.clone(), native.clone());
+            let (name, src, argv, env, native) = (
+                name.clone(),
+                src.clone(),
+                argv.clone(),
+                env.clone(),
+                native.clone(),
+            );
             let t = Trial::test(format!("{name}{}", opt.flag()), move || {
                 native.map_err(|why| {
                     format!("cannot run natively: {why} (set TOYEMU_SKIP_NATIVE=1 to ignore)")
                 })?;
-                compare(&name, &src, opt, &argv)
+                compare(&name, &src, opt, &argv, &env)
             });
             trials.push(t.with_ignored_flag(ignored));
         }

@@ -81,6 +81,11 @@ pub struct Native {
 /// Run an i386 program on the host, without address randomisation,
 /// with the same arguments, empty environment and empty stdin as toyemu gets.
 pub fn run_native(path: &Path, args: &[&str]) -> Result<Native, String> {
+    run_native_env(path, args, &[])
+}
+
+/// [`run_native`] with `env` (`KEY=VALUE` each) as the whole environment.
+pub fn run_native_env(path: &Path, args: &[&str], env: &[String]) -> Result<Native, String> {
     use std::os::unix::process::ExitStatusExt;
     let out = Command::new("setarch")
         .arg("i686")
@@ -88,6 +93,7 @@ pub fn run_native(path: &Path, args: &[&str]) -> Result<Native, String> {
         .arg(path)
         .args(args)
         .env_clear()
+        .envs(env.iter().filter_map(|kv| kv.split_once('=')))
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
