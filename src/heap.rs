@@ -525,11 +525,11 @@ pub fn render(heap: &Heap, syms: &Symbols, max_rows: usize) -> String {
     } else {
         let _ = writeln!(
             out,
-            "heap {:#010x}-{:#010x} ({} bytes), policy {policy}: {} chunks, {} mmap'd",
+            "heap {:#010x}-{:#010x} ({} bytes), policy {policy}: {}, {} mmap'd",
             heap.start,
             heap.end,
             heap.end.wrapping_sub(heap.start),
-            heap.chunks.len(),
+            chunks(heap.chunks.len() as u32),
             heap.mmapped.len()
         );
     }
@@ -560,8 +560,12 @@ pub fn render(heap: &Heap, syms: &Symbols, max_rows: usize) -> String {
     let f = heap.fragmentation();
     let _ = writeln!(
         out,
-        "in use: {} chunks, {} bytes for {} requested; mmap'd: {} chunks, {} bytes",
-        f.used_chunks, f.used_bytes, f.requested_bytes, f.mmapped_chunks, f.mmapped_bytes
+        "in use: {}, {} bytes for {} requested; mmap'd: {}, {} bytes",
+        chunks(f.used_chunks),
+        f.used_bytes,
+        f.requested_bytes,
+        chunks(f.mmapped_chunks),
+        f.mmapped_bytes
     );
     let _ = writeln!(
         out,
@@ -575,6 +579,11 @@ pub fn render(heap: &Heap, syms: &Symbols, max_rows: usize) -> String {
         f.largest_free()
     );
     out
+}
+
+/// `1 chunk`, `2 chunks`.
+fn chunks(n: u32) -> String {
+    format!("{n} chunk{}", if n == 1 { "" } else { "s" })
 }
 
 fn row(c: &Chunk, syms: &Symbols) -> String {

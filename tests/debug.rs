@@ -494,7 +494,7 @@ fn heap_shows_every_chunk_and_the_one_an_address_is_in() {
     );
     assert!(
         out.contains(
-            "in use: 6 chunks, 21696 bytes for 21572 requested; mmap'd: 1 chunks, 266240 bytes"
+            "in use: 6 chunks, 21696 bytes for 21572 requested; mmap'd: 1 chunk, 266240 bytes"
         ),
         "{out}"
     );

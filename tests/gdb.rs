@@ -238,7 +238,7 @@ fn monitor_heap_shows_the_chunk_main_allocated() {
     assert!(row.contains("used, from main+"), "{out}");
     assert!(out.lines().any(|l| l.ends_with(" top")), "{out}");
     assert!(
-        out.contains("in use: 1 chunks, 128 bytes for 100 requested"),
+        out.contains("in use: 1 chunk, 128 bytes for 100 requested"),
         "{out}"
     );
     assert!(

@@ -109,8 +109,8 @@ int main(void)
         for (unsigned i = 0; i < NOBJ; i++)
             pool_free(&pool, objs[scattered(i)]);
     }
-    printf("pool: no more heap (%u chunks in use, as before): %d bytes per object\n",
-           chunks, OBJ);
+    printf("pool: no more heap (%u chunk%s in use, as before): %d bytes per object\n", chunks,
+           chunks == 1 ? "" : "s", OBJ);
     printf("pool_demo: what each call cost: toyemu run --count pool_alloc,pool_free,malloc,free "
            "userland/pool_demo\n");
     free(pool.slab);
