@@ -202,6 +202,10 @@ impl Inferior {
                 self.pending = Some(death);
                 Some(Stop::Signal(sig))
             }
+            RunState::Tool(trap) => {
+                k.pass_tool_stop(p, trap);
+                None
+            }
         }
     }
 

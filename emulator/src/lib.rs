@@ -13,6 +13,7 @@ pub mod paging;
 pub mod phys;
 pub mod tlb;
 pub mod trap;
+pub mod watch;
 
 pub use addr::{Frame, PhysAddr, VirtAddr, PAGE_SIZE};
 pub use cpu::segment::{SegReg, SegmentDescriptor, SegmentFault, Selectors};
@@ -23,3 +24,4 @@ pub use paging::{PageTable, Pte, PteFlags, Walk};
 pub use phys::{MemError, PhysMem};
 pub use tlb::{Policy, TlbConfig, TlbEvent, TlbStats};
 pub use trap::{Access, PageFault, PfCode, Trap, TrapKind};
+pub use watch::{Violation, Watch};

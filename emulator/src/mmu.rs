@@ -12,6 +12,7 @@ use crate::paging::{walk, PageTable, PteFlags, Walk};
 use crate::phys::PhysMem;
 use crate::tlb::{Tlb, TlbConfig, TlbEvent, TlbStats};
 use crate::trap::{Access, PageFault, PfCode};
+use crate::watch::Watch;
 
 pub struct Mmu {
     phys: PhysMem,
@@ -21,6 +22,8 @@ pub struct Mmu {
     /// Bumped on every CR3 load and `invlpg`: whoever caches translations
     /// outside the TLB (the CPU's current code page) revalidates on change.
     epoch: u64,
+    /// Memcheck's shadow, when it runs: the pages whose accesses are checked.
+    watch: Option<Box<Watch>>,
 }
 
 impl Mmu {
@@ -31,6 +34,7 @@ impl Mmu {
             cr3: PhysAddr(0),
             cr2: VirtAddr(0),
             epoch: 0,
+            watch: None,
         })
     }
 
@@ -57,16 +61,57 @@ impl Mmu {
         self.epoch
     }
 
-    /// Translate a user access, through the TLB, walking on a miss.
+    /// Translate a user access, through the TLB, walking on a miss. Not
+    /// checked by memcheck: this is how the kernel reaches user memory.
     #[inline(always)]
     pub fn translate(&mut self, va: VirtAddr, access: Access) -> Result<PhysAddr, PageFault> {
+        self.access(va, access, 0)
+    }
+
+    /// The CPU's translation of an access of `len` bytes (within the page;
+    /// 0 for none memcheck should check).
+    #[inline(always)]
+    fn access(&mut self, va: VirtAddr, access: Access, len: u32) -> Result<PhysAddr, PageFault> {
         match self.tlb.lookup(va.vpn(), access == Access::Write) {
             Some(base) => Ok(PhysAddr(base | va.page_offset())),
-            None => self.walk_and_fill(va, access),
+            None => self.slow(va, access, len),
         }
     }
 
+    /// A TLB miss, or a hit on a watched page: check the access there.
     #[cold]
+    fn slow(&mut self, va: VirtAddr, access: Access, len: u32) -> Result<PhysAddr, PageFault> {
+        if self.watch.is_some() {
+            if let Some(base) = self.tlb.lookup_watched(va.vpn(), access == Access::Write) {
+                self.check(va, access, len)?;
+                return Ok(PhysAddr(base | va.page_offset()));
+            }
+        }
+        self.tlb.count_miss();
+        let pa = self.walk_and_fill(va, access)?;
+        if self.watch.as_ref().is_some_and(|w| w.covers(va.vpn())) {
+            self.check(va, access, len)?;
+        }
+        Ok(pa)
+    }
+
+    /// Memcheck's verdict on an access to a watched page: a refusal is a
+    /// `PageFault` marked `PfCode::CHECK` (the CPU makes it a memcheck trap;
+    /// the access has not happened, CR2 is untouched).
+    fn check(&mut self, va: VirtAddr, access: Access, len: u32) -> Result<(), PageFault> {
+        let refused = self
+            .watch
+            .as_mut()
+            .is_some_and(|w| !w.check(va.0, len, access));
+        match refused {
+            true => Err(PageFault {
+                addr: va,
+                code: access.code() | PfCode::CHECK,
+            }),
+            false => Ok(()),
+        }
+    }
+
     fn walk_and_fill(&mut self, va: VirtAddr, access: Access) -> Result<PhysAddr, PageFault> {
         let write = access == Access::Write;
         let w = self.peek(va);
@@ -96,7 +141,8 @@ impl Mmu {
         }
         let dirty = new & PteFlags::D.bits() != 0;
         let writable = both.contains(PteFlags::RW) && dirty && !self.phys.is_code(frame);
-        self.tlb.fill(va.vpn(), frame.base().0, writable);
+        let watched = self.watch.as_ref().is_some_and(|w| w.covers(va.vpn()));
+        self.tlb.fill(va.vpn(), frame.base().0, writable, watched);
         Ok(PhysAddr(frame.base().0 | va.page_offset()))
     }
 
@@ -142,13 +188,13 @@ impl Mmu {
 
     #[inline(always)]
     pub fn read_u8(&mut self, va: VirtAddr) -> Result<u8, PageFault> {
-        let pa = self.translate(va, Access::Read)?;
+        let pa = self.access(va, Access::Read, 1)?;
         Ok(self.phys.read_u8(pa))
     }
     #[inline(always)]
     pub fn read_u16(&mut self, va: VirtAddr) -> Result<u16, PageFault> {
         if va.page_offset() <= PAGE_SIZE - 2 {
-            let pa = self.translate(va, Access::Read)?;
+            let pa = self.access(va, Access::Read, 2)?;
             Ok(self.phys.read_u16(pa))
         } else {
             let mut b = [0u8; 2];
@@ -159,7 +205,7 @@ impl Mmu {
     #[inline(always)]
     pub fn read_u32(&mut self, va: VirtAddr) -> Result<u32, PageFault> {
         if va.page_offset() <= PAGE_SIZE - 4 {
-            let pa = self.translate(va, Access::Read)?;
+            let pa = self.access(va, Access::Read, 4)?;
             Ok(self.phys.read_u32(pa))
         } else {
             let mut b = [0u8; 4];
@@ -170,14 +216,14 @@ impl Mmu {
 
     #[inline(always)]
     pub fn write_u8(&mut self, va: VirtAddr, v: u8) -> Result<(), PageFault> {
-        let pa = self.translate(va, Access::Write)?;
+        let pa = self.access(va, Access::Write, 1)?;
         self.phys.write_u8_unchecked(pa, v);
         Ok(())
     }
     #[inline(always)]
     pub fn write_u16(&mut self, va: VirtAddr, v: u16) -> Result<(), PageFault> {
         if va.page_offset() <= PAGE_SIZE - 2 {
-            let pa = self.translate(va, Access::Write)?;
+            let pa = self.access(va, Access::Write, 2)?;
             self.phys.write_u16_unchecked(pa, v);
             Ok(())
         } else {
@@ -187,7 +233,7 @@ impl Mmu {
     #[inline(always)]
     pub fn write_u32(&mut self, va: VirtAddr, v: u32) -> Result<(), PageFault> {
         if va.page_offset() <= PAGE_SIZE - 4 {
-            let pa = self.translate(va, Access::Write)?;
+            let pa = self.access(va, Access::Write, 4)?;
             self.phys.write_u32_unchecked(pa, v);
             Ok(())
         } else {
@@ -199,12 +245,13 @@ impl Mmu {
     /// writing: lets an instruction with several stores fault before it has
     /// changed anything.
     pub fn probe_write(&mut self, va: VirtAddr, len: u32) -> Result<(), PageFault> {
-        self.translate(va, Access::Write)?;
+        let n0 = len.min(PAGE_SIZE - va.page_offset());
+        self.access(va, Access::Write, n0)?;
         let last = VirtAddr(va.0.wrapping_add(len - 1));
         if last.vpn() != va.vpn() {
             // CR2 is the first byte of the access in that page, as the
             // split write reports it.
-            self.translate(last.page_base(), Access::Write)?;
+            self.access(last.page_base(), Access::Write, len - n0)?;
         }
         Ok(())
     }
@@ -213,9 +260,9 @@ impl Mmu {
     #[cold]
     fn read_split(&mut self, va: VirtAddr, out: &mut [u8]) -> Result<(), PageFault> {
         let second = VirtAddr(va.0.wrapping_add(out.len() as u32 - 1));
-        let pa0 = self.translate(va, Access::Read)?;
-        let pa1 = self.translate(second.page_base(), Access::Read)?;
         let n0 = (PAGE_SIZE - va.page_offset()) as usize;
+        let pa0 = self.access(va, Access::Read, n0 as u32)?;
+        let pa1 = self.access(second.page_base(), Access::Read, (out.len() - n0) as u32)?;
         self.phys.read_bytes(pa0, &mut out[..n0]);
         self.phys.read_bytes(pa1, &mut out[n0..]);
         Ok(())
@@ -223,9 +270,9 @@ impl Mmu {
     #[cold]
     fn write_split(&mut self, va: VirtAddr, data: &[u8]) -> Result<(), PageFault> {
         let second = VirtAddr(va.0.wrapping_add(data.len() as u32 - 1));
-        let pa0 = self.translate(va, Access::Write)?;
-        let pa1 = self.translate(second.page_base(), Access::Write)?;
         let n0 = (PAGE_SIZE - va.page_offset()) as usize;
+        let pa0 = self.access(va, Access::Write, n0 as u32)?;
+        let pa1 = self.access(second.page_base(), Access::Write, (data.len() - n0) as u32)?;
         self.phys.write_bytes(pa0, &data[..n0]);
         self.phys.write_bytes(pa1, &data[n0..]);
         Ok(())
@@ -235,6 +282,33 @@ impl Mmu {
     #[inline(always)]
     pub fn fetch_frame(&mut self, va: VirtAddr) -> Result<Frame, PageFault> {
         Ok(self.translate(va, Access::Fetch)?.frame())
+    }
+
+    /// Memcheck's shadow, if it is on.
+    pub fn watch(&self) -> Option<&Watch> {
+        self.watch.as_deref()
+    }
+    pub fn watch_mut(&mut self) -> Option<&mut Watch> {
+        self.watch.as_deref_mut()
+    }
+    /// Turn memcheck's access checks on (an empty shadow: nothing watched yet).
+    pub fn enable_watch(&mut self) {
+        self.watch.get_or_insert_with(Box::default);
+    }
+    /// Watch `vpn` (as heap, or as stack) from now on, marking its cached
+    /// entry so the next access takes the check.
+    pub fn watch_page(&mut self, vpn: u32, stack: bool) {
+        if let Some(w) = self.watch.as_mut() {
+            w.watch(vpn, stack);
+            self.tlb.set_watched(vpn, true);
+        }
+    }
+    /// Stop watching `vpn`.
+    pub fn unwatch_page(&mut self, vpn: u32) {
+        if let Some(w) = self.watch.as_mut() {
+            w.unwatch(vpn);
+            self.tlb.set_watched(vpn, false);
+        }
     }
 
     /// The CPU decoded instructions from `frame`: from now on writes to it

@@ -87,6 +87,12 @@ impl TlbConfig {
 
 const INVALID: u32 = u32::MAX;
 
+/// Set in a stored `vpn` whose page memcheck watches: the hot lookup, which
+/// compares the plain page number, misses it and the MMU's slow path checks
+/// the access (`Tlb::lookup_watched`). Page numbers have 20 bits, so the
+/// tag never collides with a real one.
+pub const WATCHED: u32 = 1 << 31;
+
 /// One cached translation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TlbEntry {
@@ -164,6 +170,19 @@ pub enum TlbEvent {
     Flush,
 }
 
+impl TlbEntry {
+    /// The entry as reports show it: the page number without the tag.
+    fn untagged(&self) -> TlbEntry {
+        match self.vpn {
+            INVALID => *self,
+            v => TlbEntry {
+                vpn: v & !WATCHED,
+                ..*self
+            },
+        }
+    }
+}
+
 impl Tlb {
     pub fn new(config: TlbConfig) -> Result<Tlb, String> {
         config.validate()?;
@@ -188,15 +207,31 @@ impl Tlb {
         (vpn & self.set_mask) as usize * self.config.ways
     }
 
-    /// The frame base for `vpn` if cached with enough rights; counts a hit or
-    /// a miss.
+    /// The frame base for `vpn` if cached with enough rights, counting a
+    /// hit; `None` counts nothing (the caller counts the miss, after looking
+    /// for a watched entry).
     #[inline(always)]
     pub fn lookup(&mut self, vpn: u32, write: bool) -> Option<u32> {
-        let s = self.set(vpn);
+        self.find(vpn, write)
+    }
+
+    /// Like `lookup`, for the entry of a watched page.
+    pub fn lookup_watched(&mut self, vpn: u32, write: bool) -> Option<u32> {
+        self.find(vpn | WATCHED, write)
+    }
+
+    /// Count a lookup that needed a walk.
+    pub fn count_miss(&mut self) {
+        self.stats.misses += 1;
+    }
+
+    #[inline(always)]
+    fn find(&mut self, key: u32, write: bool) -> Option<u32> {
+        let s = self.set(key);
         let ways = self.config.ways;
         self.clock = self.clock.wrapping_add(1);
         for e in &mut self.entries[s..s + ways] {
-            if e.vpn == vpn {
+            if e.vpn == key {
                 if write && !e.writable {
                     break;
                 }
@@ -207,7 +242,6 @@ impl Tlb {
                 return Some(e.frame_base);
             }
         }
-        self.stats.misses += 1;
         None
     }
 
@@ -216,17 +250,18 @@ impl Tlb {
         let s = self.set(vpn);
         self.entries[s..s + self.config.ways]
             .iter()
-            .copied()
+            .map(TlbEntry::untagged)
             .find(|e| e.vpn == vpn)
     }
 
-    /// Cache a translation after a successful walk.
-    pub fn fill(&mut self, vpn: u32, frame_base: u32, writable: bool) {
+    /// Cache a translation after a successful walk (`watched`: memcheck
+    /// checks accesses to the page).
+    pub fn fill(&mut self, vpn: u32, frame_base: u32, writable: bool, watched: bool) {
         let s = self.set(vpn);
         let ways = self.config.ways;
         self.clock = self.clock.wrapping_add(1);
         let entry = TlbEntry {
-            vpn,
+            vpn: if watched { vpn | WATCHED } else { vpn },
             frame_base,
             writable,
             stamp: self.clock,
@@ -238,7 +273,7 @@ impl Tlb {
         // leave two, and `invlpg` drops only one.
         let way = set
             .iter()
-            .position(|e| e.vpn == vpn)
+            .position(|e| e.vpn & !WATCHED == vpn)
             .or_else(|| set.iter().position(|e| e.vpn == INVALID));
         if let Some(i) = way {
             set[i] = entry;
@@ -264,7 +299,7 @@ impl Tlb {
                 self.rng as usize & (ways - 1)
             }
         };
-        let evicted = set[victim].vpn;
+        let evicted = set[victim].vpn & !WATCHED;
         set[victim] = entry;
         self.stats.evictions += 1;
         self.record(TlbEvent::Fill {
@@ -286,7 +321,7 @@ impl Tlb {
         let s = self.set(vpn);
         let ways = self.config.ways;
         for e in &mut self.entries[s..s + ways] {
-            if e.vpn == vpn {
+            if e.vpn != INVALID && e.vpn & !WATCHED == vpn {
                 *e = EMPTY;
                 self.stats.invlpg += 1;
                 self.record(TlbEvent::Invalidate { vpn });
@@ -320,8 +355,23 @@ impl Tlb {
     }
 
     /// Valid entries, for reports and the debugger.
-    pub fn valid_entries(&self) -> impl Iterator<Item = &TlbEntry> {
-        self.entries.iter().filter(|e| e.vpn != INVALID)
+    pub fn valid_entries(&self) -> impl Iterator<Item = TlbEntry> + '_ {
+        self.entries
+            .iter()
+            .filter(|e| e.vpn != INVALID)
+            .map(TlbEntry::untagged)
+    }
+
+    /// Mark the cached entry of `vpn`, if any, watched or not, in place: the
+    /// modelled TLB's contents and statistics stay what they were.
+    pub fn set_watched(&mut self, vpn: u32, watched: bool) {
+        let s = self.set(vpn);
+        let ways = self.config.ways;
+        for e in &mut self.entries[s..s + ways] {
+            if e.vpn != INVALID && e.vpn & !WATCHED == vpn {
+                e.vpn = if watched { vpn | WATCHED } else { vpn };
+            }
+        }
     }
 }
 
@@ -342,35 +392,51 @@ mod tests {
     fn hit_after_fill_and_miss_after_invalidate() {
         let mut t = tlb(64, 4, Policy::Lru);
         assert_eq!(t.lookup(5, false), None);
-        t.fill(5, 0x9000, false);
+        t.fill(5, 0x9000, false, false);
         assert_eq!(t.lookup(5, false), Some(0x9000));
         assert_eq!(t.lookup(5, true), None, "clean entry must walk on write");
         assert!(t.invalidate(5));
         assert_eq!(t.lookup(5, false), None);
         assert_eq!(t.stats.hits, 1);
-        assert_eq!(t.stats.misses, 3);
+        assert_eq!(t.stats.misses, 0, "the MMU counts misses, after its slow path");
         assert_eq!(t.stats.fills, 1, "only the walk that found the page fills");
     }
 
     #[test]
     fn upgrading_a_clean_entry_never_leaves_a_second_copy() {
         let mut t = tlb(2, 2, Policy::Lru); // one set of two ways
-        t.fill(1, 0x1000, false);
-        t.fill(2, 0x2000, false);
+        t.fill(1, 0x1000, false, false);
+        t.fill(2, 0x2000, false, false);
         t.invalidate(1); // way 0 is empty, page 2's clean entry is in way 1
-        t.fill(2, 0x2000, true); // the first write to page 2
+        t.fill(2, 0x2000, true, false); // the first write to page 2
         assert_eq!(t.valid_entries().filter(|e| e.vpn == 2).count(), 1);
         t.invalidate(2);
         assert_eq!(t.peek(2), None, "invlpg leaves no stale copy");
     }
 
     #[test]
+    fn a_watched_entry_misses_the_hot_lookup_and_keeps_its_place() {
+        let mut t = tlb(2, 2, Policy::Lru);
+        t.fill(7, 0x7000, true, false);
+        t.set_watched(7, true);
+        assert_eq!(t.lookup(7, false), None);
+        assert_eq!(t.lookup_watched(7, true), Some(0x7000));
+        assert_eq!(t.peek(7).map(|e| e.vpn), Some(7), "reports see the page");
+        assert_eq!(t.valid_entries().next().map(|e| e.vpn), Some(7));
+        t.fill(7, 0x7000, true, true); // a refill replaces, never duplicates
+        assert_eq!(t.valid_entries().count(), 1);
+        assert!(t.invalidate(7));
+        assert_eq!(t.lookup_watched(7, false), None);
+        assert_eq!(t.stats.hits, 1);
+    }
+
+    #[test]
     fn lru_evicts_least_recently_used_way() {
         let mut t = tlb(2, 2, Policy::Lru); // one set of two ways
-        t.fill(1, 0x1000, false);
-        t.fill(2, 0x2000, false);
+        t.fill(1, 0x1000, false, false);
+        t.fill(2, 0x2000, false, false);
         t.lookup(1, false); // 2 is now the LRU
-        t.fill(3, 0x3000, false);
+        t.fill(3, 0x3000, false, false);
         assert!(t.peek(1).is_some());
         assert!(t.peek(2).is_none());
         assert_eq!(t.stats.evictions, 1);
@@ -379,10 +445,10 @@ mod tests {
     #[test]
     fn fifo_evicts_oldest_fill() {
         let mut t = tlb(2, 2, Policy::Fifo);
-        t.fill(1, 0x1000, false);
-        t.fill(2, 0x2000, false);
+        t.fill(1, 0x1000, false, false);
+        t.fill(2, 0x2000, false, false);
         t.lookup(1, false);
-        t.fill(3, 0x3000, false);
+        t.fill(3, 0x3000, false, false);
         assert!(t.peek(1).is_none());
         assert!(t.peek(2).is_some());
     }

@@ -16,6 +16,9 @@ bitflags! {
         const U = 1 << 2;
         /// The access was an instruction fetch.
         const I = 1 << 4;
+        /// Not the hardware's: memcheck refused the access (`watch.rs`).
+        /// The CPU turns it into `Trap::MemCheck`; no kernel sees it.
+        const CHECK = 1 << 31;
     }
 }
 
@@ -105,6 +108,19 @@ pub enum Trap {
     GeneralProtection { eip: VirtAddr },
     /// The instruction budget given to `run` is spent.
     InstructionLimit,
+    /// EIP reached an address hooked with `Cpu::set_hooks`; the instruction
+    /// there has not run (`Cpu::pass_hook` lets it).
+    Hook { eip: VirtAddr },
+    /// Memcheck refused an access of the instruction at `eip`, which has
+    /// not run: `len` bytes at `addr`, below the stack pointer (`stack`)
+    /// or on heap bytes outside every live block.
+    MemCheck {
+        eip: VirtAddr,
+        addr: VirtAddr,
+        len: u8,
+        access: Access,
+        stack: bool,
+    },
 }
 
 impl Trap {
@@ -119,6 +135,8 @@ impl Trap {
             Trap::Breakpoint { .. } => TrapKind::Breakpoint,
             Trap::GeneralProtection { .. } => TrapKind::GeneralProtection,
             Trap::InstructionLimit => TrapKind::InstructionLimit,
+            Trap::Hook { .. } => TrapKind::Hook,
+            Trap::MemCheck { .. } => TrapKind::MemCheck,
         }
     }
 }
@@ -133,10 +151,12 @@ pub enum TrapKind {
     GeneralProtection,
     InstructionLimit,
     FloatingPoint,
+    Hook,
+    MemCheck,
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 8] = [
+    pub const ALL: [TrapKind; 10] = [
         TrapKind::Syscall,
         TrapKind::PageFault,
         TrapKind::InvalidOpcode,
@@ -145,6 +165,8 @@ impl TrapKind {
         TrapKind::GeneralProtection,
         TrapKind::InstructionLimit,
         TrapKind::FloatingPoint,
+        TrapKind::Hook,
+        TrapKind::MemCheck,
     ];
     pub fn index(self) -> usize {
         self as usize
@@ -162,6 +184,8 @@ impl fmt::Display for TrapKind {
             TrapKind::GeneralProtection => "general protection",
             TrapKind::InstructionLimit => "instruction limit",
             TrapKind::FloatingPoint => "x87 floating-point error",
+            TrapKind::Hook => "hook",
+            TrapKind::MemCheck => "memcheck",
         })
     }
 }

@@ -22,6 +22,11 @@ pub enum RunState {
     /// without it drops it (a fault then happens again).
     Signal(Death),
     Exited(ExitStatus),
+    /// The machine stopped for a tool above the kernel: a hooked address
+    /// (`Trap::Hook`) or an access memcheck refused (`Trap::MemCheck`). The
+    /// kernel made nothing of it; EIP is at the instruction, which has not
+    /// run. `pass_tool_stop` lets it run.
+    Tool(Trap),
 }
 
 impl Kernel {
@@ -61,6 +66,7 @@ impl Kernel {
             match self.run(p, limit - spent) {
                 RunState::Exited(s) => return s,
                 RunState::Running => {}
+                RunState::Tool(trap) => self.pass_tool_stop(p, trap),
                 RunState::Signal(cause) => {
                     if let Some(status) = self.deliver_signal(p, cause) {
                         return status;
@@ -70,11 +76,31 @@ impl Kernel {
         }
     }
 
+    /// Go on past a tool's stop: run the hooked instruction, or the refused
+    /// one with memcheck's checks off for it alone.
+    pub fn pass_tool_stop(&mut self, p: &mut Process, trap: Trap) {
+        match trap {
+            Trap::MemCheck { .. } => {
+                let mmu = self.machine.mmu_mut();
+                let was = mmu.watch().is_some_and(|w| w.suspended);
+                if let Some(w) = mmu.watch_mut() {
+                    w.suspended = true;
+                }
+                self.run(p, 1);
+                if let Some(w) = self.machine.mmu_mut().watch_mut() {
+                    w.suspended = was;
+                }
+            }
+            _ => self.machine.cpu_mut().pass_hook(),
+        }
+    }
+
     /// What `trap` means for `p`: `None` to run on. A fault no page can fix
     /// raises its signal, which the next return to user mode delivers.
     fn handle_trap(&mut self, p: &mut Process, trap: Trap) -> Option<RunState> {
         let cause = match trap {
             Trap::InstructionLimit => return None,
+            Trap::Hook { .. } | Trap::MemCheck { .. } => return Some(RunState::Tool(trap)),
             Trap::Syscall => return self.syscall(p).map(RunState::Exited),
             Trap::PageFault { addr, code, eip } => {
                 match self.page_fault(p, PageFault { addr, code }, eip) {

@@ -22,7 +22,7 @@
 //! hardware (Intel SDM Vol. 3A §11.6).
 
 use super::decode::{decode, NeedMore, MAX_INSN};
-use super::op::{Kind, Op, LAST, WRITES};
+use super::op::{Kind, Op, HOOK, LAST, WRITES};
 use crate::addr::{Frame, VirtAddr, PAGE_SIZE};
 use crate::mmu::Mmu;
 use crate::trap::PageFault;
@@ -88,6 +88,10 @@ pub struct CodeCache {
     /// The page-crossing instruction being executed.
     pub cross_op: Op,
     stale: Vec<Frame>,
+    /// Hooked addresses, sorted: each starts a block and stops the CPU.
+    hooks: Vec<u32>,
+    /// The hook to run through once: (EIP, instructions retired then).
+    pub pass: Option<(u32, u64)>,
 }
 
 impl Default for CodeCache {
@@ -102,6 +106,8 @@ impl Default for CodeCache {
             cross: Vec::new(),
             cross_op: Op::new(Kind::Nop, 1),
             stale: Vec::new(),
+            hooks: Vec::new(),
+            pass: None,
         }
     }
 }
@@ -150,6 +156,22 @@ impl CodeCache {
 
     /// Make the page holding `eip` current, translating it as an instruction
     /// fetch (so a fault carries the I bit).
+    /// Hook `addrs` (replacing the old set): everything decoded is dropped,
+    /// so each hooked instruction starts a block from now on.
+    pub fn set_hooks(&mut self, mut addrs: Vec<u32>) {
+        addrs.sort_unstable();
+        addrs.dedup();
+        self.hooks = addrs;
+        self.cur.clear();
+        self.pages.clear();
+        self.cross.clear();
+        self.cur_vpn = NONE;
+    }
+
+    pub fn is_hook(&self, eip: u32) -> bool {
+        !self.hooks.is_empty() && self.hooks.binary_search(&eip).is_ok()
+    }
+
     #[cold]
     pub fn enter(&mut self, mmu: &mut Mmu, eip: u32) -> Result<(), PageFault> {
         let frame = mmu.fetch_frame(VirtAddr(eip))?.0;
@@ -183,9 +205,14 @@ impl CodeCache {
         let start = self.cur.ops.len();
         let mut at = offset;
         loop {
+            let va = (eip & !0xfff) | at;
+            if at != offset && self.is_hook(va) {
+                self.cur.ops.last_mut().unwrap().flags |= LAST;
+                break;
+            }
             let here = (MAX_INSN as u32).min(PAGE_SIZE - at) as usize;
             let bytes = &mmu.phys().frame_bytes(frame)[at as usize..][..here];
-            let op = match decode(bytes, (eip & !0xfff) | at) {
+            let op = match decode(bytes, va) {
                 // `rdtsc` reads the retired count, which the CPU brings up
                 // to date at block boundaries: a block starts there.
                 Ok(op) if op.kind == Kind::Rdtsc && at != offset => None,
@@ -201,7 +228,9 @@ impl CodeCache {
             at += op.len as u32;
             let last =
                 op.ends_block() || at >= PAGE_SIZE || self.cur.ops.len() - start + 1 >= MAX_BLOCK;
-            op.flags = if last { LAST } else { 0 } | if op.writes_memory() { WRITES } else { 0 };
+            op.flags = if last { LAST } else { 0 }
+                | if op.writes_memory() { WRITES } else { 0 }
+                | if va == eip && self.is_hook(va) { HOOK } else { 0 };
             self.cur.ops.push(op);
             if last {
                 break;

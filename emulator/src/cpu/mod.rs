@@ -34,15 +34,15 @@ pub mod x87;
 
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
-use crate::trap::{PageFault, Trap};
+use crate::trap::{PageFault, PfCode, Trap};
 use cache::{CodeCache, Entry};
 use gdt::{Hidden, Segments};
-use op::LAST;
+use op::{Op, HOOK, LAST};
 use segment::{
     SegReg, SegmentDescriptor, SegmentFault, Selectors, GDT_ENTRY_TLS_MAX, GDT_ENTRY_TLS_MIN,
 };
 pub use state::{Reg, Registers};
-use state::{State, Stop};
+use state::{State, Stop, ESP};
 
 /// The CPU: architectural state (`State`) and the decode cache it runs from.
 pub struct Cpu {
@@ -196,11 +196,34 @@ impl Cpu {
         self.code.pages()
     }
 
+    /// Stop before the instructions at `addrs` (`Trap::Hook`), replacing
+    /// the hooks set before. Guest memory is not patched: the decoder ends
+    /// a block before each, and the CPU looks at each block's first op.
+    pub fn set_hooks(&mut self, addrs: Vec<u32>) {
+        self.code.set_hooks(addrs);
+    }
+
+    /// Let the instruction at EIP run although it is hooked (once: it
+    /// stops again the next time EIP comes back to it).
+    pub fn pass_hook(&mut self) {
+        self.code.pass = Some((self.s.eip, self.s.retired));
+    }
+
     /// Run until a trap, retiring at most `budget` instructions.
     pub fn run(&mut self, mmu: &mut Mmu, budget: u64) -> Trap {
         self.code.sync(mmu);
         let s = &mut self.s;
         let code = &mut self.code;
+        // Memcheck's stack floor follows ESP at every block's end.
+        let stack_watch = mmu.watch().is_some_and(|w| w.has_stack());
+        let floor = |s: &State, mmu: &mut Mmu| {
+            if let Some(w) = mmu.watch_mut() {
+                w.floor = s.r[ESP];
+            }
+        };
+        if stack_watch {
+            floor(s, mmu);
+        }
         // One counter does for both: stop when `retired` reaches `end`.
         let mut end = s.retired.saturating_add(budget);
         loop {
@@ -221,12 +244,20 @@ impl Cpu {
                         if s.retired >= end {
                             return Trap::InstructionLimit;
                         }
+                        if code.is_hook(eip) && code.pass != Some((eip, s.retired)) {
+                            return Trap::Hook { eip: VirtAddr(eip) };
+                        }
                         let op = code.cross_op;
                         s.eip = eip.wrapping_add(op.len as u32);
                         match s.exec(mmu, &op) {
-                            Ok(()) => s.retired += 1,
+                            Ok(()) => {
+                                s.retired += 1;
+                                if stack_watch {
+                                    floor(s, mmu);
+                                }
+                            }
                             Err(stop) => {
-                                if let Some(t) = s.stopped(stop, eip, &mut end) {
+                                if let Some(t) = s.stopped(mmu, &op, stop, eip, &mut end) {
                                     return t;
                                 }
                             }
@@ -236,6 +267,9 @@ impl Cpu {
                     Err(pf) => return s.fault(pf, eip),
                 },
             };
+            if code.cur.ops[start].flags & HOOK != 0 && code.pass != Some((eip, s.retired)) {
+                return Trap::Hook { eip: VirtAddr(eip) };
+            }
             // Run the block: the next instruction is the next op. EIP and
             // the retired count live in registers here; `s.eip` is stored
             // before each instruction (calls and faults read it), `s.retired`
@@ -250,7 +284,7 @@ impl Cpu {
                 s.eip = next;
                 if let Err(stop) = s.exec(mmu, op) {
                     s.retired = retired;
-                    match s.stopped(stop, eip, &mut end) {
+                    match s.stopped(mmu, op, stop, eip, &mut end) {
                         Some(t) => return t,
                         None => break,
                     }
@@ -258,6 +292,9 @@ impl Cpu {
                 retired += 1;
                 // After a store, the code may have changed under us.
                 if op.flags != 0 && (op.flags & LAST != 0 || code.stale(mmu)) {
+                    if stack_watch {
+                        floor(s, mmu);
+                    }
                     break;
                 }
                 eip = next;
@@ -279,8 +316,16 @@ fn tls_slot(entry: usize) -> usize {
 impl State {
     /// After an instruction stopped short: the trap to return, if any.
     #[cold]
-    fn stopped(&mut self, stop: Stop, eip: u32, end: &mut u64) -> Option<Trap> {
+    fn stopped(
+        &mut self,
+        mmu: &mut Mmu,
+        op: &Op,
+        stop: Stop,
+        eip: u32,
+        end: &mut u64,
+    ) -> Option<Trap> {
         match stop {
+            Stop::PageFault(pf) if pf.code.contains(PfCode::CHECK) => self.refused(mmu, op, eip),
             Stop::PageFault(pf) => Some(self.fault(pf, eip)),
             Stop::Trap(t) => {
                 self.eip = eip;
@@ -298,6 +343,28 @@ impl State {
                 None
             }
         }
+    }
+
+    /// Memcheck refused an access of `op`. Below the stack floor, judge it
+    /// by ESP itself and what `op` pushes: a push or call may write below
+    /// ESP (the floor drops, the instruction runs again); nothing else may.
+    #[cold]
+    fn refused(&mut self, mmu: &mut Mmu, op: &Op, eip: u32) -> Option<Trap> {
+        self.eip = eip;
+        let w = mmu.watch_mut()?;
+        let v = w.take_violation()?;
+        let lowest = self.r[ESP].saturating_sub(op.pushes());
+        if v.stack && v.addr >= lowest {
+            w.floor = lowest;
+            return None;
+        }
+        Some(Trap::MemCheck {
+            eip: VirtAddr(eip),
+            addr: VirtAddr(v.addr),
+            len: v.len as u8,
+            access: v.access,
+            stack: v.stack,
+        })
     }
 
     #[cold]

@@ -245,6 +245,9 @@ pub enum Kind {
 pub const LAST: u8 = 1;
 /// `Op::flags`: may store to memory, so it may have modified code.
 pub const WRITES: u8 = 2;
+/// `Op::flags`: the instruction's address is hooked (`Cpu::set_hooks`): the
+/// CPU stops before it. A hooked instruction always starts a block.
+pub const HOOK: u8 = 4;
 
 /// One decoded instruction (20 bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -339,6 +342,21 @@ impl Op {
                 | K::ArplM
                 | K::FarCall
         )
+    }
+
+    /// The most bytes the instruction pushes below the stack pointer it
+    /// starts with (memcheck's stack check allows those).
+    pub fn pushes(&self) -> u32 {
+        use Kind as K;
+        match self.base_kind() {
+            K::PushR | K::PushM | K::PushI | K::Push32R | K::PushSeg | K::Pushf => 4,
+            K::Call | K::CallR | K::CallM => 4,
+            K::FarCall => 8,
+            K::Pushad => 32,
+            // The old EBP, up to 31 outer frame pointers and the new one.
+            K::Enter => 4 * 33,
+            _ => 0,
+        }
     }
 
     /// Whether execution may continue anywhere but the next instruction.
