@@ -249,7 +249,7 @@ mod tests {
     #[test]
     fn stack_pages_compare_with_the_floor_and_suspension_checks_nothing() {
         let mut w = Watch::default();
-        w.watch(0xbfff, true);
+        w.watch(0xbffff, true);
         assert!(w.has_stack());
         w.floor = 0xbffff100;
         assert!(w.check(0xbffff100, 4, Access::Read));
@@ -257,7 +257,7 @@ mod tests {
         assert!(w.take_violation().unwrap().stack);
         w.suspended = true;
         assert!(w.check(0xbffff0fc, 4, Access::Read));
-        assert!(w.unwatch(0xbfff));
+        assert!(w.unwatch(0xbffff));
         assert!(!w.has_stack() && w.pages() == 0);
     }
 
