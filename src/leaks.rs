@@ -137,15 +137,19 @@ pub fn classify(k: &Kernel, p: &Process, heap: &Heap) -> LeakReport {
         .iter()
         .map(|c| (c.ptr(), c.requested().unwrap_or(0)))
         .collect();
-    let kinds = if spans.is_empty() {
-        Vec::new()
-    } else {
-        let roots = roots(k, p, heap, &spans);
-        mark(&spans, &roots, &mut |i, out| {
-            let (start, len) = spans[i];
-            resident_words(k, p, start, start.saturating_add(len), &mut |w| out.push(w));
-        })
-    };
+    // Not roots: the heap itself and the big blocks mapped apart from it.
+    let mut exclude: Vec<(u32, u32)> = heap
+        .mmapped
+        .iter()
+        .map(|c| (c.addr, c.addr + c.size))
+        .collect();
+    exclude.extend(
+        k.vma_snapshots(p)
+            .iter()
+            .filter(|v| v.kind == VmaKind::Heap)
+            .map(|v| (v.start.0, v.end.0)),
+    );
+    let kinds = classify_spans(k, p, &spans, &exclude);
     for (c, kind) in used.iter().zip(kinds) {
         r.blocks.push(Block {
             addr: c.ptr(),
@@ -158,6 +162,25 @@ pub fn classify(k: &Kernel, p: &Process, heap: &Heap) -> LeakReport {
         });
     }
     r
+}
+
+/// The kind of each block of `spans` ((start, length), sorted by start),
+/// scanning for pointers from the registers, the live stack and every
+/// writable mapping outside the `exclude` ranges (the allocator's memory).
+pub fn classify_spans(
+    k: &Kernel,
+    p: &Process,
+    spans: &[(u32, u32)],
+    exclude: &[(u32, u32)],
+) -> Vec<Kind> {
+    if spans.is_empty() {
+        return Vec::new();
+    }
+    let roots = roots(k, p, spans, exclude);
+    mark(spans, &roots, &mut |i, out| {
+        let (start, len) = spans[i];
+        resident_words(k, p, start, start.saturating_add(len), &mut |w| out.push(w));
+    })
 }
 
 /// Every aligned word of `[start, end)` that lies in a page holding a frame.
@@ -195,7 +218,7 @@ fn resident_words(k: &Kernel, p: &Process, start: u32, end: u32, f: &mut dyn FnM
 }
 
 /// The words of the root set that fall inside the blocks' range.
-fn roots(k: &Kernel, p: &Process, heap: &Heap, spans: &[(u32, u32)]) -> Vec<u32> {
+fn roots(k: &Kernel, p: &Process, spans: &[(u32, u32)], exclude: &[(u32, u32)]) -> Vec<u32> {
     let lo = spans[0].0;
     let hi = spans
         .iter()
@@ -222,22 +245,18 @@ fn roots(k: &Kernel, p: &Process, heap: &Heap, spans: &[(u32, u32)]) -> Vec<u32>
         keep(cpu.reg(r));
     }
     let esp = cpu.reg(Reg::Esp);
-    let big: Vec<(u32, u32)> = heap
-        .mmapped
-        .iter()
-        .map(|c| (c.addr, c.addr + c.size))
-        .collect();
+    let mut big = exclude.to_vec();
+    big.sort_unstable();
     for v in k.vma_snapshots(p) {
         let (start, end) = (v.start.0, v.end.0);
         match v.kind {
-            VmaKind::Heap => {}
             _ if !v.prot.contains(Prot::WRITE) => {}
             // The live part of the stack only: below ESP is dead.
             VmaKind::Stack if (start..end).contains(&esp) => {
                 resident_words(k, p, esp, end, &mut keep)
             }
             _ => {
-                // A mapping minus the big blocks in it.
+                // A mapping minus the allocator's memory in it.
                 let mut at = start;
                 for &(b, e) in big.iter().filter(|(b, e)| *b < end && *e > start) {
                     resident_words(k, p, at, b.max(at), &mut keep);

@@ -21,6 +21,7 @@ pub mod inferior;
 pub mod insn_trace;
 pub mod inspect;
 pub mod leaks;
+pub mod memcheck;
 pub mod picture;
 pub mod report;
 pub mod size;
@@ -72,6 +73,8 @@ pub struct Options {
     pub random: RandomSource,
     /// Functions whose calls are counted (`--count`): the run is stepped.
     pub count: Vec<String>,
+    /// Check every heap and stack access, and the frees (`--memcheck`).
+    pub memcheck: bool,
 }
 
 impl Default for Options {
@@ -89,6 +92,7 @@ impl Default for Options {
             rw: Vec::new(),
             random: RandomSource::Fixed,
             count: Vec::new(),
+            memcheck: false,
         }
     }
 }
@@ -119,6 +123,8 @@ pub struct ExitReport {
     pub symbols: Rc<Symbols>,
     /// What the calls of the `--count` functions cost, if they were counted.
     pub counts: Option<Vec<count::FuncCount>>,
+    /// What `--memcheck` found, if it ran.
+    pub memcheck: Option<memcheck::report::Summary>,
 }
 
 /// The address space's last moment: page tables, the heap walk and its leaks.
@@ -208,6 +214,8 @@ pub struct Session {
     /// The `--count` functions, until a run counts them.
     counter: Option<count::Counter>,
     counts: Option<Vec<count::FuncCount>>,
+    /// `--memcheck`'s state (the teardown hook shares it for the leak check).
+    pub memcheck: Option<Rc<RefCell<memcheck::Memcheck>>>,
 }
 
 impl Session {
@@ -259,9 +267,19 @@ impl Session {
         if opts.trace_tlb {
             k.record_tlb_events();
         }
+        if opts.memcheck && !opts.count.is_empty() {
+            return Err(RunError::Usage(
+                "--memcheck cannot be combined with --count (each runs the program its own way)"
+                    .into(),
+            ));
+        }
         let at_exit = Rc::new(RefCell::new(AtExit::default()));
-        let (seen, syms) = (at_exit.clone(), symbols.clone());
+        let checker: Rc<RefCell<Option<Rc<RefCell<memcheck::Memcheck>>>>> = Rc::default();
+        let (seen, syms, mc) = (at_exit.clone(), symbols.clone(), checker.clone());
         k.on_teardown(Box::new(move |k: &Kernel, p: &Process| {
+            if let Some(m) = mc.borrow().as_ref() {
+                m.borrow_mut().at_exit(k, p);
+            }
             let heap = heap::walk(k, p, &syms);
             *seen.borrow_mut() = AtExit {
                 pd_frame: p.mm().map_or(0, |m| m.directory().0 .0),
@@ -281,6 +299,17 @@ impl Session {
                 path: path.to_path_buf(),
                 err,
             })?;
+        let memcheck = match opts.memcheck {
+            true => {
+                let m = memcheck::Memcheck::attach(&mut k, &process, symbols.clone()).map_err(
+                    |e| RunError::Usage(memcheck::refusal(e, &path.display().to_string())),
+                )?;
+                let m = Rc::new(RefCell::new(m));
+                *checker.borrow_mut() = Some(m.clone());
+                Some(m)
+            }
+            false => None,
+        };
         Ok(Session {
             kernel: k,
             process,
@@ -291,6 +320,7 @@ impl Session {
             opts: opts.clone(),
             counter,
             counts: None,
+            memcheck,
         })
     }
 
@@ -298,6 +328,10 @@ impl Session {
     /// stepped, counting calls, if `--count` named functions.
     pub fn run_to_exit(mut self) -> ExitReport {
         let (k, p) = (&mut self.kernel, &mut self.process);
+        if let Some(m) = self.memcheck.clone() {
+            run_checked(k, p, &m, self.opts.max_insns, self.opts.timeout);
+            return self.into_report();
+        }
         match (self.counter.take(), self.opts.timeout) {
             (Some(c), timeout) => {
                 self.counts = Some(count::run_counted(k, p, c, self.opts.max_insns, timeout));
@@ -332,6 +366,7 @@ impl Session {
             tlb_config: self.opts.tlb,
             symbols: self.symbols,
             counts: self.counts.take(),
+            memcheck: self.memcheck.map(|m| m.borrow().summary()),
         }
     }
 }
@@ -353,6 +388,36 @@ fn run_with_timeout(k: &mut Kernel, p: &mut Process, max_insns: Option<u64>, lim
             k.kill(p, Death::Timeout { after: limit });
         } else {
             k.run(p, TIMEOUT_SLICE.min(cap - spent));
+        }
+    }
+}
+
+/// Run to the end under memcheck: its stops are handled between slices
+/// of the kernel's run, with the same limits as `run_with_timeout`.
+fn run_checked(
+    k: &mut Kernel,
+    p: &mut Process,
+    m: &RefCell<memcheck::Memcheck>,
+    max_insns: Option<u64>,
+    timeout: Option<Duration>,
+) {
+    let start = Instant::now();
+    let cap = max_insns.unwrap_or(u64::MAX);
+    while !p.has_exited() {
+        let spent = k.insns() - p.started_at();
+        if spent >= cap {
+            k.kill(p, Death::InstructionLimit { limit: cap });
+        } else if let Some(limit) = timeout.filter(|&l| start.elapsed() >= l) {
+            k.kill(p, Death::Timeout { after: limit });
+        } else {
+            match k.run(p, TIMEOUT_SLICE.min(cap - spent)) {
+                // Not borrowed across the run: teardown's leak check needs it.
+                toyemu_kernel::RunState::Tool(trap) => m.borrow_mut().on_stop(k, p, trap),
+                toyemu_kernel::RunState::Signal(cause) => {
+                    k.deliver_signal(p, cause);
+                }
+                _ => {}
+            }
         }
     }
 }

@@ -129,6 +129,16 @@ struct RunArgs {
         conflicts_with = "gdb"
     )]
     count: Vec<String>,
+    /// Check memory as valgrind's memcheck does: every heap access must fall
+    /// in a live block, no access below the stack pointer, every free a block
+    /// malloc gave; leaks classified at exit. Errors print on stderr as they
+    /// happen, `==PID==` lines.
+    #[arg(long, conflicts_with_all = ["count", "gdb"])]
+    memcheck: bool,
+    /// With --memcheck: exit with status N if memcheck found any error (as
+    /// valgrind's option of the same name), instead of the program's own.
+    #[arg(long, value_name = "N", requires = "memcheck", value_parser = clap::value_parser!(u8).range(1..))]
+    error_exitcode: Option<u8>,
     /// Wait for gdb on 127.0.0.1:PORT (0 picks a free port) and let it drive
     /// the program from its first instruction.
     #[arg(long, value_name = "PORT")]
@@ -344,8 +354,12 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
             RandomSource::Fixed
         },
         count: a.count,
+        memcheck: a.memcheck,
     };
     let mut session = toyemu::Session::boot(&program, bytes, &argv, &opts, Console::host(), sinks)?;
+    if let Some(m) = &session.memcheck {
+        m.borrow_mut().set_output(Box::new(std::io::stderr()));
+    }
     if a.snapshot_each.is_some() {
         let hook = toyemu::snapshot::writer(&a.snapshot_dir, program.display().to_string())
             .map_err(|err| RunError::Write {
@@ -378,7 +392,11 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
             death.named(&*report.symbols)
         ));
     }
-    Ok(report.status.code() as u8)
+    let found = report.memcheck.as_ref().map_or(0, |m| m.error_counts().0);
+    match a.error_exitcode {
+        Some(code) if found > 0 => Ok(code),
+        _ => Ok(report.status.code() as u8),
+    }
 }
 
 /// `toyemu inspect FILE`: the file drawn, and what `toyemu run` makes of it.

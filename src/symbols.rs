@@ -97,6 +97,11 @@ impl Symbols {
             .map(|(a, _, _)| *a)
     }
 
+    /// Whether the program has no symbols at all (it was stripped).
+    pub fn is_empty(&self) -> bool {
+        self.syms.is_empty()
+    }
+
     /// The entry point of the function `name`: a text symbol, not data.
     pub fn function_entry(&self, name: &str) -> Option<u32> {
         self.syms

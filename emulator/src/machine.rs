@@ -69,6 +69,10 @@ impl Machine {
     pub fn mmu_mut(&mut self) -> &mut Mmu {
         &mut self.mmu
     }
+    /// Both halves at once (hooks need the MMU to find their page).
+    pub fn cpu_and_mmu(&mut self) -> (&mut Cpu, &Mmu) {
+        (&mut self.cpu, &self.mmu)
+    }
     pub fn traps(&self) -> TrapCounts {
         self.traps
     }

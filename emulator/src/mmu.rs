@@ -295,19 +295,29 @@ impl Mmu {
     pub fn enable_watch(&mut self) {
         self.watch.get_or_insert_with(Box::default);
     }
-    /// Watch `vpn` (as heap, or as stack) from now on, marking its cached
-    /// entry so the next access takes the check.
-    pub fn watch_page(&mut self, vpn: u32, stack: bool) {
+    /// Watch the heap page `vpn` from now on (see `Watch::watch`), marking
+    /// its cached entry so the next access takes the check.
+    pub fn watch_page(&mut self, vpn: u32) {
         if let Some(w) = self.watch.as_mut() {
-            w.watch(vpn, stack);
+            w.watch(vpn);
             self.tlb.set_watched(vpn, true);
         }
     }
-    /// Stop watching `vpn`.
+    /// Stop watching the heap page `vpn`.
     pub fn unwatch_page(&mut self, vpn: u32) {
         if let Some(w) = self.watch.as_mut() {
-            w.unwatch(vpn);
-            self.tlb.set_watched(vpn, false);
+            if w.unwatch(vpn) && !w.covers(vpn) {
+                self.tlb.set_watched(vpn, false);
+            }
+        }
+    }
+    /// Watch the pages `[lo, hi)` as the stack.
+    pub fn watch_stack(&mut self, lo: u32, hi: u32) {
+        if let Some(w) = self.watch.as_mut() {
+            w.set_stack(lo, hi);
+            for vpn in lo..hi {
+                self.tlb.set_watched(vpn, true);
+            }
         }
     }
 

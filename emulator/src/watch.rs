@@ -7,8 +7,8 @@
 //!
 //! - a *heap* page carries a bitmap: a set bit is a byte of the allocator's
 //!   memory outside every live block (a header, padding, a freed block);
-//! - a *stack* page has no bitmap: an access must not lie below the stack
-//!   pointer. The MMU does not see ESP, so it compares with `floor`, which
+//! - the *stack* (one range of pages) has no bitmap: an access must not lie
+//!   below the stack pointer. The MMU does not see ESP, so it compares with `floor`, which
 //!   the CPU sets to ESP at the start of each block and lowers when an
 //!   instruction pushes; an access below `floor` is a candidate the CPU
 //!   judges exactly (it knows ESP and what the instruction pushes).
@@ -21,13 +21,8 @@ use crate::trap::Access;
 /// Bytes per page, as bits in 64-bit words.
 const WORDS: usize = 4096 / 64;
 
-/// One watched page.
-#[derive(Clone)]
-struct Shadow {
-    stack: bool,
-    /// Set bits: bytes no access may touch (heap pages only).
-    forbidden: Box<[u64; WORDS]>,
-}
+/// One watched heap page: set bits are bytes no access may touch.
+type Shadow = Box<[u64; WORDS]>;
 
 /// What a failed check saw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,9 +43,9 @@ pub struct Watch {
     pub suspended: bool,
     /// Stack accesses at or above this pass without a closer look.
     pub floor: u32,
-    /// Pages that hold a stack shadow: the CPU refreshes `floor` only then.
-    stack_pages: u32,
-    /// Watched pages, for reports.
+    /// The stack's pages, `[lo, hi)` as page numbers (empty: none watched).
+    stack: (u32, u32),
+    /// Watched heap pages, for reports.
     pages: u32,
     last: Option<Violation>,
 }
@@ -61,7 +56,7 @@ impl Default for Watch {
             dir: vec![None; 1024],
             suspended: false,
             floor: 0,
-            stack_pages: 0,
+            stack: (0, 0),
             pages: 0,
             last: None,
         }
@@ -79,51 +74,54 @@ impl Watch {
         &mut table[vpn as usize & 1023]
     }
 
+    fn in_stack(&self, vpn: u32) -> bool {
+        (self.stack.0..self.stack.1).contains(&vpn)
+    }
+
     /// Whether accesses to `vpn` are checked.
     #[inline]
     pub fn covers(&self, vpn: u32) -> bool {
-        self.slot(vpn).is_some()
+        self.in_stack(vpn) || self.slot(vpn).is_some()
     }
 
-    /// Whether any stack page is watched (the CPU then keeps `floor`).
+    /// Whether the stack is watched (the CPU then keeps `floor`).
     #[inline(always)]
     pub fn has_stack(&self) -> bool {
-        self.stack_pages != 0
+        self.stack.0 < self.stack.1
     }
 
+    /// Watched heap pages.
     pub fn pages(&self) -> u32 {
         self.pages
     }
 
-    /// Watch `vpn` as heap (every byte forbidden until a block is made
-    /// live) or as stack. Returns whether it was not watched before.
-    pub fn watch(&mut self, vpn: u32, stack: bool) -> bool {
+    /// Watch the pages `[lo, hi)` (page numbers) as the stack.
+    pub fn set_stack(&mut self, lo: u32, hi: u32) {
+        self.stack = (lo, hi);
+    }
+
+    /// Watch `vpn` as heap, every byte allowed until `set_forbidden` says
+    /// otherwise. Returns whether it was not watched before.
+    pub fn watch(&mut self, vpn: u32) -> bool {
         let slot = self.slot_mut(vpn);
-        if let Some(s) = slot {
-            let was = s.stack;
-            s.stack = stack;
-            self.stack_pages = self.stack_pages + stack as u32 - was as u32;
+        if slot.is_some() {
             return false;
         }
-        *slot = Some(Shadow {
-            stack,
-            forbidden: Box::new([if stack { 0 } else { u64::MAX }; WORDS]),
-        });
+        *slot = Some(Box::new([0; WORDS]));
         self.pages += 1;
-        self.stack_pages += stack as u32;
         true
     }
 
-    /// Stop watching `vpn`. Returns whether it was watched.
+    /// Stop watching the heap page `vpn`. Returns whether it was watched.
     pub fn unwatch(&mut self, vpn: u32) -> bool {
-        match self.slot_mut(vpn).take() {
-            Some(s) => {
-                self.pages -= 1;
-                self.stack_pages -= s.stack as u32;
-                true
-            }
-            None => false,
-        }
+        let gone = self.slot_mut(vpn).take().is_some();
+        self.pages -= gone as u32;
+        gone
+    }
+
+    /// Whether the heap page `vpn` has no forbidden byte left.
+    pub fn all_allowed(&self, vpn: u32) -> bool {
+        self.slot(vpn).is_none_or(|s| s.iter().all(|&w| w == 0))
     }
 
     /// Forbid (or allow) the bytes `[start, end)` on the heap pages they
@@ -135,9 +133,9 @@ impl Watch {
             let vpn = (at >> 12) as u32;
             let page_end = ((at >> 12) + 1) << 12;
             let stop = end.min(page_end);
-            if let Some(s) = self.slot_mut_existing(vpn).filter(|s| !s.stack) {
+            if let Some(s) = self.slot_mut_existing(vpn) {
                 let base = at & !0xfff;
-                set_bits(&mut s.forbidden, (at - base) as usize, (stop - base) as usize, forbidden);
+                set_bits(s, (at - base) as usize, (stop - base) as usize, forbidden);
             }
             at = stop;
         }
@@ -152,7 +150,7 @@ impl Watch {
     pub fn is_forbidden(&self, addr: u32) -> bool {
         self.slot(addr >> 12).is_some_and(|s| {
             let b = addr as usize & 0xfff;
-            !s.stack && s.forbidden[b / 64] >> (b % 64) & 1 != 0
+            s[b / 64] >> (b % 64) & 1 != 0
         })
     }
 
@@ -166,15 +164,16 @@ impl Watch {
         if self.suspended || len == 0 || access == Access::Fetch {
             return true;
         }
-        let Some(s) = self.slot(addr >> 12) else {
-            return true;
-        };
-        let ok = if s.stack {
+        let stack = self.in_stack(addr >> 12);
+        let ok = if stack {
             addr >= self.floor
         } else {
+            let Some(s) = self.slot(addr >> 12) else {
+                return true;
+            };
             let off = addr as usize & 0xfff;
             let bad = (off..off + len as usize)
-                .filter(|b| s.forbidden[b / 64] >> (b % 64) & 1 != 0)
+                .filter(|b| s[b / 64] >> (b % 64) & 1 != 0)
                 .count() as u32;
             bad == 0
                 || (access == Access::Read
@@ -188,7 +187,7 @@ impl Watch {
                 addr,
                 len,
                 access,
-                stack: s.stack,
+                stack,
             });
         }
         ok
@@ -223,7 +222,9 @@ mod tests {
     #[test]
     fn heap_bytes_are_forbidden_until_made_live() {
         let mut w = Watch::default();
-        assert!(w.watch(0x804f, false));
+        assert!(w.watch(0x804f));
+        assert!(w.check(0x804f010, 4, Access::Write), "allowed until forbidden");
+        w.set_forbidden(0x804f000, 0x8050000, true);
         assert!(!w.check(0x804f010, 4, Access::Write));
         w.set_forbidden(0x804f010, 0x804f028, false); // a block of 24
         assert!(w.check(0x804f010, 4, Access::Write));
@@ -238,7 +239,8 @@ mod tests {
     #[test]
     fn an_aligned_load_that_reaches_the_block_passes() {
         let mut w = Watch::default();
-        w.watch(0x804f, false);
+        w.watch(0x804f);
+        w.set_forbidden(0x804f000, 0x8050000, true);
         w.set_forbidden(0x804f010, 0x804f015, false); // "abcd\0"
         assert!(w.check(0x804f014, 4, Access::Read), "strlen's last word");
         assert!(!w.check(0x804f014, 4, Access::Write), "but never a store");
@@ -249,16 +251,16 @@ mod tests {
     #[test]
     fn stack_pages_compare_with_the_floor_and_suspension_checks_nothing() {
         let mut w = Watch::default();
-        w.watch(0xbffff, true);
-        assert!(w.has_stack());
+        w.set_stack(0xbff00, 0xc0000);
+        assert!(w.has_stack() && w.covers(0xbffff));
         w.floor = 0xbffff100;
         assert!(w.check(0xbffff100, 4, Access::Read));
         assert!(!w.check(0xbffff0fc, 4, Access::Read));
         assert!(w.take_violation().unwrap().stack);
         w.suspended = true;
         assert!(w.check(0xbffff0fc, 4, Access::Read));
-        assert!(w.unwatch(0xbffff));
-        assert!(!w.has_stack() && w.pages() == 0);
+        w.set_stack(0, 0);
+        assert!(!w.has_stack() && !w.covers(0xbffff));
     }
 
     #[test]

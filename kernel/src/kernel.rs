@@ -138,6 +138,22 @@ impl Kernel {
     pub fn cpu_mut(&mut self) -> &mut Cpu {
         self.machine.cpu_mut()
     }
+    /// Memcheck's shadow, for the tool that keeps it (watched pages, the
+    /// checks' suspension); `None` until `enable_watch`.
+    pub fn watch_mut(&mut self) -> Option<&mut toyemu_emulator::Watch> {
+        self.machine.mmu_mut().watch_mut()
+    }
+    /// The MMU, for memcheck's page marks (`Mmu::watch_page`,
+    /// `Mmu::watch_stack`), which keep the TLB's contents as they are.
+    pub fn mmu_mut(&mut self) -> &mut toyemu_emulator::Mmu {
+        self.machine.mmu_mut()
+    }
+    /// Stop before the instruction at `addr` from now on (`RunState::Tool`).
+    pub fn add_hook(&mut self, addr: u32) {
+        let m = &mut self.machine;
+        let (cpu, mmu) = m.cpu_and_mmu();
+        cpu.add_hook(mmu, addr);
+    }
     /// Translate a user access as the CPU would, through the TLB, filling
     /// it and setting A/D bits (tests and tools that act as the program).
     pub fn user_access(&mut self, va: VirtAddr, access: Access) -> Result<PhysAddr, PageFault> {

@@ -168,6 +168,22 @@ impl CodeCache {
         self.cur_vpn = NONE;
     }
 
+    /// Hook one more address, dropping only the decoded page that holds it.
+    pub fn add_hook(&mut self, mmu: &Mmu, addr: u32) {
+        let Err(i) = self.hooks.binary_search(&addr) else {
+            return;
+        };
+        self.hooks.insert(i, addr);
+        if let Some(frame) = mmu.peek(VirtAddr(addr)).frame(mmu.phys()) {
+            if frame.0 == self.cur_frame {
+                self.cur.clear();
+            } else {
+                self.pages.remove(&frame.0);
+            }
+        }
+        self.cross.clear();
+    }
+
     pub fn is_hook(&self, eip: u32) -> bool {
         !self.hooks.is_empty() && self.hooks.binary_search(&eip).is_ok()
     }

@@ -203,6 +203,12 @@ impl Cpu {
         self.code.set_hooks(addrs);
     }
 
+    /// Hook one more address (cheaper than `set_hooks` with one more: only
+    /// the decoded code of its page is dropped).
+    pub fn add_hook(&mut self, mmu: &Mmu, addr: u32) {
+        self.code.add_hook(mmu, addr);
+    }
+
     /// Let the instruction at EIP run although it is hooked (once: it
     /// stops again the next time EIP comes back to it).
     pub fn pass_hook(&mut self) {
