@@ -1,7 +1,8 @@
 //! The leak report: the heap blocks still in use (from the heap walk of
 //! `heap.rs`), each classified as valgrind's memcheck does. The roots are
-//! the registers, the stack from ESP up, and every other writable mapping
-//! (data, bss, the program's own mmaps) except the heap; a block is
+//! the registers, the stack from ESP up, and every other readable mapping
+//! but code (data, bss, RELRO data, the program's own mmaps) except the
+//! heap; a block is
 //!
 //! - *still reachable* when a chain of pointers to its start leads to it
 //!   from a root (a pointer kept inside a reachable block counts: the scan
@@ -166,7 +167,7 @@ pub fn classify(k: &Kernel, p: &Process, heap: &Heap) -> LeakReport {
 
 /// The kind of each block of `spans` ((start, length), sorted by start),
 /// scanning for pointers from the registers, the live stack and every
-/// writable mapping outside the `exclude` ranges (the allocator's memory).
+/// readable non-code mapping outside the `exclude` ranges (the allocator's memory).
 pub fn classify_spans(
     k: &Kernel,
     p: &Process,
@@ -250,7 +251,9 @@ fn roots(k: &Kernel, p: &Process, spans: &[(u32, u32)], exclude: &[(u32, u32)]) 
     for v in k.vma_snapshots(p) {
         let (start, end) = (v.start.0, v.end.0);
         match v.kind {
-            _ if !v.prot.contains(Prot::WRITE) => {}
+            // Code holds no pointers; read-only data can (glibc's RELRO
+            // data, made read-only after start-up, keeps its malloc'd tables).
+            _ if !v.prot.contains(Prot::READ) || v.prot.contains(Prot::EXEC) => {}
             // The live part of the stack only: below ESP is dead.
             VmaKind::Stack if (start..end).contains(&esp) => {
                 resident_words(k, p, esp, end, &mut keep)

@@ -34,12 +34,25 @@ pub struct FrameRegs {
     pub ebp: u32,
 }
 
+/// Which section's row unwinds a pc.
+enum Found {
+    Debug(gimli::UnwindTableRow<usize>),
+    Eh(gimli::UnwindTableRow<usize>),
+    /// Neither has an entry: the frame-pointer chain.
+    Neither,
+}
+
+/// Rows looked up so far, by pc: finding one is a walk of the section
+/// (memcheck unwinds at every malloc, from the same few call sites).
+const ROW_CACHE: usize = 1 << 14;
+
 /// The program's call frame information (none for a stripped program).
 #[derive(Default)]
 pub struct Cfi {
     debug_frame: Option<DebugFrame<Reader>>,
     /// With the section's address, for its pc-relative pointers.
     eh_frame: Option<(EhFrame<Reader>, u64)>,
+    rows: std::cell::RefCell<std::collections::HashMap<u32, Found>>,
 }
 
 impl Cfi {
@@ -65,6 +78,7 @@ impl Cfi {
         Cfi {
             debug_frame,
             eh_frame,
+            rows: Default::default(),
         }
     }
 
@@ -84,39 +98,54 @@ impl Cfi {
         } else {
             regs.eip
         };
-        let by_debug = self.debug_frame.as_ref().and_then(|d| {
-            let bases = BaseAddresses::default();
-            step(d, &bases, regs, pc, read)
-        });
-        let by_eh = || {
-            self.eh_frame.as_ref().and_then(|(e, addr)| {
-                let bases = BaseAddresses::default().set_eh_frame(*addr);
-                step(e, &bases, regs, pc, read)
-            })
-        };
-        let caller = match by_debug.or_else(by_eh) {
-            Some(found) => found,
-            None => frame_pointer(regs, read),
+        if !self.rows.borrow().contains_key(&pc) {
+            let f = self.find(pc);
+            let mut rows = self.rows.borrow_mut();
+            if rows.len() >= ROW_CACHE {
+                rows.clear();
+            }
+            rows.insert(pc, f);
+        }
+        let rows = self.rows.borrow();
+        let caller = match (rows.get(&pc), &self.debug_frame, &self.eh_frame) {
+            (None, ..) => None,
+            (Some(Found::Debug(row)), Some(d), _) => caller_by(d, row, regs, read),
+            (Some(Found::Eh(row)), _, Some((e, _))) => caller_by(e, row, regs, read),
+            _ => frame_pointer(regs, read),
         }?;
         // The stack grows down: a caller's frame is above its callee's.
         (caller.eip != 0 && caller.esp > regs.esp).then_some(caller)
     }
 }
 
-/// One step by `section`'s rules: `None` if it has no entry for `pc`,
-/// `Some(None)` if it has one this unwinder cannot follow.
-fn step<S: UnwindSection<Reader>>(
+impl Cfi {
+    /// The row for `pc`: `.debug_frame`'s, else `.eh_frame`'s.
+    fn find(&self, pc: u32) -> Found {
+        if let Some(row) = self
+            .debug_frame
+            .as_ref()
+            .and_then(|d| row(d, &BaseAddresses::default(), pc))
+        {
+            return Found::Debug(row);
+        }
+        self.eh_frame
+            .as_ref()
+            .and_then(|(e, addr)| row(e, &BaseAddresses::default().set_eh_frame(*addr), pc))
+            .map_or(Found::Neither, Found::Eh)
+    }
+}
+
+/// `section`'s row for `pc`, if it has an entry for it.
+fn row<S: UnwindSection<Reader>>(
     section: &S,
     bases: &BaseAddresses,
-    regs: FrameRegs,
     pc: u32,
-    read: &dyn Fn(u32) -> Option<u32>,
-) -> Option<Option<FrameRegs>> {
+) -> Option<gimli::UnwindTableRow<usize>> {
     let mut ctx = Box::new(UnwindContext::new());
-    let row = section
+    section
         .unwind_info_for_address(bases, &mut ctx, pc as u64, S::cie_from_offset)
-        .ok()?;
-    Some(caller_by(section, row, regs, read))
+        .ok()
+        .cloned()
 }
 
 fn caller_by<S: UnwindSection<Reader>>(

@@ -162,7 +162,24 @@ impl Memcheck {
                 };
                 let at = self.backtrace(k, p, eip.0);
                 self.error(kind, addr.0, at, whereabouts);
+                // A store into the allocator's bytes is reported, then undone
+                // there, as valgrind's redzones absorb it: the allocator's
+                // headers and free lists stay whole, so the program runs on
+                // to its next bug instead of dying in free().
+                let mut before = [0u8; 64];
+                let n = (len as usize).min(before.len());
+                let undo = access == Access::Write && !stack;
+                let n = if undo { k.peek_user(p, addr.0, &mut before[..n]) } else { 0 };
                 k.pass_tool_stop(p, trap);
+                let watch = k.watch_mut();
+                let forbidden: Vec<bool> = (0..n as u32)
+                    .map(|i| watch.as_ref().is_some_and(|w| w.is_forbidden(addr.0 + i)))
+                    .collect();
+                for (i, &f) in forbidden.iter().enumerate() {
+                    if f {
+                        let _ = k.poke_user(p, addr.0 + i as u32, &before[i..i + 1]);
+                    }
+                }
             }
             _ => k.pass_tool_stop(p, trap),
         }
