@@ -141,47 +141,72 @@ impl Memcheck {
                     k.pass_tool_stop(p, trap);
                 }
             }
-            Trap::MemCheck {
-                eip,
-                addr,
-                len,
-                access,
-                stack,
-            } => {
-                let kind = match access {
-                    Access::Write => ErrorKind::InvalidWrite { size: len },
-                    _ => ErrorKind::InvalidRead { size: len },
-                };
-                let whereabouts = if stack {
-                    let esp = k.machine().cpu().reg(Reg::Esp);
-                    Whereabouts::Stack {
-                        below: esp.wrapping_sub(addr.0),
-                    }
-                } else {
-                    self.blocks.whereabouts(addr.0)
-                };
-                let at = self.backtrace(k, p, eip.0);
-                self.error(kind, addr.0, at, whereabouts);
-                // A store into the allocator's bytes is reported, then undone
-                // there, as valgrind's redzones absorb it: the allocator's
-                // headers and free lists stay whole, so the program runs on
-                // to its next bug instead of dying in free().
-                let mut before = [0u8; 64];
-                let n = (len as usize).min(before.len());
-                let undo = access == Access::Write && !stack;
-                let n = if undo { k.peek_user(p, addr.0, &mut before[..n]) } else { 0 };
-                k.pass_tool_stop(p, trap);
-                let watch = k.watch_mut();
-                let forbidden: Vec<bool> = (0..n as u32)
-                    .map(|i| watch.as_ref().is_some_and(|w| w.is_forbidden(addr.0 + i)))
-                    .collect();
-                for (i, &f) in forbidden.iter().enumerate() {
-                    if f {
-                        let _ = k.poke_user(p, addr.0 + i as u32, &before[i..i + 1]);
-                    }
-                }
+            Trap::MemCheck { .. } => {
+                self.report_refusal(k, p, trap);
+                self.run_refused(k, p, trap);
             }
             _ => k.pass_tool_stop(p, trap),
+        }
+    }
+
+    /// Record the error of a refused access (`Trap::MemCheck`), printing it
+    /// if it is the first of its context. The process is where it stopped:
+    /// before the access (a debugger shows it there).
+    pub fn report_refusal(&mut self, k: &Kernel, p: &Process, trap: Trap) {
+        let Trap::MemCheck {
+            eip,
+            addr,
+            len,
+            access,
+            stack,
+        } = trap
+        else {
+            return;
+        };
+        let kind = match access {
+            Access::Write => ErrorKind::InvalidWrite { size: len },
+            _ => ErrorKind::InvalidRead { size: len },
+        };
+        let whereabouts = if stack {
+            let esp = k.machine().cpu().reg(Reg::Esp);
+            Whereabouts::Stack {
+                below: esp.wrapping_sub(addr.0),
+            }
+        } else {
+            self.blocks.whereabouts(addr.0)
+        };
+        let at = self.backtrace(k, p, eip.0);
+        self.error(kind, addr.0, at, whereabouts);
+    }
+
+    /// Run the refused instruction, unchecked. A store into the allocator's
+    /// bytes is then undone there, as valgrind's redzones absorb it: the
+    /// allocator's headers and free lists stay whole, so the program runs
+    /// on to its next bug instead of dying in free().
+    pub fn run_refused(&mut self, k: &mut Kernel, p: &mut Process, trap: Trap) {
+        let Trap::MemCheck {
+            addr,
+            len,
+            access,
+            stack,
+            ..
+        } = trap
+        else {
+            return k.pass_tool_stop(p, trap);
+        };
+        let mut before = [0u8; 64];
+        let n = (len as usize).min(before.len());
+        let undo = access == Access::Write && !stack;
+        let n = if undo { k.peek_user(p, addr.0, &mut before[..n]) } else { 0 };
+        k.pass_tool_stop(p, trap);
+        let watch = k.watch_mut();
+        let forbidden: Vec<bool> = (0..n as u32)
+            .map(|i| watch.as_ref().is_some_and(|w| w.is_forbidden(addr.0 + i)))
+            .collect();
+        for (i, &f) in forbidden.iter().enumerate() {
+            if f {
+                let _ = k.poke_user(p, addr.0 + i as u32, &before[i..i + 1]);
+            }
         }
     }
 
