@@ -110,11 +110,9 @@ impl Blocks {
                 block: b.clone(),
             };
         }
-        if let Some(f) = self
-            .quarantine
-            .iter()
-            .find(|f| (f.block.addr as u64..f.block.end().max(f.block.addr as u64 + 1)).contains(&a))
-        {
+        if let Some(f) = self.quarantine.iter().find(|f| {
+            (f.block.addr as u64..f.block.end().max(f.block.addr as u64 + 1)).contains(&a)
+        }) {
             return Whereabouts::InsideFreed {
                 off: addr - f.block.addr,
                 freed: f.clone(),
@@ -163,9 +161,18 @@ mod tests {
         let mut b = Blocks::default();
         b.add(block(0x1010, 24));
         b.add(block(0x1040, 8));
-        assert!(matches!(b.whereabouts(0x1028), Whereabouts::After { off: 0, .. }));
-        assert!(matches!(b.whereabouts(0x103f), Whereabouts::Before { off: 1, .. }));
-        assert!(matches!(b.whereabouts(0x1014), Whereabouts::Inside { off: 4, .. }));
+        assert!(matches!(
+            b.whereabouts(0x1028),
+            Whereabouts::After { off: 0, .. }
+        ));
+        assert!(matches!(
+            b.whereabouts(0x103f),
+            Whereabouts::Before { off: 1, .. }
+        ));
+        assert!(matches!(
+            b.whereabouts(0x1014),
+            Whereabouts::Inside { off: 4, .. }
+        ));
         assert_eq!(b.whereabouts(0x9000), Whereabouts::Nowhere);
     }
 
@@ -175,12 +182,21 @@ mod tests {
         b.add(block(0x1010, 24));
         assert!(b.free(0x1010, vec![1]).is_some());
         assert!(b.free(0x1010, vec![2]).is_none(), "not live any more");
-        assert!(matches!(b.whereabouts(0x1018), Whereabouts::InsideFreed { off: 8, .. }));
+        assert!(matches!(
+            b.whereabouts(0x1018),
+            Whereabouts::InsideFreed { off: 8, .. }
+        ));
         for i in 0..QUARANTINE_BLOCKS as u32 {
             b.add(block(0x10_0000 + i * 16, 8));
             b.free(0x10_0000 + i * 16, vec![]);
         }
-        assert!(!matches!(b.whereabouts(0x1018), Whereabouts::InsideFreed { .. }));
-        assert_eq!((b.allocs, b.frees), (QUARANTINE_BLOCKS as u64 + 1, QUARANTINE_BLOCKS as u64 + 1));
+        assert!(!matches!(
+            b.whereabouts(0x1018),
+            Whereabouts::InsideFreed { .. }
+        ));
+        assert_eq!(
+            (b.allocs, b.frees),
+            (QUARANTINE_BLOCKS as u64 + 1, QUARANTINE_BLOCKS as u64 + 1)
+        );
     }
 }

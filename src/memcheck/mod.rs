@@ -93,7 +93,9 @@ impl Memcheck {
         let stack_limit = k.config().stack_limit;
         if let Some(v) = k.vma_snapshots(p).iter().find(|v| v.kind == VmaKind::Stack) {
             let hi = v.end.0 >> 12;
-            let lo = hi.saturating_sub(stack_limit.div_ceil(4096)).min(v.start.0 >> 12);
+            let lo = hi
+                .saturating_sub(stack_limit.div_ceil(4096))
+                .min(v.start.0 >> 12);
             k.mmu_mut().watch_stack(lo, hi);
         }
         let mut m = Memcheck {
@@ -197,7 +199,11 @@ impl Memcheck {
         let mut before = [0u8; 64];
         let n = (len as usize).min(before.len());
         let undo = access == Access::Write && !stack;
-        let n = if undo { k.peek_user(p, addr.0, &mut before[..n]) } else { 0 };
+        let n = if undo {
+            k.peek_user(p, addr.0, &mut before[..n])
+        } else {
+            0
+        };
         k.pass_tool_stop(p, trap);
         let watch = k.watch_mut();
         let forbidden: Vec<bool> = (0..n as u32)
@@ -217,6 +223,17 @@ impl Memcheck {
 
     /// The stack from the instruction at `eip`, a few frames deep.
     fn backtrace(&self, k: &Kernel, p: &Process, eip: u32) -> Stack {
+        self.unwind(k, p, eip, false)
+    }
+
+    /// The stack at a function's first instruction: its caller is the
+    /// return address on top of the stack, whatever the CFI says (musl's
+    /// libc has none, and EBP is still the caller's there).
+    fn entry_backtrace(&self, k: &Kernel, p: &Process, eip: u32) -> Stack {
+        self.unwind(k, p, eip, true)
+    }
+
+    fn unwind(&self, k: &Kernel, p: &Process, eip: u32, at_entry: bool) -> Stack {
         let cpu = k.machine().cpu();
         let mut regs = FrameRegs {
             eip,
@@ -225,6 +242,15 @@ impl Memcheck {
         };
         let read = |a: u32| Self::read_u32(k, p, a);
         let mut out = vec![eip];
+        if at_entry {
+            let Some(ra) = read(regs.esp) else { return out };
+            regs = FrameRegs {
+                eip: ra,
+                esp: regs.esp.wrapping_add(4),
+                ebp: regs.ebp,
+            };
+            out.push(ra);
+        }
         // Below main is the C runtime's start: valgrind's "(below main)".
         while out.len() < DEPTH && !self.is_main(regs.eip) {
             match self.syms.cfi.caller(regs, out.len() > 1, &read) {
@@ -239,7 +265,9 @@ impl Memcheck {
     }
 
     fn is_main(&self, pc: u32) -> bool {
-        self.syms.function(pc).is_some_and(|(_, name)| name == "main")
+        self.syms
+            .function(pc)
+            .is_some_and(|(_, name)| name == "main")
     }
 
     /// At an allocator function's entry. Returns true if the call was
@@ -262,7 +290,7 @@ impl Memcheck {
                 (Whereabouts::InsideFreed { off: 0, .. }, _) => ErrorKind::ReallocFreed,
                 _ => ErrorKind::InvalidFree,
             };
-            let at = self.backtrace(k, p, eip);
+            let at = self.entry_backtrace(k, p, eip);
             self.error(kind, args[0], at, whereabouts);
             // Return as the function would, with NULL (realloc's failure).
             let cpu = k.cpu_mut();
@@ -275,7 +303,7 @@ impl Memcheck {
         if syscalls != self.seen_syscalls {
             self.resync(k, p, false);
         }
-        let stack = self.backtrace(k, p, eip);
+        let stack = self.entry_backtrace(k, p, eip);
         self.call = Some(Call {
             func,
             args,
@@ -297,7 +325,10 @@ impl Memcheck {
     /// back where it was.
     fn maybe_return(&mut self, k: &mut Kernel, p: &mut Process, eip: u32) {
         let esp = k.machine().cpu().reg(Reg::Esp);
-        let Some(call) = self.call.take_if(|c| c.ret == eip && c.esp.wrapping_add(4) == esp) else {
+        let Some(call) = self
+            .call
+            .take_if(|c| c.ret == eip && c.esp.wrapping_add(4) == esp)
+        else {
             return;
         };
         if let Some(w) = k.watch_mut() {
@@ -315,7 +346,9 @@ impl Memcheck {
             AllocFn::Calloc => made(a0.checked_mul(a1)),
             AllocFn::Memalign => made(Some(a1)),
             AllocFn::PosixMemalign => match result {
-                0 => Self::read_u32(k, p, a0).filter(|&ptr| ptr != 0).map(|ptr| (ptr, a2)),
+                0 => Self::read_u32(k, p, a0)
+                    .filter(|&ptr| ptr != 0)
+                    .map(|ptr| (ptr, a2)),
                 _ => None,
             },
             AllocFn::Realloc => {
@@ -479,10 +512,7 @@ impl Memcheck {
             pid: self.pid,
             errors: self.errors.clone(),
             leaks: records,
-            in_use: (
-                live.iter().map(|b| b.size as u64).sum(),
-                live.len() as u64,
-            ),
+            in_use: (live.iter().map(|b| b.size as u64).sum(), live.len() as u64),
             allocs: self.blocks.allocs,
             frees: self.blocks.frees,
             bytes_allocated: self.blocks.bytes_allocated,
@@ -553,7 +583,10 @@ mod tests {
     fn subtract_leaves_what_the_second_set_does_not_cover() {
         let a = [(0x1000, 0x5000), (0x8000, 0x9000)];
         let b = [(0x2000, 0x3000), (0x4000, 0x6000)];
-        assert_eq!(subtract(&a, &b), vec![(0x1000, 0x2000), (0x3000, 0x4000), (0x8000, 0x9000)]);
+        assert_eq!(
+            subtract(&a, &b),
+            vec![(0x1000, 0x2000), (0x3000, 0x4000), (0x8000, 0x9000)]
+        );
         assert_eq!(subtract(&b, &a), vec![(0x5000, 0x6000)]);
     }
 }

@@ -11,8 +11,12 @@ use std::fmt::Write;
 /// The kinds of error, each named as valgrind heads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
-    InvalidRead { size: u8 },
-    InvalidWrite { size: u8 },
+    InvalidRead {
+        size: u8,
+    },
+    InvalidWrite {
+        size: u8,
+    },
     /// free() or realloc() of an address no block starts at.
     InvalidFree,
     /// free() of a block already freed.
@@ -176,7 +180,10 @@ pub fn error_text(e: &MemError, pid: u32, syms: &Symbols) -> String {
             stack_lines(&mut out, pid, &freed.block.alloc, syms);
         }
         Whereabouts::Stack { below } => {
-            let _ = writeln!(out, "=={pid}==  Address {addr:#010x} is on thread 1's stack");
+            let _ = writeln!(
+                out,
+                "=={pid}==  Address {addr:#010x} is on thread 1's stack"
+            );
             let _ = writeln!(out, "=={pid}==  {below} bytes below stack pointer");
         }
         Whereabouts::Nowhere => {
@@ -213,7 +220,10 @@ pub fn exit_text(s: &Summary, syms: &Symbols) -> String {
     );
     let _ = writeln!(out, "=={pid}==");
     if s.in_use.1 == 0 {
-        let _ = writeln!(out, "=={pid}== All heap blocks were freed -- no leaks are possible");
+        let _ = writeln!(
+            out,
+            "=={pid}== All heap blocks were freed -- no leaks are possible"
+        );
         let _ = writeln!(out, "=={pid}==");
     } else {
         let shown: Vec<&LossRecord> = s
@@ -275,9 +285,15 @@ fn stack_json(stack: &Stack, syms: &Symbols) -> Value {
 /// One error as JSON (the trace's `memcheck` event and the report's list).
 pub fn error_json(e: &MemError, syms: &Symbols) -> Value {
     let (relation, offset, block, alloc, freed) = match &e.whereabouts {
-        Whereabouts::Inside { off, block } => ("inside", *off, Some(block.size), Some(&block.alloc), None),
-        Whereabouts::After { off, block } => ("after", *off, Some(block.size), Some(&block.alloc), None),
-        Whereabouts::Before { off, block } => ("before", *off, Some(block.size), Some(&block.alloc), None),
+        Whereabouts::Inside { off, block } => {
+            ("inside", *off, Some(block.size), Some(&block.alloc), None)
+        }
+        Whereabouts::After { off, block } => {
+            ("after", *off, Some(block.size), Some(&block.alloc), None)
+        }
+        Whereabouts::Before { off, block } => {
+            ("before", *off, Some(block.size), Some(&block.alloc), None)
+        }
         Whereabouts::InsideFreed { off, freed } => (
             "inside_freed",
             *off,
