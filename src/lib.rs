@@ -301,9 +301,10 @@ impl Session {
             })?;
         let memcheck = match opts.memcheck {
             true => {
-                let m = memcheck::Memcheck::attach(&mut k, &process, symbols.clone()).map_err(
-                    |e| RunError::Usage(memcheck::refusal(e, &path.display().to_string())),
-                )?;
+                let m =
+                    memcheck::Memcheck::attach(&mut k, &process, symbols.clone()).map_err(|e| {
+                        RunError::Usage(memcheck::refusal(e, &path.display().to_string()))
+                    })?;
                 let m = Rc::new(RefCell::new(m));
                 *checker.borrow_mut() = Some(m.clone());
                 Some(m)

@@ -101,6 +101,10 @@ pub fn text(r: &ExitReport) -> String {
         &r.symbols,
         Some(rec.reclaimed_at_exit.total_returned()),
     ));
+    if let Some(m) = &r.memcheck {
+        let _ = writeln!(out, "\n-- memcheck --");
+        out.push_str(&crate::memcheck::report::summary_text(m, &r.symbols));
+    }
     let _ = writeln!(out, "\n-- ledger: frames taken and given back, by cause --");
     let _ = writeln!(
         out,
@@ -197,5 +201,6 @@ pub fn json(r: &ExitReport) -> Value {
         "ledger": ledger,
         "frames": {"total": r.total_frames, "free_before": r.free_before, "free_after": r.free_after, "leaked": rec.ledger.outstanding()},
         "mem_bytes": r.mem_bytes,
+        "memcheck": r.memcheck.as_ref().map(|m| crate::memcheck::report::json(m, &r.symbols)),
     })
 }

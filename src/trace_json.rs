@@ -132,6 +132,15 @@ pub fn event_json(e: &Event) -> Value {
         EventKind::Killed { death } => {
             json!({"type": "killed", "signal": death.signal().name(), "reason": death.to_string()})
         }
+        EventKind::Memcheck {
+            kind,
+            what,
+            addr,
+            eip,
+            line,
+        } => {
+            json!({"type": "memcheck", "kind": kind, "what": what, "addr": addr.0, "eip": eip.0, "line": line})
+        }
         EventKind::Exec {
             path,
             entry,

@@ -407,6 +407,51 @@ fn error_exitcode() -> Result<(), Failed> {
     Ok(())
 }
 
+/// Each error is a trace event too (the first of its context), in the
+/// line trace and in JSON, and `--report json` carries the summary.
+fn trace_and_report() -> Result<(), Failed> {
+    let bug = common::userland("bug_double_free");
+    let json = work_dir().join("memcheck").join("double_free.jsonl");
+    std::fs::create_dir_all(json.parent().unwrap())?;
+    let o = cli(&[
+        "run",
+        "--memcheck",
+        "--trace",
+        "syscall",
+        "--report=json",
+        "--trace-json",
+        json.to_str().unwrap(),
+        bug.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("--- memcheck: "))
+        .ok_or_else(|| format!("no memcheck line in the trace:\n{err}"))?;
+    if !line.contains("(a double free) at main+") || !line.contains("bug_double_free.c:") {
+        return Err(format!("trace line: {line}").into());
+    }
+    let events = std::fs::read_to_string(&json)?;
+    let ev: Vec<serde_json::Value> = events
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|v: &serde_json::Value| v["type"] == "memcheck")
+        .collect();
+    if ev.len() != 1 || ev[0]["kind"] != "double_free" {
+        return Err(format!("JSON events: {ev:?}").into());
+    }
+    let report: serde_json::Value = err
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .and_then(|l| serde_json::from_str(l).ok())
+        .ok_or("no JSON report")?;
+    let m = &report["memcheck"];
+    if m["errors"] != 1 || m["error_list"][0]["relation"] != "inside_freed" {
+        return Err(format!("report: {m}").into());
+    }
+    Ok(())
+}
+
 fn stripped_is_refused() -> Result<(), Failed> {
     let out = work_dir().join("memcheck").join("hello-stripped");
     std::fs::create_dir_all(out.parent().unwrap())?;
@@ -481,5 +526,6 @@ fn main() {
     }
     trials.push(Trial::test("cli::error_exitcode", error_exitcode));
     trials.push(Trial::test("cli::stripped_is_refused", stripped_is_refused));
+    trials.push(Trial::test("cli::trace_and_report", trace_and_report));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -210,6 +210,24 @@ impl Kernel {
         self.machine.retired()
     }
 
+    /// A finding of memcheck, which runs above the kernel, into the trace.
+    pub fn emit_memcheck(
+        &mut self,
+        kind: &'static str,
+        what: String,
+        addr: u32,
+        eip: u32,
+        line: String,
+    ) {
+        self.emit(EventKind::Memcheck {
+            kind,
+            what,
+            addr: VirtAddr(addr),
+            eip: VirtAddr(eip),
+            line,
+        });
+    }
+
     pub(crate) fn emit(&mut self, kind: EventKind) {
         // TLB and frame activity happened before whatever is being reported now.
         self.drain_tlb_log();

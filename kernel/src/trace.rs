@@ -173,6 +173,15 @@ pub enum EventKind {
         argc: u32,
         envc: u32,
     },
+    /// Memcheck found an error (the first of its context): `kind` as its
+    /// JSON key, `what` its headline, and the one line that says where.
+    Memcheck {
+        kind: &'static str,
+        what: String,
+        addr: VirtAddr,
+        eip: VirtAddr,
+        line: String,
+    },
     /// The process is gone; `signal` if one killed it; `reclaimed`: what teardown gave back.
     Exit {
         status: i32,
@@ -192,6 +201,7 @@ impl EventKind {
             | EventKind::VmaResized { .. }
             | EventKind::BrkMoved { .. } => Categories::VMA,
             EventKind::Killed { .. }
+            | EventKind::Memcheck { .. }
             | EventKind::Exit { .. }
             | EventKind::Exec { .. }
             | EventKind::SegmentLoaded { .. }
@@ -208,7 +218,10 @@ impl EventKind {
     pub fn always_shown(&self) -> bool {
         matches!(
             self,
-            EventKind::Signal { .. } | EventKind::Killed { .. } | EventKind::Exit { .. }
+            EventKind::Signal { .. }
+                | EventKind::Killed { .. }
+                | EventKind::Memcheck { .. }
+                | EventKind::Exit { .. }
         )
     }
 
@@ -219,6 +232,7 @@ impl EventKind {
             EventKind::PageFault { eip, .. } => Some(*eip),
             EventKind::Exec { entry, .. } => Some(*entry),
             EventKind::Killed { death } => death.eip(),
+            EventKind::Memcheck { eip, .. } => Some(*eip),
             _ => None,
         }
     }
@@ -352,6 +366,7 @@ impl fmt::Display for Event {
                 ),
                 d => write!(f, "--- {} ({}) ---", d.signal(), d.named(names)),
             },
+            EventKind::Memcheck { line, .. } => write!(f, "--- memcheck: {line} ---"),
             EventKind::Exec {
                 path,
                 entry,

@@ -68,6 +68,8 @@ pub struct Memcheck {
     errors: Vec<MemError>,
     contexts: HashMap<(ErrorKind, u32), usize>,
     out: Option<Box<dyn Write>>,
+    /// Errors already in the trace (each context's first occurrence).
+    traced: usize,
     pid: u32,
     summary: Option<Summary>,
 }
@@ -111,6 +113,7 @@ impl Memcheck {
             errors: Vec::new(),
             contexts: HashMap::new(),
             out: None,
+            traced: 0,
             pid: p.pid(),
             summary: None,
         };
@@ -130,6 +133,11 @@ impl Memcheck {
 
     /// Handle a tool stop (`RunState::Tool`) and let the process go on.
     pub fn on_stop(&mut self, k: &mut Kernel, p: &mut Process, trap: Trap) {
+        self.dispatch(k, p, trap);
+        self.trace_errors(k);
+    }
+
+    fn dispatch(&mut self, k: &mut Kernel, p: &mut Process, trap: Trap) {
         match trap {
             Trap::Hook { eip } => {
                 let skip = match self.entries.get(&eip.0) {
@@ -149,6 +157,16 @@ impl Memcheck {
             }
             _ => k.pass_tool_stop(p, trap),
         }
+    }
+
+    /// Put the errors found since the last look into the trace.
+    pub fn trace_errors(&mut self, k: &mut Kernel) {
+        for e in &self.errors[self.traced..] {
+            let line = report::error_line(e, &self.syms);
+            let eip = e.at.first().copied().unwrap_or(0);
+            k.emit_memcheck(e.kind.key(), e.kind.headline(), e.addr, eip, line);
+        }
+        self.traced = self.errors.len();
     }
 
     /// Record the error of a refused access (`Trap::MemCheck`), printing it
@@ -198,6 +216,7 @@ impl Memcheck {
         };
         let mut before = [0u8; 64];
         let n = (len as usize).min(before.len());
+        self.trace_errors(k);
         let undo = access == Access::Write && !stack;
         let n = if undo {
             k.peek_user(p, addr.0, &mut before[..n])

@@ -197,6 +197,52 @@ pub fn error_text(e: &MemError, pid: u32, syms: &Symbols) -> String {
     out
 }
 
+/// The caller of a stack taken at an allocator's entry (frame 1), or the
+/// place itself, as a one-line trace names it.
+fn site(stack: &Stack, syms: &Symbols) -> String {
+    match stack.get(1) {
+        Some(&ra) => syms.describe_return(ra),
+        None => stack.first().map_or("?".into(), |&pc| syms.describe(pc)),
+    }
+}
+
+/// One error on one line, as the trace shows it: `Invalid write of size 4
+/// at main+0x2a (bug.c:12): 0x0804f028 is 0 bytes after a block of size 24
+/// alloc'd at main+0x15 (bug.c:9)`.
+pub fn error_line(e: &MemError, syms: &Symbols) -> String {
+    let at = e.at.first().map_or("?".into(), |&pc| match e.at.get(1) {
+        // A bad free is named by its call, not free's entry.
+        Some(&ra) if e.kind.size().is_none() => syms.describe_return(ra),
+        _ => syms.describe(pc),
+    });
+    let addr = e.addr;
+    let place = match &e.whereabouts {
+        Whereabouts::Inside { off, block } => format!(
+            "{off} bytes inside a block of size {} alloc'd at {}",
+            block.size,
+            site(&block.alloc, syms)
+        ),
+        Whereabouts::After { off, block } => format!(
+            "{off} bytes after a block of size {} alloc'd at {}",
+            block.size,
+            site(&block.alloc, syms)
+        ),
+        Whereabouts::Before { off, block } => format!(
+            "{off} bytes before a block of size {} alloc'd at {}",
+            block.size,
+            site(&block.alloc, syms)
+        ),
+        Whereabouts::InsideFreed { off, freed } => format!(
+            "{off} bytes inside a block of size {} free'd at {}",
+            freed.block.size,
+            site(&freed.freed, syms)
+        ),
+        Whereabouts::Stack { below } => format!("{below} bytes below the stack pointer"),
+        Whereabouts::Nowhere => "not stack'd, malloc'd or (recently) free'd".into(),
+    };
+    format!("{} at {at}: {addr:#010x} is {place}", e.kind.headline())
+}
+
 fn plural(n: u64, one: &str) -> String {
     format!("{n} {one}{}", if n == 1 { "" } else { "s" })
 }
@@ -260,6 +306,37 @@ pub fn exit_text(s: &Summary, syms: &Symbols) -> String {
     let _ = writeln!(
         out,
         "=={pid}== ERROR SUMMARY: {} from {}",
+        plural(errors, "error"),
+        plural(contexts, "context")
+    );
+    out
+}
+
+/// The errors as one line each and the leak and error summary, for
+/// `--report` (the `==PID==` text went to stderr as it happened).
+pub fn summary_text(s: &Summary, syms: &Symbols) -> String {
+    let mut out = String::new();
+    for e in &s.errors {
+        let times = if e.count > 1 {
+            format!(" ({} times)", e.count)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "  {}{times}", error_line(e, syms));
+    }
+    for kind in LeakKind::ALL {
+        let (bytes, blocks) = s.of_kind(kind);
+        let _ = writeln!(
+            out,
+            "  {:>15}: {bytes} bytes in {}",
+            kind.name(),
+            plural(blocks, "block")
+        );
+    }
+    let (errors, contexts) = s.error_counts();
+    let _ = writeln!(
+        out,
+        "  ERROR SUMMARY: {} from {}",
         plural(errors, "error"),
         plural(contexts, "context")
     );
