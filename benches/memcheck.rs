@@ -53,12 +53,31 @@ fn main() {
         memcheck: true,
         ..plain.clone()
     };
-    println!("{:<34} {:>10} {:>10} {:>9}  what memcheck saw", "program", "plain", "memcheck", "slowdown");
+    println!(
+        "{:<34} {:>10} {:>10} {:>9}  what memcheck saw",
+        "program", "plain", "memcheck", "slowdown"
+    );
     let mut rows: Vec<(String, PathBuf, &str)> = vec![
-        ("alloc (toyemu libc, -O2)".into(), guest("alloc", Opt::O2), "100000"),
-        ("sieve (compute only, -O2)".into(), guest("sieve", Opt::O2), "20"),
-        ("crc32 (compute only, -O2)".into(), guest("crc32", Opt::O2), "20"),
-        ("mix (compute, -O0: stack-heavy)".into(), guest("mix", Opt::O0), "5"),
+        (
+            "alloc (toyemu libc, -O2)".into(),
+            guest("alloc", Opt::O2),
+            "100000",
+        ),
+        (
+            "sieve (compute only, -O2)".into(),
+            guest("sieve", Opt::O2),
+            "20",
+        ),
+        (
+            "crc32 (compute only, -O2)".into(),
+            guest("crc32", Opt::O2),
+            "20",
+        ),
+        (
+            "mix (compute, -O0: stack-heavy)".into(),
+            guest("mix", Opt::O0),
+            "5",
+        ),
     ];
     match glibc("alloc") {
         Some(p) => rows.insert(1, ("alloc (glibc, -O2)".into(), p, "100000")),

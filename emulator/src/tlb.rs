@@ -398,7 +398,10 @@ mod tests {
         assert!(t.invalidate(5));
         assert_eq!(t.lookup(5, false), None);
         assert_eq!(t.stats.hits, 1);
-        assert_eq!(t.stats.misses, 0, "the MMU counts misses, after its slow path");
+        assert_eq!(
+            t.stats.misses, 0,
+            "the MMU counts misses, after its slow path"
+        );
         assert_eq!(t.stats.fills, 1, "only the walk that found the page fills");
     }
 

@@ -205,7 +205,11 @@ fn set_bits(words: &mut [u64; WORDS], lo: usize, hi: usize, on: bool) {
     while b < hi {
         let (w, bit) = (b / 64, b % 64);
         let n = (64 - bit).min(hi - b);
-        let mask = if n == 64 { u64::MAX } else { ((1u64 << n) - 1) << bit };
+        let mask = if n == 64 {
+            u64::MAX
+        } else {
+            ((1u64 << n) - 1) << bit
+        };
         if on {
             words[w] |= mask;
         } else {
@@ -223,7 +227,10 @@ mod tests {
     fn heap_bytes_are_forbidden_until_made_live() {
         let mut w = Watch::default();
         assert!(w.watch(0x804f));
-        assert!(w.check(0x804f010, 4, Access::Write), "allowed until forbidden");
+        assert!(
+            w.check(0x804f010, 4, Access::Write),
+            "allowed until forbidden"
+        );
         w.set_forbidden(0x804f000, 0x8050000, true);
         assert!(!w.check(0x804f010, 4, Access::Write));
         w.set_forbidden(0x804f010, 0x804f028, false); // a block of 24
@@ -244,8 +251,14 @@ mod tests {
         w.set_forbidden(0x804f010, 0x804f015, false); // "abcd\0"
         assert!(w.check(0x804f014, 4, Access::Read), "strlen's last word");
         assert!(!w.check(0x804f014, 4, Access::Write), "but never a store");
-        assert!(!w.check(0x804f015, 2, Access::Read), "nor a misaligned load");
-        assert!(!w.check(0x804f018, 4, Access::Read), "nor a word past the end");
+        assert!(
+            !w.check(0x804f015, 2, Access::Read),
+            "nor a misaligned load"
+        );
+        assert!(
+            !w.check(0x804f018, 4, Access::Read),
+            "nor a word past the end"
+        );
     }
 
     #[test]

@@ -246,7 +246,11 @@ impl CodeCache {
                 op.ends_block() || at >= PAGE_SIZE || self.cur.ops.len() - start + 1 >= MAX_BLOCK;
             op.flags = if last { LAST } else { 0 }
                 | if op.writes_memory() { WRITES } else { 0 }
-                | if va == eip && self.is_hook(va) { HOOK } else { 0 };
+                | if va == eip && self.is_hook(va) {
+                    HOOK
+                } else {
+                    0
+                };
             self.cur.ops.push(op);
             if last {
                 break;
