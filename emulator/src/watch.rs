@@ -8,10 +8,13 @@
 //! - a *heap* page carries a bitmap: a set bit is a byte of the allocator's
 //!   memory outside every live block (a header, padding, a freed block);
 //! - the *stack* (one range of pages) has no bitmap: an access must not lie
-//!   below the stack pointer. The MMU does not see ESP, so it compares with `floor`, which
-//!   the CPU sets to ESP at the start of each block and lowers when an
-//!   instruction pushes; an access below `floor` is a candidate the CPU
-//!   judges exactly (it knows ESP and what the instruction pushes).
+//!   below the stack pointer. The MMU does not see ESP, so it compares
+//!   with `floor`, which the CPU sets to ESP at the end of each block
+//!   (calls, returns, jumps) and lowers when an instruction pushes; an
+//!   access below `floor` is a candidate the CPU judges exactly (it knows
+//!   ESP and what the instruction pushes). Within a block, after a push
+//!   lowered the floor and ESP then rose again, an access between the two
+//!   is missed.
 //!
 //! Who decides what is heap and what is live (the allocator's calls, seen
 //! from above) writes here; the machine only checks.
