@@ -132,8 +132,14 @@ pub fn run_traced(mut s: Session, out: &SharedOut, max_insns: Option<u64>) -> Ex
             line(&syms, &bytes, before.eip, &before, &after)
         });
         out.release_after(text.as_deref());
-        if matches!(state, RunState::Exited(_)) {
-            break;
+        match state {
+            RunState::Exited(_) => break,
+            // A hooked allocator call or a refused access, under --memcheck.
+            RunState::Tool(trap) => match s.memcheck.clone() {
+                Some(m) => m.borrow_mut().on_stop(&mut s.kernel, &mut s.process, trap),
+                None => s.kernel.pass_tool_stop(&mut s.process, trap),
+            },
+            _ => {}
         }
     }
     s.into_report()

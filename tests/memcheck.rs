@@ -302,6 +302,36 @@ fn leaks_match_the_heap_walk(src: &str) -> Result<(), Failed> {
     Ok(())
 }
 
+/// free() of a global and of a local: invalid frees of what no malloc
+/// returned, named as such, and not carried out (the program goes on).
+fn free_not_malloced(b: Build) -> Result<(), Failed> {
+    let src = "tests/scenarios/free_not_malloced.c";
+    let path = exe(src, b)?;
+    let line = format!("free_not_malloced.c:{}", marked(src, "BUG"));
+    for (arg, want) in [
+        ("global", Whereabouts::Nowhere),
+        ("local", Whereabouts::OnStack),
+    ] {
+        let opts = Options {
+            memcheck: true,
+            ..Options::default()
+        };
+        let c = toyemu::run_captured(&path, &[arg], &opts, b"")?;
+        let s = c.report.memcheck.as_ref().ok_or("no summary")?;
+        let ok = matches!(s.errors.as_slice(), [e] if e.kind == ErrorKind::InvalidFree
+            && e.whereabouts == want && has_line(&e.at, &c.report.symbols, &line));
+        if !ok
+            || c.report.status.code() != 0
+            || !String::from_utf8_lossy(&c.stdout).contains("still here")
+        {
+            return Err(
+                format!("{arg}: {:#?} (status {})", s.errors, c.report.status.code()).into(),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The corpus programs that read below the stack pointer or the
 /// allocator's headers on purpose (what memcheck is for), or whose bug is
 /// the point: memcheck is right to report them, so they are not in the
@@ -323,6 +353,10 @@ const DELIBERATE: &[(&str, &str)] = &[
     (
         "tests/scenarios/heap_damage.c",
         "damages the heap on purpose",
+    ),
+    (
+        "tests/scenarios/free_not_malloced.c",
+        "frees a global or a local on purpose",
     ),
     (
         "userland/frag_demo.c",
@@ -495,6 +529,14 @@ fn main() {
         trials.push(
             Trial::test(format!("bug::bug_leaks::{}", b.name()), move || {
                 bug_leaks(b)
+            })
+            .with_ignored_flag(ignored(b)),
+        );
+    }
+    for b in BUILDS {
+        trials.push(
+            Trial::test(format!("bug::free_not_malloced::{}", b.name()), move || {
+                free_not_malloced(b)
             })
             .with_ignored_flag(ignored(b)),
         );

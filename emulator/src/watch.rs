@@ -77,7 +77,8 @@ impl Watch {
         &mut table[vpn as usize & 1023]
     }
 
-    fn in_stack(&self, vpn: u32) -> bool {
+    /// Whether `vpn` is one of the stack's pages.
+    pub fn in_stack(&self, vpn: u32) -> bool {
         (self.stack.0..self.stack.1).contains(&vpn)
     }
 

@@ -51,6 +51,8 @@ pub enum Whereabouts {
     InsideFreed { off: u32, freed: Freed },
     /// `below` bytes below the stack pointer.
     Stack { below: u32 },
+    /// In the live part of the stack (a local's address).
+    OnStack,
     /// Near no block memcheck knows.
     Nowhere,
 }

@@ -303,7 +303,15 @@ impl Memcheck {
             && args[0] != 0
             && self.blocks.live_at(args[0]).is_none()
         {
-            let whereabouts = self.blocks.whereabouts(args[0]);
+            let on_stack = k
+                .machine()
+                .mmu()
+                .watch()
+                .is_some_and(|w| w.in_stack(args[0] >> 12));
+            let whereabouts = match self.blocks.whereabouts(args[0]) {
+                Whereabouts::Nowhere if on_stack => Whereabouts::OnStack,
+                w => w,
+            };
             let kind = match (&whereabouts, func) {
                 (Whereabouts::InsideFreed { off: 0, .. }, AllocFn::Free) => ErrorKind::DoubleFree,
                 (Whereabouts::InsideFreed { off: 0, .. }, _) => ErrorKind::ReallocFreed,

@@ -186,6 +186,12 @@ pub fn error_text(e: &MemError, pid: u32, syms: &Symbols) -> String {
             );
             let _ = writeln!(out, "=={pid}==  {below} bytes below stack pointer");
         }
+        Whereabouts::OnStack => {
+            let _ = writeln!(
+                out,
+                "=={pid}==  Address {addr:#010x} is on thread 1's stack"
+            );
+        }
         Whereabouts::Nowhere => {
             let _ = writeln!(
                 out,
@@ -238,6 +244,7 @@ pub fn error_line(e: &MemError, syms: &Symbols) -> String {
             site(&freed.freed, syms)
         ),
         Whereabouts::Stack { below } => format!("{below} bytes below the stack pointer"),
+        Whereabouts::OnStack => "on the stack".into(),
         Whereabouts::Nowhere => "not stack'd, malloc'd or (recently) free'd".into(),
     };
     format!("{} at {at}: {addr:#010x} is {place}", e.kind.headline())
@@ -379,6 +386,7 @@ pub fn error_json(e: &MemError, syms: &Symbols) -> Value {
             Some(&freed.freed),
         ),
         Whereabouts::Stack { below } => ("below_stack_pointer", *below, None, None, None),
+        Whereabouts::OnStack => ("on_stack", 0, None, None, None),
         Whereabouts::Nowhere => ("unknown", 0, None, None, None),
     };
     json!({
@@ -418,4 +426,48 @@ pub fn json(s: &Summary, syms: &Symbols) -> Value {
             "alloc": stack_json(&r.alloc, syms),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// What the debuggers' `memcheck` command prints: every error context so
+/// far in full, each headed with its count as valgrind's `-v` list heads
+/// them, then the heap now and the errors so far — or, after exit, the
+/// summaries `exit_text` printed then.
+pub fn so_far_text(s: &Summary, syms: &Symbols) -> String {
+    let pid = s.pid;
+    let mut out = String::new();
+    let n = s.errors.len();
+    for (i, e) in s.errors.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "=={pid}== {} in context {} of {n}:",
+            plural(e.count, "error"),
+            i + 1
+        );
+        out.push_str(&error_text(e, pid, syms));
+    }
+    if s.leak_checked {
+        out.push_str(&exit_text(s, syms));
+        return out;
+    }
+    let _ = writeln!(out, "=={pid}== HEAP SUMMARY so far:");
+    let _ = writeln!(
+        out,
+        "=={pid}==     in use now: {} bytes in {}",
+        s.in_use.0,
+        plural(s.in_use.1, "block")
+    );
+    let _ = writeln!(
+        out,
+        "=={pid}==   total heap usage: {} allocs, {} frees, {} bytes allocated",
+        s.allocs, s.frees, s.bytes_allocated
+    );
+    let _ = writeln!(out, "=={pid}==");
+    let (errors, contexts) = s.error_counts();
+    let _ = writeln!(
+        out,
+        "=={pid}== ERROR SUMMARY so far: {} from {} (leaks are checked at exit)",
+        plural(errors, "error"),
+        plural(contexts, "context")
+    );
+    out
 }
