@@ -184,7 +184,7 @@ impl Watch {
                     && bad < len
                     && len.is_power_of_two()
                     && len > 1
-                    && addr % len == 0)
+                    && addr.is_multiple_of(len))
         };
         if !ok {
             self.last = Some(Violation {
