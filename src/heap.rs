@@ -593,7 +593,11 @@ fn row(c: &Chunk, syms: &Symbols) -> String {
     };
     let what = match c.state {
         State::Used | State::Mmapped => {
-            format!("{}, from {}", c.state.name(), syms.describe(c.caller))
+            format!(
+                "{}, from {}",
+                c.state.name(),
+                syms.describe_return(c.caller)
+            )
         }
         State::Free => {
             let (next, prev) = c.links.unwrap_or((0, 0));
@@ -647,7 +651,7 @@ pub fn describe_addr(heap: &Heap, syms: &Symbols, addr: u32) -> String {
                 out,
                 "  caller    {:#010x} <{}>",
                 c.caller,
-                syms.describe(c.caller)
+                syms.describe_return(c.caller)
             );
         }
         None => {
@@ -669,7 +673,7 @@ pub fn json(heap: &Heap, syms: &Symbols) -> Value {
         json!({
             "addr": c.addr, "ptr": c.ptr(), "size": c.size, "flags": c.flags, "pad": c.pad,
             "requested": c.requested(), "caller": c.caller,
-            "site": c.in_use().then(|| syms.describe(c.caller)),
+            "site": c.in_use().then(|| syms.describe_return(c.caller)),
             "state": c.state.name(), "next": next, "prev": prev, "list": c.list,
         })
     };

@@ -432,7 +432,7 @@ pub fn render(r: &LeakReport, syms: &Symbols, reclaimed_frames: Option<u64>) -> 
             blocks(n),
             if n == 1 { "is" } else { "are" },
             kind.name(),
-            syms.describe(caller),
+            syms.describe_return(caller),
             if mmapped { " (own mmap)" } else { "" }
         );
     }
