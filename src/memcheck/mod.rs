@@ -292,10 +292,20 @@ impl Memcheck {
     /// At an allocator function's entry. Returns true if the call was
     /// refused (a bad free or realloc): it returns at once, having done nothing.
     fn enter(&mut self, k: &mut Kernel, p: &mut Process, func: AllocFn) -> bool {
-        if self.call.is_some() {
-            return false;
-        }
         let esp = k.machine().cpu().reg(Reg::Esp);
+        match &self.call {
+            // A call the program left without returning (a longjmp out of
+            // a signal handler): the stack is above it now.
+            Some(c) if esp > c.esp => {
+                self.call = None;
+                if let Some(w) = k.watch_mut() {
+                    w.suspended = false;
+                }
+            }
+            // The allocator calling its own entry points.
+            Some(_) => return false,
+            None => {}
+        }
         let arg = |i: u32| Self::read_u32(k, p, esp.wrapping_add(4 * i)).unwrap_or(0);
         let (ret, args) = (arg(0), [arg(1), arg(2), arg(3)]);
         let eip = k.machine().cpu().eip().0;
