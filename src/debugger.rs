@@ -10,13 +10,20 @@
 //! `continue` or `step` delivers it. Ctrl-C during `continue` stops the
 //! program and comes back to the prompt; at the prompt it does nothing. The
 //! run loop is `crate::inferior`, shared with the gdb stub.
+//!
+//! With `--memcheck`, a new memcheck error stops the program at the bad
+//! access, before it happens (nothing is delivered; the next `continue`
+//! or `step` runs it and goes on). Memcheck's own `==PID==` text is
+//! collected and printed in front of the answer of the command that ran
+//! into it, so it comes once, in order, before the prompt.
 
 use crate::examine::{self, Examine};
 use crate::expr::{self, Env};
 use crate::inferior::{Inferior, Resume, Stop};
+use crate::memcheck::report as memcheck_report;
 use crate::unwind::{backtrace, FrameRegs};
-use crate::Session;
 use crate::{heap, inspect, leaks};
+use crate::{Session, SharedBuf};
 use std::fmt::Write as _;
 use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -51,6 +58,7 @@ const COMMANDS: &[Command] = &[
     Command { names: &["pt"], args: "EXPR", help: "the page walk for an address: PDE, PTE, frame, TLB", live: true, run: Debugger::cmd_pt },
     Command { names: &["heap"], args: "[EXPR]", help: "every malloc chunk (size, requested, header, free-list links) and the fragmentation; with EXPR, the chunk holding it", live: true, run: Debugger::cmd_heap },
     Command { names: &["leaks"], args: "", help: "blocks in use now: still reachable, possibly, indirectly or definitely lost", live: true, run: Debugger::cmd_leaks },
+    Command { names: &["memcheck"], args: "", help: "--memcheck's errors so far, in full, and the heap in use (after exit: its summaries)", live: false, run: Debugger::cmd_memcheck },
     Command { names: &["frames"], args: "", help: "the frame allocator and what this process holds", live: false, run: Debugger::cmd_frames },
     Command { names: &["help", "h"], args: "[COMMAND]", help: "this list, or one command's line", live: false, run: Debugger::cmd_help },
     Command { names: &["quit", "q"], args: "", help: "leave (the program is torn down and its frames reclaimed)", live: false, run: Debugger::cmd_quit },
@@ -89,10 +97,17 @@ pub struct Debugger {
     quit: bool,
     /// Set by SIGINT (Ctrl-C) while the program runs.
     interrupt: Arc<AtomicBool>,
+    /// What memcheck printed and the user has not seen yet.
+    memcheck_out: Option<SharedBuf>,
 }
 
 impl Debugger {
     pub fn new(s: Session) -> Debugger {
+        let memcheck_out = s.memcheck.as_ref().map(|m| {
+            let buf = SharedBuf::default();
+            m.borrow_mut().set_output(Box::new(buf.clone()));
+            buf
+        });
         Debugger {
             inf: Inferior::new(s, None),
             breakpoints: Vec::new(),
@@ -100,6 +115,7 @@ impl Debugger {
             last: None,
             quit: false,
             interrupt: Arc::new(AtomicBool::new(false)),
+            memcheck_out,
         }
     }
 
@@ -181,9 +197,32 @@ impl Debugger {
                 }
                 Stop::Interrupted => return format!("interrupted at {}", self.location()),
                 Stop::Exited(_) => return self.exited().unwrap_or_default(),
+                Stop::MemCheck => return self.memcheck_stopped(),
             }
         }
         self.location()
+    }
+
+    /// The stop at a new memcheck error: the error on one line, where EIP
+    /// is, and what going on does.
+    fn memcheck_stopped(&self) -> String {
+        let s = self.s();
+        let error = s
+            .memcheck
+            .as_ref()
+            .and_then(|m| m.borrow().errors().last().cloned());
+        let Some(e) = error else {
+            return self.location();
+        };
+        let next = match e.kind.size() {
+            Some(_) => "(it has not happened: continue or step runs it, unchecked, and the program goes on; nothing is delivered)",
+            None => "(the call was refused: it returned at once, having freed nothing; continue goes on)",
+        };
+        format!(
+            "stopped by memcheck: {}\n{}\n{next}",
+            memcheck_report::error_line(&e, &s.symbols),
+            self.location()
+        )
     }
 
     fn hit_breakpoint(&mut self) -> String {
@@ -225,7 +264,13 @@ impl Debugger {
         if self.quit {
             return None;
         }
-        Some(out)
+        // Memcheck's text of what just ran comes before the answer.
+        let said = self
+            .memcheck_out
+            .as_ref()
+            .map(|b| String::from_utf8_lossy(&b.0.take()).into_owned())
+            .unwrap_or_default();
+        Some(said + &out)
     }
 
     fn cmd_step(&mut self, args: &str) -> String {
@@ -490,6 +535,14 @@ impl Debugger {
         let s = self.s();
         let r = leaks::walk(&s.kernel, &s.process, &s.symbols);
         leaks::render(&r, &s.symbols, None)
+    }
+
+    fn cmd_memcheck(&mut self, _: &str) -> String {
+        let s = self.s();
+        match &s.memcheck {
+            Some(m) => memcheck_report::so_far_text(&m.borrow().summary(), &s.symbols),
+            None => "memcheck is off: start the program with toyemu debug --memcheck".into(),
+        }
     }
 
     fn cmd_frames(&mut self, _: &str) -> String {

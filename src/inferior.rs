@@ -17,9 +17,21 @@
 //! faulted in can hold breakpoints, and self-modifying code cannot erase one.
 //! Memory is read with `Kernel::peek_user` (changes nothing) and written
 //! with `Kernel::poke_user` (as ptrace's POKEDATA).
+//!
+//! Under `--memcheck` the kernel's tool stops (`RunState::Tool`) go to the
+//! session's `Memcheck`. Its allocator hooks are invisible: they stop the
+//! CPU before an instruction, which then runs within the same step, so a
+//! `stepi` is still one instruction. A *new* memcheck error (the first of
+//! its context, as valgrind's gdbserver stops only for those) is a
+//! *memcheck stop*: before a refused access, which has not happened, or
+//! just after a free() or realloc() memcheck refused. Nothing is delivered;
+//! resuming runs the refused access (unchecked, as under valgrind the
+//! program goes on) before anything else.
 
 use crate::Session;
 use std::collections::BTreeSet;
+use toyemu_emulator::Trap;
+use toyemu_kernel::signal::SIGSEGV;
 use toyemu_kernel::{Death, ExitStatus, RunState, Signal};
 
 /// Instructions run between looks at the debugger's connection when no
@@ -57,6 +69,21 @@ pub enum Stop {
     /// The debugger asked to stop (Ctrl-C).
     Interrupted,
     Exited(ExitStatus),
+    /// Memcheck found a new error (the last of `Memcheck::errors`): EIP at
+    /// the instruction whose access it refused, which has not run, or at
+    /// the return address of a free() or realloc() it refused. Not a
+    /// signal: nothing is delivered (gdb is told SIGSEGV, and passing it
+    /// back changes nothing).
+    MemCheck,
+}
+
+/// What a memcheck stop holds until the process resumes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MemcheckStop {
+    /// The refused access (`Trap::MemCheck`), still to run.
+    Access(Trap),
+    /// A refused allocator call, which has returned already.
+    Call,
 }
 
 pub struct Inferior {
@@ -64,6 +91,8 @@ pub struct Inferior {
     breakpoints: BTreeSet<u32>,
     /// The signal a signal stop is holding back (why it was raised).
     pending: Option<Death>,
+    /// The memcheck stop the process is at.
+    memcheck_stop: Option<MemcheckStop>,
     max_insns: Option<u64>,
 }
 
@@ -74,6 +103,7 @@ impl Inferior {
             session,
             breakpoints: BTreeSet::new(),
             pending: None,
+            memcheck_stop: None,
             max_insns,
         }
     }
@@ -110,8 +140,17 @@ impl Inferior {
     /// one: to its handler (then `Ok(None)`: the process runs on, in the
     /// handler) or fatally (`Stop::Exited`). Only the signal the process
     /// was stopped for can be delivered (this kernel has no other way to
-    /// send one); any other is refused.
+    /// send one); any other is refused. At a memcheck stop there is no
+    /// signal: SIGSEGV (which gdb was told, and passes back) is dropped.
     pub fn deliver(&mut self, signal: Option<Signal>) -> Result<Option<Stop>, String> {
+        if self.memcheck_stop.is_some() {
+            return match signal {
+                Some(sig) if sig != SIGSEGV => Err(format!(
+                    "{sig} cannot be sent to the program: it stopped for memcheck, not for a signal"
+                )),
+                _ => Ok(None),
+            };
+        }
         let pending = self.pending.take();
         let Some(sig) = signal else {
             return Ok(None);
@@ -129,30 +168,49 @@ impl Inferior {
 
     /// Run as `how` says until something stops the process. `interrupted` is
     /// polled every few thousand instructions (a Ctrl-C from the debugger).
-    pub fn run(&mut self, how: Resume, mut interrupted: impl FnMut() -> bool) -> Stop {
+    /// At a memcheck stop the refused access runs first, as the first
+    /// instruction of `how`.
+    pub fn run(&mut self, how: Resume, interrupted: impl FnMut() -> bool) -> Stop {
         let stats = self.session.process.stats();
+        let done = move |s: &Inferior| match how {
+            Resume::Step => true,
+            Resume::Continue => false,
+            Resume::Range(start, end) => !(start..end).contains(&s.eip()),
+            Resume::NextSyscall => s.session.process.stats().syscalls > stats.syscalls,
+            Resume::NextFault => s.session.process.stats().faults > stats.faults,
+        };
+        // The refused access is the first instruction (a refused call has
+        // returned already: nothing to run).
+        if let Some(MemcheckStop::Access(trap)) = self.memcheck_stop.take() {
+            if let Some(stop) = self.run_refused(trap) {
+                return stop;
+            }
+            if how == Resume::Step {
+                return Stop::DoneStep;
+            }
+            if self.breakpoints.contains(&self.eip()) {
+                return Stop::Breakpoint;
+            }
+            if done(self) {
+                return Stop::DoneStep;
+            }
+        }
         match how {
             Resume::Step => self.advance(1).unwrap_or(Stop::DoneStep),
-            Resume::Continue if self.breakpoints.is_empty() => loop {
-                if let Some(stop) = self.advance(FREE_SLICE) {
-                    return stop;
-                }
-                if interrupted() {
-                    return Stop::Interrupted;
-                }
-            },
-            Resume::Continue => self.step_until(|_| false, interrupted),
-            Resume::Range(start, end) => {
-                self.step_until(|s| !(start..end).contains(&s.eip()), interrupted)
+            Resume::Continue if self.breakpoints.is_empty() => self.run_free(interrupted),
+            _ => self.step_until(done, interrupted),
+        }
+    }
+
+    /// Run in big slices until something stops the process.
+    fn run_free(&mut self, mut interrupted: impl FnMut() -> bool) -> Stop {
+        loop {
+            if let Some(stop) = self.advance(FREE_SLICE) {
+                return stop;
             }
-            Resume::NextSyscall => self.step_until(
-                |s| s.session.process.stats().syscalls > stats.syscalls,
-                interrupted,
-            ),
-            Resume::NextFault => self.step_until(
-                |s| s.session.process.stats().faults > stats.faults,
-                interrupted,
-            ),
+            if interrupted() {
+                return Stop::Interrupted;
+            }
         }
     }
 
@@ -182,30 +240,139 @@ impl Inferior {
     }
 
     /// Retire at most `budget` instructions; the kernel holds fatal signals
-    /// back (`set_stop_before_signal`) so they become signal stops.
+    /// back (`set_stop_before_signal`) so they become signal stops, and
+    /// memcheck's hooks are handled within the budget.
     /// `None` when the budget is spent with nothing to report.
     fn advance(&mut self, budget: u64) -> Option<Stop> {
-        let (k, p) = (&mut self.session.kernel, &mut self.session.process);
         let mut budget = budget;
         if let Some(limit) = self.max_insns {
+            let (k, p) = (&mut self.session.kernel, &mut self.session.process);
             let spent = k.insns() - p.started_at();
             if spent >= limit {
                 return Some(Stop::Exited(k.kill(p, Death::InstructionLimit { limit })));
             }
             budget = budget.min(limit - spent);
         }
-        match k.run(p, budget) {
-            RunState::Running => None,
-            RunState::Exited(status) => Some(Stop::Exited(status)),
+        loop {
+            let before = self.session.kernel.insns();
+            let (k, p) = (&mut self.session.kernel, &mut self.session.process);
+            let trap = match k.run(p, budget) {
+                RunState::Running => return None,
+                RunState::Exited(status) => return Some(Stop::Exited(status)),
+                RunState::Signal(death) => {
+                    let sig = death.signal();
+                    self.pending = Some(death);
+                    return Some(Stop::Signal(sig));
+                }
+                RunState::Tool(trap) => trap,
+            };
+            // A hook reached with the budget spent is seen now (a block is
+            // known as soon as its malloc returns), except at a function's
+            // entry with a breakpoint: a refused free() would move EIP
+            // past it, so the breakpoint stops first and the hook is the
+            // next run's.
+            if k.insns() - before >= budget
+                && matches!(trap, Trap::Hook { eip } if self.breaks_first(eip.0))
+            {
+                return None;
+            }
+            let stop = self.tool_stop(trap);
+            if let Some(status) = self.exit_status() {
+                return Some(Stop::Exited(status));
+            }
+            if stop.is_some() {
+                return stop;
+            }
+            let mut spent = self.session.kernel.insns() - before;
+            // A refused free() returned at once: a step, as a `ret` would be.
+            if matches!(trap, Trap::Hook { eip } if eip.0 != self.eip()) {
+                spent += 1;
+            }
+            budget = budget.saturating_sub(spent);
+            if budget == 0 {
+                return None;
+            }
+        }
+    }
+
+    /// Whether a breakpoint at the hooked address `eip` stops before the hook.
+    fn breaks_first(&self, eip: u32) -> bool {
+        let entry = self
+            .session
+            .symbols
+            .function(eip)
+            .is_some_and(|(f, _)| f == eip);
+        entry && self.breakpoints.contains(&eip)
+    }
+
+    /// A tool's stop, handed to memcheck; `Some(Stop::MemCheck)` if it
+    /// found a new error there.
+    fn tool_stop(&mut self, trap: Trap) -> Option<Stop> {
+        let (k, p) = (&mut self.session.kernel, &mut self.session.process);
+        let Some(m) = self.session.memcheck.clone() else {
+            k.pass_tool_stop(p, trap);
+            return None;
+        };
+        let mut m = m.borrow_mut();
+        let seen = m.errors().len();
+        let held = match trap {
+            Trap::MemCheck { .. } => {
+                m.report_refusal(k, p, trap);
+                if m.errors().len() == seen {
+                    // An error already reported: the program just goes on.
+                    drop(m);
+                    return self.run_refused(trap);
+                }
+                // In the trace now, with the stop, not when it runs.
+                m.trace_errors(k);
+                MemcheckStop::Access(trap)
+            }
+            _ => {
+                m.on_stop(k, p, trap);
+                if m.errors().len() == seen {
+                    return None;
+                }
+                MemcheckStop::Call
+            }
+        };
+        self.memcheck_stop = Some(held);
+        Some(Stop::MemCheck)
+    }
+
+    /// Run the access memcheck refused (unchecked), as the program goes on
+    /// under valgrind; `Some` if that stopped it. An access that faults as
+    /// well (a read running off the heap's last page) raises a signal the
+    /// kernel's pass past a tool stop does not report: then the instruction
+    /// runs once more, unchecked, for the signal stop.
+    fn run_refused(&mut self, trap: Trap) -> Option<Stop> {
+        let before = self.session.kernel.insns();
+        let (k, p) = (&mut self.session.kernel, &mut self.session.process);
+        match &self.session.memcheck {
+            Some(m) => m.borrow_mut().run_refused(k, p, trap),
+            None => k.pass_tool_stop(p, trap),
+        }
+        if let Some(status) = self.exit_status() {
+            return Some(Stop::Exited(status));
+        }
+        if self.session.kernel.insns() != before {
+            return None;
+        }
+        let (k, p) = (&mut self.session.kernel, &mut self.session.process);
+        let checking = k
+            .watch_mut()
+            .map(|w| std::mem::replace(&mut w.suspended, true));
+        let state = k.run(p, 1);
+        if let (Some(w), Some(was)) = (k.watch_mut(), checking) {
+            w.suspended = was;
+        }
+        match state {
             RunState::Signal(death) => {
                 let sig = death.signal();
                 self.pending = Some(death);
                 Some(Stop::Signal(sig))
             }
-            RunState::Tool(trap) => {
-                k.pass_tool_stop(p, trap);
-                None
-            }
+            RunState::Exited(status) => Some(Stop::Exited(status)),
+            _ => None,
         }
     }
 
@@ -213,6 +380,11 @@ impl Inferior {
     /// delivered, as it would have been.
     pub fn finish(&mut self) -> ExitStatus {
         loop {
+            if let Some(MemcheckStop::Access(trap)) = self.memcheck_stop.take() {
+                if let Some(Stop::Exited(status)) = self.run_refused(trap) {
+                    return status;
+                }
+            }
             if let Some(cause) = self.pending.take() {
                 let (k, p) = (&mut self.session.kernel, &mut self.session.process);
                 if !p.has_exited() {
@@ -449,6 +621,234 @@ mod tests {
             "{stop:?}"
         );
         assert!(inf.write_memory(main, &[0]).is_err());
+    }
+
+    fn memcheck() -> Options {
+        Options {
+            memcheck: true,
+            ..Options::default()
+        }
+    }
+
+    /// The line of a userland source marked with `mark` (`/* BUG */`).
+    fn marked_line(source: &str, mark: &str) -> u32 {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(source);
+        let text = std::fs::read_to_string(path).unwrap();
+        1 + text.lines().position(|l| l.contains(mark)).expect(mark) as u32
+    }
+
+    fn errors_of(inf: &Inferior) -> usize {
+        inf.session
+            .memcheck
+            .as_ref()
+            .unwrap()
+            .borrow()
+            .errors()
+            .len()
+    }
+
+    /// Under memcheck, a debugged run that goes on from each memcheck stop
+    /// is the plain `run --memcheck`: same errors, same summary, same
+    /// events and output. Each stop comes with one new error.
+    #[test]
+    fn a_debugged_memcheck_run_is_the_same_run() {
+        let opts = memcheck();
+        for program in [
+            "userland/bug_overflow",
+            "userland/bug_use_after_free",
+            "userland/bug_double_free",
+            "userland/bug_leaks",
+            "userland/leak_demo",
+        ] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(program);
+            let plain = crate::run_captured(&path, &[], &opts, b"").unwrap();
+            let (mut inf, out) = boot_with(program, &opts);
+            let mut stops = 0;
+            let status = loop {
+                match inf.run(Resume::Continue, never) {
+                    Stop::Exited(s) => break s,
+                    Stop::MemCheck => {
+                        stops += 1;
+                        assert_eq!(errors_of(&inf), stops, "{program}");
+                        assert_eq!(inf.deliver(None), Ok(None));
+                    }
+                    other => panic!("{program}: unexpected {other:?}"),
+                }
+            };
+            let debugged = inf.session.into_report();
+            let summary = plain.report.memcheck.clone().unwrap();
+            assert_eq!(stops, summary.errors.len(), "{program}");
+            assert_eq!(debugged.memcheck.unwrap(), summary, "{program}");
+            assert_eq!(status, plain.report.status, "{program}");
+            assert_eq!(debugged.stats, plain.report.stats, "{program}");
+            assert_eq!(*out.0.borrow(), plain.stdout, "{program}");
+            assert_eq!(debugged.events, plain.report.events, "{program}");
+        }
+    }
+
+    /// `stepi` all the way through bug_overflow under memcheck: every step
+    /// is one instruction (the allocator's hooks at malloc's and free's
+    /// entries and returns fire inside steps, unseen), except the memcheck
+    /// stop, which runs none: EIP at the BUG line's store, which has not
+    /// happened. The next step runs it. In the end the same as a free run.
+    #[test]
+    fn stepping_under_memcheck_is_one_instruction_a_step_and_stops_before_the_bad_write() {
+        let program = "userland/bug_overflow";
+        let (mut inf, _) = boot_with(program, &memcheck());
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(program);
+        let plain = crate::run_captured(&path, &[], &memcheck(), b"").unwrap();
+        let bug = format!(
+            "(bug_overflow.c:{})",
+            marked_line("userland/bug_overflow.c", "/* BUG */")
+        );
+        let (malloc, free) = {
+            let syms = &inf.session.symbols;
+            (syms.lookup("malloc").unwrap(), syms.lookup("free").unwrap())
+        };
+        let (mut at_malloc, mut at_free, mut stops) = (0, 0, Vec::new());
+        let status = loop {
+            let before = inf.session.kernel.insns();
+            let eip = inf.eip();
+            at_malloc += (eip == malloc) as u32;
+            at_free += (eip == free) as u32;
+            let stop = inf.run(Resume::Step, never);
+            let ran = inf.session.kernel.insns() - before;
+            match stop {
+                Stop::DoneStep => assert_eq!(ran, 1, "at {eip:#010x}"),
+                Stop::MemCheck => {
+                    assert_eq!(ran, 0, "the refused store has not run");
+                    assert_eq!(inf.eip(), eip);
+                    stops.push(inf.session.symbols.describe(eip));
+                }
+                Stop::Exited(s) => break s,
+                other => panic!("unexpected {other:?} at {eip:#010x}"),
+            }
+        };
+        assert_eq!(stops.len(), 1, "{stops:?}");
+        assert!(stops[0].ends_with(&bug), "{stops:?} {bug}");
+        assert!(
+            at_malloc >= 1 && at_free >= 1,
+            "stepped through malloc and free"
+        );
+        // As many instructions as a free run (which is the plain run's:
+        // `a_debugged_memcheck_run_is_the_same_run`).
+        let stepped = inf.session.kernel.insns();
+        let (mut free_run, _) = boot_with(program, &memcheck());
+        while free_run.run(Resume::Continue, never) == Stop::MemCheck {}
+        assert_eq!(stepped, free_run.session.kernel.insns());
+        let report = inf.session.into_report();
+        assert_eq!(status.code(), 0);
+        assert_eq!(report.stats, plain.report.stats);
+        let (summary, free_run) = (report.memcheck.unwrap(), plain.report.memcheck.unwrap());
+        assert_eq!(summary, free_run);
+        assert_eq!((summary.allocs, summary.frees), (1, 1), "the hooks fired");
+    }
+
+    /// Breakpoints on hooked addresses (malloc's entry, the return from it)
+    /// stop there as anywhere else, and the run goes on to the memcheck stop.
+    #[test]
+    fn breakpoints_on_the_allocators_hooks_stop_and_the_block_is_known_after() {
+        let (mut inf, _) = boot_with("userland/bug_overflow", &memcheck());
+        let malloc = inf.session.symbols.lookup("malloc").unwrap();
+        let alloc = marked_line("userland/bug_overflow.c", "/* ALLOC */");
+        // The first line after the malloc's that has code.
+        let (after, _) = inf
+            .session
+            .symbols
+            .line_address("bug_overflow.c", alloc + 1)
+            .unwrap();
+        inf.add_breakpoint(malloc);
+        inf.add_breakpoint(after);
+        assert_eq!(inf.run(Resume::Continue, never), Stop::Breakpoint);
+        assert_eq!(inf.eip(), malloc);
+        assert_eq!(inf.run(Resume::Continue, never), Stop::Breakpoint);
+        assert_eq!(inf.eip(), after);
+        let in_use = inf
+            .session
+            .memcheck
+            .as_ref()
+            .unwrap()
+            .borrow()
+            .summary()
+            .in_use;
+        assert_eq!(in_use, (24, 1), "malloc's return was seen");
+        assert_eq!(inf.run(Resume::Continue, never), Stop::MemCheck);
+        // A range step from the stop runs the store first, then the line.
+        let eip = inf.eip();
+        assert_eq!(inf.run(Resume::Range(eip, eip + 1), never), Stop::DoneStep);
+        assert_ne!(inf.eip(), eip);
+        let stop = inf.run(Resume::Continue, never);
+        assert!(
+            matches!(stop, Stop::Exited(ref s) if s.code() == 0),
+            "{stop:?}"
+        );
+        assert_eq!(errors_of(&inf), 1);
+    }
+
+    /// gdb passes the SIGSEGV it was shown back when it goes on: dropped,
+    /// the program runs on. Another signal is refused, as elsewhere.
+    #[test]
+    fn a_memcheck_stop_delivers_nothing_even_when_given_sigsegv() {
+        let (mut inf, out) = boot_with("userland/bug_overflow", &memcheck());
+        assert_eq!(inf.run(Resume::Continue, never), Stop::MemCheck);
+        assert!(inf.deliver(Some(toyemu_kernel::signal::SIGINT)).is_err());
+        assert_eq!(inf.deliver(Some(toyemu_kernel::signal::SIGSEGV)), Ok(None));
+        let stop = inf.run(Resume::Continue, never);
+        assert!(
+            matches!(stop, Stop::Exited(ref s) if s.code() == 0),
+            "{stop:?}"
+        );
+        assert!(String::from_utf8_lossy(&out.0.borrow()).contains("freed the block"));
+    }
+
+    /// A double free stops just after the refused call: EIP at its return
+    /// address, the call having returned at once. A breakpoint on free()
+    /// stops first, at its entry; a step from the stop is one instruction.
+    #[test]
+    fn a_bad_free_stops_after_the_refused_call() {
+        let (mut inf, _) = boot_with("userland/bug_double_free", &memcheck());
+        let bug = marked_line("userland/bug_double_free.c", "/* BUG */");
+        // Stop at each free's first instruction, then step into it.
+        let free = inf.session.symbols.lookup("free").unwrap();
+        inf.add_breakpoint(free);
+        let mut calls = 0;
+        loop {
+            match inf.run(Resume::Continue, never) {
+                Stop::Breakpoint => {
+                    calls += 1;
+                    let esp = inf
+                        .session
+                        .kernel
+                        .machine()
+                        .cpu()
+                        .reg(toyemu_emulator::Reg::Esp);
+                    let mut ra = [0u8; 4];
+                    inf.read_memory(esp, &mut ra);
+                    match inf.run(Resume::Step, never) {
+                        Stop::DoneStep => {}
+                        Stop::MemCheck => {
+                            assert_eq!(inf.eip(), u32::from_le_bytes(ra), "back at the call");
+                            let line = inf.session.symbols.describe_return(inf.eip());
+                            assert!(
+                                line.ends_with(&format!("(bug_double_free.c:{bug})")),
+                                "{line}"
+                            );
+                            let before = inf.session.kernel.insns();
+                            assert_eq!(inf.run(Resume::Step, never), Stop::DoneStep);
+                            assert_eq!(inf.session.kernel.insns() - before, 1);
+                        }
+                        other => panic!("unexpected {other:?}"),
+                    }
+                }
+                Stop::Exited(s) => {
+                    assert_eq!(s.code(), 0);
+                    break;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(calls, 2);
+        assert_eq!(errors_of(&inf), 1);
     }
 
     #[test]

@@ -58,6 +58,10 @@ struct DebugArgs {
     /// Let the guest create and write files under DIR (repeatable).
     #[arg(long = "rw", value_name = "DIR")]
     rw: Vec<PathBuf>,
+    /// Check memory as `run --memcheck` does, and stop at each new error,
+    /// before the bad access (nothing is delivered: continue goes on).
+    #[arg(long)]
+    memcheck: bool,
     /// The program (an executable, or a .c file to compile first) and its
     /// arguments: everything after the program is the program's own.
     #[arg(value_name = "PROGRAM [ARGS]", required = true, num_args = 1.., trailing_var_arg = true, value_parser = clap::value_parser!(OsString))]
@@ -132,8 +136,9 @@ struct RunArgs {
     /// Check memory as valgrind's memcheck does: every heap access must fall
     /// in a live block, no access below the stack pointer, every free a block
     /// malloc gave; leaks classified at exit. Errors print on stderr as they
-    /// happen, `==PID==` lines.
-    #[arg(long, conflicts_with_all = ["count", "gdb"])]
+    /// happen, `==PID==` lines. With --gdb, each new error stops the program
+    /// as a SIGSEGV would, before the bad access.
+    #[arg(long, conflicts_with = "count")]
     memcheck: bool,
     /// With --memcheck: exit with status N if memcheck found any error (as
     /// valgrind's option of the same name), instead of the program's own.
@@ -425,6 +430,7 @@ fn debug(a: DebugArgs, bytes: Vec<u8>) -> Result<(), String> {
         env: a.env,
         rw: a.rw,
         keep_events: false,
+        memcheck: a.memcheck,
         ..Options::default()
     };
     let (program, argv) = split_command(&a.command);

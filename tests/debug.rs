@@ -31,8 +31,15 @@ fn symbols(program: &std::path::Path) -> Symbols {
 }
 
 fn session(program: &str, script: &str) -> String {
+    session_with(&[], program, script)
+}
+
+/// `toyemu debug FLAGS PROGRAM` with `script` on its stdin; its stdout.
+fn session_with(flags: &[&str], program: &str, script: &str) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_toyemu"))
-        .args(["debug", program])
+        .arg("debug")
+        .args(flags)
+        .arg(program)
         .current_dir(root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -208,6 +215,188 @@ fn a_caught_segfault_stops_before_delivery_then_continue_runs_the_handler() {
         "{out}"
     );
     assert!(out.contains("process exited with status 0"), "{out}");
+}
+
+/// `debug --memcheck`: the run stops at the bad write, before it happens,
+/// with memcheck's report printed once just before the stop line; `bt`
+/// and `memcheck` look at it; `continue` runs the store and the rest to
+/// a normal exit (nothing delivered) with memcheck's summaries.
+#[test]
+fn memcheck_stops_at_the_bad_write_and_continue_runs_to_the_end() {
+    let out = session_with(
+        &["--memcheck"],
+        "userland/bug_overflow",
+        "memcheck\ncontinue\nbt\nmemcheck\ncontinue\nmemcheck\n",
+    );
+    let bug = format!(
+        "(bug_overflow.c:{})",
+        line_of("userland/bug_overflow.c", "/* BUG */")
+    );
+    let alloc = format!(
+        "(bug_overflow.c:{})",
+        line_of("userland/bug_overflow.c", "/* ALLOC */")
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    let find = |from: usize, p: &dyn Fn(&str) -> bool| {
+        from + lines[from..]
+            .iter()
+            .position(|l| p(l))
+            .unwrap_or_else(|| panic!("nothing after line {from}:\n{out}"))
+    };
+    // Before it ran, nothing so far.
+    let first = find(0, &|l| l.contains("ERROR SUMMARY so far"));
+    assert!(
+        lines[first].ends_with(
+            "== ERROR SUMMARY so far: 0 errors from 0 contexts (leaks are checked at exit)"
+        ),
+        "{out}"
+    );
+    // The program's first line, then the error as memcheck prints it, then the stop.
+    let printed = find(first, &|l| {
+        l == "bug_overflow: 6 ints in a block of 24 bytes"
+    });
+    let headline = find(printed, &|l| l.ends_with("== Invalid write of size 4"));
+    assert!(lines[headline + 1].ends_with(&format!(" {bug}")), "{out}");
+    assert!(
+        lines[headline + 2].contains("is 0 bytes after a block of size 24 alloc'd"),
+        "{out}"
+    );
+    let stop = find(headline, &|l| l.starts_with("stopped by memcheck: "));
+    // The error on one line: the store, its line, the block it missed.
+    let line = lines[stop];
+    assert!(
+        line.starts_with("stopped by memcheck: Invalid write of size 4 at main+"),
+        "{out}"
+    );
+    assert!(line.contains(&format!("{bug}: 0x")), "{out}");
+    assert!(
+        line.contains(" is 0 bytes after a block of size 24 alloc'd at main+"),
+        "{out}"
+    );
+    assert!(line.ends_with(&alloc), "{out}");
+    // Where EIP is: the store on the BUG line, not run yet; nothing was delivered.
+    assert!(lines[stop + 1].contains(&format!("{bug}>: mov")), "{out}");
+    assert!(lines[stop + 2].contains("it has not happened"), "{out}");
+    assert!(!out.contains("SIGSEGV"), "nothing is a signal: {out}");
+    // The text came once, and `memcheck` shows it again, with the heap now.
+    let again = find(stop, &|l| l.ends_with("== 1 error in context 1 of 1:"));
+    assert!(
+        lines[stop..again]
+            .iter()
+            .any(|l| l.starts_with("#0  ") && l.ends_with(&format!("{bug}>"))),
+        "bt at the stop: {out}"
+    );
+    assert!(
+        lines[again + 1].ends_with("== Invalid write of size 4"),
+        "{out}"
+    );
+    let now = find(again, &|l| l.contains("== HEAP SUMMARY so far:"));
+    assert!(
+        lines[now + 1].ends_with("==     in use now: 24 bytes in 1 block"),
+        "{out}"
+    );
+    let so_far = find(now, &|l| l.contains("== ERROR SUMMARY so far:"));
+    assert!(lines[so_far].contains("1 error from 1 context"), "{out}");
+    // Continue: the store runs, the program carries on to its end.
+    let rest = find(so_far, &|l| l.starts_with("bug_overflow: wrote a[6]"));
+    let freed = find(rest, &|l| l == "bug_overflow: freed the block");
+    let summary = find(freed, &|l| l.ends_with("== HEAP SUMMARY:"));
+    let errors = find(summary, &|l| l.contains("== ERROR SUMMARY:"));
+    assert!(
+        lines[errors].ends_with("== ERROR SUMMARY: 1 error from 1 context"),
+        "{out}"
+    );
+    assert!(
+        lines[errors + 1].starts_with("process exited with status 0;"),
+        "{out}"
+    );
+    // After the exit `memcheck` shows the final summaries.
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .ends_with("== ERROR SUMMARY: 1 error from 1 context"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("== Invalid write of size 4").count(),
+        3,
+        "once when found, once per memcheck: {out}"
+    );
+}
+
+/// A double free is refused at the call: the stop is just after it, on
+/// the BUG line, and the program goes on.
+#[test]
+fn memcheck_stops_after_a_refused_double_free() {
+    let out = session_with(
+        &["--memcheck"],
+        "userland/bug_double_free",
+        "continue\ncontinue\n",
+    );
+    let bug = line_of("userland/bug_double_free.c", "/* BUG */");
+    let stop = out
+        .lines()
+        .find(|l| l.starts_with("stopped by memcheck: "))
+        .unwrap_or_else(|| panic!("no memcheck stop:\n{out}"));
+    assert!(
+        stop.starts_with(
+            "stopped by memcheck: Invalid free() / delete / delete[] / realloc() (a double free) at main+"
+        ) && stop.contains(&format!("(bug_double_free.c:{bug}): 0x")),
+        "{out}"
+    );
+    assert!(out.contains("(the call was refused:"), "{out}");
+    assert!(
+        out.contains("bug_double_free: second freed its buffer too"),
+        "{out}"
+    );
+    assert!(out.contains("process exited with status 0;"), "{out}");
+}
+
+/// A read that memcheck refuses and that also faults (it runs off the
+/// heap's end): the memcheck stop first; going on runs it, which is then
+/// a signal stop, and the next continue delivers the SIGSEGV.
+#[test]
+fn an_access_memcheck_refuses_that_also_faults_is_then_a_signal_stop() {
+    let prog = build("tests/scenarios/bug_off_the_heap.c", Opt::O0);
+    let bug = line_of("tests/scenarios/bug_off_the_heap.c", "/* BUG */");
+    let out = session_with(
+        &["--memcheck"],
+        prog.to_str().unwrap(),
+        "continue\ncontinue\ncontinue\n",
+    );
+    let at = format!("(bug_off_the_heap.c:{bug})");
+    let memcheck = out
+        .find("stopped by memcheck: Invalid read of size ")
+        .unwrap_or_else(|| panic!("no memcheck stop:\n{out}"));
+    let signal = out
+        .find("stopped before delivering SIGSEGV: Segmentation fault (SEGV_MAPERR): read at")
+        .unwrap_or_else(|| panic!("no signal stop:\n{out}"));
+    assert!(memcheck < signal, "{out}");
+    for stop in [memcheck, signal] {
+        let first = out[stop..].lines().next().unwrap();
+        assert!(first.contains(&at), "{out}");
+    }
+    assert!(
+        out.contains("process exited with status 139 (Segmentation fault"),
+        "{out}"
+    );
+    assert!(
+        out.contains("== ERROR SUMMARY: 1 error from 1 context"),
+        "{out}"
+    );
+}
+
+/// Without --memcheck the command says how to get it; nothing stops.
+#[test]
+fn memcheck_is_off_without_the_flag() {
+    let out = session("userland/bug_overflow", "memcheck\ncontinue\n");
+    assert!(
+        out.contains("memcheck is off: start the program with toyemu debug --memcheck"),
+        "{out}"
+    );
+    assert!(!out.contains("stopped by memcheck"), "{out}");
+    assert!(out.contains("process exited with status 0;"), "{out}");
 }
 
 #[test]

@@ -107,9 +107,16 @@ impl Running {
 
 /// `toyemu run --gdb 0 PROGRAM ARGS`, and the port it says it listens on.
 fn start_stub(program: &Path, args: &[&str]) -> (Running, u16) {
+    start_stub_with(&[], program, args)
+}
+
+/// `toyemu run FLAGS --gdb 0 PROGRAM ARGS`, and its port.
+fn start_stub_with(flags: &[&str], program: &Path, args: &[&str]) -> (Running, u16) {
     let mut stub = spawn(
         Command::new(env!("CARGO_BIN_EXE_toyemu"))
-            .args(["run", "--gdb", "0"])
+            .arg("run")
+            .args(flags)
+            .args(["--gdb", "0"])
             .arg(program)
             .args(args),
     );
@@ -308,6 +315,102 @@ fn a_segfault_stops_at_the_faulting_line_then_kills() {
     );
     assert_eq!(status.code(), Some(139), "{stderr}");
     assert!(stderr.contains("killed by SIGSEGV"), "{stderr}");
+}
+
+/// `run --memcheck --gdb`: the bad write stops the program as a SIGSEGV
+/// would, at the BUG line, before the store; `monitor memcheck` lists the
+/// error and the heap; `stepi` runs the store alone, and `continue` (which
+/// passes the SIGSEGV back, as gdb does by default) delivers nothing: the
+/// program exits normally, with memcheck's summaries on the stub's stderr
+/// and `--error-exitcode`'s status.
+#[test]
+fn memcheck_stops_at_the_bad_write_as_a_sigsegv_and_continue_delivers_nothing() {
+    require_gdb();
+    let prog = root().join("userland/bug_overflow");
+    let src = std::fs::read_to_string(root().join("userland/bug_overflow.c")).unwrap();
+    let bug = 1 + src.lines().position(|l| l.contains("/* BUG */")).unwrap();
+    let (stub, port) = start_stub_with(&["--memcheck", "--error-exitcode", "7"], &prog, &[]);
+    let out = gdb(
+        &prog,
+        port,
+        &[
+            "monitor memcheck",
+            "continue",
+            "print n",
+            "monitor memcheck",
+            "x/2i $pc",
+            "stepi",
+            "print/x $pc",
+            "continue",
+        ],
+    );
+    let (status, stdout, stderr) = stub.finish("toyemu");
+    assert!(
+        out.contains("== ERROR SUMMARY so far: 0 errors from 0 contexts"),
+        "before it ran: {out}"
+    );
+    assert_eq!(
+        out.matches("Program received signal SIGSEGV, Segmentation fault.")
+            .count(),
+        1,
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("in main () at bug_overflow.c:{bug}")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("{bug}\t    a[n] = -1;")), "{out}");
+    assert!(out.contains("$1 = 6"), "{out}");
+    assert!(out.contains("== 1 error in context 1 of 1:"), "{out}");
+    // The error in full, named at the BUG line.
+    assert!(
+        out.lines()
+            .any(|l| l.contains("==    at 0x") && l.ends_with(&format!("(bug_overflow.c:{bug})"))),
+        "{out}"
+    );
+    assert!(
+        out.contains("==     in use now: 24 bytes in 1 block"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 error from 1 context (leaks are checked at exit)"),
+        "{out}"
+    );
+    // stepi runs the refused store and nothing more: to the next instruction.
+    let next = out
+        .lines()
+        .skip_while(|l| !l.starts_with("=> 0x"))
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no x/2i:\n{out}"));
+    assert!(
+        out.contains(&format!("$2 = {next}\n")),
+        "stepi went to {next}: {out}"
+    );
+    assert!(
+        out.contains("[Inferior 1 (process 1) exited normally]"),
+        "{out}"
+    );
+    assert!(
+        !stderr.contains("cannot be sent"),
+        "SIGSEGV was dropped quietly: {stderr}"
+    );
+    assert_eq!(
+        stdout,
+        "bug_overflow: 6 ints in a block of 24 bytes\n\
+         bug_overflow: wrote a[6] (one past the end); the sum of a[0..5] is 55\n\
+         bug_overflow: freed the block\n"
+    );
+    assert_eq!(
+        stderr.matches("== Invalid write of size 4").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("== ERROR SUMMARY: 1 error from 1 context"),
+        "{stderr}"
+    );
+    assert_eq!(status.code(), Some(7), "{stderr}");
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! the real `gdb` can debug a guest program — registers, memory, breakpoints,
 //! single step, continue, Ctrl-C and the program's end — plus `monitor`
 //! commands that show what only toyemu knows: maps, page walks, frames, heap.
+//! Under `--memcheck` a new memcheck error stops the program as a SIGSEGV
+//! would (before the bad access; nothing is delivered when gdb goes on) and
+//! `monitor memcheck` lists the errors so far.
 //!
 //! ```text
 //! $ toyemu run --gdb 1234 prog &
@@ -142,6 +145,9 @@ impl run_blocking::BlockingEventLoop for EventLoop {
             Stop::DoneStep => SingleThreadStopReason::DoneStep,
             Stop::Breakpoint => SingleThreadStopReason::SwBreak(()),
             Stop::Signal(s) => SingleThreadStopReason::Signal(to_gdb_signal(s)),
+            // gdb has no stop for a tool's finding: a SIGSEGV-like stop,
+            // at the bad access; resuming delivers nothing.
+            Stop::MemCheck => SingleThreadStopReason::Signal(GdbSignal::SIGSEGV),
             Stop::Exited(status) => match status.ending {
                 Ending::Exited(code) => SingleThreadStopReason::Exited(code),
                 Ending::Killed(death) => {

@@ -1,7 +1,9 @@
 //! `monitor` commands: what a gdb stub on real hardware cannot show — the
-//! guest's mappings, page walks, frames and heap — as text for gdb's console.
+//! guest's mappings, page walks, frames and heap, and what `--memcheck`
+//! found — as text for gdb's console.
 
 use crate::inferior::Inferior;
+use crate::memcheck::report as memcheck_report;
 use crate::symbols::Symbols;
 use crate::{heap, inspect, leaks};
 use std::fmt::Write;
@@ -18,6 +20,7 @@ toyemu monitor commands:
   monitor heap ADDR  the chunk holding ADDR, its header field by field
   monitor leaks      heap blocks allocated now, with where malloc was called from and whether
                      anything still points to them (still reachable, possibly/indirectly/definitely lost)
+  monitor memcheck   with --memcheck: the errors so far, in full, and the heap in use
   monitor help       this list
 ";
 
@@ -32,7 +35,7 @@ pub fn run(inf: &Inferior, line: &str) -> String {
     let mut words = line.split_whitespace();
     let cmd = words.next().unwrap_or("help");
     let arg = words.next();
-    if s.process.mm().is_none() && !matches!(cmd, "help" | "frames") {
+    if s.process.mm().is_none() && !matches!(cmd, "help" | "frames" | "memcheck") {
         return "the program has exited: its address space is gone\n".into();
     }
     match (cmd, arg) {
@@ -56,6 +59,12 @@ pub fn run(inf: &Inferior, line: &str) -> String {
                 va,
             ),
             Err(e) => format!("{e}\n"),
+        },
+        ("memcheck", None) => match &s.memcheck {
+            Some(m) => memcheck_report::so_far_text(&m.borrow().summary(), &s.symbols),
+            None => {
+                "memcheck is off: start the stub with toyemu run --memcheck --gdb PORT\n".into()
+            }
         },
         ("leaks", None) => live_heap(&leaks::walk(&s.kernel, &s.process, &s.symbols), &s.symbols),
         _ => format!("unknown monitor command {:?}\n{HELP}", line.trim()),
