@@ -28,6 +28,7 @@
 //! resuming runs the refused access (unchecked, as under valgrind the
 //! program goes on) before anything else.
 
+use crate::memcheck::Memcheck;
 use crate::Session;
 use std::collections::BTreeSet;
 use toyemu_emulator::Trap;
@@ -328,7 +329,8 @@ impl Inferior {
                 MemcheckStop::Access(trap)
             }
             _ => {
-                m.on_stop(k, p, trap);
+                // A hook: nothing comes back to run.
+                let _ = m.on_stop(k, p, trap);
                 if m.errors().len() == seen {
                     return None;
                 }
@@ -340,31 +342,14 @@ impl Inferior {
     }
 
     /// Run the access memcheck refused (unchecked), as the program goes on
-    /// under valgrind; `Some` if that stopped it. An access that faults as
-    /// well (a read running off the heap's last page) raises a signal the
-    /// kernel's pass past a tool stop does not report: then the instruction
-    /// runs once more, unchecked, for the signal stop.
+    /// under valgrind; `Some` if that stopped it: an access that faults as
+    /// well (a read running off the heap's last page) is a signal stop.
     fn run_refused(&mut self, trap: Trap) -> Option<Stop> {
-        let before = self.session.kernel.insns();
         let (k, p) = (&mut self.session.kernel, &mut self.session.process);
-        match &self.session.memcheck {
-            Some(m) => m.borrow_mut().run_refused(k, p, trap),
+        let state = match &self.session.memcheck {
+            Some(_) => Memcheck::run_refused(k, p, trap),
             None => k.pass_tool_stop(p, trap),
-        }
-        if let Some(status) = self.exit_status() {
-            return Some(Stop::Exited(status));
-        }
-        if self.session.kernel.insns() != before {
-            return None;
-        }
-        let (k, p) = (&mut self.session.kernel, &mut self.session.process);
-        let checking = k
-            .watch_mut()
-            .map(|w| std::mem::replace(&mut w.suspended, true));
-        let state = k.run(p, 1);
-        if let (Some(w), Some(was)) = (k.watch_mut(), checking) {
-            w.suspended = was;
-        }
+        };
         match state {
             RunState::Signal(death) => {
                 let sig = death.signal();
@@ -372,7 +357,7 @@ impl Inferior {
                 Some(Stop::Signal(sig))
             }
             RunState::Exited(status) => Some(Stop::Exited(status)),
-            _ => None,
+            _ => self.exit_status().map(Stop::Exited),
         }
     }
 

@@ -135,10 +135,16 @@ pub fn run_traced(mut s: Session, out: &SharedOut, max_insns: Option<u64>) -> Ex
         match state {
             RunState::Exited(_) => break,
             // A hooked allocator call or a refused access, under --memcheck.
-            RunState::Tool(trap) => match s.memcheck.clone() {
-                Some(m) => m.borrow_mut().on_stop(&mut s.kernel, &mut s.process, trap),
-                None => s.kernel.pass_tool_stop(&mut s.process, trap),
-            },
+            RunState::Tool(trap) => {
+                let (k, p) = (&mut s.kernel, &mut s.process);
+                let refused = match s.memcheck.clone() {
+                    Some(m) => m.borrow_mut().on_stop(k, p, trap),
+                    None => Some(trap),
+                };
+                if let Some(t) = refused {
+                    crate::memcheck::Memcheck::run_refused(k, p, t);
+                }
+            }
             _ => {}
         }
     }

@@ -412,8 +412,17 @@ fn run_checked(
             k.kill(p, Death::Timeout { after: limit });
         } else {
             match k.run(p, TIMEOUT_SLICE.min(cap - spent)) {
-                // Not borrowed across the run: teardown's leak check needs it.
-                toyemu_kernel::RunState::Tool(trap) => m.borrow_mut().on_stop(k, p, trap),
+                // Not borrowed across a run: teardown's leak check needs it.
+                toyemu_kernel::RunState::Tool(trap) => {
+                    let refused = m.borrow_mut().on_stop(k, p, trap);
+                    if let Some(t) = refused {
+                        if let toyemu_kernel::RunState::Signal(cause) =
+                            memcheck::Memcheck::run_refused(k, p, t)
+                        {
+                            k.deliver_signal(p, cause);
+                        }
+                    }
+                }
                 toyemu_kernel::RunState::Signal(cause) => {
                     k.deliver_signal(p, cause);
                 }

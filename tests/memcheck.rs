@@ -486,6 +486,18 @@ fn trace_and_report() -> Result<(), Failed> {
     Ok(())
 }
 
+/// A refused read that also faults (it runs off the heap's last page):
+/// reported, then the fault's SIGSEGV kills the program, and the leak
+/// check still runs at teardown.
+fn refused_and_faulting() -> Result<(), Failed> {
+    let path = common::build("tests/scenarios/bug_off_the_heap.c", Opt::O0);
+    let (s, _, code) = checked(&path)?;
+    if s.errors.len() != 1 || !s.leak_checked || code != 128 + 11 {
+        return Err(format!("status {code}: {s:#?}").into());
+    }
+    Ok(())
+}
+
 fn stripped_is_refused() -> Result<(), Failed> {
     let out = work_dir().join("memcheck").join("hello-stripped");
     std::fs::create_dir_all(out.parent().unwrap())?;
@@ -569,5 +581,9 @@ fn main() {
     trials.push(Trial::test("cli::error_exitcode", error_exitcode));
     trials.push(Trial::test("cli::stripped_is_refused", stripped_is_refused));
     trials.push(Trial::test("cli::trace_and_report", trace_and_report));
+    trials.push(Trial::test(
+        "bug::refused_and_faulting",
+        refused_and_faulting,
+    ));
     libtest_mimic::run(&args, trials).exit();
 }

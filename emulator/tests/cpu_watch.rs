@@ -74,8 +74,7 @@ fn a_forbidden_byte_refuses_the_access_before_it_happens() {
 fn the_stack_check_allows_pushes_and_calls_and_refuses_reads_below_esp() {
     let mut vm = Vm::new();
     vm.m.mmu_mut().enable_watch();
-    vm.m
-        .mmu_mut()
+    vm.m.mmu_mut()
         .watch_stack((STACK_TOP >> 12) - 4, STACK_TOP >> 12);
     // A call, a frame with a local, leave and ret: all above ESP or pushed.
     // Then the caller reads the callee's local, now below ESP.

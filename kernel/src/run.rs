@@ -66,7 +66,13 @@ impl Kernel {
             match self.run(p, limit - spent) {
                 RunState::Exited(s) => return s,
                 RunState::Running => {}
-                RunState::Tool(trap) => self.pass_tool_stop(p, trap),
+                RunState::Tool(trap) => {
+                    if let RunState::Signal(cause) = self.pass_tool_stop(p, trap) {
+                        if let Some(status) = self.deliver_signal(p, cause) {
+                            return status;
+                        }
+                    }
+                }
                 RunState::Signal(cause) => {
                     if let Some(status) = self.deliver_signal(p, cause) {
                         return status;
@@ -76,9 +82,10 @@ impl Kernel {
         }
     }
 
-    /// Go on past a tool's stop: run the hooked instruction, or the refused
-    /// one with memcheck's checks off for it alone.
-    pub fn pass_tool_stop(&mut self, p: &mut Process, trap: Trap) {
+    /// Go on past a tool's stop: let the hooked instruction run, or run the
+    /// refused one with memcheck's checks off for it alone (what that run
+    /// ended in: it may fault, or end the process).
+    pub fn pass_tool_stop(&mut self, p: &mut Process, trap: Trap) -> RunState {
         match trap {
             Trap::MemCheck { .. } => {
                 let mmu = self.machine.mmu_mut();
@@ -86,12 +93,16 @@ impl Kernel {
                 if let Some(w) = mmu.watch_mut() {
                     w.suspended = true;
                 }
-                self.run(p, 1);
+                let state = self.run(p, 1);
                 if let Some(w) = self.machine.mmu_mut().watch_mut() {
                     w.suspended = was;
                 }
+                state
             }
-            _ => self.machine.cpu_mut().pass_hook(),
+            _ => {
+                self.machine.cpu_mut().pass_hook();
+                RunState::Running
+            }
         }
     }
 

@@ -32,7 +32,7 @@ use std::io::Write;
 use std::rc::Rc;
 use toyemu_emulator::{Access, Reg, Trap, VirtAddr};
 use toyemu_kernel::vma::VmaKind;
-use toyemu_kernel::{Kernel, Process};
+use toyemu_kernel::{Kernel, Process, RunState};
 
 /// Frames kept of each stack (valgrind's `--num-callers` is 12; a few
 /// name the line, and each costs an unwind step at every malloc).
@@ -131,13 +131,17 @@ impl Memcheck {
         !self.entries.is_empty()
     }
 
-    /// Handle a tool stop (`RunState::Tool`) and let the process go on.
-    pub fn on_stop(&mut self, k: &mut Kernel, p: &mut Process, trap: Trap) {
-        self.dispatch(k, p, trap);
+    /// Handle a tool stop (`RunState::Tool`). A hook is done with here; a
+    /// refused access is reported and comes back, to be run by
+    /// `Memcheck::run_refused` once this checker is no longer borrowed.
+    #[must_use]
+    pub fn on_stop(&mut self, k: &mut Kernel, p: &mut Process, trap: Trap) -> Option<Trap> {
+        let refused = self.dispatch(k, p, trap);
         self.trace_errors(k);
+        refused
     }
 
-    fn dispatch(&mut self, k: &mut Kernel, p: &mut Process, trap: Trap) {
+    fn dispatch(&mut self, k: &mut Kernel, p: &mut Process, trap: Trap) -> Option<Trap> {
         match trap {
             Trap::Hook { eip } => {
                 let skip = match self.entries.get(&eip.0) {
@@ -153,10 +157,13 @@ impl Memcheck {
             }
             Trap::MemCheck { .. } => {
                 self.report_refusal(k, p, trap);
-                self.run_refused(k, p, trap);
+                return Some(trap);
             }
-            _ => k.pass_tool_stop(p, trap),
+            _ => {
+                k.pass_tool_stop(p, trap);
+            }
         }
+        None
     }
 
     /// Put the errors found since the last look into the trace.
@@ -203,7 +210,9 @@ impl Memcheck {
     /// bytes is then undone there, as valgrind's redzones absorb it: the
     /// allocator's headers and free lists stay whole, so the program runs
     /// on to its next bug instead of dying in free().
-    pub fn run_refused(&mut self, k: &mut Kernel, p: &mut Process, trap: Trap) {
+    /// It needs no `Memcheck`: the kernel it runs may tear the process
+    /// down, and teardown's leak check borrows the checker.
+    pub fn run_refused(k: &mut Kernel, p: &mut Process, trap: Trap) -> RunState {
         let Trap::MemCheck {
             addr,
             len,
@@ -216,14 +225,13 @@ impl Memcheck {
         };
         let mut before = [0u8; 64];
         let n = (len as usize).min(before.len());
-        self.trace_errors(k);
         let undo = access == Access::Write && !stack;
         let n = if undo {
             k.peek_user(p, addr.0, &mut before[..n])
         } else {
             0
         };
-        k.pass_tool_stop(p, trap);
+        let state = k.pass_tool_stop(p, trap);
         let watch = k.watch_mut();
         let forbidden: Vec<bool> = (0..n as u32)
             .map(|i| watch.as_ref().is_some_and(|w| w.is_forbidden(addr.0 + i)))
@@ -233,6 +241,7 @@ impl Memcheck {
                 let _ = k.poke_user(p, addr.0 + i as u32, &before[i..i + 1]);
             }
         }
+        state
     }
 
     fn read_u32(k: &Kernel, p: &Process, addr: u32) -> Option<u32> {
