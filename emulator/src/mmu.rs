@@ -246,14 +246,34 @@ impl Mmu {
     /// changed anything.
     pub fn probe_write(&mut self, va: VirtAddr, len: u32) -> Result<(), PageFault> {
         let n0 = len.min(PAGE_SIZE - va.page_offset());
-        self.access(va, Access::Write, n0)?;
+        let r = self.access(va, Access::Write, n0);
+        self.whole(r, va, len)?;
         let last = VirtAddr(va.0.wrapping_add(len - 1));
         if last.vpn() != va.vpn() {
             // CR2 is the first byte of the access in that page, as the
             // split write reports it.
-            self.access(last.page_base(), Access::Write, len - n0)?;
+            let r = self.access(last.page_base(), Access::Write, len - n0);
+            self.whole(r, va, len)?;
         }
         Ok(())
+    }
+
+    /// A part of a split access that memcheck refused is reported as the
+    /// whole access (`len` bytes at `va`).
+    fn whole<T>(
+        &mut self,
+        r: Result<T, PageFault>,
+        va: VirtAddr,
+        len: u32,
+    ) -> Result<T, PageFault> {
+        if let Err(pf) = &r {
+            if pf.code.contains(PfCode::CHECK) {
+                if let Some(w) = self.watch.as_mut() {
+                    w.widen_violation(va.0, len);
+                }
+            }
+        }
+        r
     }
 
     /// An access that straddles two pages: both translate before any byte moves.
@@ -261,8 +281,11 @@ impl Mmu {
     fn read_split(&mut self, va: VirtAddr, out: &mut [u8]) -> Result<(), PageFault> {
         let second = VirtAddr(va.0.wrapping_add(out.len() as u32 - 1));
         let n0 = (PAGE_SIZE - va.page_offset()) as usize;
-        let pa0 = self.access(va, Access::Read, n0 as u32)?;
-        let pa1 = self.access(second.page_base(), Access::Read, (out.len() - n0) as u32)?;
+        let len = out.len() as u32;
+        let r = self.access(va, Access::Read, n0 as u32);
+        let pa0 = self.whole(r, va, len)?;
+        let r = self.access(second.page_base(), Access::Read, len - n0 as u32);
+        let pa1 = self.whole(r, va, len)?;
         self.phys.read_bytes(pa0, &mut out[..n0]);
         self.phys.read_bytes(pa1, &mut out[n0..]);
         Ok(())
@@ -271,8 +294,11 @@ impl Mmu {
     fn write_split(&mut self, va: VirtAddr, data: &[u8]) -> Result<(), PageFault> {
         let second = VirtAddr(va.0.wrapping_add(data.len() as u32 - 1));
         let n0 = (PAGE_SIZE - va.page_offset()) as usize;
-        let pa0 = self.access(va, Access::Write, n0 as u32)?;
-        let pa1 = self.access(second.page_base(), Access::Write, (data.len() - n0) as u32)?;
+        let len = data.len() as u32;
+        let r = self.access(va, Access::Write, n0 as u32);
+        let pa0 = self.whole(r, va, len)?;
+        let r = self.access(second.page_base(), Access::Write, len - n0 as u32);
+        let pa1 = self.whole(r, va, len)?;
         self.phys.write_bytes(pa0, &data[..n0]);
         self.phys.write_bytes(pa1, &data[n0..]);
         Ok(())

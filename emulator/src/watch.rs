@@ -197,6 +197,15 @@ impl Watch {
         ok
     }
 
+    /// Make the last violation the whole access it was part of (an access
+    /// split across two pages is checked a page at a time).
+    pub fn widen_violation(&mut self, addr: u32, len: u32) {
+        if let Some(v) = self.last.as_mut() {
+            v.addr = addr;
+            v.len = len;
+        }
+    }
+
     /// The violation the last failed check saw.
     pub fn take_violation(&mut self) -> Option<Violation> {
         self.last.take()
