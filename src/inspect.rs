@@ -157,6 +157,32 @@ pub fn page_tables(k: &Kernel, p: &Process) -> Vec<(usize, u32, u32)> {
         .collect()
 }
 
+/// One page table: its directory entry and every entry in use (present,
+/// or kept without P for a PROT_NONE page), by table index.
+#[derive(Debug, Clone)]
+pub struct TableEntries {
+    pub pd_index: usize,
+    pub pde: Pte,
+    pub entries: Vec<(usize, Pte)>,
+}
+
+/// The page tables of `p` entry by entry, in directory order.
+pub fn table_entries(k: &Kernel, p: &Process) -> Vec<TableEntries> {
+    let Some(mm) = p.mm() else {
+        return Vec::new();
+    };
+    let phys = k.machine().mmu().phys();
+    PageTable(mm.directory().0)
+        .populated(phys, 0..USER_PDES)
+        .filter(|(_, pde)| pde.is_present())
+        .map(|(pd_index, pde)| TableEntries {
+            pd_index,
+            pde,
+            entries: PageTable(pde.frame()).populated(phys, 0..ENTRIES).collect(),
+        })
+        .collect()
+}
+
 /// One thread-local-storage entry of the GDT that the program filled with
 /// set_thread_area, and the segment registers holding its selector.
 #[derive(Debug, Clone)]

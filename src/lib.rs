@@ -17,6 +17,7 @@ pub mod expr;
 pub mod flags;
 pub mod gdb;
 pub mod heap;
+pub mod html;
 pub mod inferior;
 pub mod insn_trace;
 pub mod inspect;
@@ -75,6 +76,8 @@ pub struct Options {
     pub count: Vec<String>,
     /// Check every heap and stack access, and the frees (`--memcheck`).
     pub memcheck: bool,
+    /// Keep every page-table entry at exit in `AtExit::tables` (`--html`).
+    pub page_table_entries: bool,
 }
 
 impl Default for Options {
@@ -93,6 +96,7 @@ impl Default for Options {
             random: RandomSource::Fixed,
             count: Vec::new(),
             memcheck: false,
+            page_table_entries: false,
         }
     }
 }
@@ -134,6 +138,8 @@ pub struct AtExit {
     pub pd_frame: u32,
     /// (directory index, frame, entries in use) of each page table.
     pub page_tables: Vec<(usize, u32, u32)>,
+    /// Each page table's entries, when `Options::page_table_entries` asked.
+    pub tables: Vec<inspect::TableEntries>,
     /// Every chunk of the heap.
     pub heap: Heap,
     /// Its blocks in use, classified.
@@ -201,6 +207,12 @@ impl fmt::Display for RunError {
 }
 impl std::error::Error for RunError {}
 
+/// Looks at the machine between slices of a run and says how many
+/// instructions the next slice should run (`--html` samples the TLB's
+/// counters at the end of each of its windows). A stepped run (`--count`)
+/// does not call it.
+pub type Probe = Box<dyn FnMut(&Kernel, &Process) -> u64>;
+
 /// A booted machine and its process, ready to run: what `run_captured`, the
 /// stepper and the gdb stub all start from.
 pub struct Session {
@@ -216,6 +228,7 @@ pub struct Session {
     counts: Option<Vec<count::FuncCount>>,
     /// `--memcheck`'s state (the teardown hook shares it for the leak check).
     pub memcheck: Option<Rc<RefCell<memcheck::Memcheck>>>,
+    probe: Option<Probe>,
 }
 
 impl Session {
@@ -276,6 +289,7 @@ impl Session {
         let at_exit = Rc::new(RefCell::new(AtExit::default()));
         let checker: Rc<RefCell<Option<Rc<RefCell<memcheck::Memcheck>>>>> = Rc::default();
         let (seen, syms, mc) = (at_exit.clone(), symbols.clone(), checker.clone());
+        let keep_tables = opts.page_table_entries;
         k.on_teardown(Box::new(move |k: &Kernel, p: &Process| {
             if let Some(m) = mc.borrow().as_ref() {
                 m.borrow_mut().at_exit(k, p);
@@ -284,6 +298,10 @@ impl Session {
             *seen.borrow_mut() = AtExit {
                 pd_frame: p.mm().map_or(0, |m| m.directory().0 .0),
                 page_tables: inspect::page_tables(k, p),
+                tables: match keep_tables {
+                    true => inspect::table_entries(k, p),
+                    false => Vec::new(),
+                },
                 leaks: leaks::classify(k, p, &heap),
                 heap,
                 used_frames: k.frames().used_frames(),
@@ -322,25 +340,32 @@ impl Session {
             counter,
             counts: None,
             memcheck,
+            probe: None,
         })
+    }
+
+    /// Have `probe` look at the machine between slices of the run.
+    pub fn set_probe(&mut self, probe: Probe) {
+        self.probe = Some(probe);
     }
 
     /// Run to the end (killing at `max_insns` or `timeout`) and report;
     /// stepped, counting calls, if `--count` named functions.
     pub fn run_to_exit(mut self) -> ExitReport {
         let (k, p) = (&mut self.kernel, &mut self.process);
+        let probe = self.probe.as_mut();
         if let Some(m) = self.memcheck.clone() {
-            run_checked(k, p, &m, self.opts.max_insns, self.opts.timeout);
+            run_checked(k, p, &m, self.opts.max_insns, self.opts.timeout, probe);
             return self.into_report();
         }
-        match (self.counter.take(), self.opts.timeout) {
-            (Some(c), timeout) => {
+        match (self.counter.take(), self.opts.timeout, probe) {
+            (Some(c), timeout, _) => {
                 self.counts = Some(count::run_counted(k, p, c, self.opts.max_insns, timeout));
             }
-            (None, None) => {
+            (None, None, None) => {
                 k.run_to_exit(p, self.opts.max_insns);
             }
-            (None, Some(limit)) => run_with_timeout(k, p, self.opts.max_insns, limit),
+            (None, limit, probe) => run_sliced(k, p, self.opts.max_insns, limit, probe),
         }
         self.into_report()
     }
@@ -375,32 +400,48 @@ impl Session {
 /// Instructions run between looks at the clock: a few milliseconds.
 const TIMEOUT_SLICE: u64 = 1 << 20;
 
+/// The next slice's length: what the probe asks for (at least one
+/// instruction), at most [`TIMEOUT_SLICE`] and what `cap` leaves.
+fn next_slice(k: &Kernel, p: &Process, probe: &mut Option<&mut Probe>, left: u64) -> u64 {
+    let asked = probe.as_mut().map_or(TIMEOUT_SLICE, |f| f(k, p).max(1));
+    asked.min(TIMEOUT_SLICE).min(left)
+}
+
 /// `Kernel::run_to_exit`, in slices, killing the process once `limit` of
-/// wall-clock time has passed. (A guest blocked reading the host's stdin
-/// is not interrupted: the clock is read between slices.)
-fn run_with_timeout(k: &mut Kernel, p: &mut Process, max_insns: Option<u64>, limit: Duration) {
+/// wall-clock time has passed, and letting `probe` look between slices.
+/// (A guest blocked reading the host's stdin is not interrupted: the clock
+/// is read between slices.)
+fn run_sliced(
+    k: &mut Kernel,
+    p: &mut Process,
+    max_insns: Option<u64>,
+    limit: Option<Duration>,
+    mut probe: Option<&mut Probe>,
+) {
     let start = Instant::now();
     let cap = max_insns.unwrap_or(u64::MAX);
     while !p.has_exited() {
         let spent = k.insns() - p.started_at();
         if spent >= cap {
             k.kill(p, Death::InstructionLimit { limit: cap });
-        } else if start.elapsed() >= limit {
+        } else if let Some(limit) = limit.filter(|&l| start.elapsed() >= l) {
             k.kill(p, Death::Timeout { after: limit });
         } else {
-            k.run(p, TIMEOUT_SLICE.min(cap - spent));
+            let slice = next_slice(k, p, &mut probe, cap - spent);
+            k.run(p, slice);
         }
     }
 }
 
 /// Run to the end under memcheck: its stops are handled between slices
-/// of the kernel's run, with the same limits as `run_with_timeout`.
+/// of the kernel's run, with the same limits and probe as `run_sliced`.
 fn run_checked(
     k: &mut Kernel,
     p: &mut Process,
     m: &RefCell<memcheck::Memcheck>,
     max_insns: Option<u64>,
     timeout: Option<Duration>,
+    mut probe: Option<&mut Probe>,
 ) {
     let start = Instant::now();
     let cap = max_insns.unwrap_or(u64::MAX);
@@ -411,7 +452,8 @@ fn run_checked(
         } else if let Some(limit) = timeout.filter(|&l| start.elapsed() >= l) {
             k.kill(p, Death::Timeout { after: limit });
         } else {
-            match k.run(p, TIMEOUT_SLICE.min(cap - spent)) {
+            let slice = next_slice(k, p, &mut probe, cap - spent);
+            match k.run(p, slice) {
                 // Not borrowed across a run: teardown's leak check needs it.
                 toyemu_kernel::RunState::Tool(trap) => {
                     let refused = m.borrow_mut().on_stop(k, p, trap);

@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a static i386 ELF executable (or a .c file, compiled against the project's libc).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Step through a program: breakpoints, registers, maps, page walks, memory.
     Debug(DebugArgs),
     /// Show an ELF file's segments against its sections, as readelf -lS
@@ -112,6 +112,11 @@ struct RunArgs {
     /// TLB, leaks, the frame ledger (`--report=json` for tools).
     #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "text", require_equals = true)]
     report: Option<ReportFormat>,
+    /// At exit, write FILE: one self-contained HTML page of the run's memory
+    /// (the address space over time, frames, break, TLB and faults, the heap
+    /// and its leaks, the page tables), to open in a browser.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Add KEY=VALUE to the guest's environment (which is otherwise empty).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     env: Vec<String>,
@@ -199,7 +204,7 @@ fn main() -> ExitCode {
         &value_flags(),
     ));
     match cli.command {
-        Command::Run(args) => match run(args) {
+        Command::Run(args) => match run(*args) {
             Ok(code) => ExitCode::from(code),
             Err(e) => failed(e),
         },
@@ -343,6 +348,13 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
     if let Some(f) = &a.trace_json {
         sinks.push(Box::new(toyemu::trace_json::JsonLines { out: create(f)? }));
     }
+    let html = match &a.html {
+        Some(f) => Some((f, create(f)?, toyemu::html::collect::Recorder::new())),
+        None => None,
+    };
+    if let Some((_, _, rec)) = &html {
+        sinks.push(rec.sink());
+    }
     let opts = Options {
         mem_bytes: a.mem,
         tlb: a.tlb.unwrap_or_default(),
@@ -360,10 +372,14 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         },
         count: a.count,
         memcheck: a.memcheck,
+        page_table_entries: html.is_some(),
     };
     let mut session = toyemu::Session::boot(&program, bytes, &argv, &opts, Console::host(), sinks)?;
     if let Some(m) = &session.memcheck {
         m.borrow_mut().set_output(Box::new(std::io::stderr()));
+    }
+    if let Some((_, _, rec)) = &html {
+        session.set_probe(rec.probe(session.symbols.clone()));
     }
     if a.snapshot_each.is_some() {
         let hook = toyemu::snapshot::writer(&a.snapshot_dir, program.display().to_string())
@@ -396,6 +412,12 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
             death.signal(),
             death.named(&*report.symbols)
         ));
+    }
+    if let Some((path, mut out, rec)) = html {
+        toyemu::html::page::write(&mut out, &rec, &report).map_err(|err| RunError::Write {
+            path: path.clone(),
+            err,
+        })?;
     }
     let found = report.memcheck.as_ref().map_or(0, |m| m.error_counts().0);
     match a.error_exitcode {
