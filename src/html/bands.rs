@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use toyemu_kernel::vma::{Prot, VmaKind};
 
 /// Bands kept at most.
-pub const MAX_BANDS: usize = 6000;
+pub const MAX_BANDS: usize = 3000;
 
 /// One piece of a mapping, unchanged from `from` to `to` (instructions).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +91,15 @@ impl Bands {
         if at < end {
             self.open(at, end, kind, prot, t, line.to_string());
         }
+    }
+
+    /// The mapping `addr` lies in now, if any.
+    pub fn live_at(&self, addr: u32) -> Option<(VmaKind, Prot)> {
+        self.live
+            .range(..=addr)
+            .next_back()
+            .filter(|(_, p)| addr < p.end)
+            .map(|(_, p)| (p.kind, p.prot))
     }
 
     /// Every band, the live pieces ending at `now`, in the order they began.

@@ -10,10 +10,12 @@ use crate::heap::{self, Heap};
 use crate::html::bands::Bands;
 use crate::html::marks::{Lane, Marks};
 use crate::html::resident::Residency;
+use crate::html::svg::vma_class;
 use crate::html::windows::{Merge, Windows};
 use crate::symbols::Symbols;
 use crate::Probe;
 use std::cell::{Ref, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 use toyemu_emulator::TlbStats;
 use toyemu_kernel::frame::FrameUse;
@@ -119,6 +121,9 @@ pub struct Timeline {
     /// A memory call since the last heap walk: walk at the next slice,
     /// within this many tries.
     heap_pending: Option<(String, u32)>,
+    /// The class each resident page was drawn with when it got its frame
+    /// (an mprotect since does not move it to another track).
+    page_class: HashMap<u32, &'static str>,
 }
 
 impl Timeline {
@@ -255,8 +260,17 @@ impl Timeline {
         w.frames[c] = w.frames[c].max(frames[c]);
         w.total = w.total.max(total);
         if let Some(va) = va {
-            let win = self.windows.index(t);
-            self.resident.change(win, va >> 12, up);
+            let (vpn, win) = (va >> 12, self.windows.index(t));
+            let now = || {
+                self.bands
+                    .live_at(va)
+                    .map_or("k-none", |(k, p)| vma_class(k, p))
+            };
+            let class = match up {
+                true => *self.page_class.entry(vpn).or_insert_with(now),
+                false => self.page_class.remove(&vpn).unwrap_or_else(now),
+            };
+            self.resident.change(win, vpn, class, up);
         }
     }
 

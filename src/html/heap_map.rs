@@ -13,9 +13,11 @@ use crate::symbols::Symbols;
 use std::collections::HashMap;
 use std::fmt::Write;
 
-/// Rows of the map at most, and elements drawn at most.
+/// Rows of the map at most.
 const MAX_ROWS: u64 = 32;
-const MAX_BLOCKS: usize = 12_000;
+/// Blocks drawn at most: in the map at exit, and in each snapshot's.
+pub const EXIT_BLOCKS: usize = 12_000;
+pub const SNAPSHOT_BLOCKS: usize = 500;
 const ROW: f64 = 16.0;
 const GAP: f64 = 4.0;
 
@@ -27,8 +29,15 @@ struct Run<'a> {
     class: &'static str,
 }
 
-/// The map of `heap` (with `leaks`, the classes of blocks in use at exit).
-pub fn draw(heap: &Heap, leaks: Option<&LeakReport>, syms: &Symbols, id: &str) -> String {
+/// The map of `heap` (with `leaks`, the classes of blocks in use at exit),
+/// in at most `max_blocks` blocks.
+pub fn draw(
+    heap: &Heap,
+    leaks: Option<&LeakReport>,
+    syms: &Symbols,
+    id: &str,
+    max_blocks: usize,
+) -> String {
     let kinds: HashMap<u32, Kind> = leaks
         .map(|l| l.blocks.iter().map(|b| (b.addr, b.kind)).collect())
         .unwrap_or_default();
@@ -71,7 +80,7 @@ pub fn draw(heap: &Heap, leaks: Option<&LeakReport>, syms: &Symbols, id: &str) -
             n(y(r))
         );
     }
-    for run in runs(body, &class) {
+    for run in runs(body, &class, max_blocks) {
         let tip = tip(&run, &kinds, syms);
         let a = run.first.addr.saturating_sub(heap.start) as u64;
         let b = run.end.saturating_sub(heap.start) as u64;
@@ -113,14 +122,18 @@ pub fn draw(heap: &Heap, leaks: Option<&LeakReport>, syms: &Symbols, id: &str) -
 
 /// The chunks as runs: one each while there are few enough, else alike
 /// neighbours joined.
-fn runs<'a>(chunks: &'a [Chunk], class: &dyn Fn(&Chunk) -> &'static str) -> Vec<Run<'a>> {
+fn runs<'a>(
+    chunks: &'a [Chunk],
+    class: &dyn Fn(&Chunk) -> &'static str,
+    max: usize,
+) -> Vec<Run<'a>> {
     let one = |c: &'a Chunk| Run {
         first: c,
         end: c.addr.wrapping_add(c.size),
         chunks: 1,
         class: class(c),
     };
-    if chunks.len() <= MAX_BLOCKS {
+    if chunks.len() <= max {
         return chunks.iter().map(one).collect();
     }
     let mut out: Vec<Run> = Vec::new();
@@ -133,7 +146,7 @@ fn runs<'a>(chunks: &'a [Chunk], class: &dyn Fn(&Chunk) -> &'static str) -> Vec<
             _ => out.push(one(c)),
         }
     }
-    out.truncate(MAX_BLOCKS);
+    out.truncate(max);
     out
 }
 
@@ -272,9 +285,9 @@ mod tests {
                 "h-free"
             }
         };
-        let r = runs(&chunks, &class);
+        let r = runs(&chunks, &class, EXIT_BLOCKS);
         assert_eq!(r.len(), 2);
         assert_eq!((r[0].chunks, r[1].chunks), (30_000, 20_000));
-        assert_eq!(runs(&chunks[..10], &class).len(), 10);
+        assert_eq!(runs(&chunks[..10], &class, EXIT_BLOCKS).len(), 10);
     }
 }

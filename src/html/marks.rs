@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 /// Cells kept at most.
-pub const MAX_MARKS: usize = 12_000;
+pub const MAX_MARKS: usize = 6_000;
 
 /// What a tick stands for, one colour each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

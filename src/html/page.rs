@@ -152,7 +152,7 @@ fn space_section(
     axis: &Axis,
     scale: Scale,
 ) -> String {
-    let mut out = String::from("<section id=\"s-space\"><h2>The address space over time</h2><p class=\"help\">Instructions run left to right; addresses go up, the 4 GiB folded where nothing was ever mapped. Each mapping is a band from the moment it was made to the moment it went; a darker shade is pages that held a frame; ticks are page faults at their address; the dashed line is the program break; the strip on top has a tick per syscall (tall: the calls that change the address space) and a blue dot where the heap was walked. Hover for the event as the trace prints it. Wheel: zoom in time (with Shift: in addresses); drag: pan.</p>");
+    let mut out = String::from("<section id=\"s-space\"><h2>The address space over time</h2><p class=\"help\">Instructions run left to right; addresses go up, the 4 GiB folded where nothing was ever mapped. Each mapping is a band from the moment it was made to the moment it went; a deeper colour is pages that held a frame; ticks are page faults at their address; the dashed line is the program break; the strip on top has a tick per syscall (tall: the calls that change the address space) and a blue dot where the heap was walked. Hover for the event as the trace prints it. Wheel: zoom in time (with Shift: in addresses); drag: pan.</p>");
     out.push_str("<div class=\"legend-row\">");
     for (class, label) in [
         ("k-code", "code (elf r-x)"),
@@ -165,7 +165,7 @@ fn space_section(
     ] {
         let _ = write!(out, "<span class=\"{class}\">{label}</span>");
     }
-    out.push_str("<span class=\"resident\">darker: pages that held a frame</span>");
+    out.push_str("<span class=\"resident\">deeper colour: pages that held a frame</span>");
     for lane in Lane::ALL {
         let _ = write!(
             out,
@@ -211,7 +211,7 @@ fn heap_section(t: &Timeline, r: &ExitReport) -> String {
             esc(&s.after),
             count(s.insns),
             s.heap.chunks.len(),
-            heap_map::draw(&s.heap, None, &r.symbols, &format!("heap-{i}"))
+            heap_map::draw(&s.heap, None, &r.symbols, &format!("heap-{i}"), heap_map::SNAPSHOT_BLOCKS)
         );
     }
     let _ = write!(
@@ -221,7 +221,7 @@ fn heap_section(t: &Timeline, r: &ExitReport) -> String {
         heap.start,
         heap.end,
         heap.mmapped.len(),
-        heap_map::draw(heap, Some(&r.at_exit.leaks), &r.symbols, "heap-exit"),
+        heap_map::draw(heap, Some(&r.at_exit.leaks), &r.symbols, "heap-exit", heap_map::EXIT_BLOCKS),
         heap_map::leak_table(&r.at_exit.leaks, &r.symbols)
     );
     out

@@ -1,5 +1,6 @@
 //! Resident pages over time: for each address bucket (one page to begin
-//! with), how many of its pages held a frame, as a
+//! with) and the class its mapping is drawn with (`k-heap`...), how many
+//! of its pages held a frame, as a
 //! list of steps, one per window in which that changed. A step keeps the
 //! most pages resident during its window and the number at its end, so
 //! pages that come and go inside one window still show. Buckets grow
@@ -8,7 +9,7 @@
 use std::collections::HashMap;
 
 /// Steps kept at most.
-pub const MAX_STEPS: usize = 20_000;
+pub const MAX_STEPS: usize = 10_000;
 
 /// A change of a bucket's resident pages, in window `win`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +25,7 @@ pub struct Step {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Span {
     pub vpn: u32,
+    pub class: &'static str,
     pub from: u32,
     pub to: u32,
     pub level: u32,
@@ -39,7 +41,7 @@ struct Track {
 #[derive(Clone, Debug, Default)]
 pub struct Residency {
     shift: u32,
-    tracks: HashMap<u32, Track>,
+    tracks: HashMap<(u32, &'static str), Track>,
     steps: usize,
 }
 
@@ -49,10 +51,11 @@ impl Residency {
         self.shift
     }
 
-    /// Page `vpn` got a frame (`up`) or gave it back, in window `win`.
-    pub fn change(&mut self, win: usize, vpn: u32, up: bool) {
+    /// Page `vpn` of a mapping drawn as `class` got a frame (`up`) or
+    /// gave it back, in window `win`.
+    pub fn change(&mut self, win: usize, vpn: u32, class: &'static str, up: bool) {
         let win = win as u32;
-        let t = self.tracks.entry(vpn >> self.shift).or_default();
+        let t = self.tracks.entry((vpn >> self.shift, class)).or_default();
         let before = t.now;
         t.now = match up {
             true => t.now + 1,
@@ -87,10 +90,10 @@ impl Residency {
 
     fn rekey(&mut self, window_shift: u32, bucket_shift: u32) {
         self.shift += bucket_shift;
-        let mut groups: HashMap<u32, Vec<Track>> = HashMap::new();
-        for (b, t) in std::mem::take(&mut self.tracks) {
+        let mut groups: HashMap<(u32, &'static str), Vec<Track>> = HashMap::new();
+        for ((b, class), t) in std::mem::take(&mut self.tracks) {
             groups
-                .entry(b >> bucket_shift)
+                .entry((b >> bucket_shift, class))
                 .or_default()
                 .push(fold_time(t, window_shift));
         }
@@ -101,16 +104,21 @@ impl Residency {
     /// The stretches to shade, up to window `windows` (the end of the run).
     pub fn spans(&self, windows: u32) -> Vec<Span> {
         let mut out: Vec<Span> = Vec::new();
-        for (&b, t) in &self.tracks {
+        for (&(b, class), t) in &self.tracks {
             let vpn = b << self.shift;
             let mut push = |from: u32, to: u32, level: u32| {
                 if level == 0 || to <= from {
                     return;
                 }
                 match out.last_mut() {
-                    Some(l) if l.vpn == vpn && l.to == from && l.level == level => l.to = to,
+                    Some(l)
+                        if l.vpn == vpn && l.class == class && l.to == from && l.level == level =>
+                    {
+                        l.to = to
+                    }
                     _ => out.push(Span {
                         vpn,
+                        class,
                         from,
                         to,
                         level,
@@ -196,12 +204,13 @@ mod tests {
     /// Through the window of its free: it held a frame for part of it.
     fn a_page_is_shaded_from_its_fault_to_its_free() {
         let mut r = Residency::default();
-        r.change(3, 0xb7fbf, true);
-        r.change(9, 0xb7fbf, false);
+        r.change(3, 0xb7fbf, "k-heap", true);
+        r.change(9, 0xb7fbf, "k-heap", false);
         assert_eq!(
             r.spans(12),
             [Span {
                 vpn: 0xb7fbf,
+                class: "k-heap",
                 from: 3,
                 to: 10,
                 level: 1
@@ -212,12 +221,13 @@ mod tests {
     #[test]
     fn a_page_mapped_and_freed_in_one_window_still_shows() {
         let mut r = Residency::default();
-        r.change(4, 0x8051, true);
-        r.change(4, 0x8051, false);
+        r.change(4, 0x8051, "k-heap", true);
+        r.change(4, 0x8051, "k-heap", false);
         assert_eq!(
             r.spans(10),
             [Span {
                 vpn: 0x8051,
+                class: "k-heap",
                 from: 4,
                 to: 5,
                 level: 1
@@ -228,9 +238,9 @@ mod tests {
     #[test]
     fn coarser_buckets_add_their_pages_up() {
         let mut r = Residency::default();
-        r.change(1, 0x10, true);
-        r.change(2, 0x11, true);
-        r.change(5, 0x10, false);
+        r.change(1, 0x10, "k-heap", true);
+        r.change(2, 0x11, "k-heap", true);
+        r.change(5, 0x10, "k-heap", false);
         r.rekey(0, 1);
         assert_eq!(r.shift(), 1);
         let levels: Vec<(u32, u32, u32)> =
@@ -242,7 +252,7 @@ mod tests {
     fn many_pages_stay_within_the_step_budget() {
         let mut r = Residency::default();
         for i in 0..200_000u32 {
-            r.change((i / 100) as usize, 0x40000 + i, true);
+            r.change((i / 100) as usize, 0x40000 + i, "k-mmap", true);
         }
         r.windows_doubled(1);
         assert!(r.steps <= MAX_STEPS);

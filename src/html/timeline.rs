@@ -163,7 +163,7 @@ fn band_rects(bands: &[Band], axis: &Axis, scale: Scale) -> String {
         let (top, h) = axis.span(b.start as u64, b.end as u64, 1.0);
         let mut tip = format!(
             "{} {:#010x}-{:#010x} {} ({})\ninstructions {} to {}\nbegan: {}\nended: {}",
-            vma_label(b.kind, b.prot),
+            b.kind,
             b.start,
             b.end,
             b.prot.rwx(),
@@ -198,7 +198,8 @@ fn band_rects(bands: &[Band], axis: &Axis, scale: Scale) -> String {
     out
 }
 
-/// Resident pages: the band darker where more of a bucket's pages held a frame.
+/// Resident pages: the band's colour, deeper where more of a bucket's
+/// pages held a frame.
 fn resident(t: &Timeline, axis: &Axis, scale: Scale) -> String {
     let shift = t.resident.shift();
     let mut out = String::from(r#"<g class="resident">"#);
@@ -210,12 +211,13 @@ fn resident(t: &Timeline, axis: &Axis, scale: Scale) -> String {
         let share = s.level as f64 / (1u64 << shift) as f64;
         let _ = write!(
             out,
-            r#"<rect x="{}" y="{}" width="{}" height="{}" fill-opacity="{}"/>"#,
+            r#"<rect class="{}" x="{}" y="{}" width="{}" height="{}" fill-opacity="{}"/>"#,
+            s.class,
             n(x0),
             n(top),
             n((x1.min(PLOT) - x0).max(0.3)),
             n(h),
-            n(0.15 + 0.35 * share.min(1.0))
+            n(0.35 + 0.45 * share.min(1.0))
         );
     }
     out.push_str("</g>");
@@ -303,9 +305,9 @@ fn strip(t: &Timeline, scale: Scale) -> String {
     );
     for (i, w) in t.windows.cells().iter().enumerate() {
         let x = n((scale.win(i) + scale.win(i + 1)) / 2.0);
-        let (class, top, first, calls) = match (&w.first_memory_call, &w.first_call) {
-            (Some(m), _) => ("call memory", 3.0, m, w.memory_calls),
-            (None, Some(c)) => ("call", 14.0, c, w.syscalls),
+        let (class, top, first) = match (&w.first_memory_call, &w.first_call) {
+            (Some(m), _) => ("call memory", 3.0, m),
+            (None, Some(c)) => ("call", 14.0, c),
             (None, None) => continue,
         };
         let mut tip = first.clone();
@@ -318,9 +320,11 @@ fn strip(t: &Timeline, scale: Scale) -> String {
         }
         let _ = write!(
             out,
-            r#"<line class="{class}" x1="{x}" x2="{x}" y1="{}" y2="{}" data-calls="{calls}" data-tip="{}"/>"#,
+            r#"<line class="{class}" x1="{x}" x2="{x}" y1="{}" y2="{}" data-calls="{}" data-memory-calls="{}" data-tip="{}"/>"#,
             n(top),
             n(STRIP - 2.0),
+            w.syscalls,
+            w.memory_calls,
             esc(&tip)
         );
     }
