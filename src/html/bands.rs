@@ -120,6 +120,7 @@ impl Bands {
         out
     }
 
+    /// The live pieces overlapping `[start, end)` (none for an empty range).
     fn overlapping(&self, start: u32, end: u32) -> impl Iterator<Item = (&u32, &Piece)> {
         // A piece starting below `start` may still reach into the range.
         let first = self
@@ -127,8 +128,8 @@ impl Bands {
             .range(..start)
             .next_back()
             .filter(|(_, p)| p.end > start)
-            .map(|(s, _)| *s)
-            .unwrap_or(start);
+            .map_or(start, |(s, _)| *s);
+        let first = if start < end { first } else { end };
         self.live.range(first..end)
     }
 
@@ -272,6 +273,16 @@ mod tests {
                 (0xbffde000, 0xbffdf000, 7, 9)
             ]
         );
+    }
+
+    #[test]
+    fn an_empty_or_backwards_range_changes_nothing() {
+        let mut b = Bands::default();
+        b.create(0x1000, 0x3000, VmaKind::Heap, RW, 0, "heap");
+        b.remove(0x2000, 0x2000, 1, "nothing");
+        b.remove(0x3000, 0x1000, 2, "backwards");
+        b.resize(VmaKind::Heap, 0x2000, 0x1000, 3, "backwards");
+        assert_eq!(spans(&b.all(4)), [(0x1000, 0x3000, 0, 4)]);
     }
 
     #[test]

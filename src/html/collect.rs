@@ -15,7 +15,7 @@ use crate::html::windows::{Merge, Windows};
 use crate::symbols::Symbols;
 use crate::Probe;
 use std::cell::{Ref, RefCell};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use toyemu_emulator::TlbStats;
 use toyemu_kernel::frame::FrameUse;
@@ -122,8 +122,8 @@ pub struct Timeline {
     /// within this many tries.
     heap_pending: Option<(String, u32)>,
     /// The class each resident page was drawn with when it got its frame
-    /// (an mprotect since does not move it to another track).
-    page_class: HashMap<u32, &'static str>,
+    /// (an mprotect since does not move it to another track), by page.
+    page_class: BTreeMap<u32, &'static str>,
 }
 
 impl Timeline {
@@ -174,6 +174,7 @@ impl Timeline {
                 .bands
                 .create(start.0, end.0, *kind, *prot, t, &e.to_string()),
             EventKind::VmaRemoved { start, end, .. } => {
+                self.unshade(t, start.0 >> 12, end.0 >> 12);
                 self.bands.remove(start.0, end.0, t, &e.to_string())
             }
             EventKind::VmaProtect { start, end, prot } => {
@@ -271,6 +272,21 @@ impl Timeline {
                 false => self.page_class.remove(&vpn).unwrap_or_else(now),
             };
             self.resident.change(win, vpn, class, up);
+        }
+    }
+
+    /// Pages `[first, last)` are gone with their mapping: any still shaded
+    /// (mremap moves pages without freeing them) stop being resident here.
+    fn unshade(&mut self, t: u64, first: u32, last: u32) {
+        let win = self.windows.index(t);
+        let left: Vec<(u32, &'static str)> = self
+            .page_class
+            .range(first..last.max(first))
+            .map(|(&v, &c)| (v, c))
+            .collect();
+        for (vpn, class) in left {
+            self.page_class.remove(&vpn);
+            self.resident.change(win, vpn, class, false);
         }
     }
 
@@ -380,5 +396,234 @@ impl Recorder {
     /// See [`Timeline::finish`].
     pub fn finish(&self, insns: u64, tlb: TlbStats) {
         self.0.borrow_mut().finish(insns, tlb);
+    }
+}
+
+/// A timeline made by hand, for the tests of the drawings.
+#[cfg(test)]
+pub(crate) mod example {
+    use super::*;
+    use toyemu_emulator::{Frame, PfCode, Pte, PteFlags, VirtAddr};
+    use toyemu_kernel::frame::FrameNote;
+    use toyemu_kernel::vma::{Prot, VmaKind};
+    use toyemu_kernel::{Ledger, Mapped, Outcome};
+
+    pub const START: VirtAddr = VirtAddr(0xb7fbf000);
+    pub const END: VirtAddr = VirtAddr(0xb8000000);
+
+    pub fn feed(t: &mut Timeline, insns: u64, kind: EventKind) {
+        let seq = t.events + 1;
+        t.event(&Event {
+            seq,
+            insns,
+            kind,
+            eip_name: None,
+        });
+    }
+
+    fn call(name: &'static str, result: u32) -> EventKind {
+        EventKind::Syscall {
+            nr: 0,
+            name,
+            args: [0; 6],
+            args_text: "...".into(),
+            result: Outcome::Addr(result),
+        }
+    }
+
+    /// leak_demo's big block, event by event: mmap2, one fault, munmap, exit.
+    pub fn big_block() -> Timeline {
+        let mut t = Timeline::default();
+        let rw = Prot::READ | Prot::WRITE;
+        let (kind, cause) = (VmaKind::Mmap, Cause::Mmap);
+        feed(
+            &mut t,
+            100,
+            EventKind::VmaCreated {
+                start: START,
+                end: END,
+                prot: rw,
+                kind,
+            },
+        );
+        feed(&mut t, 100, call("mmap2", START.0));
+        let pte = Pte::new(Frame(0x12), PteFlags::P | PteFlags::RW | PteFlags::US);
+        feed(
+            &mut t,
+            150,
+            EventKind::FrameMapped {
+                frame: Frame(0x12),
+                cause,
+                va: START,
+                pte,
+            },
+        );
+        let mapped = Mapped {
+            kind,
+            frame: Frame(0x12),
+            pte,
+            fill: Fill::Zero,
+            grown: None,
+            vma_start: START,
+        };
+        let code = PfCode::W | PfCode::U;
+        feed(
+            &mut t,
+            150,
+            EventKind::PageFault {
+                addr: START,
+                eip: VirtAddr(0x0804ceb9),
+                code,
+                result: Ok(mapped),
+            },
+        );
+        let used_for = FrameUse::Page { va: START, cause };
+        feed(
+            &mut t,
+            300,
+            EventKind::Frame(FrameNote {
+                frame: Frame(0x12),
+                taken: false,
+                used_for,
+            }),
+        );
+        feed(
+            &mut t,
+            300,
+            EventKind::VmaRemoved {
+                start: START,
+                end: END,
+                kind,
+                frames_freed: 1,
+            },
+        );
+        feed(&mut t, 300, call("munmap", 0));
+        let reclaimed = Ledger::default();
+        feed(
+            &mut t,
+            400,
+            EventKind::Exit {
+                status: 0,
+                signal: None,
+                reclaimed,
+            },
+        );
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::example::{big_block, feed, END, START};
+    use super::*;
+    use toyemu_emulator::{Frame, Pte, PteFlags};
+    use toyemu_kernel::vma::{Prot, VmaKind};
+
+    #[test]
+    fn a_mapping_its_fault_and_its_unmap_are_on_the_timeline() {
+        let t = big_block();
+        let w = t.windows.cells();
+        let sum = |f: &dyn Fn(&Window) -> u32| w.iter().map(f).sum::<u32>();
+        assert_eq!(sum(&|w| w.faults[Lane::ZeroFill as usize]), 1);
+        assert_eq!((sum(&|w| w.syscalls), sum(&|w| w.memory_calls)), (2, 2));
+        let mmap = Cause::ALL.iter().position(|&c| c == Cause::Mmap).unwrap();
+        assert_eq!(w[t.windows.index(150)].frames[mmap], 1);
+        assert_eq!(w[t.windows.index(400)].frames[mmap], 0);
+        let bands = t.bands.all(400);
+        assert_eq!(bands.len(), 1);
+        assert_eq!((bands[0].from, bands[0].to), (100, 300));
+        assert!(bands[0]
+            .closed
+            .as_deref()
+            .is_some_and(|l| l.contains("mmap removed, 1 frames freed")));
+        let ticks = t.marks.cells();
+        assert_eq!(ticks.len(), 1);
+        assert!(ticks[0]
+            .3
+            .line
+            .starts_with("--- page fault at 0xb7fbf000 (write not-present)"));
+        let shaded = t.resident.spans(t.window_count() as u32);
+        assert_eq!(shaded.len(), 1);
+        assert_eq!((shaded[0].vpn, shaded[0].class), (0xb7fbf, "k-mmap"));
+        assert_eq!(
+            t.notable.iter().map(|n| n.what).collect::<Vec<_>>(),
+            ["exit"]
+        );
+        assert_eq!(t.last_insns, 400);
+    }
+
+    #[test]
+    fn tlb_counts_go_to_the_window_their_slice_ran_in() {
+        let mut t = big_block();
+        let stats = |hits, misses| TlbStats {
+            hits,
+            misses,
+            ..TlbStats::default()
+        };
+        t.sample_tlb(0, stats(0, 0));
+        let next = t.sample_tlb(200, stats(90, 10));
+        assert_eq!(
+            (200 + next) % t.windows.width(),
+            0,
+            "the next slice ends a window"
+        );
+        t.finish(400, stats(150, 10));
+        let w = t.windows.cells();
+        assert_eq!((w[0].tlb_hits, w[0].tlb_misses), (90, 10));
+        assert_eq!(w[t.windows.index(200)].tlb_hits, 60);
+    }
+
+    /// mremap takes frames along with no event per page: when the old
+    /// mapping goes, its pages stop being shaded there.
+    #[test]
+    fn pages_moved_away_unseen_stop_being_shaded_with_their_mapping() {
+        let mut t = Timeline::default();
+        let (kind, prot) = (VmaKind::Mmap, Prot::READ | Prot::WRITE);
+        feed(
+            &mut t,
+            10,
+            EventKind::VmaCreated {
+                start: START,
+                end: END,
+                prot,
+                kind,
+            },
+        );
+        let pte = Pte::new(Frame(7), PteFlags::P | PteFlags::US);
+        feed(
+            &mut t,
+            20,
+            EventKind::FrameMapped {
+                frame: Frame(7),
+                cause: Cause::Mmap,
+                va: START,
+                pte,
+            },
+        );
+        feed(
+            &mut t,
+            30,
+            EventKind::VmaRemoved {
+                start: START,
+                end: END,
+                kind,
+                frames_freed: 0,
+            },
+        );
+        feed(
+            &mut t,
+            90,
+            EventKind::VmaCreated {
+                start: START,
+                end: END,
+                prot,
+                kind,
+            },
+        );
+        let spans = t.resident.spans(t.window_count() as u32);
+        assert_eq!(
+            spans.iter().map(|s| (s.from, s.to)).collect::<Vec<_>>(),
+            [(20, 31)]
+        );
     }
 }

@@ -201,3 +201,37 @@ pub fn data(w: &[Window]) -> Value {
         "events": w.iter().map(|w| w.events).collect::<Vec<_>>(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::html::collect::example::big_block;
+
+    #[test]
+    fn a_curve_breaks_where_a_window_has_no_value() {
+        let scale = Scale { end: 4, width: 1 };
+        let d = steps(
+            [Some(1.0), None, Some(2.0), Some(2.0)].into_iter(),
+            2.0,
+            scale,
+        );
+        assert_eq!(d.matches('M').count(), 2, "{d}");
+        assert!(d.starts_with("M0 42L250 42"), "{d}");
+    }
+
+    #[test]
+    fn the_numbers_come_window_by_window() {
+        let t = big_block();
+        let v = data(t.windows.cells());
+        let n = t.windows.cells().len();
+        assert_eq!(v["total"].as_array().map(Vec::len), Some(n));
+        assert_eq!(v["frames"]["mmap"].as_array().map(Vec::len), Some(n));
+        let faults: u64 = v["faults"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_u64())
+            .sum();
+        assert_eq!(faults, 1);
+    }
+}

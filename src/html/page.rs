@@ -226,3 +226,101 @@ fn heap_section(t: &Timeline, r: &ExitReport) -> String {
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Options, Session};
+    use std::path::Path;
+    use toyemu_kernel::Console;
+
+    /// `program` run as `toyemu run --html` runs it: the recorder and the report.
+    fn recorded(program: &str, opts: &Options) -> (Recorder, ExitReport) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(program);
+        let bytes = std::fs::read(&path).unwrap();
+        let rec = Recorder::new();
+        let console = Console::captured(
+            Box::new(std::io::empty()),
+            Box::new(std::io::sink()),
+            Box::new(std::io::sink()),
+        );
+        // argv[0] as run_captured gives it, so the stacks are alike.
+        let argv = [path.display().to_string()];
+        let mut s = Session::boot(&path, bytes, &argv, opts, console, vec![rec.sink()]).unwrap();
+        s.set_probe(rec.probe(s.symbols.clone()));
+        let report = s.run_to_exit();
+        (rec, report)
+    }
+
+    /// The probe slices the run to sample it: the run must not notice.
+    #[test]
+    fn a_recorded_run_is_the_same_run() {
+        let opts = Options {
+            page_table_entries: true,
+            ..Options::default()
+        };
+        for program in [
+            "userland/leak_demo",
+            "userland/sigsegv_demo",
+            "userland/tlb_demo",
+        ] {
+            let (_, r) = recorded(program, &opts);
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(program);
+            let plain = crate::run_captured(&path, &[], &opts, b"").unwrap().report;
+            assert_eq!(r.status, plain.status, "{program}");
+            assert_eq!(r.stats, plain.stats, "{program}");
+            assert_eq!(r.tlb, plain.tlb, "{program}");
+            assert_eq!(
+                r.record.instructions, plain.record.instructions,
+                "{program}"
+            );
+            let lines = |r: &ExitReport| r.events.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+            let (a, b) = (lines(&r), lines(&plain));
+            let differ = a.iter().zip(&b).position(|(x, y)| x != y);
+            assert_eq!(
+                (differ, a.len()),
+                (None, b.len()),
+                "{program}: first difference"
+            );
+        }
+    }
+
+    #[test]
+    fn every_page_is_whole_and_its_scripts_are_not_cut_short() {
+        let opts = Options {
+            page_table_entries: true,
+            keep_events: false,
+            ..Options::default()
+        };
+        for program in [
+            "userland/hello",
+            "userland/segv_demo",
+            "userland/mmap_demo",
+            "userland/leak_demo",
+        ] {
+            let (rec, r) = recorded(program, &opts);
+            rec.finish(r.record.instructions, r.tlb);
+            let page = render(&rec.timeline(), &r);
+            assert!(page.ends_with("</body></html>\n"), "{program}");
+            assert_eq!(page.matches("<script").count(), 2, "{program}");
+            assert_eq!(
+                page.matches("</script>").count(),
+                2,
+                "{program}: text closed a script"
+            );
+            assert_eq!(
+                page.matches("<svg").count(),
+                page.matches("</svg>").count(),
+                "{program}"
+            );
+            let tables = r.at_exit.page_tables.len();
+            assert_eq!(
+                page.matches("<details class=\"pt\"").count(),
+                tables,
+                "{program}"
+            );
+        }
+        let (rec, r) = recorded("userland/segv_demo", &opts);
+        assert!(render(&rec.timeline(), &r).contains("was killed by SIGSEGV"));
+    }
+}

@@ -37,6 +37,10 @@ impl Scale {
     pub fn win(&self, i: usize) -> f64 {
         self.x(i as u64 * self.width)
     }
+    /// The middle of window `i` (the last one ends with the run).
+    pub fn mid(&self, i: usize) -> f64 {
+        (self.win(i) + self.win(i + 1).min(PLOT)) / 2.0
+    }
 }
 
 /// The address ranges the axis must show: every band's.
@@ -253,7 +257,7 @@ fn ticks(t: &Timeline, axis: &Axis, scale: Scale) -> String {
     let pages = 1u64 << t.marks.shift();
     let mut out = String::from(r#"<g class="ticks">"#);
     for (win, vpn, lane, m) in t.marks.cells() {
-        let x = (scale.win(win) + scale.win(win + 1)) / 2.0;
+        let x = scale.mid(win);
         let y = axis.y(((vpn as u64) << 12) + pages * 2048);
         let mut tip = m.line.clone();
         if m.count > 1 {
@@ -304,7 +308,7 @@ fn strip(t: &Timeline, scale: Scale) -> String {
         r#"<svg class="view x strip" x="{LEFT}" y="0" width="{PLOT}" height="{STRIP}" viewBox="0 0 {PLOT} {STRIP}" preserveAspectRatio="none"><rect class="stripbg" x="0" y="0" width="{PLOT}" height="{STRIP}"/>"#
     );
     for (i, w) in t.windows.cells().iter().enumerate() {
-        let x = n((scale.win(i) + scale.win(i + 1)) / 2.0);
+        let x = n(scale.mid(i));
         let (class, top, first) = match (&w.first_memory_call, &w.first_call) {
             (Some(m), _) => ("call memory", 3.0, m),
             (None, Some(c)) => ("call", 14.0, c),
@@ -340,4 +344,47 @@ fn strip(t: &Timeline, scale: Scale) -> String {
     }
     out.push_str("</svg>");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::html::collect::example::big_block;
+
+    #[test]
+    fn the_last_window_ends_with_the_run() {
+        let s = Scale {
+            end: 1000,
+            width: 64,
+        };
+        assert!(s.mid(15) <= PLOT, "{}", s.mid(15));
+        assert_eq!(s.x(1000), PLOT);
+        assert_eq!(s.win(1), 64.0);
+    }
+
+    #[test]
+    fn the_big_block_is_a_band_a_tick_and_two_calls() {
+        let t = big_block();
+        let bands = t.bands.all(t.last_insns);
+        let axis = Axis::fold(&ranges(&bands));
+        let svg = draw(
+            &t,
+            &bands,
+            &axis,
+            Scale {
+                end: t.last_insns,
+                width: t.windows.width(),
+            },
+        );
+        assert_eq!(
+            svg.matches(r#"data-kind="mmap" data-start="0xb7fbf000" data-end="0xb8000000""#)
+                .count(),
+            1
+        );
+        assert_eq!(svg.matches(r#"<line class="tick l-zero-fill""#).count(), 1);
+        assert_eq!(svg.matches(r#"<line class="call memory""#).count(), 2);
+        assert_eq!(svg.matches(r#"class="note n-exit""#).count(), 1);
+        assert!(svg.contains("mmap rw-"), "the axis names the mapping");
+        assert!(svg.contains("never mapped"), "and folds the rest");
+    }
 }
