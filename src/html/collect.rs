@@ -319,7 +319,7 @@ impl Timeline {
         if !heap.walkable() {
             return;
         }
-        if heap.problem.is_some() || heap.start == 0 {
+        if heap.problem.is_some() || heap.chunks.is_empty() {
             if tries > 1 {
                 self.heap_pending = Some((after, tries - 1));
             }

@@ -180,15 +180,11 @@ fn faults(w: &[Window], scale: Scale) -> String {
 
 /// The numbers behind the curves, window by window, for the readout.
 pub fn data(w: &[Window]) -> Value {
-    let frames: serde_json::Map<String, Value> = Cause::ALL
+    // Pairs, not an object: the kinds keep their order.
+    let frames: Vec<Value> = Cause::ALL
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            (
-                c.name().to_string(),
-                json!(w.iter().map(|w| w.frames[i]).collect::<Vec<_>>()),
-            )
-        })
+        .map(|(i, c)| json!([c.name(), w.iter().map(|w| w.frames[i]).collect::<Vec<_>>()]))
         .collect();
     json!({
         "frames": frames,
@@ -225,7 +221,8 @@ mod tests {
         let v = data(t.windows.cells());
         let n = t.windows.cells().len();
         assert_eq!(v["total"].as_array().map(Vec::len), Some(n));
-        assert_eq!(v["frames"]["mmap"].as_array().map(Vec::len), Some(n));
+        assert_eq!(v["frames"][2][0], "mmap");
+        assert_eq!(v["frames"][2][1].as_array().map(Vec::len), Some(n));
         let faults: u64 = v["faults"]
             .as_array()
             .into_iter()

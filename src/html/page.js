@@ -70,7 +70,7 @@
       g.appendChild(t);
     }
     var label = document.createElementNS(NS, "text");
-    label.setAttribute("x", -6); label.setAttribute("y", 16);
+    label.setAttribute("x", -28); label.setAttribute("y", 16);
     label.setAttribute("text-anchor", "end");
     label.textContent = "instructions";
     g.appendChild(label);
@@ -148,7 +148,7 @@
     var i = Math.min(Math.floor(insns / data.width), data.windows - 1);
     var c = data.curves;
     var parts = ["instruction " + count(insns) + " (window " + count(i * data.width) + "–" + count((i + 1) * data.width - 1) + ")"];
-    var kinds = Object.keys(c.frames).map(function (k) { return k + " " + c.frames[k][i]; });
+    var kinds = c.frames.map(function (f) { return f[0] + " " + f[1][i]; });
     parts.push("frames " + c.total[i] + " (" + kinds.join(", ") + ")");
     if (c.brk[i]) parts.push("break " + hex(c.brk[i]));
     var lookups = c.hits[i] + c.misses[i];
