@@ -207,15 +207,15 @@ impl Timeline {
         let memory = MEMORY_CALLS.contains(&name);
         let w = self.window(e.insns);
         w.syscalls += 1;
-        if w.first_call.is_none() {
-            w.first_call = Some(e.to_string());
+        if w.first_call.is_some() && !memory {
+            return;
         }
+        let line = e.to_string();
+        w.first_call.get_or_insert_with(|| line.clone());
         if memory {
             w.memory_calls += 1;
-            if w.first_memory_call.is_none() {
-                w.first_memory_call = Some(e.to_string());
-            }
-            self.heap_pending = Some((e.to_string(), SNAPSHOT_TRIES));
+            w.first_memory_call.get_or_insert_with(|| line.clone());
+            self.heap_pending = Some((line, SNAPSHOT_TRIES));
         }
     }
 

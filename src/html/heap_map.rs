@@ -29,6 +29,17 @@ struct Run<'a> {
     class: &'static str,
 }
 
+impl<'a> Run<'a> {
+    fn one(c: &'a Chunk, class: &'static str) -> Run<'a> {
+        Run {
+            first: c,
+            end: c.addr.wrapping_add(c.size),
+            chunks: 1,
+            class,
+        }
+    }
+}
+
 /// The map of `heap` (with `leaks`, the classes of blocks in use at exit),
 /// in at most `max_blocks` blocks.
 pub fn draw(
@@ -98,12 +109,7 @@ pub fn draw(
         }
     }
     for (i, (label, c)) in whole.into_iter().enumerate() {
-        let run = Run {
-            first: c,
-            end: c.addr.wrapping_add(c.size),
-            chunks: 1,
-            class: class(c),
-        };
+        let run = Run::one(c, class(c));
         let at = y(rows + i as u64);
         let _ = write!(
             out,
@@ -127,12 +133,7 @@ fn runs<'a>(
     class: &dyn Fn(&Chunk) -> &'static str,
     max: usize,
 ) -> Vec<Run<'a>> {
-    let one = |c: &'a Chunk| Run {
-        first: c,
-        end: c.addr.wrapping_add(c.size),
-        chunks: 1,
-        class: class(c),
-    };
+    let one = |c: &'a Chunk| Run::one(c, class(c));
     if chunks.len() <= max {
         return chunks.iter().map(one).collect();
     }
