@@ -458,8 +458,11 @@ fn screenshot(b: &mut Browser) -> Result<Vec<u8>, Failed> {
 }
 
 fn chromium_path() -> Result<PathBuf, String> {
-    if let Some(p) = std::env::var_os("TOYEMU_CHROMIUM") {
-        return Ok(PathBuf::from(p));
+    if let Some(p) = std::env::var_os("TOYEMU_CHROMIUM").map(PathBuf::from) {
+        return match p.is_file() {
+            true => Ok(p),
+            false => Err(format!("TOYEMU_CHROMIUM={} is not a file", p.display())),
+        };
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
