@@ -355,7 +355,14 @@ impl Session {
         let (k, p) = (&mut self.kernel, &mut self.process);
         let probe = self.probe.as_mut();
         if let Some(m) = self.memcheck.clone() {
-            run_checked(k, p, &m, self.opts.max_insns, self.opts.timeout, probe);
+            run_sliced(
+                k,
+                p,
+                Some(&m),
+                self.opts.max_insns,
+                self.opts.timeout,
+                probe,
+            );
             return self.into_report();
         }
         match (self.counter.take(), self.opts.timeout, probe) {
@@ -365,7 +372,7 @@ impl Session {
             (None, None, None) => {
                 k.run_to_exit(p, self.opts.max_insns);
             }
-            (None, limit, probe) => run_sliced(k, p, self.opts.max_insns, limit, probe),
+            (None, limit, probe) => run_sliced(k, p, None, self.opts.max_insns, limit, probe),
         }
         self.into_report()
     }
@@ -408,16 +415,19 @@ fn next_slice(k: &Kernel, p: &Process, probe: &mut Option<&mut Probe>, left: u64
 }
 
 /// `Kernel::run_to_exit`, in slices, killing the process once `limit` of
-/// wall-clock time has passed, and letting `probe` look between slices.
-/// (A guest blocked reading the host's stdin is not interrupted: the clock
-/// is read between slices.)
+/// wall-clock time has passed, and letting `probe` look between slices;
+/// under memcheck its stops are handled between slices too. (A guest
+/// blocked reading the host's stdin is not interrupted: the clock is read
+/// between slices.)
 fn run_sliced(
     k: &mut Kernel,
     p: &mut Process,
+    memcheck: Option<&RefCell<memcheck::Memcheck>>,
     max_insns: Option<u64>,
     limit: Option<Duration>,
     mut probe: Option<&mut Probe>,
 ) {
+    use toyemu_kernel::RunState;
     let start = Instant::now();
     let cap = max_insns.unwrap_or(u64::MAX);
     while !p.has_exited() {
@@ -428,47 +438,18 @@ fn run_sliced(
             k.kill(p, Death::Timeout { after: limit });
         } else {
             let slice = next_slice(k, p, &mut probe, cap - spent);
-            k.run(p, slice);
-        }
-    }
-}
-
-/// Run to the end under memcheck: its stops are handled between slices
-/// of the kernel's run, with the same limits and probe as `run_sliced`.
-fn run_checked(
-    k: &mut Kernel,
-    p: &mut Process,
-    m: &RefCell<memcheck::Memcheck>,
-    max_insns: Option<u64>,
-    timeout: Option<Duration>,
-    mut probe: Option<&mut Probe>,
-) {
-    let start = Instant::now();
-    let cap = max_insns.unwrap_or(u64::MAX);
-    while !p.has_exited() {
-        let spent = k.insns() - p.started_at();
-        if spent >= cap {
-            k.kill(p, Death::InstructionLimit { limit: cap });
-        } else if let Some(limit) = timeout.filter(|&l| start.elapsed() >= l) {
-            k.kill(p, Death::Timeout { after: limit });
-        } else {
-            let slice = next_slice(k, p, &mut probe, cap - spent);
-            match k.run(p, slice) {
-                // Not borrowed across a run: teardown's leak check needs it.
-                toyemu_kernel::RunState::Tool(trap) => {
-                    let refused = m.borrow_mut().on_stop(k, p, trap);
-                    if let Some(t) = refused {
-                        if let toyemu_kernel::RunState::Signal(cause) =
-                            memcheck::Memcheck::run_refused(k, p, t)
-                        {
-                            k.deliver_signal(p, cause);
-                        }
-                    }
-                }
-                toyemu_kernel::RunState::Signal(cause) => {
+            let RunState::Tool(trap) = k.run(p, slice) else {
+                continue;
+            };
+            // Not borrowed across a run: teardown's leak check needs it.
+            let refused = match memcheck {
+                Some(m) => m.borrow_mut().on_stop(k, p, trap),
+                None => Some(trap),
+            };
+            if let Some(t) = refused {
+                if let RunState::Signal(cause) = memcheck::Memcheck::run_refused(k, p, t) {
                     k.deliver_signal(p, cause);
                 }
-                _ => {}
             }
         }
     }

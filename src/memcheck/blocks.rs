@@ -57,6 +57,37 @@ pub enum Whereabouts {
     Nowhere,
 }
 
+/// An address by a block, as one shape: the relation in valgrind's word
+/// (`inside`, `after`, `before`), the offset, the block, and where it was
+/// freed if it was.
+pub struct NearBlock<'a> {
+    pub relation: &'static str,
+    pub off: u32,
+    pub block: &'a Block,
+    pub freed: Option<&'a Stack>,
+}
+
+impl Whereabouts {
+    /// The block the address is by, if any.
+    pub fn near_block(&self) -> Option<NearBlock<'_>> {
+        let (relation, off, block, freed) = match self {
+            Whereabouts::Inside { off, block } => ("inside", *off, block, None),
+            Whereabouts::After { off, block } => ("after", *off, block, None),
+            Whereabouts::Before { off, block } => ("before", *off, block, None),
+            Whereabouts::InsideFreed { off, freed } => {
+                ("inside", *off, &freed.block, Some(&freed.freed))
+            }
+            _ => return None,
+        };
+        Some(NearBlock {
+            relation,
+            off,
+            block,
+            freed,
+        })
+    }
+}
+
 #[derive(Default)]
 pub struct Blocks {
     live: BTreeMap<u32, Block>,

@@ -144,60 +144,31 @@ pub fn error_text(e: &MemError, pid: u32, syms: &Symbols) -> String {
     let _ = writeln!(out, "=={pid}== {}", e.kind.headline());
     stack_lines(&mut out, pid, &e.at, syms);
     let addr = e.addr;
-    match &e.whereabouts {
-        Whereabouts::Inside { off, block } => {
-            let _ = writeln!(
-                out,
-                "=={pid}==  Address {addr:#010x} is {off} bytes inside a block of size {} alloc'd",
-                block.size
-            );
-            stack_lines(&mut out, pid, &block.alloc, syms);
-        }
-        Whereabouts::After { off, block } => {
-            let _ = writeln!(
-                out,
-                "=={pid}==  Address {addr:#010x} is {off} bytes after a block of size {} alloc'd",
-                block.size
-            );
-            stack_lines(&mut out, pid, &block.alloc, syms);
-        }
-        Whereabouts::Before { off, block } => {
-            let _ = writeln!(
-                out,
-                "=={pid}==  Address {addr:#010x} is {off} bytes before a block of size {} alloc'd",
-                block.size
-            );
-            stack_lines(&mut out, pid, &block.alloc, syms);
-        }
-        Whereabouts::InsideFreed { off, freed } => {
-            let _ = writeln!(
-                out,
-                "=={pid}==  Address {addr:#010x} is {off} bytes inside a block of size {} free'd",
-                freed.block.size
-            );
-            stack_lines(&mut out, pid, &freed.freed, syms);
+    if let Some(n) = e.whereabouts.near_block() {
+        let done = if n.freed.is_some() {
+            "free'd"
+        } else {
+            "alloc'd"
+        };
+        let _ = writeln!(
+            out,
+            "=={pid}==  Address {addr:#010x} is {} bytes {} a block of size {} {done}",
+            n.off, n.relation, n.block.size
+        );
+        if let Some(freed) = n.freed {
+            stack_lines(&mut out, pid, freed, syms);
             let _ = writeln!(out, "=={pid}==  Block was alloc'd at");
-            stack_lines(&mut out, pid, &freed.block.alloc, syms);
         }
-        Whereabouts::Stack { below } => {
-            let _ = writeln!(
-                out,
-                "=={pid}==  Address {addr:#010x} is on thread 1's stack"
-            );
-            let _ = writeln!(out, "=={pid}==  {below} bytes below stack pointer");
-        }
-        Whereabouts::OnStack => {
-            let _ = writeln!(
-                out,
-                "=={pid}==  Address {addr:#010x} is on thread 1's stack"
-            );
-        }
-        Whereabouts::Nowhere => {
-            let _ = writeln!(
-                out,
-                "=={pid}==  Address {addr:#010x} is not stack'd, malloc'd or (recently) free'd"
-            );
-        }
+        stack_lines(&mut out, pid, &n.block.alloc, syms);
+    } else {
+        let place = match &e.whereabouts {
+            Whereabouts::Stack { below } => {
+                format!("on thread 1's stack\n=={pid}==  {below} bytes below stack pointer")
+            }
+            Whereabouts::OnStack => "on thread 1's stack".into(),
+            _ => "not stack'd, malloc'd or (recently) free'd".into(),
+        };
+        let _ = writeln!(out, "=={pid}==  Address {addr:#010x} is {place}");
     }
     let _ = writeln!(out, "=={pid}==");
     out
@@ -222,30 +193,23 @@ pub fn error_line(e: &MemError, syms: &Symbols) -> String {
         _ => syms.describe(pc),
     });
     let addr = e.addr;
-    let place = match &e.whereabouts {
-        Whereabouts::Inside { off, block } => format!(
-            "{off} bytes inside a block of size {} alloc'd at {}",
-            block.size,
-            site(&block.alloc, syms)
-        ),
-        Whereabouts::After { off, block } => format!(
-            "{off} bytes after a block of size {} alloc'd at {}",
-            block.size,
-            site(&block.alloc, syms)
-        ),
-        Whereabouts::Before { off, block } => format!(
-            "{off} bytes before a block of size {} alloc'd at {}",
-            block.size,
-            site(&block.alloc, syms)
-        ),
-        Whereabouts::InsideFreed { off, freed } => format!(
-            "{off} bytes inside a block of size {} free'd at {}",
-            freed.block.size,
-            site(&freed.freed, syms)
-        ),
-        Whereabouts::Stack { below } => format!("{below} bytes below the stack pointer"),
-        Whereabouts::OnStack => "on the stack".into(),
-        Whereabouts::Nowhere => "not stack'd, malloc'd or (recently) free'd".into(),
+    let place = match (e.whereabouts.near_block(), &e.whereabouts) {
+        (Some(n), _) => {
+            let (done, site_of) = match n.freed {
+                Some(f) => ("free'd", f),
+                None => ("alloc'd", &n.block.alloc),
+            };
+            format!(
+                "{} bytes {} a block of size {} {done} at {}",
+                n.off,
+                n.relation,
+                n.block.size,
+                site(site_of, syms)
+            )
+        }
+        (None, Whereabouts::Stack { below }) => format!("{below} bytes below the stack pointer"),
+        (None, Whereabouts::OnStack) => "on the stack".into(),
+        (None, _) => "not stack'd, malloc'd or (recently) free'd".into(),
     };
     format!("{} at {at}: {addr:#010x} is {place}", e.kind.headline())
 }
@@ -368,26 +332,22 @@ fn stack_json(stack: &Stack, syms: &Symbols) -> Value {
 
 /// One error as JSON (the trace's `memcheck` event and the report's list).
 pub fn error_json(e: &MemError, syms: &Symbols) -> Value {
-    let (relation, offset, block, alloc, freed) = match &e.whereabouts {
-        Whereabouts::Inside { off, block } => {
-            ("inside", *off, Some(block.size), Some(&block.alloc), None)
-        }
-        Whereabouts::After { off, block } => {
-            ("after", *off, Some(block.size), Some(&block.alloc), None)
-        }
-        Whereabouts::Before { off, block } => {
-            ("before", *off, Some(block.size), Some(&block.alloc), None)
-        }
-        Whereabouts::InsideFreed { off, freed } => (
-            "inside_freed",
-            *off,
-            Some(freed.block.size),
-            Some(&freed.block.alloc),
-            Some(&freed.freed),
+    let (relation, offset, block, alloc, freed) = match (e.whereabouts.near_block(), &e.whereabouts)
+    {
+        (Some(n), _) => (
+            if n.freed.is_some() {
+                "inside_freed"
+            } else {
+                n.relation
+            },
+            n.off,
+            Some(n.block.size),
+            Some(&n.block.alloc),
+            n.freed,
         ),
-        Whereabouts::Stack { below } => ("below_stack_pointer", *below, None, None, None),
-        Whereabouts::OnStack => ("on_stack", 0, None, None, None),
-        Whereabouts::Nowhere => ("unknown", 0, None, None, None),
+        (None, Whereabouts::Stack { below }) => ("below_stack_pointer", *below, None, None, None),
+        (None, Whereabouts::OnStack) => ("on_stack", 0, None, None, None),
+        (None, _) => ("unknown", 0, None, None, None),
     };
     json!({
         "kind": e.kind.key(),
