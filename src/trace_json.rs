@@ -22,7 +22,7 @@ pub fn event_json(e: &Event) -> Value {
             let (ret, errno) = match result {
                 Outcome::Value(v) | Outcome::Addr(v) => (json!(*v as i32), Value::Null),
                 Outcome::Err(err) => (json!(-err.0), json!(err.name())),
-                Outcome::Exit(_) | Outcome::Kill(_) => (Value::Null, Value::Null),
+                Outcome::Exit(_) | Outcome::Kill(_) | Outcome::Block(_) => (Value::Null, Value::Null),
             };
             json!({"type": "syscall", "nr": nr, "name": name, "args": args, "text": args_text, "ret": ret, "errno": errno})
         }
@@ -105,7 +105,9 @@ pub fn event_json(e: &Event) -> Value {
         EventKind::Signal { info, action } => {
             let (addr, pid, uid) = match info.fields {
                 SigFields::Fault { addr } => (Some(addr.0), None, None),
-                SigFields::Kill { pid, uid } => (None, Some(pid), Some(uid)),
+                SigFields::Kill { pid, uid } | SigFields::Child { pid, uid, .. } => {
+                    (None, Some(pid), Some(uid))
+                }
                 SigFields::None => (None, None, None),
             };
             let mut v = json!({
@@ -174,15 +176,29 @@ pub fn event_json(e: &Event) -> Value {
             status,
             signal,
             reclaimed,
+            still_shared,
         } => {
             let by: serde_json::Map<String, Value> = Cause::ALL
                 .iter()
                 .map(|c| (c.name().to_string(), json!(reclaimed.returned(*c))))
                 .collect();
-            json!({"type": "exit", "status": status, "signal": signal.map(|s| s.name()), "reclaimed": by})
+            json!({"type": "exit", "status": status, "signal": signal.map(|s| s.name()), "reclaimed": by, "still_shared": still_shared})
         }
+        EventKind::Forked {
+            parent,
+            child,
+            shared,
+            tables,
+        } => json!({"type": "fork", "parent": parent, "child": child, "shared": shared, "tables": tables}),
+        EventKind::Switch { from, to, why, cr3 } => {
+            json!({"type": "switch", "from": from, "to": to, "why": why.to_string(), "cr3": cr3.0})
+        }
+        EventKind::Reaped { pid, by } => json!({"type": "reaped", "pid": pid, "by": by}),
     };
     let mut v = json!({"seq": e.seq, "insns": e.insns});
+    if let (Some(pid), Value::Object(m)) = (e.pid, &mut v) {
+        m.insert("pid".into(), json!(pid));
+    }
     if let (Value::Object(m), Value::Object(b)) = (&mut v, body) {
         m.extend(b);
         // The EIP stays a number; its name rides beside it.

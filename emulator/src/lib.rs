@@ -17,7 +17,7 @@ pub mod watch;
 
 pub use addr::{Frame, PhysAddr, VirtAddr, PAGE_SIZE};
 pub use cpu::segment::{SegReg, SegmentDescriptor, SegmentFault, Selectors};
-pub use cpu::{Cpu, Reg, Registers};
+pub use cpu::{Context, Cpu, Reg, Registers};
 pub use machine::{Machine, MachineConfig, TrapCounts};
 pub use mmu::Mmu;
 pub use paging::{PageTable, Pte, PteFlags, Walk};

@@ -175,6 +175,12 @@ impl PhysMem {
         let i = f.base().0 as usize;
         &mut self.ram[i..i + PAGE_SIZE as usize]
     }
+    /// Copy every byte of frame `from` into frame `to` (copy-on-write).
+    pub fn copy_frame(&mut self, from: Frame, to: Frame) {
+        self.note_write(to);
+        let (src, dst) = (from.base().0 as usize, to.base().0 as usize);
+        self.ram.copy_within(src..src + PAGE_SIZE as usize, dst);
+    }
     pub fn frame_bytes(&self, f: Frame) -> &[u8] {
         let i = f.base().0 as usize;
         &self.ram[i..i + PAGE_SIZE as usize]

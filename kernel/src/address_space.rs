@@ -23,6 +23,10 @@ use toyemu_emulator::{Mmu, PageTable, PhysAddr, Pte, PteFlags, VirtAddr, PAGE_SI
 /// (Linux keeps the contents for when access is granted again).
 pub const PTE_PROTNONE: PteFlags = PteFlags::AVL0;
 
+/// A present PTE made read-only because its frame is shared since a fork:
+/// a write copies the frame, or takes it over if no one else holds it now.
+pub const PTE_COW: PteFlags = PteFlags::AVL1;
+
 /// RAM ran out while building a mapping; nothing was left half-done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutOfFrames;
@@ -85,6 +89,8 @@ pub struct AddressSpace {
     pub(crate) ledger: Ledger,
     /// Software walks of the tables so far.
     walks: u64,
+    /// Pages unmapped whose frame another process still held.
+    still_shared: u32,
 }
 
 impl AddressSpace {
@@ -103,6 +109,7 @@ impl AddressSpace {
             brk: VirtAddr(0),
             ledger,
             walks: 0,
+            still_shared: 0,
         })
     }
 
@@ -120,6 +127,10 @@ impl AddressSpace {
     /// Frames taken and given back, by cause.
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
+    }
+    /// Pages unmapped so far whose frame another process still held.
+    pub fn still_shared(&self) -> u32 {
+        self.still_shared
     }
     /// Software walks of the page tables so far (one per resolved fault).
     pub fn walks(&self) -> u64 {
@@ -181,6 +192,65 @@ impl AddressSpace {
         mmu.phys_mut().write_u32(at, pte.raw());
         self.live[va.pd_index()] += 1;
         Ok(Flush(va))
+    }
+
+    /// The child's copy of this space at fork: the same VMAs and break, and
+    /// every populated page mapped to the same frame, read-only and marked
+    /// copy-on-write (PTE_COW) in both, so the first write by either copies
+    /// the frame; the parent's TLB entries are flushed for pages that were
+    /// writable. The child's ledger books one reference per shared page. On
+    /// failure (no frame for a table) the child's frames are given back and
+    /// the parent is as it was, except that shared pages may stay
+    /// copy-on-write, which only costs a fault.
+    pub fn fork(
+        &mut self,
+        mmu: &mut Mmu,
+        frames: &mut FrameAllocator,
+    ) -> Result<AddressSpace, OutOfFrames> {
+        let mut child = AddressSpace::new(mmu, frames)?;
+        child.vmas = self.vmas.clone();
+        (child.brk_start, child.brk) = (self.brk_start, self.brk);
+        let vmas: Vec<_> = self.vmas.iter().map(|v| (v.start, v.end, v.kind)).collect();
+        for (start, end, kind) in vmas {
+            let mut at = start;
+            while let Some((va, slot, pte)) = self.next_populated(mmu, at, end) {
+                // Every shared page is marked, writable or not: mprotect
+                // making it writable later must still copy on the first write.
+                let shared = pte.with_flags((pte.flags() - PteFlags::RW) | PTE_COW);
+                if shared != pte {
+                    mmu.phys_mut().write_u32(slot, shared.raw());
+                }
+                if pte.flags().contains(PteFlags::RW) {
+                    Flush(va).flush(mmu);
+                }
+                let target = child.peek_slot(mmu, va);
+                // The child's dirty bits start clear: it has written nothing.
+                let theirs = shared.with_flags(shared.flags() - PteFlags::D);
+                if child.map_at(mmu, frames, target, va, theirs).is_err() {
+                    let _ = child.teardown(mmu, frames);
+                    return Err(OutOfFrames);
+                }
+                frames.share(pte.frame());
+                child.ledger.take(Cause::of(kind));
+                match va.checked_add(PAGE_SIZE) {
+                    Some(next) => at = next,
+                    None => break,
+                }
+            }
+        }
+        Ok(child)
+    }
+
+    /// Point the PTE of `va`, which holds a frame, at `pte` instead (a
+    /// copy-on-write fault giving the page its own frame, or taking over
+    /// the shared one). The caller accounts for the frames.
+    pub fn replace_at(&mut self, mmu: &mut Mmu, slot: Slot, va: VirtAddr, pte: Pte) -> Flush {
+        let Slot::Entry { at, pte: old } = slot else {
+            panic!("replacing {va}, which has no page table");
+        };
+        assert!(owns_frame(old), "replacing {va}, which holds no frame");
+        mmu.phys_mut().write_u32(at, pte.raw());
+        Flush(va)
     }
 
     /// Page tables that mapping every page of `[start, end)` would need
@@ -268,8 +338,12 @@ impl AddressSpace {
         while let Some((va, slot, pte)) = self.next_populated(mmu, at, end) {
             mmu.phys_mut().write_u32(slot, 0);
             Flush(va).flush(mmu);
-            frames.free(pte.frame());
-            frames.note(pte.frame(), false, FrameUse::Page { va, cause });
+            // A frame another process still shares stays with it.
+            if frames.free(pte.frame()) {
+                frames.note(pte.frame(), false, FrameUse::Page { va, cause });
+            } else {
+                self.still_shared += 1;
+            }
             self.ledger.give_back(cause);
             freed += 1;
             let pdi = va.pd_index();
@@ -299,10 +373,14 @@ impl AddressSpace {
     /// Rewrite the PTEs of populated pages in `[start, end)` for `prot`,
     /// keeping frames and A/D bits; PROT_NONE pages keep their frame.
     pub fn protect_range(&mut self, mmu: &mut Mmu, start: VirtAddr, end: VirtAddr, prot: Prot) {
-        let keep = PteFlags::A | PteFlags::D;
+        let keep = PteFlags::A | PteFlags::D | PTE_COW;
         let mut at = start;
         while let Some((va, slot, pte)) = self.next_populated(mmu, at, end) {
-            let flags = pte_flags(prot).unwrap_or(PTE_PROTNONE) | (pte.flags() & keep);
+            let mut flags = pte_flags(prot).unwrap_or(PTE_PROTNONE) | (pte.flags() & keep);
+            // A shared frame stays read-only: the first write still copies it.
+            if flags.contains(PTE_COW) {
+                flags.remove(PteFlags::RW);
+            }
             mmu.phys_mut().write_u32(slot, pte.with_flags(flags).raw());
             if !crate::mutant::skips_invlpg_after_protect() {
                 Flush(va).flush(mmu);
@@ -340,7 +418,7 @@ impl AddressSpace {
 
     /// Tear everything down: every VMA's frames, every table, the directory.
     /// The caller has already switched CR3 away or will flush.
-    pub fn teardown(mut self, mmu: &mut Mmu, frames: &mut FrameAllocator) -> Ledger {
+    pub fn teardown(mut self, mmu: &mut Mmu, frames: &mut FrameAllocator) -> (Ledger, u32) {
         let vmas: Vec<_> = self.vmas.iter().map(|v| (v.start, v.end, v.kind)).collect();
         for (start, end, kind) in vmas {
             self.unmap_range(mmu, frames, start, end, Cause::of(kind));
@@ -356,6 +434,6 @@ impl AddressSpace {
         frames.note(self.pd.0, false, FrameUse::Directory);
         self.ledger.give_back(Cause::PageTable);
         debug_assert_eq!(ENTRIES, 1024);
-        self.ledger
+        (self.ledger, self.still_shared)
     }
 }

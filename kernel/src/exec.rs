@@ -88,6 +88,12 @@ impl Kernel {
             envp: envp.to_vec(),
             faults_by_kind: Default::default(),
             signals: Default::default(),
+            ppid: 0,
+            blocked: None,
+            context: None,
+            exit_signal: None,
+            set_child_tid: 0,
+            autoreap: false,
         };
         let brk = self.map_segments(&mut p, &image);
         let stack = crate::stack::build(&image, argv, envp);

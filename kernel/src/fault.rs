@@ -9,14 +9,14 @@
 //! handler did comes back as a [`Mapped`], so neither the kernel's
 //! accounting nor the trace has to look again.
 
-use crate::address_space::{owns_frame, pte_flags, AddressSpace};
+use crate::address_space::{owns_frame, pte_flags, AddressSpace, Slot, PTE_COW};
 use crate::frame::FrameAllocator;
 use crate::layout::{MMAP_MIN_ADDR, STACK_GUARD_GAP, TASK_SIZE};
 use crate::ledger::Cause;
 use crate::signal::SegvCode;
 use crate::vma::{Backing, Prot, Vma, VmaKind};
 use std::fmt;
-use toyemu_emulator::{Access, Frame, Mmu, PageFault, Pte, VirtAddr, PAGE_SIZE};
+use toyemu_emulator::{Access, Frame, Mmu, PageFault, Pte, PteFlags, VirtAddr, PAGE_SIZE};
 
 /// How a new page got its first contents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +25,10 @@ pub enum Fill {
     Zero,
     /// Bytes from the ELF image (and zeroes past p_filesz).
     File,
+    /// A write to a page shared since fork: its bytes copied to a new frame.
+    CowCopy,
+    /// The same, but no one else held the frame any more: taken over as it is.
+    CowReuse,
 }
 
 /// A resolved fault: what is mapped now, as the trace and the accounts need it.
@@ -48,6 +52,8 @@ impl fmt::Display for Mapped {
             (Some(_), _) => "stack growth",
             (None, Fill::Zero) => "zero-fill",
             (None, Fill::File) => "file-fill",
+            (None, Fill::CowCopy) => "copy-on-write copy",
+            (None, Fill::CowReuse) => "copy-on-write reuse",
         })
     }
 }
@@ -170,8 +176,12 @@ impl FaultCtx<'_> {
         let slot = self.aspace.slot(self.mmu, page);
         if owns_frame(slot.pte()) {
             // Present and still faulting: the PTE forbids what the VMA allows.
-            // This kernel never makes such PTEs (no copy-on-write), so it is a
+            // Only a page shared since fork is made so; anything else is a
             // protection fault the program caused.
+            let pte = slot.pte();
+            if pf.code.access() == Access::Write && pte.flags().contains(PTE_COW) {
+                return self.break_cow(slot, page, pte, &vma);
+            }
             return Err(accerr);
         }
         let oom = FaultError::OutOfMemory { vma: vma.kind };
@@ -197,6 +207,39 @@ impl FaultCtx<'_> {
             pte,
             fill,
             grown,
+            vma_start: vma.start,
+        })
+    }
+
+    /// A write to a copy-on-write page: give the page a frame of its own,
+    /// copying the shared one, or take the frame over if this space is its
+    /// last holder. The ledger's reference for the page stays one.
+    fn break_cow(
+        &mut self,
+        slot: Slot,
+        page: VirtAddr,
+        pte: Pte,
+        vma: &Vma,
+    ) -> Result<Mapped, FaultError> {
+        let flags = pte_flags(vma.prot).expect("writable VMA") | (pte.flags() & PteFlags::A);
+        let old = pte.frame();
+        let (frame, fill) = if self.frames.refs(old) == 1 {
+            (old, Fill::CowReuse)
+        } else {
+            let oom = FaultError::OutOfMemory { vma: vma.kind };
+            let new = self.frames.alloc().ok_or(oom)?;
+            self.mmu.phys_mut().copy_frame(old, new);
+            self.frames.free(old);
+            (new, Fill::CowCopy)
+        };
+        let pte = Pte::new(frame, flags);
+        self.aspace.replace_at(self.mmu, slot, page, pte).flush(self.mmu);
+        Ok(Mapped {
+            kind: vma.kind,
+            frame,
+            pte,
+            fill,
+            grown: None,
             vma_start: vma.start,
         })
     }

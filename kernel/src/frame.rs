@@ -33,10 +33,14 @@ pub struct FrameNote {
 }
 
 pub struct FrameAllocator {
-    /// Free frame numbers; popped from the end (most recently freed first).
-    free: Vec<u32>,
-    /// One bit per frame: handed out and not yet returned.
-    used: Vec<u64>,
+    /// Frames given back, most recently freed last (handed out first).
+    recycled: Vec<u32>,
+    /// Frames `fresh..total` were never handed out: the free list is made
+    /// as frames are taken, so starting costs nothing per frame of RAM.
+    fresh: u32,
+    /// References to each frame: the page directory, page tables and PTEs
+    /// that hold it (0 = free). A frame shared by fork has one per process.
+    refs: Vec<u16>,
     total: u32,
     /// Test hook: pretend RAM ends after this many more allocations.
     fail_after: Option<u32>,
@@ -47,19 +51,21 @@ pub struct FrameAllocator {
 impl FrameAllocator {
     /// Manage frames `1..total` (frame 0 is reserved).
     pub fn new(total: u32) -> FrameAllocator {
-        // Hand out low frames first: reversed so `pop` yields frame 1 first.
-        let free: Vec<u32> = (1..total).rev().collect();
         FrameAllocator {
-            free,
-            used: vec![0; (total as usize).div_ceil(64)],
+            recycled: Vec::new(),
+            // Low frames first, as a free list built in order would give them.
+            fresh: 1,
+            // A zeroed vector: the host maps its pages only as they are used.
+            refs: vec![0; total as usize],
             total,
             fail_after: None,
             notes: None,
         }
     }
 
-    /// A free frame, or `None` when RAM is exhausted. The frame's contents
-    /// are whatever its last owner left: callers zero or fill it.
+    /// A free frame with one reference, or `None` when RAM is exhausted.
+    /// The frame's contents are whatever its last owner left: callers zero
+    /// or fill it.
     pub fn alloc(&mut self) -> Option<Frame> {
         if let Some(n) = self.fail_after.as_mut() {
             if *n == 0 {
@@ -67,34 +73,58 @@ impl FrameAllocator {
             }
             *n -= 1;
         }
-        let f = self.free.pop()?;
-        let (w, b) = (f as usize / 64, 1u64 << (f % 64));
-        assert!(
-            self.used[w] & b == 0,
-            "frame {f:#x} on the free list while in use"
-        );
-        self.used[w] |= b;
+        let f = match self.recycled.pop() {
+            Some(f) => f,
+            None if self.fresh < self.total => {
+                self.fresh += 1;
+                self.fresh - 1
+            }
+            None => return None,
+        };
+        let r = &mut self.refs[f as usize];
+        assert!(*r == 0, "frame {f:#x} on the free list while in use");
+        *r = 1;
         Some(Frame(f))
     }
 
-    /// Give a frame back. Freeing a frame that is not in use is a kernel bug.
-    pub fn free(&mut self, f: Frame) {
-        let (w, b) = (f.index() / 64, 1u64 << (f.0 % 64));
+    /// One more holder of a frame in use (fork sharing a page).
+    pub fn share(&mut self, f: Frame) {
+        let r = &mut self.refs[f.index()];
+        assert!(*r > 0, "sharing free frame {:#x}", f.0);
+        *r = r.checked_add(1).expect("frame reference count overflow");
+    }
+
+    /// Drop one reference; the frame goes back to the free list with the
+    /// last one (returns whether it did). Dropping a free frame is a kernel bug.
+    pub fn free(&mut self, f: Frame) -> bool {
         assert!(
             f.0 != 0 && f.0 < self.total,
             "freeing frame {:#x} outside RAM",
             f.0
         );
-        assert!(self.used[w] & b != 0, "double free of frame {:#x}", f.0);
-        self.used[w] &= !b;
-        self.free.push(f.0);
+        let r = &mut self.refs[f.index()];
+        assert!(*r != 0, "double free of frame {:#x}", f.0);
+        *r -= 1;
+        if *r > 0 {
+            return false;
+        }
+        self.recycled.push(f.0);
+        true
     }
 
     pub fn is_used(&self, f: Frame) -> bool {
-        f.0 < self.total && self.used[f.index() / 64] & (1 << (f.0 % 64)) != 0
+        self.refs(f) > 0
+    }
+    /// Holders of `f` (0 when free).
+    pub fn refs(&self, f: Frame) -> u16 {
+        self.refs.get(f.index()).copied().unwrap_or(0)
+    }
+    /// Frames held by more than one page table entry.
+    pub fn shared_frames(&self) -> u32 {
+        self.refs.iter().filter(|&&r| r > 1).count() as u32
     }
     pub fn free_frames(&self) -> u32 {
-        self.free.len() as u32
+        self.recycled.len() as u32 + (self.total - self.fresh)
     }
     pub fn total_frames(&self) -> u32 {
         self.total
@@ -140,6 +170,19 @@ mod tests {
         assert_eq!(a.free_frames(), 0);
         a.free(Frame(2));
         assert_eq!(a.alloc(), Some(Frame(2)));
+    }
+
+    #[test]
+    fn a_shared_frame_is_free_after_its_last_holder() {
+        let mut a = FrameAllocator::new(4);
+        let f = a.alloc().unwrap();
+        a.share(f);
+        assert_eq!(a.refs(f), 2);
+        assert_eq!(a.shared_frames(), 1);
+        assert!(!a.free(f), "one holder left");
+        assert!(a.is_used(f));
+        assert!(a.free(f));
+        assert_eq!((a.free_frames(), a.shared_frames()), (3, 0));
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub struct KernelConfig {
     pub rw: Vec<PathBuf>,
     /// Where getrandom, /dev/urandom and AT_RANDOM get their bytes.
     pub random: RandomSource,
+    /// Instructions a process runs before the next one's turn (`--quantum`).
+    pub quantum: u64,
 }
 
 impl Default for KernelConfig {
@@ -40,6 +42,7 @@ impl Default for KernelConfig {
             stack_limit: STACK_LIMIT,
             rw: Vec::new(),
             random: RandomSource::Fixed,
+            quantum: crate::sched::DEFAULT_QUANTUM,
         }
     }
 }
@@ -103,6 +106,8 @@ pub struct Kernel {
     /// Trace events a syscall caused that strace shows after the call's
     /// own line (a signal sent to an ignoring process).
     pub(crate) after_call_events: Vec<EventKind>,
+    /// The processes off the CPU, and the scheduler's state (`sched.rs`).
+    pub(crate) procs: crate::sched::Procs,
 }
 
 impl Kernel {
@@ -113,6 +118,7 @@ impl Kernel {
             frames.keep_notes();
         }
         let view = FileView::new(&config.rw)?;
+        let quantum = config.quantum;
         Ok(Kernel {
             machine,
             frames,
@@ -127,6 +133,7 @@ impl Kernel {
             before_teardown: None,
             after_syscall: None,
             next_pid: 1,
+            procs: crate::sched::Procs::new(quantum),
         })
     }
 
@@ -382,7 +389,8 @@ impl Kernel {
         let page_tables = mm.page_tables();
         let (brk_start, brk) = (mm.brk_start, mm.brk);
         let before = mm.ledger;
-        let ledger = self.teardown(mm);
+        let shared_before = mm.still_shared();
+        let (ledger, still_shared) = self.teardown(mm);
         let at_exit = ledger.since(&before);
         debug_assert_eq!(ledger.outstanding(), 0);
         let signal = status.death().map(|d| d.signal());
@@ -390,6 +398,7 @@ impl Kernel {
             status: status.code(),
             signal,
             reclaimed: at_exit,
+            still_shared: still_shared - shared_before,
         });
         p.exit = Some(ExitRecord {
             status: status.clone(),
@@ -401,12 +410,15 @@ impl Kernel {
             reclaimed_at_exit: at_exit,
             instructions: self.insns() - p.started_at,
         });
+        self.ended_now(p);
         status
     }
 
     /// Give every frame of `mm` back. CR3 moves to frame 0 first, which is
     /// never handed out and stays zero.
-    pub(crate) fn teardown(&mut self, mm: AddressSpace) -> Ledger {
+    /// Also returns how many of the dropped pages' frames other processes
+    /// still hold (counted over the space's life).
+    pub(crate) fn teardown(&mut self, mm: AddressSpace) -> (Ledger, u32) {
         let mmu = self.machine.mmu_mut();
         mmu.load_cr3(PhysAddr(0));
         mm.teardown(mmu, &mut self.frames)

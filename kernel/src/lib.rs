@@ -35,6 +35,7 @@ pub mod oom;
 pub mod process;
 pub mod random;
 pub mod run;
+pub mod sched;
 pub mod sigframe;
 pub mod signal;
 pub mod sigstate;

@@ -16,6 +16,7 @@ use std::sync::Arc;
 pub const RLIM_NLIMITS: usize = 16;
 pub const RLIM_INFINITY: u64 = u64::MAX;
 pub const RLIMIT_STACK: usize = 3;
+pub const RLIMIT_NPROC: usize = 6;
 pub const RLIMIT_NOFILE: usize = 7;
 
 /// The limits a Linux login shell usually hands its children.
@@ -24,7 +25,7 @@ pub fn default_limits(stack: u32) -> [(u64, u64); RLIM_NLIMITS] {
     let mut l = [inf; RLIM_NLIMITS];
     l[RLIMIT_STACK] = (stack as u64, RLIM_INFINITY);
     l[4] = (0, RLIM_INFINITY); // RLIMIT_CORE
-    l[6] = (4096, 4096); // RLIMIT_NPROC
+    l[RLIMIT_NPROC] = (4096, 4096);
     l[RLIMIT_NOFILE] = (crate::fd::NOFILE as u64, 4096);
     l[8] = (8 << 20, 8 << 20); // RLIMIT_MEMLOCK
     l[11] = (4096, 4096); // RLIMIT_SIGPENDING
@@ -97,6 +98,10 @@ pub struct ProcStats {
     pub peak_frames: u64,
     /// Signals delivered to a handler.
     pub signals_handled: u64,
+    /// Writes to pages shared since fork that copied the frame, and those
+    /// that found themselves its last holder and took it over.
+    pub cow_copies: u64,
+    pub cow_reuses: u64,
 }
 
 /// The process's final accounts, taken at exit.
@@ -153,11 +158,31 @@ pub struct Process {
     pub(crate) faults_by_kind: BTreeMap<VmaKind, u64>,
     /// Handlers, mask, pending signals, alternate stack (`sigstate.rs`).
     pub(crate) signals: SignalState,
+    /// The parent's pid; 0 for the first process (its parent is outside the
+    /// machine) and for orphans once the first process is gone.
+    pub(crate) ppid: u32,
+    /// Asleep in a syscall until this holds (`sched.rs`).
+    pub(crate) blocked: Option<crate::sched::Block>,
+    /// The registers while another process has the CPU.
+    pub(crate) context: Option<toyemu_emulator::Context>,
+    /// The signal the parent gets when this process ends (SIGCHLD after fork).
+    pub(crate) exit_signal: Option<crate::signal::Signal>,
+    /// CLONE_CHILD_SETTID: where to write the pid when it first runs.
+    pub(crate) set_child_tid: u32,
+    /// No one will wait for it: it is reaped as soon as it ends.
+    pub(crate) autoreap: bool,
 }
 
 impl Process {
     pub fn pid(&self) -> u32 {
         self.pid
+    }
+    pub fn ppid(&self) -> u32 {
+        self.ppid
+    }
+    /// The syscall it sleeps in, if it is blocked.
+    pub fn blocked_in(&self) -> Option<&'static str> {
+        self.blocked.map(|b| b.call())
     }
     /// argv[0], as the process was started.
     pub fn name(&self) -> &str {
@@ -215,6 +240,14 @@ impl Process {
             Ok(Mapped {
                 fill: Fill::File, ..
             }) => self.stats.file_fills += 1,
+            Ok(Mapped {
+                fill: Fill::CowCopy,
+                ..
+            }) => self.stats.cow_copies += 1,
+            Ok(Mapped {
+                fill: Fill::CowReuse,
+                ..
+            }) => self.stats.cow_reuses += 1,
             Err(_) => {}
         }
     }

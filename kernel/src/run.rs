@@ -30,53 +30,70 @@ pub enum RunState {
 }
 
 impl Kernel {
-    /// Run `p` for at most `budget` instructions.
+    /// Run for at most `budget` instructions. `p` is the process on the
+    /// CPU: after a fork, the scheduler may hand the caller another one
+    /// (`sched.rs`). `Exited` comes once every process has ended, with the
+    /// first one back in `p`.
     pub fn run(&mut self, p: &mut Process, budget: u64) -> RunState {
-        if let Some(rec) = &p.exit {
-            return RunState::Exited(rec.status.clone());
-        }
         let mut left = budget;
-        while left > 0 {
+        loop {
+            if p.has_exited() || p.blocked.is_some() {
+                if p.blocked.is_some() && self.can_wake(p) {
+                    // Woken: the syscall runs again.
+                    p.blocked = None;
+                } else {
+                    if let Some(done) = self.schedule(p) {
+                        return done;
+                    }
+                    continue;
+                }
+            }
+            if left == 0 {
+                return RunState::Running;
+            }
             if p.signals.needs_delivery() {
                 match self.deliver_pending(p) {
                     Some(Held::Stop(cause)) => return RunState::Signal(cause),
-                    Some(Held::Ended(status)) => return RunState::Exited(status),
+                    Some(Held::Ended(_)) => continue,
                     None => {}
                 }
             }
             let before = self.insns();
-            let trap = self.machine.run(left);
+            let trap = self.machine.run(self.slice_left(left));
             self.drain_tlb_log();
             left = left.saturating_sub(self.insns() - before);
-            if let Some(state) = self.handle_trap(p, trap) {
-                return state;
+            match self.handle_trap(p, trap) {
+                Some(RunState::Exited(_)) | None => {}
+                Some(state) => return state,
+            }
+            if !p.has_exited() && p.blocked.is_none() {
+                self.end_of_slice(p);
             }
         }
-        RunState::Running
     }
 
-    /// Run `p` until it exits; after `max_insns` instructions it is killed.
+    /// Run until every process has ended; after `max_insns` instructions
+    /// from the start of `p` they are killed.
     pub fn run_to_exit(&mut self, p: &mut Process, max_insns: Option<u64>) -> ExitStatus {
         let limit = max_insns.unwrap_or(u64::MAX);
+        let started = p.started_at;
         loop {
-            let spent = self.insns() - p.started_at;
+            let spent = self.insns() - started;
             if spent >= limit {
-                return self.kill(p, Death::InstructionLimit { limit });
+                return self.kill_all(p, Death::InstructionLimit { limit });
             }
             match self.run(p, limit - spent) {
                 RunState::Exited(s) => return s,
                 RunState::Running => {}
+                // A death ends this process; the next run goes on with
+                // the others, or comes back with the first one's status.
                 RunState::Tool(trap) => {
                     if let RunState::Signal(cause) = self.pass_tool_stop(p, trap) {
-                        if let Some(status) = self.deliver_signal(p, cause) {
-                            return status;
-                        }
+                        self.deliver_signal(p, cause);
                     }
                 }
                 RunState::Signal(cause) => {
-                    if let Some(status) = self.deliver_signal(p, cause) {
-                        return status;
-                    }
+                    self.deliver_signal(p, cause);
                 }
             }
         }

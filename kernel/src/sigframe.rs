@@ -223,6 +223,12 @@ pub fn siginfo_bytes(info: &SigInfo) -> [u8; SIGINFO_SIZE as usize] {
             put(&mut b, 16, uid);
         }
         SigFields::Fault { addr } => put(&mut b, 12, addr.0),
+        // si_pid, si_uid, si_status; si_utime and si_stime stay zero.
+        SigFields::Child { pid, uid, status } => {
+            put(&mut b, 12, pid);
+            put(&mut b, 16, uid);
+            put(&mut b, 20, status as u32);
+        }
     }
     b
 }

@@ -240,6 +240,10 @@ pub mod code {
     pub const ILL_ILLOPN: i32 = 2;
     pub const FPE_INTDIV: i32 = 1;
     pub const TRAP_BRKPT: i32 = 1;
+    /// SIGCHLD: how the child ended.
+    pub const CLD_EXITED: i32 = 1;
+    pub const CLD_KILLED: i32 = 2;
+    pub const CLD_DUMPED: i32 = 3;
 }
 
 /// The union part of a siginfo that a signal fills.
@@ -251,6 +255,8 @@ pub enum SigFields {
     Kill { pid: u32, uid: u32 },
     /// A fault: the address it concerns.
     Fault { addr: VirtAddr },
+    /// SIGCHLD: which child ended and its exit code or signal.
+    Child { pid: u32, uid: u32, status: i32 },
 }
 
 /// What a handler finds in its `siginfo_t` (and strace prints).
@@ -304,6 +310,14 @@ impl SigInfo {
                 "FPE_FLTSUB",
             ],
             SIGTRAP => &["TRAP_BRKPT", "TRAP_TRACE", "TRAP_BRANCH", "TRAP_HWBKPT"],
+            SIGCHLD => &[
+                "CLD_EXITED",
+                "CLD_KILLED",
+                "CLD_DUMPED",
+                "CLD_TRAPPED",
+                "CLD_STOPPED",
+                "CLD_CONTINUED",
+            ],
             _ => &[],
         };
         match usize::try_from(self.code - 1)
@@ -325,6 +339,10 @@ impl fmt::Display for SigInfo {
         match self.fields {
             SigFields::Kill { pid, uid } => write!(f, ", si_pid={pid}, si_uid={uid}")?,
             SigFields::Fault { addr } => write!(f, ", si_addr={addr}")?,
+            SigFields::Child { pid, uid, status } => write!(
+                f,
+                ", si_pid={pid}, si_uid={uid}, si_status={status}, si_utime=0, si_stime=0"
+            )?,
             // strace shows si_addr of a kernel-sent fault signal even when zero.
             SigFields::None if faulty && self.code > 0 => write!(f, ", si_addr={}", VirtAddr(0))?,
             SigFields::None => {}
@@ -414,6 +432,18 @@ pub enum Death {
         eip: VirtAddr,
         si_code: i32,
     },
+    /// kill(2) from another process of this machine.
+    Sent {
+        sig: Signal,
+        from: u32,
+    },
+    /// SIGCHLD: child `pid` ended (`code` is CLD_EXITED with the exit code
+    /// as `status`, or CLD_KILLED/CLD_DUMPED with the signal).
+    ChildEnded {
+        pid: u32,
+        code: i32,
+        status: i32,
+    },
     /// Writing to a pipe with no reader.
     BrokenPipe,
     /// The process would sleep forever: nothing else in this machine could
@@ -460,7 +490,8 @@ impl Death {
             Death::DivideError { .. } => SIGFPE,
             Death::Breakpoint { .. } => SIGTRAP,
             Death::OutOfMemory { .. } | Death::SleepsForever { .. } => SIGKILL,
-            Death::SelfSignal { sig, .. } => *sig,
+            Death::SelfSignal { sig, .. } | Death::Sent { sig, .. } => *sig,
+            Death::ChildEnded { .. } => SIGCHLD,
             Death::BrokenPipe => SIGPIPE,
             Death::InstructionLimit { .. } => SIGXCPU,
             Death::Timeout { .. } | Death::Deadlock { .. } => SIGKILL,
@@ -478,6 +509,15 @@ impl Death {
             Death::IllegalInstruction { eip, .. } => (ILL_ILLOPN, SigFields::Fault { addr: *eip }),
             Death::DivideError { eip } => (FPE_INTDIV, SigFields::Fault { addr: *eip }),
             Death::SelfSignal { si_code, .. } => (*si_code, SigFields::Kill { pid, uid }),
+            Death::Sent { from, .. } => (SI_USER, SigFields::Kill { pid: *from, uid }),
+            Death::ChildEnded { pid, code, status } => (
+                *code,
+                SigFields::Child {
+                    pid: *pid,
+                    uid,
+                    status: *status,
+                },
+            ),
             // send_sig(SIGPIPE, current, 0): SI_USER, from the process itself.
             Death::BrokenPipe => (SI_USER, SigFields::Kill { pid, uid }),
             // int3 is do_trap without a code, #GP gp_user_force_sig_segv, and
@@ -624,6 +664,8 @@ impl Death {
                 "Killed by {sig}, sent by the program itself at eip {}",
                 at(eip)
             ),
+            Death::Sent { sig, from } => write!(f, "Killed by {sig}, sent by process {from}"),
+            Death::ChildEnded { pid, .. } => write!(f, "Killed by SIGCHLD (child {pid} ended)"),
             Death::BrokenPipe => write!(f, "Broken pipe (the reader of standard output went away)"),
             Death::Deadlock { why } => write!(f, "Blocked forever: {why}"),
             Death::InstructionLimit { limit } => write!(

@@ -208,6 +208,24 @@ impl SignalState {
             .any(|s| !self.ignores(s) && s.default_action() != DefaultAction::Stop)
     }
 
+    /// A forked child's: the same actions, mask and alternate stack,
+    /// nothing pending.
+    pub fn forked(&self) -> SignalState {
+        SignalState {
+            pending: Vec::new(),
+            saved_mask: None,
+            trap: TrapInfo::default(),
+            ..self.clone()
+        }
+    }
+
+    /// Children that end are not kept as zombies: SIGCHLD set to SIG_IGN,
+    /// or SA_NOCLDWAIT.
+    pub fn ignores_children(&self) -> bool {
+        let a = self.action(crate::signal::SIGCHLD);
+        a.handler == SIG_IGN || a.flags & SA_NOCLDWAIT != 0
+    }
+
     /// Would `sig` be thrown away if delivered now: SIG_IGN, or SIG_DFL
     /// with an "ignore" default (`sig_handler_ignored`).
     pub fn ignores(&self, sig: Signal) -> bool {

@@ -33,6 +33,8 @@ bitflags! {
         const TLB = 1 << 6;
         /// Signals delivered to handlers, ignored or stopping the process.
         const SIGNAL = 1 << 7;
+        /// Process switches: who ran next, why, the CR3 load.
+        const SCHED = 1 << 8;
     }
 }
 
@@ -49,8 +51,9 @@ impl Categories {
                 "insn" | "insns" => Categories::INSN,
                 "tlb" => Categories::TLB,
                 "signal" | "signals" => Categories::SIGNAL,
+                "sched" => Categories::SCHED,
                 "all" => Categories::all(),
-                _ => return Err(format!("unknown trace category {word:?} (expected syscall, fault, vma, frame, tlb, signal, process, insn or all)")),
+                _ => return Err(format!("unknown trace category {word:?} (expected syscall, fault, vma, frame, tlb, signal, process, sched, insn or all)")),
             };
         }
         Ok(c)
@@ -182,12 +185,57 @@ pub enum EventKind {
         eip: VirtAddr,
         line: String,
     },
-    /// The process is gone; `signal` if one killed it; `reclaimed`: what teardown gave back.
+    /// The process is gone; `signal` if one killed it; `reclaimed`: what
+    /// teardown gave back (references: `still_shared` of those frames other
+    /// processes still hold).
     Exit {
         status: i32,
         signal: Option<Signal>,
         reclaimed: Ledger,
+        still_shared: u32,
     },
+    /// fork: `child`'s address space is `parent`'s, `shared` pages held by
+    /// both copy-on-write, `tables` page tables of its own.
+    Forked {
+        parent: u32,
+        child: u32,
+        shared: u32,
+        tables: u32,
+    },
+    /// The CPU went from process `from` to `to` (CR3 loaded, TLB flushed).
+    Switch {
+        from: u32,
+        to: u32,
+        why: SwitchWhy,
+        cr3: toyemu_emulator::PhysAddr,
+    },
+    /// A zombie's exit status was collected (by `by`'s wait, or by the
+    /// kernel when no one will wait for it); its pid is free.
+    Reaped {
+        pid: u32,
+        by: Option<u32>,
+    },
+}
+
+/// Why the scheduler switched processes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SwitchWhy {
+    /// The running process used up its quantum.
+    Quantum,
+    /// It blocked in this syscall.
+    Blocked(&'static str),
+    /// It ended.
+    Exited,
+}
+
+impl fmt::Display for SwitchWhy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SwitchWhy::Quantum => f.write_str("quantum used up"),
+            SwitchWhy::Blocked(call) => write!(f, "blocked in {call}"),
+            SwitchWhy::Exited => f.write_str("exited"),
+        }
+    }
 }
 
 impl EventKind {
@@ -206,7 +254,10 @@ impl EventKind {
             | EventKind::Exec { .. }
             | EventKind::SegmentLoaded { .. }
             | EventKind::InitialBreak { .. }
-            | EventKind::StackReady { .. } => Categories::PROCESS,
+            | EventKind::StackReady { .. }
+            | EventKind::Forked { .. }
+            | EventKind::Reaped { .. } => Categories::PROCESS,
+            EventKind::Switch { .. } => Categories::SCHED,
             EventKind::FrameMapped { .. } | EventKind::Frame(_) => Categories::FRAME,
             EventKind::Tlb(_) => Categories::TLB,
             EventKind::Signal { .. } => Categories::SIGNAL,
@@ -246,6 +297,9 @@ pub struct Event {
     pub kind: EventKind,
     /// The name of `kind.eip()`, when the tracer was given names.
     pub eip_name: Option<String>,
+    /// The process it happened in, once there is more than one (lines
+    /// then start `[pid N]`, as `strace -f` writes them).
+    pub pid: Option<u32>,
 }
 
 impl fmt::Display for Event {
@@ -259,6 +313,9 @@ impl fmt::Display for Event {
             Some(k) => k,
             None => &crate::names::NoNames,
         };
+        if let Some(pid) = self.pid {
+            write!(f, "[pid {pid:>5}] ")?;
+        }
         match &self.kind {
             EventKind::Syscall {
                 name,
@@ -418,6 +475,7 @@ impl fmt::Display for Event {
                 status,
                 signal,
                 reclaimed,
+                still_shared,
             } => {
                 match signal {
                     Some(sig) => write!(f, "+++ killed by {sig}")?,
@@ -429,11 +487,32 @@ impl fmt::Display for Event {
                     .collect();
                 write!(
                     f,
-                    "; {} frames reclaimed at exit: {} +++",
+                    "; {} frames reclaimed at exit: {}",
                     reclaimed.total_returned(),
                     by_cause.join(", ")
-                )
+                )?;
+                if *still_shared > 0 {
+                    write!(f, " ({still_shared} still held by other processes)")?;
+                }
+                f.write_str(" +++")
             }
+            EventKind::Forked {
+                parent,
+                child,
+                shared,
+                tables,
+            } => write!(
+                f,
+                "--- fork: pid {child} from pid {parent}: {shared} pages shared copy-on-write, {tables} page tables of its own ---"
+            ),
+            EventKind::Switch { from, to, why, cr3 } => write!(
+                f,
+                "--- switch pid {from} -> pid {to} ({why}): cr3={cr3}, tlb flushed ---"
+            ),
+            EventKind::Reaped { pid, by } => match by {
+                Some(by) => write!(f, "--- pid {pid} reaped by pid {by} ---"),
+                None => write!(f, "--- pid {pid} reaped by the kernel (no one will wait for it) ---"),
+            },
         }
     }
 }
@@ -544,6 +623,8 @@ pub struct Tracer {
     pub(crate) kept: Vec<Event>,
     /// Names for the EIPs events carry.
     pub(crate) names: Option<std::rc::Rc<dyn CodeNames>>,
+    /// The running process, once a fork made more than one.
+    pub(crate) pid: Option<u32>,
 }
 
 impl Tracer {
@@ -573,6 +654,7 @@ impl Tracer {
             insns,
             kind,
             eip_name,
+            pid: self.pid,
         };
         let target = match e.kind.category() {
             Categories::SYSCALL => "toyemu::syscall",

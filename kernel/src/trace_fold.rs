@@ -252,6 +252,8 @@ fn summary(shape: &Shape, n: u64, lo: VirtAddr, hi: VirtAddr) -> String {
                 (true, _) => "stack growth",
                 (false, Fill::Zero) => "zero-fill",
                 (false, Fill::File) => "file-fill",
+                (false, Fill::CowCopy) => "copy-on-write copy",
+                (false, Fill::CowReuse) => "copy-on-write reuse",
             };
             format!("--- {n} more {how} faults in {kind} {lo}-{hi}")
         }

@@ -224,7 +224,7 @@ impl Vma {
 }
 
 /// The VMAs of one address space, ordered by start, never overlapping.
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct VmaSet {
     map: BTreeMap<u32, Vma>,
 }

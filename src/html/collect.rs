@@ -199,6 +199,8 @@ impl Timeline {
             EventKind::Killed { .. } => self.note(e, "killed"),
             EventKind::Exec { .. } => self.note(e, "exec"),
             EventKind::Exit { .. } => self.note(e, "exit"),
+            EventKind::Forked { .. } => self.note(e, "fork"),
+            EventKind::Switch { .. } | EventKind::Reaped { .. } => {}
             EventKind::Tlb(_) | EventKind::SegmentLoaded { .. } | EventKind::StackReady { .. } => {}
         }
     }

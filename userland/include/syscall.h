@@ -31,6 +31,7 @@
 #define __NR_mmap           90   /* old_mmap: takes a pointer to 6 arguments */
 #define __NR_munmap         91
 #define __NR_sigreturn     119
+#define __NR_wait4         114
 #define __NR_uname         122
 #define __NR_mprotect      125
 #define __NR_readv         145

@@ -13,6 +13,7 @@ ssize_t write(int fd, const void *buf, size_t count);
 int close(int fd);
 pid_t getpid(void);
 pid_t getppid(void);
+pid_t fork(void);             /* the child gets 0, the parent the child's pid */
 pid_t gettid(void);
 int pause(void);
 int brk(void *addr);          /* 0 on success, -1 + ENOMEM on failure (glibc style) */

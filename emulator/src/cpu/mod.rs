@@ -50,6 +50,24 @@ pub struct Cpu {
     code: CodeCache,
 }
 
+/// A process's registers, flags, segments and FPU while another runs on
+/// the CPU: what a context switch saves and restores.
+#[derive(Clone)]
+pub struct Context(State);
+
+impl Context {
+    pub fn reg(&self, r: Reg) -> u32 {
+        self.0.r[r as usize]
+    }
+    /// Set a register the process will find when it runs (a fork child's EAX).
+    pub fn set_reg(&mut self, r: Reg, v: u32) {
+        self.0.r[r as usize] = v;
+    }
+    pub fn eip(&self) -> VirtAddr {
+        VirtAddr(self.0.eip)
+    }
+}
+
 impl Default for Cpu {
     fn default() -> Self {
         Self::new()
@@ -62,6 +80,17 @@ impl Cpu {
             s: State::new(),
             code: CodeCache::default(),
         }
+    }
+    /// Save everything a process switch must keep (not the retired count:
+    /// that is the machine's clock).
+    pub fn context(&self) -> Context {
+        Context(self.s.clone())
+    }
+    /// Load a saved context; the retired count runs on.
+    pub fn set_context(&mut self, c: &Context) {
+        let retired = self.s.retired;
+        self.s = c.0.clone();
+        self.s.retired = retired;
     }
     pub fn reg(&self, r: Reg) -> u32 {
         self.s.r[r as usize]

@@ -84,6 +84,7 @@ pub(super) type Exec = Result<(), Stop>;
 
 /// Registers, flags and counters: what instructions change. Kept apart from
 /// the decode cache so an instruction can run straight from the cache.
+#[derive(Clone)]
 pub struct State {
     /// EAX..EDI, then slots 8..15 that stay zero: `op::NOREG` indexes one,
     /// so an absent base or index register adds nothing.

@@ -23,6 +23,7 @@ mod io;
 mod mem;
 pub mod numbers;
 pub mod outcome;
+mod proc;
 mod show;
 mod signal;
 mod structs;
@@ -40,6 +41,8 @@ use outcome::Outcome;
 use toyemu_emulator::Reg;
 
 pub use file::PeekedFile;
+pub(crate) use proc::wait_code;
+pub use proc::wait_status;
 pub use numbers::{NR_BRK, NR_EXIT, NR_EXIT_GROUP, NR_MMAP, NR_MMAP2, NR_MUNMAP};
 pub use table::implemented;
 
@@ -109,6 +112,15 @@ impl Kernel {
             None => Outcome::Err(ENOSYS),
         };
         let outcome = self.signal_outcome(p, outcome);
+        if let Outcome::Block(b) = outcome {
+            // Asleep on the `int 0x80`: the call runs again when woken, and
+            // is traced then, once.
+            p.blocked = Some(b);
+            p.stats.syscalls -= 1;
+            let eip = self.machine.cpu().eip().0;
+            self.machine.cpu_mut().set_eip(toyemu_emulator::VirtAddr(eip - 2));
+            return None;
+        }
         if self.tracer.active() {
             let args_text = match (row, &entry) {
                 (Some(_), Some(e)) => self.signal_args_text(p, nr, &args, &outcome, e),

@@ -16,6 +16,9 @@ pub enum Outcome {
     Exit(u32),
     /// The process dies.
     Kill(Death),
+    /// The call must wait: the process sleeps and makes it again when
+    /// `Block`'s condition may hold (`sched.rs`).
+    Block(crate::sched::Block),
 }
 
 impl Outcome {
@@ -24,7 +27,7 @@ impl Outcome {
         match self {
             Outcome::Value(v) | Outcome::Addr(v) => Some(*v),
             Outcome::Err(e) => Some(e.as_return()),
-            Outcome::Exit(_) | Outcome::Kill(_) => None,
+            Outcome::Exit(_) | Outcome::Kill(_) | Outcome::Block(_) => None,
         }
     }
 }
@@ -45,7 +48,7 @@ impl fmt::Display for Outcome {
             Outcome::Value(v) => write!(f, "{}", *v as i32),
             Outcome::Addr(a) => write!(f, "{a:#x}"),
             Outcome::Err(e) => write!(f, "-1 {e}"),
-            Outcome::Exit(_) | Outcome::Kill(_) => f.write_str("?"),
+            Outcome::Exit(_) | Outcome::Kill(_) | Outcome::Block(_) => f.write_str("?"),
         }
     }
 }

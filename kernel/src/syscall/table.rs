@@ -47,8 +47,25 @@ const ROWS: &[Row] = &[
     row(NR_EXIT_GROUP, &[A::Int], |_, _, a| Outcome::Exit(a[0])),
     row(NR_GETPID, &[], |_, p, _| Outcome::Value(p.pid)),
     row(NR_GETTID, &[], |_, p, _| Outcome::Value(p.pid)),
-    // The process that started it lives outside this machine.
-    row(NR_GETPPID, &[], |_, _, _| Outcome::Value(0)),
+    // 0 for the first process: its parent lives outside this machine.
+    row(NR_GETPPID, &[], |_, p, _| Outcome::Value(p.ppid)),
+    row(NR_FORK, &[], |k, p, _| k.sys_fork(p)),
+    row(NR_VFORK, &[], |k, p, _| k.sys_fork(p)),
+    Row {
+        nr: NR_CLONE,
+        shape: Shape::Custom(Kernel::clone_text),
+        run: |k, p, a| k.sys_clone(p, a),
+    },
+    Row {
+        nr: NR_WAIT4,
+        shape: Shape::Custom(Kernel::wait4_text),
+        run: |k, p, a| k.sys_wait4(p, a[0], a[1], a[2], a[3], "wait4"),
+    },
+    Row {
+        nr: NR_WAITPID,
+        shape: Shape::Custom(Kernel::wait_text),
+        run: |k, p, a| k.sys_wait4(p, a[0], a[1], a[2], 0, "waitpid"),
+    },
     row(NR_GETUID, &[], |_, _, _| Outcome::Value(crate::layout::UID)),
     row(NR_GETGID, &[], |_, _, _| Outcome::Value(crate::layout::UID)),
     row(NR_GETEUID, &[], |_, _, _| {

@@ -1,0 +1,343 @@
+//! Processes side by side: those off the CPU, who runs next, and the switch.
+//!
+//! The caller of `Kernel::run` holds one [`Process`]: the one on the CPU.
+//! The others wait in [`Procs::parked`], by pid. A switch saves the CPU's
+//! registers into the running process, swaps it with a parked one, loads
+//! the other's registers and its page directory (CR3, which flushes the
+//! TLB), so the rest of the kernel keeps taking "the process" as
+//! `&mut Process`. When every process has ended, the first one is put back
+//! in the caller's hands, with its exit record.
+//!
+//! Round-robin in pid order: a process runs for `quantum` instructions, or
+//! until it blocks or ends. A syscall that must wait leaves its EIP on the
+//! `int 0x80` and sleeps ([`Block`]); the scheduler looks at its condition
+//! when choosing, and a process it picks runs the call again — as Linux
+//! restarts a sleeping call. Scheduling depends only on instruction counts,
+//! so a run is the same every time.
+
+use crate::kernel::Kernel;
+use crate::process::{ExitStatus, ProcStats, Process};
+use crate::run::RunState;
+use crate::signal::Death;
+use crate::trace::{EventKind, SwitchWhy};
+use std::collections::BTreeMap;
+
+/// Instructions a process runs before another gets the CPU (`--quantum`).
+pub const DEFAULT_QUANTUM: u64 = 100_000;
+
+/// What a sleeping process waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Block {
+    /// wait4/waitpid: a child matching `pid` (-1: any) to end.
+    Child { pid: i32, call: &'static str },
+}
+
+impl Block {
+    /// The syscall it sleeps in.
+    pub fn call(self) -> &'static str {
+        match self {
+            Block::Child { call, .. } => call,
+        }
+    }
+}
+
+/// A process that ended and was reaped: what the report lists of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ended {
+    pub pid: u32,
+    pub ppid: u32,
+    pub name: String,
+    pub status: ExitStatus,
+    pub stats: ProcStats,
+    pub instructions: u64,
+}
+
+/// The process table, but for the process on the CPU.
+pub(crate) struct Procs {
+    pub(crate) parked: BTreeMap<u32, Process>,
+    /// The first process, once it has forked (`None`: there was only ever one).
+    pub(crate) root: Option<u32>,
+    pub(crate) quantum: u64,
+    /// The instruction count at which the running process's turn ends.
+    pub(crate) slice_end: u64,
+    pub(crate) switches: u64,
+    pub(crate) ended: Vec<Ended>,
+}
+
+impl Procs {
+    pub(crate) fn new(quantum: u64) -> Procs {
+        Procs {
+            parked: BTreeMap::new(),
+            root: None,
+            quantum: quantum.max(1),
+            slice_end: quantum,
+            switches: 0,
+            ended: Vec::new(),
+        }
+    }
+}
+
+/// Does child `c` match wait4's `pid` argument? (No process groups: 0 and
+/// -pgid mean any child, as they would with every process in one group.)
+pub(crate) fn wait_matches(pid: i32, c: &Process) -> bool {
+    pid <= 0 || pid as u32 == c.pid
+}
+
+impl Kernel {
+    /// Processes alive or zombie, the running one included.
+    pub fn process_count(&self) -> usize {
+        self.procs.parked.len() + 1
+    }
+    /// The processes off the CPU, by pid.
+    pub fn parked(&self) -> impl Iterator<Item = &Process> {
+        self.procs.parked.values()
+    }
+    /// Processes that ended and were reaped, in that order.
+    pub fn ended(&self) -> &[Ended] {
+        &self.procs.ended
+    }
+    /// Process switches so far (each a CR3 load and a TLB flush).
+    pub fn switches(&self) -> u64 {
+        self.procs.switches
+    }
+    /// Has everything ended? (`p` is the process the caller holds.)
+    pub fn all_exited(&self, p: &Process) -> bool {
+        p.has_exited() && self.procs.parked.values().all(|q| q.has_exited())
+    }
+
+    /// Could `q` run now? `cur` is the process on the CPU (maybe `q`).
+    fn can_run(&self, q: &Process, cur: &Process) -> bool {
+        if q.has_exited() {
+            return false;
+        }
+        match q.blocked {
+            None => true,
+            Some(_) if q.signals.has_deliverable() => true,
+            Some(Block::Child { pid, .. }) => {
+                let mut kids = self
+                    .procs
+                    .parked
+                    .values()
+                    .chain(std::iter::once(cur))
+                    .filter(|c| c.ppid == q.pid && c.pid != q.pid && wait_matches(pid, c));
+                // A child that ended, or none left to wait for (ECHILD).
+                let mut any = false;
+                let ready = kids.any(|c| {
+                    any = true;
+                    c.has_exited()
+                });
+                ready || !any
+            }
+        }
+    }
+
+    /// May sleeping `p`, on the CPU, make its call again?
+    pub(crate) fn can_wake(&self, p: &Process) -> bool {
+        self.can_run(p, p)
+    }
+
+    /// End every process with `death` (an instruction or time limit);
+    /// returns the first one's status, which is back in `p`.
+    pub fn kill_all(&mut self, p: &mut Process, death: Death) -> ExitStatus {
+        loop {
+            if !p.has_exited() {
+                p.blocked = None;
+                self.kill(p, death.clone());
+            }
+            let alive = self.procs.parked.values().find(|q| !q.has_exited());
+            match alive.map(|q| q.pid) {
+                Some(pid) => self.switch_to(p, pid, SwitchWhy::Exited),
+                None => break,
+            }
+        }
+        match self.schedule(p) {
+            Some(RunState::Exited(s)) => s,
+            _ => unreachable!("every process has ended"),
+        }
+    }
+
+    /// The next process after `cur` in pid order that can run.
+    fn next_runnable(&self, cur: &Process) -> Option<u32> {
+        let after = self.procs.parked.range(cur.pid + 1..);
+        let before = self.procs.parked.range(..cur.pid);
+        after
+            .chain(before)
+            .find(|(_, q)| self.can_run(q, cur))
+            .map(|(&pid, _)| pid)
+    }
+
+    /// Give the CPU to parked process `to`.
+    fn switch_to(&mut self, p: &mut Process, to: u32, why: SwitchWhy) {
+        let mut next = self.procs.parked.remove(&to).expect("switching to a parked process");
+        if !p.has_exited() {
+            p.context = Some(self.machine.cpu().context());
+        }
+        std::mem::swap(p, &mut next);
+        let prev = next;
+        let from = prev.pid;
+        if prev.has_exited() && prev.autoreap {
+            self.reap(prev, None);
+        } else {
+            self.procs.parked.insert(from, prev);
+        }
+        if let Some(c) = p.context.take() {
+            self.machine.cpu_mut().set_context(&c);
+        }
+        let pd = p.mm_mut().directory().0.base();
+        self.machine.mmu_mut().load_cr3(pd);
+        self.procs.switches += 1;
+        self.procs.slice_end = self.insns() + self.procs.quantum;
+        self.tracer.pid = Some(p.pid);
+        self.emit(EventKind::Switch {
+            from,
+            to,
+            why,
+            cr3: pd,
+        });
+        // CLONE_CHILD_SETTID is done by the child, in its own memory, as
+        // Linux's ret_from_fork does it.
+        if p.set_child_tid != 0 {
+            let at = std::mem::take(&mut p.set_child_tid);
+            let pid = p.pid;
+            let _ = self.copy_to_user(p, at, &pid.to_le_bytes());
+        }
+    }
+
+    /// Record a zombie's end and let it go.
+    pub(crate) fn reap(&mut self, z: Process, by: Option<u32>) {
+        let status = z.exit.as_ref().map(|r| r.status.clone());
+        self.emit(EventKind::Reaped { pid: z.pid, by });
+        self.procs.ended.push(Ended {
+            pid: z.pid,
+            ppid: z.ppid,
+            name: z.name.clone(),
+            status: status.expect("only an ended process is reaped"),
+            stats: z.stats,
+            instructions: z.exit.as_ref().map_or(0, |r| r.instructions),
+        });
+    }
+
+    /// `p` cannot run on (it ended, or sleeps): give the CPU to another.
+    /// `Some` when there is no other: everything has ended (the first
+    /// process is back in `p`), or the sleepers are killed, as nothing
+    /// could ever wake them.
+    pub(crate) fn schedule(&mut self, p: &mut Process) -> Option<RunState> {
+        let why = match (p.has_exited(), p.blocked) {
+            (true, _) => SwitchWhy::Exited,
+            (false, Some(b)) => SwitchWhy::Blocked(b.call()),
+            (false, None) => SwitchWhy::Quantum,
+        };
+        if let Some(next) = self.next_runnable(p) {
+            self.switch_to(p, next, why);
+            return None;
+        }
+        if self.all_exited(p) {
+            if let Some(root) = self.procs.root.filter(|&r| r != p.pid) {
+                let mut first = self.procs.parked.remove(&root).expect("the first process stays");
+                std::mem::swap(p, &mut first);
+                self.procs.parked.insert(first.pid, first);
+                self.tracer.pid = Some(root);
+            }
+            let status = p.exit.as_ref().expect("ended").status.clone();
+            return Some(RunState::Exited(status));
+        }
+        // Every process alive sleeps, each waiting for another.
+        let sleeper = if p.has_exited() {
+            let pid = self.procs.parked.values().find(|q| !q.has_exited()).map(|q| q.pid);
+            let pid = pid.expect("someone is alive");
+            self.switch_to(p, pid, why);
+            p
+        } else {
+            p
+        };
+        let call = sleeper.blocked.map_or("a syscall", |b| b.call());
+        log::info!(target: "toyemu::process", "pid {} sleeps forever in {call}", sleeper.pid);
+        sleeper.blocked = None;
+        self.kill(
+            sleeper,
+            Death::Deadlock {
+                why: "every process is asleep waiting for another",
+            },
+        );
+        None
+    }
+
+    /// At the end of `p`'s turn, let the next runnable process have the CPU.
+    pub(crate) fn end_of_slice(&mut self, p: &mut Process) {
+        if self.procs.parked.is_empty() || self.insns() < self.procs.slice_end {
+            return;
+        }
+        match self.next_runnable(p) {
+            Some(next) => self.switch_to(p, next, SwitchWhy::Quantum),
+            None => self.procs.slice_end = self.insns() + self.procs.quantum,
+        }
+    }
+
+    /// How long the running process may run before the scheduler looks.
+    pub(crate) fn slice_left(&self, left: u64) -> u64 {
+        if self.procs.parked.is_empty() {
+            left
+        } else {
+            left.min(self.procs.slice_end.saturating_sub(self.insns()).max(1))
+        }
+    }
+
+    /// `p` just ended: its children go to the first process (or to no one,
+    /// and are reaped when they end), its parent hears of it.
+    pub(crate) fn ended_now(&mut self, p: &mut Process) {
+        if self.procs.root.is_none() {
+            return;
+        }
+        let root = self.procs.root.filter(|&r| r != p.pid);
+        let root_alive = root.is_some_and(|r| self.procs.parked.get(&r).is_some_and(|q| !q.has_exited()));
+        let orphans: Vec<u32> = self
+            .procs
+            .parked
+            .values()
+            .filter(|q| q.ppid == p.pid)
+            .map(|q| q.pid)
+            .collect();
+        for pid in orphans {
+            let q = self.procs.parked.get_mut(&pid).expect("listed");
+            if root_alive {
+                q.ppid = root.expect("alive");
+            } else {
+                q.ppid = 0;
+                q.autoreap = true;
+                if q.has_exited() {
+                    let z = self.procs.parked.remove(&pid).expect("listed");
+                    self.reap(z, None);
+                }
+            }
+        }
+        if p.ppid == 0 {
+            // The first process stays a zombie for the caller; an orphan goes.
+            p.autoreap = Some(p.pid) != self.procs.root;
+            return;
+        }
+        let Some(parent) = self.procs.parked.get_mut(&p.ppid) else {
+            p.autoreap = true;
+            return;
+        };
+        let sig = crate::signal::SIGCHLD;
+        // SIGCHLD set to SIG_IGN (or SA_NOCLDWAIT): children are not kept.
+        if parent.signals.ignores_children() {
+            p.autoreap = true;
+            return;
+        }
+        if let Some(s) = p.exit_signal {
+            let status = p.exit.as_ref().expect("ended").status.clone();
+            let (code, value) = crate::syscall::wait_code(&status);
+            let cause = if s == sig {
+                Death::ChildEnded {
+                    pid: p.pid,
+                    code,
+                    status: value,
+                }
+            } else {
+                Death::Sent { sig: s, from: p.pid }
+            };
+            parent.signals.send(cause);
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! Processes: fork, vfork and clone (without CLONE_VM), wait4 and waitpid,
+//! getppid, and how strace shows them.
+//!
+//! The child is a copy of the caller made by [`AddressSpace::fork`]: the
+//! same VMAs over the same frames, copy-on-write. It returns 0 from the
+//! call that made it; the parent gets its pid. vfork is fork here: the
+//! parent is not suspended and memory is not shared, which a correct vfork
+//! caller (one that only execs or _exits) cannot tell apart.
+//!
+//! [`AddressSpace::fork`]: crate::address_space::AddressSpace::fork
+
+use super::outcome::Outcome;
+use crate::errno::{EAGAIN, ECHILD, EINVAL, ENOMEM, ENOSYS};
+use crate::kernel::Kernel;
+use crate::process::{Ending, ExitStatus, ProcStats, Process, RLIMIT_NPROC};
+use crate::sched::{wait_matches, Block};
+use crate::signal::{code, Signal, SIGCHLD};
+use crate::trace::EventKind;
+use toyemu_emulator::Reg;
+
+/// clone(2) flags this kernel looks at.
+pub const CLONE_VM: u32 = 0x100;
+pub const CLONE_FS: u32 = 0x200;
+pub const CLONE_FILES: u32 = 0x400;
+pub const CLONE_SIGHAND: u32 = 0x800;
+pub const CLONE_VFORK: u32 = 0x4000;
+pub const CLONE_PARENT: u32 = 0x8000;
+pub const CLONE_THREAD: u32 = 0x10000;
+pub const CLONE_SETTLS: u32 = 0x80000;
+pub const CLONE_PARENT_SETTID: u32 = 0x100000;
+pub const CLONE_CHILD_CLEARTID: u32 = 0x200000;
+pub const CLONE_CHILD_SETTID: u32 = 0x1000000;
+
+const CLONE_NAMES: &[(u32, &str)] = &[
+    (CLONE_VM, "CLONE_VM"),
+    (CLONE_FS, "CLONE_FS"),
+    (CLONE_FILES, "CLONE_FILES"),
+    (CLONE_SIGHAND, "CLONE_SIGHAND"),
+    (CLONE_VFORK, "CLONE_VFORK"),
+    (CLONE_PARENT, "CLONE_PARENT"),
+    (CLONE_THREAD, "CLONE_THREAD"),
+    (CLONE_SETTLS, "CLONE_SETTLS"),
+    (CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"),
+    (CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"),
+    (CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"),
+];
+
+/// wait4 options.
+pub const WNOHANG: u32 = 1;
+pub const WUNTRACED: u32 = 2;
+pub const WCONTINUED: u32 = 8;
+const WNOTHREAD: u32 = 0x2000_0000;
+const WALL: u32 = 0x4000_0000;
+const WCLONE: u32 = 0x8000_0000;
+
+/// How a child's end looks to its parent: SIGCHLD's si_code and si_status.
+pub(crate) fn wait_code(status: &ExitStatus) -> (i32, i32) {
+    match &status.ending {
+        Ending::Exited(c) => (code::CLD_EXITED, *c as i32),
+        Ending::Killed(d) => (code::CLD_KILLED, d.signal().0 as i32),
+    }
+}
+
+/// The status word wait4 stores: the exit code in bits 8-15, or the
+/// signal in bits 0-6 (no core dumps: RLIMIT_CORE is 0).
+pub fn wait_status(status: &ExitStatus) -> u32 {
+    match &status.ending {
+        Ending::Exited(c) => (*c as u32) << 8,
+        Ending::Killed(d) => d.signal().0 & 0x7f,
+    }
+}
+
+/// The status word as strace decodes it: `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`.
+fn status_text(w: u32) -> String {
+    let sig = w & 0x7f;
+    if sig == 0 {
+        format!("[{{WIFEXITED(s) && WEXITSTATUS(s) == {}}}]", w >> 8 & 0xff)
+    } else {
+        let core = if w & 0x80 != 0 { " && WCOREDUMP(s)" } else { "" };
+        format!("[{{WIFSIGNALED(s) && WTERMSIG(s) == {}{core}}}]", Signal(sig))
+    }
+}
+
+fn flags_text(flags: u32, names: &[(u32, &str)]) -> String {
+    let mut parts: Vec<String> = names
+        .iter()
+        .filter(|(b, _)| flags & b != 0)
+        .map(|(_, n)| n.to_string())
+        .collect();
+    let rest = names.iter().fold(flags, |f, (b, _)| f & !b);
+    if rest != 0 || parts.is_empty() {
+        parts.push(format!("{rest:#x}"));
+    }
+    parts.join("|")
+}
+
+fn ptr(v: u32) -> String {
+    match v {
+        0 => "NULL".into(),
+        v => format!("{v:#x}"),
+    }
+}
+
+impl Kernel {
+    /// A copy of `p` as a new process, parked until the scheduler runs it;
+    /// it ends with `exit_signal` sent to `p`.
+    pub(crate) fn fork(&mut self, p: &mut Process, exit_signal: Option<Signal>) -> Result<u32, Outcome> {
+        let live = 1 + self.procs.parked.values().filter(|q| !q.has_exited()).count();
+        if live as u64 >= p.limits[RLIMIT_NPROC].0 {
+            return Err(Outcome::Err(EAGAIN));
+        }
+        let (mmu, frames) = (self.machine.mmu_mut(), &mut self.frames);
+        let mm = p.mm_mut().fork(mmu, frames).map_err(|_| Outcome::Err(ENOMEM))?;
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        let shared = mm.ledger.outstanding() as u32 - 1 - mm.page_tables();
+        let tables = mm.page_tables();
+        let mut context = self.machine.cpu().context();
+        context.set_reg(Reg::Eax, 0);
+        let child = Process {
+            pid,
+            name: p.name.clone(),
+            image: p.image.clone(),
+            mm: Some(mm),
+            stats: ProcStats::default(),
+            exit: None,
+            started_at: self.insns(),
+            fds: p.fds.clone(),
+            cwd: p.cwd.clone(),
+            umask: p.umask,
+            limits: p.limits,
+            stack_limit: p.stack_limit,
+            comm: p.comm.clone(),
+            clear_child_tid: 0,
+            robust_list: 0,
+            argv: p.argv.clone(),
+            envp: p.envp.clone(),
+            faults_by_kind: Default::default(),
+            signals: p.signals.forked(),
+            ppid: p.pid,
+            blocked: None,
+            context: Some(context),
+            exit_signal,
+            set_child_tid: 0,
+            autoreap: false,
+        };
+        if self.procs.root.is_none() {
+            self.procs.root = Some(p.pid);
+            self.procs.slice_end = self.insns() + self.procs.quantum;
+        }
+        self.tracer.pid = Some(p.pid);
+        self.procs.parked.insert(pid, child);
+        self.emit(EventKind::Forked {
+            parent: p.pid,
+            child: pid,
+            shared,
+            tables,
+        });
+        log::info!(target: "toyemu::process", "pid {} forked pid {pid}", p.pid);
+        Ok(pid)
+    }
+
+    pub(super) fn sys_fork(&mut self, p: &mut Process) -> Outcome {
+        match self.fork(p, Some(SIGCHLD)) {
+            Ok(pid) => Outcome::Value(pid),
+            Err(e) => e,
+        }
+    }
+
+    /// clone(flags, newsp, parent_tid, tls, child_tid), i386's order.
+    /// Without CLONE_VM it is a fork with these extras; threads are not yet.
+    pub(super) fn sys_clone(&mut self, p: &mut Process, a: [u32; 6]) -> Outcome {
+        let [flags, newsp, parent_tid, _tls, child_tid, _] = a;
+        if flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND) != 0 {
+            // CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM.
+            if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
+                return Outcome::Err(EINVAL);
+            }
+            return Outcome::Err(ENOSYS);
+        }
+        let sig = flags & 0xff;
+        let exit_signal = (sig != 0).then_some(Signal(sig));
+        let pid = match self.fork(p, exit_signal) {
+            Ok(pid) => pid,
+            Err(e) => return e,
+        };
+        let child = self.procs.parked.get_mut(&pid).expect("just forked");
+        if newsp != 0 {
+            if let Some(c) = child.context.as_mut() {
+                c.set_reg(Reg::Esp, newsp);
+            }
+        }
+        if flags & CLONE_CHILD_SETTID != 0 {
+            child.set_child_tid = child_tid;
+        }
+        if flags & CLONE_CHILD_CLEARTID != 0 {
+            child.clear_child_tid = child_tid;
+        }
+        if flags & CLONE_PARENT_SETTID != 0 {
+            // In the parent's memory only: the child's copy was made first.
+            if let Err(e) = self.copy_to_user(p, parent_tid, &pid.to_le_bytes()) {
+                return self.copy_failed(p, e);
+            }
+        }
+        Outcome::Value(pid)
+    }
+
+    /// wait4(pid, wstatus, options, rusage) and waitpid (no rusage).
+    pub(super) fn sys_wait4(
+        &mut self,
+        p: &mut Process,
+        pid: u32,
+        wstatus: u32,
+        options: u32,
+        rusage: u32,
+        call: &'static str,
+    ) -> Outcome {
+        let known = WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE;
+        let pid = pid as i32;
+        if options & !known != 0 || pid == i32::MIN {
+            return Outcome::Err(EINVAL);
+        }
+        let mut kids = self
+            .procs
+            .parked
+            .values()
+            .filter(|c| c.ppid == p.pid && wait_matches(pid, c));
+        let mut any = false;
+        let zombie = kids.find(|c| {
+            any = true;
+            c.has_exited()
+        });
+        let Some(z) = zombie.map(|c| c.pid) else {
+            return match (any, options & WNOHANG != 0) {
+                (false, _) => Outcome::Err(ECHILD),
+                (true, true) => Outcome::Value(0),
+                (true, false) => Outcome::Block(Block::Child { pid, call }),
+            };
+        };
+        let zombie = self.procs.parked.remove(&z).expect("found");
+        let status = zombie.exit.as_ref().expect("zombie").status.clone();
+        let mut out = Ok(());
+        if wstatus != 0 {
+            out = self.copy_to_user(p, wstatus, &wait_status(&status).to_le_bytes());
+        }
+        if rusage != 0 && out.is_ok() {
+            // struct rusage: 18 longs; times are not kept per process yet.
+            out = self.copy_to_user(p, rusage, &[0; 72]);
+        }
+        if let Err(e) = out {
+            // Linux reaps only once the status is stored: the child stays.
+            self.procs.parked.insert(z, zombie);
+            return self.copy_failed(p, e);
+        }
+        self.reap(zombie, Some(p.pid));
+        Outcome::Value(z)
+    }
+
+    /// clone's arguments as strace shows them.
+    pub(crate) fn clone_text(&self, _p: &Process, a: &[u32; 6], _out: &Outcome) -> String {
+        let flags = a[0];
+        let sig = flags & 0xff;
+        let mut f = flags_text(flags & !0xff, CLONE_NAMES);
+        if sig != 0 {
+            let s = Signal(sig).to_string();
+            f = if flags & !0xff == 0 { s } else { format!("{f}|{s}") };
+        } else if flags & !0xff == 0 {
+            f = "0".into();
+        }
+        let mut text = format!("child_stack={}, flags={f}", ptr(a[1]));
+        if flags & CLONE_PARENT_SETTID != 0 {
+            text += &format!(", parent_tid={}", ptr(a[2]));
+        }
+        if flags & CLONE_SETTLS != 0 {
+            text += &format!(", tls={}", ptr(a[3]));
+        }
+        if flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
+            text += &format!(", child_tidptr={}", ptr(a[4]));
+        }
+        text
+    }
+
+    pub(crate) fn wait4_text(&self, p: &Process, a: &[u32; 6], out: &Outcome) -> String {
+        format!("{}, {}", self.wait_text(p, a, out), ptr(a[3]))
+    }
+
+    /// wait4's and waitpid's first three arguments: the status decoded after a reap.
+    pub(crate) fn wait_text(&self, p: &Process, a: &[u32; 6], out: &Outcome) -> String {
+        let reaped = matches!(out, Outcome::Value(v) if *v != 0);
+        let status = match (a[1], reaped) {
+            (0, _) => "NULL".to_string(),
+            (at, true) => match self.peek_user_bytes(p, at, 4) {
+                Some(b) => status_text(u32::from_le_bytes(b[..4].try_into().expect("4 bytes"))),
+                None => ptr(at),
+            },
+            (at, false) => ptr(at),
+        };
+        let options = match a[2] {
+            0 => "0".to_string(),
+            o => flags_text(
+                o,
+                &[
+                    (WNOHANG, "WNOHANG"),
+                    (WUNTRACED, "WUNTRACED"),
+                    (WCONTINUED, "WCONTINUED"),
+                    (WNOTHREAD, "__WNOTHREAD"),
+                    (WALL, "__WALL"),
+                    (WCLONE, "__WCLONE"),
+                ],
+            ),
+        };
+        format!("{}, {status}, {options}", a[0] as i32)
+    }
+}
