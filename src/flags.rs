@@ -61,6 +61,14 @@ pub fn parse_insns(s: &str) -> Result<u64, String> {
     }
 }
 
+/// `--quantum N`: instructions a process runs before the next one's turn.
+pub fn parse_quantum(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if (1..=1 << 40).contains(&n) => Ok(n),
+        _ => Err("the quantum must be a whole number of instructions from 1 to 2^40".into()),
+    }
+}
+
 /// `--tlb ENTRIES[,lru|fifo|random]`: a 4-way TLB (fewer ways if smaller).
 pub fn parse_tlb(s: &str) -> Result<TlbConfig, String> {
     let mut parts = s.split(',');

@@ -62,6 +62,8 @@ pub struct Options {
     /// Kill the process (SIGKILL) after this much wall-clock time.
     pub timeout: Option<Duration>,
     pub stack_limit: u32,
+    /// Instructions per turn when there are several processes (`--quantum`).
+    pub quantum: u64,
     /// The guest's environment, `KEY=VALUE` each.
     pub env: Vec<String>,
     /// Keep every trace event in the report.
@@ -89,6 +91,7 @@ impl Default for Options {
             max_insns: None,
             timeout: None,
             stack_limit: k.stack_limit,
+            quantum: k.quantum,
             env: Vec::new(),
             keep_events: true,
             trace_tlb: false,
@@ -127,6 +130,11 @@ pub struct ExitReport {
     pub symbols: Rc<Symbols>,
     /// What the calls of the `--count` functions cost, if they were counted.
     pub counts: Option<Vec<count::FuncCount>>,
+    /// Every process of the run, the first one first, with how it ended
+    /// (only the first, when the program never forked).
+    pub processes: Vec<toyemu_kernel::sched::Ended>,
+    /// Process switches (each a CR3 load and a TLB flush).
+    pub switches: u64,
     /// What `--memcheck` found, if it ran.
     pub memcheck: Option<memcheck::report::Summary>,
 }
@@ -267,6 +275,7 @@ impl Session {
         config.machine.mem_bytes = opts.mem_bytes;
         config.machine.tlb = opts.tlb;
         config.stack_limit = opts.stack_limit;
+        config.quantum = opts.quantum;
         config.rw = opts.rw.clone();
         config.random = opts.random;
         let mut k = Kernel::new(config, console).map_err(RunError::Machine)?;
@@ -291,6 +300,10 @@ impl Session {
         let (seen, syms, mc) = (at_exit.clone(), symbols.clone(), checker.clone());
         let keep_tables = opts.page_table_entries;
         k.on_teardown(Box::new(move |k: &Kernel, p: &Process| {
+            // The report is the first process's; its children end on their own.
+            if !k.is_first(p) {
+                return;
+            }
             if let Some(m) = mc.borrow().as_ref() {
                 m.borrow_mut().at_exit(k, p);
             }
@@ -381,7 +394,20 @@ impl Session {
     pub fn into_report(mut self) -> ExitReport {
         let (k, p) = (&mut self.kernel, &mut self.process);
         let record = p.take_exit_record().expect("the process has exited");
+        let first = toyemu_kernel::sched::Ended {
+            pid: p.pid(),
+            ppid: p.ppid(),
+            name: p.name().to_string(),
+            status: record.status.clone(),
+            stats: p.stats(),
+            instructions: record.instructions,
+        };
+        let mut processes = vec![first];
+        processes.extend(k.ended().iter().cloned());
+        processes[1..].sort_by_key(|e| e.pid);
         ExitReport {
+            processes,
+            switches: k.switches(),
             status: record.status.clone(),
             record,
             stats: p.stats(),

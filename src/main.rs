@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use toyemu::compile::{compile_c, Opt};
-use toyemu::flags::{parse_insns, parse_mem, parse_seconds, parse_stack, parse_tlb};
+use toyemu::flags::{parse_insns, parse_mem, parse_quantum, parse_seconds, parse_stack, parse_tlb};
 use toyemu::insn_trace::SharedOut;
 use toyemu::{Options, RunError};
 use toyemu_emulator::TlbConfig;
@@ -89,7 +89,11 @@ struct RunArgs {
     /// TLB geometry: ENTRIES[,lru|fifo|random] (4-way set-associative).
     #[arg(long, value_name = "SPEC", value_parser = parse_tlb)]
     tlb: Option<TlbConfig>,
-    /// Trace categories, comma-separated: syscall, fault, vma, frame, tlb, signal, insn, process, all.
+    /// Instructions a process runs before the scheduler gives the next one
+    /// its turn (round-robin, once the program has forked).
+    #[arg(long, value_name = "N", default_value_t = toyemu_kernel::sched::DEFAULT_QUANTUM, value_parser = parse_quantum)]
+    quantum: u64,
+    /// Trace categories, comma-separated: syscall, fault, vma, frame, tlb, signal, insn, process, sched, all.
     #[arg(long, value_name = "LIST", value_parser = Categories::parse_list)]
     trace: Option<Categories>,
     /// Write the address space to a file in --snapshot-dir after each syscall.
@@ -361,6 +365,7 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         max_insns: a.max_insns,
         timeout: a.timeout,
         stack_limit: a.stack,
+        quantum: a.quantum,
         env: a.env,
         keep_events: false,
         trace_tlb: a.trace.is_some_and(|c| c.contains(Categories::TLB)) || a.trace_json.is_some(),

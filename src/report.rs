@@ -89,6 +89,18 @@ pub fn text(r: &ExitReport) -> String {
         "page faults {}: zero-fill {}, file-fill {}, stack growth {}",
         s.faults, s.zero_fills, s.file_fills, s.stack_growths
     );
+    if s.cow_copies + s.cow_reuses > 0 {
+        let _ = writeln!(
+            out,
+            "copy-on-write faults {}: copied {}, taken over {}",
+            s.cow_copies + s.cow_reuses,
+            s.cow_copies,
+            s.cow_reuses
+        );
+    }
+    if r.processes.len() > 1 {
+        processes_text(&mut out, r);
+    }
     let _ = writeln!(out, "\n-- thread-local storage --");
     out.push_str(&tls_text(&a.tls, &rec.vmas, &r.program));
     if a.heap.walkable() {
@@ -135,6 +147,41 @@ pub fn text(r: &ExitReport) -> String {
 }
 
 /// The same report as one JSON document, for tools.
+/// The processes of the run, as `ps` would list them after the fact.
+fn processes_text(out: &mut String, r: &ExitReport) {
+    let _ = writeln!(
+        out,
+        "\n-- processes: {}, {} switches (each a CR3 load and a TLB flush) --",
+        r.processes.len(),
+        r.switches
+    );
+    let _ = writeln!(
+        out,
+        "{:>5} {:>5}  {:<14} {:>12} {:>7} {:>9}  COMMAND",
+        "PID", "PPID", "ENDED", "INSNS", "FAULTS", "COW-COPY"
+    );
+    for e in &r.processes {
+        let ended = match e.status.death() {
+            Some(d) => format!("killed {}", d.signal()),
+            None => format!("exited {}", e.status.code()),
+        };
+        let _ = writeln!(
+            out,
+            "{:>5} {:>5}  {:<14} {:>12} {:>7} {:>9}  {}",
+            e.pid, e.ppid, ended, e.instructions, e.stats.faults, e.stats.cow_copies, e.name
+        );
+    }
+}
+
+fn process_json(e: &toyemu_kernel::sched::Ended) -> Value {
+    json!({
+        "pid": e.pid, "ppid": e.ppid, "name": e.name, "status": e.status.code(),
+        "signal": e.status.death().map(|d| d.signal().name()), "instructions": e.instructions,
+        "faults": e.stats.faults, "cow_copies": e.stats.cow_copies, "cow_reuses": e.stats.cow_reuses,
+        "syscalls": e.stats.syscalls,
+    })
+}
+
 pub fn json(r: &ExitReport) -> Value {
     let rec = &r.record;
     let vmas: Vec<Value> = rec
@@ -194,7 +241,10 @@ pub fn json(r: &ExitReport) -> Value {
         "instructions": rec.instructions,
         "syscalls": r.stats.syscalls,
         "signals_handled": r.stats.signals_handled,
-        "faults": {"total": r.stats.faults, "zero_fill": r.stats.zero_fills, "file_fill": r.stats.file_fills, "stack_growth": r.stats.stack_growths},
+        "faults": {"total": r.stats.faults, "zero_fill": r.stats.zero_fills, "file_fill": r.stats.file_fills, "stack_growth": r.stats.stack_growths,
+                   "cow_copy": r.stats.cow_copies, "cow_reuse": r.stats.cow_reuses},
+        "processes": r.processes.iter().map(process_json).collect::<Vec<_>>(),
+        "switches": r.switches,
         "tls": r.at_exit.tls.iter().map(|t| json!({"entry": t.entry, "selector": t.selector(), "base": t.desc.base,
                 "limit": t.limit_bytes(), "loaded_in": t.loaded_in})).collect::<Vec<_>>(),
         "heap": heap,

@@ -94,6 +94,8 @@ impl Kernel {
             exit_signal: None,
             set_child_tid: 0,
             autoreap: false,
+            ran_before: 0,
+            turn_start: self.insns(),
         };
         let brk = self.map_segments(&mut p, &image);
         let stack = crate::stack::build(&image, argv, envp);

@@ -1,5 +1,5 @@
-//! Cross-checks of one live process's memory: VMAs, page tables, TLB and the
-//! frame allocator must tell the same story.
+//! Cross-checks of the live processes' memory: VMAs, page tables, TLB and
+//! the frame allocator must tell the same story.
 //!
 //! What must hold after every syscall and every resolved fault:
 //!
@@ -7,18 +7,21 @@
 //!   and no two neighbours could have been merged (the kernel merges eagerly).
 //! - A PTE that holds a frame lies inside a VMA; a present PTE grants exactly
 //!   the VMA's rights (U/S always, R/W iff `PROT_WRITE`); a kept-but-absent
-//!   PTE (`PTE_PROTNONE`) only in a `PROT_NONE` VMA.
-//! - No frame is mapped twice or is also a page table; every mapped frame and
-//!   every table is marked used by the allocator; no page table is empty,
-//!   and the per-table counts match what the tables hold.
-//! - The allocator's used frames are exactly this process's frames (the
-//!   kernel runs one process at a time) and the ledger agrees.
+//!   PTE (`PTE_PROTNONE`) only in a `PROT_NONE` VMA; a page shared since
+//!   fork (`PTE_COW`) is never writable.
+//! - Within a process no frame is mapped twice or is also a page table;
+//!   every mapped frame and every table is marked used by the allocator; no
+//!   page table is empty, and the per-table counts match what the tables hold.
+//! - Across processes, each frame's reference count is the number of PTEs
+//!   (and directory entries) holding it; the allocator's used frames are
+//!   exactly the frames some process holds, and each ledger agrees with its
+//!   own tables.
 //! - Every TLB entry matches the current PTE: same frame, and writable only
 //!   if the PTE is writable and dirty. A stale entry is a missed `invlpg`.
 //!
 //! Tests call [`check`]; it only reads, so calling it changes nothing.
 
-use crate::address_space::{AddressSpace, PTE_PROTNONE};
+use crate::address_space::{AddressSpace, PTE_COW, PTE_PROTNONE};
 use crate::kernel::Kernel;
 use crate::layout::{MMAP_MIN_ADDR, TASK_SIZE, USER_PDES};
 use crate::process::Process;
@@ -34,14 +37,26 @@ pub struct Census {
     pub pages: HashMap<u32, Pte>,
     /// Page-table frames (not counting the directory).
     pub tables: u32,
+    /// The directory's and the tables' frames.
+    pub table_frames: Vec<u32>,
 }
 
-/// Check every invariant of `p`'s memory; the first violation is the error.
+/// Check every invariant of the processes' memory (`p` is the one on the
+/// CPU; the parked ones are checked too); the first violation is the error.
 pub fn check(kernel: &Kernel, p: &Process) -> Result<(), String> {
     let mm = p.mm.as_ref().ok_or("the process has no address space")?;
-    check_vmas(mm)?;
-    let census = walk(kernel, mm)?;
-    check_frames(kernel, mm, &census)?;
+    let mut holders: HashMap<u32, u32> = HashMap::new();
+    let parked = kernel.parked().filter_map(|q| q.mm.as_ref().map(|m| (q.pid, m)));
+    for (pid, space) in std::iter::once((p.pid, mm)).chain(parked) {
+        check_vmas(space).map_err(|e| format!("pid {pid}: {e}"))?;
+        let census = walk(kernel, space).map_err(|e| format!("pid {pid}: {e}"))?;
+        check_ledger(space, &census).map_err(|e| format!("pid {pid}: {e}"))?;
+        let tables = census.table_frames.iter().copied();
+        for f in census.pages.values().map(|pte| pte.frame().0).chain(tables) {
+            *holders.entry(f).or_default() += 1;
+        }
+    }
+    check_frames(kernel, &holders)?;
     check_tlb(kernel, mm)?;
     Ok(())
 }
@@ -91,6 +106,7 @@ pub fn walk(kernel: &Kernel, mm: &AddressSpace) -> Result<Census, String> {
     };
     let dir = mm.directory();
     claim(dir.0, "the page directory".into())?;
+    census.table_frames.push(dir.0 .0);
     for pdi in 0..ENTRIES {
         let pde = dir.entry(phys, pdi);
         if pdi >= USER_PDES || !pde.is_present() {
@@ -104,6 +120,7 @@ pub fn walk(kernel: &Kernel, mm: &AddressSpace) -> Result<Census, String> {
         }
         claim(pde.frame(), format!("page table {pdi}"))?;
         census.tables += 1;
+        census.table_frames.push(pde.frame().0);
         let mut live = 0u32;
         for (pti, pte) in PageTable(pde.frame()).populated(phys, 0..ENTRIES) {
             let va = VirtAddr(((pdi << 22) | (pti << 12)) as u32);
@@ -112,7 +129,9 @@ pub fn walk(kernel: &Kernel, mm: &AddressSpace) -> Result<Census, String> {
                 .find(va)
                 .ok_or_else(|| format!("PTE for {va} outside every VMA: {pte:?}"))?;
             if pte.is_present() {
-                let want_rw = vma.prot.contains(Prot::WRITE);
+                // A shared page is read-only until a write copies it.
+                let cow = pte.flags().contains(PTE_COW);
+                let want_rw = vma.prot.contains(Prot::WRITE) && !cow;
                 if vma.prot.is_empty()
                     || !pte.flags().contains(PteFlags::US)
                     || pte.flags().contains(PteFlags::RW) != want_rw
@@ -150,22 +169,33 @@ pub fn walk(kernel: &Kernel, mm: &AddressSpace) -> Result<Census, String> {
     Ok(census)
 }
 
-fn check_frames(kernel: &Kernel, mm: &AddressSpace, census: &Census) -> Result<(), String> {
-    let mine = census.pages.len() as u64 + census.tables as u64 + 1;
-    let used = kernel.frames.used_frames() as u64;
-    if used != mine {
+/// The ledger books one frame per page and table the space holds.
+fn check_ledger(mm: &AddressSpace, census: &Census) -> Result<(), String> {
+    let mine = census.pages.len() as i64 + census.tables as i64 + 1;
+    let booked = mm.ledger.outstanding();
+    if booked != mine {
+        return Err(format!("ledger says {booked} frames held, the tables {mine}"));
+    }
+    Ok(())
+}
+
+/// `holders`: frame → how many PTEs and directory entries hold it, over
+/// every process. The allocator must count the same.
+fn check_frames(kernel: &Kernel, holders: &HashMap<u32, u32>) -> Result<(), String> {
+    let used = kernel.frames.used_frames() as usize;
+    if used != holders.len() {
         return Err(format!(
-            "allocator has {used} frames in use, the process holds {mine} \
-             ({} pages, {} tables, 1 directory)",
-            census.pages.len(),
-            census.tables
+            "allocator has {used} frames in use, the processes hold {}",
+            holders.len()
         ));
     }
-    let booked = mm.ledger.outstanding();
-    if booked != mine as i64 {
-        return Err(format!(
-            "ledger says {booked} frames held, the tables {mine}"
-        ));
+    for (&f, &n) in holders {
+        let refs = kernel.frames.refs(Frame(f)) as u32;
+        if refs != n {
+            return Err(format!(
+                "frame {f:#x} counts {refs} references, {n} entries hold it"
+            ));
+        }
     }
     Ok(())
 }

@@ -408,7 +408,7 @@ impl Kernel {
             brk,
             ledger,
             reclaimed_at_exit: at_exit,
-            instructions: self.insns() - p.started_at,
+            instructions: p.ran(self.insns()),
         });
         self.ended_now(p);
         status

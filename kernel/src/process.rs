@@ -171,6 +171,9 @@ pub struct Process {
     pub(crate) set_child_tid: u32,
     /// No one will wait for it: it is reaped as soon as it ends.
     pub(crate) autoreap: bool,
+    /// Instructions it ran in earlier turns on the CPU, and when this turn began.
+    pub(crate) ran_before: u64,
+    pub(crate) turn_start: u64,
 }
 
 impl Process {
@@ -182,7 +185,7 @@ impl Process {
     }
     /// The syscall it sleeps in, if it is blocked.
     pub fn blocked_in(&self) -> Option<&'static str> {
-        self.blocked.map(|b| b.call())
+        self.blocked.as_ref().map(|b| b.call())
     }
     /// argv[0], as the process was started.
     pub fn name(&self) -> &str {
@@ -211,6 +214,10 @@ impl Process {
     /// Instruction count when the process started.
     pub fn started_at(&self) -> u64 {
         self.started_at
+    }
+    /// Instructions this process has run (its turns only), given the clock `now`.
+    pub fn ran(&self, now: u64) -> u64 {
+        self.ran_before + now.saturating_sub(self.turn_start)
     }
     pub fn has_exited(&self) -> bool {
         self.exit.is_some()

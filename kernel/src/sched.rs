@@ -20,23 +20,45 @@ use crate::process::{ExitStatus, ProcStats, Process};
 use crate::run::RunState;
 use crate::signal::Death;
 use crate::trace::{EventKind, SwitchWhy};
+use crate::fd::{Pipe, PIPE_CAPACITY};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Instructions a process runs before another gets the CPU (`--quantum`).
 pub const DEFAULT_QUANTUM: u64 = 100_000;
 
 /// What a sleeping process waits for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Block {
     /// wait4/waitpid: a child matching `pid` (-1: any) to end.
     Child { pid: i32, call: &'static str },
+    /// read from an empty pipe: bytes, or the last writer gone.
+    PipeRead { pipe: Rc<RefCell<Pipe>>, call: &'static str },
+    /// write to a full pipe: room, or the last reader gone.
+    PipeWrite { pipe: Rc<RefCell<Pipe>>, call: &'static str },
 }
+
+impl PartialEq for Block {
+    /// The same wait on the same pipe.
+    fn eq(&self, other: &Block) -> bool {
+        match (self, other) {
+            (Block::Child { pid: a, call: x }, Block::Child { pid: b, call: y }) => (a, x) == (b, y),
+            (Block::PipeRead { pipe: a, .. }, Block::PipeRead { pipe: b, .. })
+            | (Block::PipeWrite { pipe: a, .. }, Block::PipeWrite { pipe: b, .. }) => Rc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+impl Eq for Block {}
 
 impl Block {
     /// The syscall it sleeps in.
-    pub fn call(self) -> &'static str {
+    pub fn call(&self) -> &'static str {
         match self {
-            Block::Child { call, .. } => call,
+            Block::Child { call, .. } | Block::PipeRead { call, .. } | Block::PipeWrite { call, .. } => {
+                call
+            }
         }
     }
 }
@@ -62,6 +84,9 @@ pub(crate) struct Procs {
     pub(crate) slice_end: u64,
     pub(crate) switches: u64,
     pub(crate) ended: Vec<Ended>,
+    /// Whether memcheck's checks were suspended when the first process
+    /// last left the CPU.
+    pub(crate) root_suspended: bool,
 }
 
 impl Procs {
@@ -73,6 +98,7 @@ impl Procs {
             slice_end: quantum,
             switches: 0,
             ended: Vec::new(),
+            root_suspended: false,
         }
     }
 }
@@ -100,6 +126,10 @@ impl Kernel {
     pub fn switches(&self) -> u64 {
         self.procs.switches
     }
+    /// Is `p` the first process (the one the run started with)?
+    pub fn is_first(&self, p: &Process) -> bool {
+        self.procs.root.is_none_or(|r| r == p.pid)
+    }
     /// Has everything ended? (`p` is the process the caller holds.)
     pub fn all_exited(&self, p: &Process) -> bool {
         p.has_exited() && self.procs.parked.values().all(|q| q.has_exited())
@@ -110,10 +140,19 @@ impl Kernel {
         if q.has_exited() {
             return false;
         }
-        match q.blocked {
+        match &q.blocked {
             None => true,
             Some(_) if q.signals.has_deliverable() => true,
+            Some(Block::PipeRead { pipe, .. }) => {
+                let pipe = pipe.borrow();
+                !pipe.buf.is_empty() || pipe.writers == 0
+            }
+            Some(Block::PipeWrite { pipe, .. }) => {
+                let pipe = pipe.borrow();
+                pipe.buf.len() < PIPE_CAPACITY || pipe.readers == 0
+            }
             Some(Block::Child { pid, .. }) => {
+                let pid = *pid;
                 let mut kids = self
                     .procs
                     .parked
@@ -169,9 +208,12 @@ impl Kernel {
     /// Give the CPU to parked process `to`.
     fn switch_to(&mut self, p: &mut Process, to: u32, why: SwitchWhy) {
         let mut next = self.procs.parked.remove(&to).expect("switching to a parked process");
+        let now = self.insns();
         if !p.has_exited() {
             p.context = Some(self.machine.cpu().context());
+            p.ran_before += now - p.turn_start;
         }
+        next.turn_start = now;
         std::mem::swap(p, &mut next);
         let prev = next;
         let from = prev.pid;
@@ -183,6 +225,7 @@ impl Kernel {
         if let Some(c) = p.context.take() {
             self.machine.cpu_mut().set_context(&c);
         }
+        self.follow_watch(from, p.pid);
         let pd = p.mm_mut().directory().0.base();
         self.machine.mmu_mut().load_cr3(pd);
         self.procs.switches += 1;
@@ -200,6 +243,22 @@ impl Kernel {
             let at = std::mem::take(&mut p.set_child_tid);
             let pid = p.pid;
             let _ = self.copy_to_user(p, at, &pid.to_le_bytes());
+        }
+    }
+
+    /// Memcheck's shadow describes the first process's memory: its checks
+    /// are off while any other runs, and as the first one left them when
+    /// it comes back.
+    fn follow_watch(&mut self, from: u32, to: u32) {
+        let Some(root) = self.procs.root else { return };
+        let Some(w) = self.machine.mmu_mut().watch_mut() else {
+            return;
+        };
+        if from == root {
+            self.procs.root_suspended = w.suspended;
+            w.suspended = true;
+        } else if to == root {
+            w.suspended = self.procs.root_suspended;
         }
     }
 
@@ -222,7 +281,7 @@ impl Kernel {
     /// process is back in `p`), or the sleepers are killed, as nothing
     /// could ever wake them.
     pub(crate) fn schedule(&mut self, p: &mut Process) -> Option<RunState> {
-        let why = match (p.has_exited(), p.blocked) {
+        let why = match (p.has_exited(), &p.blocked) {
             (true, _) => SwitchWhy::Exited,
             (false, Some(b)) => SwitchWhy::Blocked(b.call()),
             (false, None) => SwitchWhy::Quantum,
@@ -250,7 +309,7 @@ impl Kernel {
         } else {
             p
         };
-        let call = sleeper.blocked.map_or("a syscall", |b| b.call());
+        let call = sleeper.blocked.as_ref().map_or("a syscall", |b| b.call());
         log::info!(target: "toyemu::process", "pid {} sleeps forever in {call}", sleeper.pid);
         sleeper.blocked = None;
         self.kill(

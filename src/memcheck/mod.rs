@@ -142,6 +142,12 @@ impl Memcheck {
     }
 
     fn dispatch(&mut self, k: &mut Kernel, p: &mut Process, trap: Trap) -> Option<Trap> {
+        // Memcheck follows the first process: a child's allocator calls and
+        // accesses are its own (the kernel suspends the checks while it runs).
+        if !k.is_first(p) {
+            k.pass_tool_stop(p, trap);
+            return None;
+        }
         match trap {
             Trap::Hook { eip } => {
                 let skip = match self.entries.get(&eip.0) {

@@ -85,6 +85,12 @@ typedef struct {
             uid_t __uid;
             union sigval __value;
         } __rt;
+        struct {
+            pid_t __pid;
+            uid_t __uid;
+            int __status;
+            long __utime, __stime;
+        } __chld;
     } __fields;
 } siginfo_t;
 
@@ -93,6 +99,12 @@ typedef struct {
 #define si_addr     __fields.__fault.__addr
 #define si_addr_lsb __fields.__fault.__addr_lsb
 #define si_value    __fields.__rt.__value
+#define si_status   __fields.__chld.__status
+
+/* SIGCHLD's si_code: how the child ended. */
+#define CLD_EXITED  1
+#define CLD_KILLED  2
+#define CLD_DUMPED  3
 
 /* si_code values. */
 #define SI_USER     0

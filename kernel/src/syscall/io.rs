@@ -4,6 +4,7 @@
 //! file, generated contents, a device or a pipe.
 
 use super::outcome::Outcome;
+use crate::sched::Block;
 use crate::errno::{Errno, EAGAIN, EBADF, EFAULT, EINVAL, EIO, EISDIR, EOVERFLOW, ESPIPE};
 use crate::fd::{FileKind, FileRef, Stream, O_APPEND, O_NONBLOCK, PIPE_CAPACITY};
 use crate::kernel::Kernel;
@@ -104,17 +105,20 @@ impl Kernel {
                 self.random.fill(out);
                 out.len()
             }
-            FileKind::PipeRead(pipe) => {
-                let mut pipe = pipe.borrow_mut();
+            FileKind::PipeRead(end) => {
+                let mut pipe = end.borrow_mut();
                 if pipe.buf.is_empty() {
                     if pipe.writers == 0 {
                         0
                     } else if nonblock {
                         return Err(Outcome::Err(EAGAIN));
-                    } else {
+                    } else if self.procs.parked.is_empty() {
                         return Err(Outcome::Kill(Death::Deadlock {
                             why: "read from an empty pipe whose only writer is this process",
                         }));
+                    } else {
+                        let (pipe, call) = (end.clone(), "read");
+                        return Err(Outcome::Block(Block::PipeRead { pipe, call }));
                     }
                 } else {
                     let n = pipe.buf.len().min(out.len());
@@ -172,8 +176,8 @@ impl Kernel {
             FileKind::Dir(_) => return Err(Outcome::Err(EISDIR)),
             FileKind::Generated(_) | FileKind::PipeRead(_) => return Err(Outcome::Err(EBADF)),
             FileKind::Null | FileKind::Zero | FileKind::Random => data.len(),
-            FileKind::PipeWrite(pipe) => {
-                let mut pipe = pipe.borrow_mut();
+            FileKind::PipeWrite(end) => {
+                let mut pipe = end.borrow_mut();
                 if pipe.readers == 0 {
                     return Err(Outcome::Kill(Death::BrokenPipe));
                 }
@@ -182,9 +186,13 @@ impl Kernel {
                     if nonblock {
                         return Err(Outcome::Err(EAGAIN));
                     }
-                    return Err(Outcome::Kill(Death::Deadlock {
-                        why: "write to a full pipe whose only reader is this process",
-                    }));
+                    if self.procs.parked.is_empty() {
+                        return Err(Outcome::Kill(Death::Deadlock {
+                            why: "write to a full pipe whose only reader is this process",
+                        }));
+                    }
+                    let (pipe, call) = (end.clone(), "write");
+                    return Err(Outcome::Block(Block::PipeWrite { pipe, call }));
                 }
                 let n = room.min(data.len());
                 pipe.buf.extend(&data[..n]);
@@ -518,3 +526,4 @@ fn positioned(f: &Result<FileRef, Errno>, lo: u32, hi: u32) -> Result<u64, Errno
     }
     Ok(pos)
 }
+

@@ -143,6 +143,8 @@ impl Kernel {
             exit_signal,
             set_child_tid: 0,
             autoreap: false,
+            ran_before: 0,
+            turn_start: self.insns(),
         };
         if self.procs.root.is_none() {
             self.procs.root = Some(p.pid);
