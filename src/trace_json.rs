@@ -193,6 +193,13 @@ pub fn event_json(e: &Event) -> Value {
         EventKind::Switch { from, to, why, cr3 } => {
             json!({"type": "switch", "from": from, "to": to, "why": why.to_string(), "cr3": cr3.0})
         }
+        EventKind::AddressSpaceReplaced { reclaimed } => {
+            let by: serde_json::Map<String, Value> = Cause::ALL
+                .iter()
+                .map(|c| (c.name().to_string(), json!(reclaimed.returned(*c))))
+                .collect();
+            json!({"type": "address_space_replaced", "reclaimed": by})
+        }
         EventKind::Reaped { pid, by } => json!({"type": "reaped", "pid": pid, "by": by}),
     };
     let mut v = json!({"seq": e.seq, "insns": e.insns});

@@ -13,6 +13,7 @@ use crate::elf::ElfImage;
 use crate::fd::FdTable;
 use crate::kernel::Kernel;
 use crate::layout::{STACK_INITIAL, STACK_TOP};
+use crate::ledger::Ledger;
 use crate::process::{default_limits, ProcStats, Process};
 use crate::trace::EventKind;
 use crate::uaccess::CopyError;
@@ -97,12 +98,71 @@ impl Kernel {
             ran_before: 0,
             turn_start: self.insns(),
         };
-        let brk = self.map_segments(&mut p, &image);
-        let stack = crate::stack::build(&image, argv, envp);
+        if let Err(e) = self.load(&mut p, &image, argv, envp) {
+            self.discard(&mut p);
+            return Err(e);
+        }
+        Ok(p)
+    }
+
+    /// execve: `p` runs `image` from its entry point in a new address
+    /// space; the old one is torn down once the new one stands (until then
+    /// a failure leaves `p` as it was). Handlers go back to SIG_DFL,
+    /// close-on-exec descriptors close. Returns the old space's frames.
+    pub(crate) fn replace_image(
+        &mut self,
+        p: &mut Process,
+        image: Arc<ElfImage>,
+        argv: &[Vec<u8>],
+        envp: &[Vec<u8>],
+    ) -> Result<Ledger, ExecError> {
+        let mm = AddressSpace::new(self.machine.mmu_mut(), &mut self.frames)
+            .map_err(|_| ExecError::OutOfMemory)?;
+        let saved = self.machine.cpu().context();
+        let old = p.mm.replace(mm).expect("a running process has memory");
+        self.emit(EventKind::Exec {
+            path: image.path.clone(),
+            entry: image.entry,
+            segments: image.segments.len() as u32,
+        });
+        if let Err(e) = self.load(p, &image, argv, envp) {
+            self.discard(p);
+            p.mm = Some(old);
+            self.machine.cpu_mut().set_context(&saved);
+            let pd = p.mm_mut().directory().0.base();
+            self.machine.mmu_mut().load_cr3(pd);
+            return Err(e);
+        }
+        let before = old.ledger;
+        let (ledger, _) = self.teardown(old);
+        let pd = p.mm_mut().directory().0.base();
+        self.machine.mmu_mut().load_cr3(pd);
+        p.name = image.path.clone();
+        p.comm = comm_of(&image.path, argv.first());
+        p.image = image;
+        p.argv = argv.to_vec();
+        p.envp = envp.to_vec();
+        p.clear_child_tid = 0;
+        p.robust_list = 0;
+        p.signals.exec_reset();
+        p.fds.close_on_exec();
+        Ok(ledger.since(&before))
+    }
+
+    /// Map `image` into `p`'s fresh address space, build its stack and set
+    /// the registers for the entry point.
+    fn load(
+        &mut self,
+        p: &mut Process,
+        image: &ElfImage,
+        argv: &[Vec<u8>],
+        envp: &[Vec<u8>],
+    ) -> Result<(), ExecError> {
+        let brk = self.map_segments(p, image);
+        let stack = crate::stack::build(image, argv, envp);
         let low = VirtAddr(stack.esp).page_base().0 - STACK_INITIAL;
         // A segment where the stack goes: Linux's exec fails there too.
         if p.mm_mut().vmas.overlaps(VirtAddr(low), STACK_TOP) {
-            self.discard(&mut p);
             return Err(ExecError::StackOverlap { stack_low: low });
         }
         let vma = Vma {
@@ -112,7 +172,7 @@ impl Kernel {
             kind: VmaKind::Stack,
             backing: Backing::Anon,
         };
-        self.add_vma(&mut p, vma);
+        self.add_vma(p, vma);
         self.emit(EventKind::StackReady {
             start: VirtAddr(low),
             top: STACK_TOP,
@@ -125,15 +185,14 @@ impl Kernel {
         // Registers first, so faults taken while writing the stack name the entry point.
         let pd = p.mm_mut().directory();
         self.machine.mmu_mut().load_cr3(pd.0.base());
-        if let Err(e) = self.copy_to_user(&mut p, stack.esp, &stack.bytes) {
-            self.discard(&mut p);
+        if let Err(e) = self.copy_to_user(p, stack.esp, &stack.bytes) {
             return Err(match e {
                 CopyError::OutOfMemory { .. } => ExecError::OutOfMemory,
                 CopyError::Fault { .. } => unreachable!("initial stack lies inside the stack VMA"),
             });
         }
-        log::info!(target: "toyemu::loader", "pid {pid}: entry {} esp {:#010x} brk {}", image.entry, stack.esp, brk);
-        Ok(p)
+        log::info!(target: "toyemu::loader", "pid {}: entry {} esp {:#010x} brk {}", p.pid, image.entry, stack.esp, brk);
+        Ok(())
     }
 
     /// One VMA per segment, backed by the image; returns where the heap starts.

@@ -224,6 +224,15 @@ impl FdTable {
             .filter_map(|(i, s)| s.as_ref().map(|s| (i as u32, &s.file)))
     }
 
+    /// Close the descriptors marked close-on-exec (execve).
+    pub fn close_on_exec(&mut self) {
+        for s in self.slots.iter_mut() {
+            if s.as_ref().is_some_and(|s| s.cloexec) {
+                *s = None;
+            }
+        }
+    }
+
     /// Drop every descriptor (exit).
     pub fn close_all(&mut self) {
         self.slots.clear();

@@ -106,6 +106,9 @@ pub struct Kernel {
     /// Trace events a syscall caused that strace shows after the call's
     /// own line (a signal sent to an ignoring process).
     pub(crate) after_call_events: Vec<EventKind>,
+    /// execve's arguments as the trace shows them, read before the call
+    /// replaced the memory they were in.
+    pub(crate) exec_text: Option<String>,
     /// The processes off the CPU, and the scheduler's state (`sched.rs`).
     pub(crate) procs: crate::sched::Procs,
 }
@@ -134,6 +137,7 @@ impl Kernel {
             after_syscall: None,
             next_pid: 1,
             procs: crate::sched::Procs::new(quantum),
+            exec_text: None,
         })
     }
 

@@ -219,6 +219,19 @@ impl SignalState {
         }
     }
 
+    /// execve: caught signals go back to SIG_DFL (the handlers are gone
+    /// with the old image); ignored ones stay ignored, the mask and pending
+    /// signals stay, the alternate stack goes.
+    pub fn exec_reset(&mut self) {
+        for a in self.actions.iter_mut() {
+            if a.is_handler() {
+                *a = SigAction::default();
+            }
+        }
+        self.altstack = AltStack::default();
+        self.saved_mask = None;
+    }
+
     /// Children that end are not kept as zombies: SIGCHLD set to SIG_IGN,
     /// or SA_NOCLDWAIT.
     pub fn ignores_children(&self) -> bool {

@@ -202,6 +202,10 @@ pub enum EventKind {
         shared: u32,
         tables: u32,
     },
+    /// execve replaced the address space: what tearing down the old one gave back.
+    AddressSpaceReplaced {
+        reclaimed: Ledger,
+    },
     /// The CPU went from process `from` to `to` (CR3 loaded, TLB flushed).
     Switch {
         from: u32,
@@ -256,6 +260,7 @@ impl EventKind {
             | EventKind::InitialBreak { .. }
             | EventKind::StackReady { .. }
             | EventKind::Forked { .. }
+            | EventKind::AddressSpaceReplaced { .. }
             | EventKind::Reaped { .. } => Categories::PROCESS,
             EventKind::Switch { .. } => Categories::SCHED,
             EventKind::FrameMapped { .. } | EventKind::Frame(_) => Categories::FRAME,
@@ -505,6 +510,18 @@ impl fmt::Display for Event {
                 f,
                 "--- fork: pid {child} from pid {parent}: {shared} pages shared copy-on-write, {tables} page tables of its own ---"
             ),
+            EventKind::AddressSpaceReplaced { reclaimed } => {
+                let by_cause: Vec<String> = Cause::ALL
+                    .iter()
+                    .map(|c| format!("{c} {}", reclaimed.returned(*c)))
+                    .collect();
+                write!(
+                    f,
+                    "--- execve: the old address space is gone, {} frames reclaimed: {} ---",
+                    reclaimed.total_returned(),
+                    by_cause.join(", ")
+                )
+            }
             EventKind::Switch { from, to, why, cr3 } => write!(
                 f,
                 "--- switch pid {from} -> pid {to} ({why}): cr3={cr3}, tlb flushed ---"

@@ -200,6 +200,7 @@ impl Timeline {
             EventKind::Exec { .. } => self.note(e, "exec"),
             EventKind::Exit { .. } => self.note(e, "exit"),
             EventKind::Forked { .. } => self.note(e, "fork"),
+            EventKind::AddressSpaceReplaced { .. } => self.note(e, "exec"),
             EventKind::Switch { .. } | EventKind::Reaped { .. } => {}
             EventKind::Tlb(_) | EventKind::SegmentLoaded { .. } | EventKind::StackReady { .. } => {}
         }

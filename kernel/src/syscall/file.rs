@@ -62,7 +62,7 @@ fn errno_of(e: &std::io::Error) -> Errno {
 
 impl Kernel {
     /// The guest path at `va`, copied in (faulting pages, as Linux does).
-    fn path_arg(&mut self, p: &mut Process, va: u32) -> Result<Vec<u8>, Outcome> {
+    pub(super) fn path_arg(&mut self, p: &mut Process, va: u32) -> Result<Vec<u8>, Outcome> {
         match self.copy_string_from_user(p, va, PATH_MAX as u32) {
             Ok(s) => Ok(s),
             Err(None) => Err(Outcome::Err(ENAMETOOLONG)),
@@ -71,7 +71,7 @@ impl Kernel {
     }
 
     /// Resolve `path` relative to `dirfd` (AT_FDCWD: the working directory).
-    fn resolve_at(
+    pub(super) fn resolve_at(
         &self,
         p: &Process,
         dirfd: u32,

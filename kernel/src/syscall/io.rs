@@ -30,7 +30,7 @@ enum At {
 }
 
 /// A host I/O error as the errno a Linux file would give.
-fn host_errno(e: &std::io::Error) -> Errno {
+pub(super) fn host_errno(e: &std::io::Error) -> Errno {
     e.raw_os_error().map_or(EIO, Errno)
 }
 

@@ -10,7 +10,12 @@
 //! [`AddressSpace::fork`]: crate::address_space::AddressSpace::fork
 
 use super::outcome::Outcome;
-use crate::errno::{EAGAIN, ECHILD, EINVAL, ENOMEM, ENOSYS};
+use super::show::quote;
+use crate::elf::ElfImage;
+use crate::errno::{E2BIG, EACCES, EAGAIN, ECHILD, EFAULT, EINVAL, ENOEXEC, ENOMEM, ENOSYS};
+use crate::exec::ExecError;
+use crate::fs::node::Node;
+use std::sync::Arc;
 use crate::kernel::Kernel;
 use crate::process::{Ending, ExitStatus, ProcStats, Process, RLIMIT_NPROC};
 use crate::sched::{wait_matches, Block};
@@ -44,6 +49,12 @@ const CLONE_NAMES: &[(u32, &str)] = &[
     (CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"),
     (CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"),
 ];
+
+/// Linux's limits on execve's strings: one string, and all of them with
+/// their pointers (a quarter of the 8 MiB stack).
+const MAX_ARG_STRLEN: u32 = 32 * 4096;
+const MAX_ARGS_BYTES: usize = 2 << 20;
+const AT_FDCWD: u32 = -100i32 as u32;
 
 /// wait4 options.
 pub const WNOHANG: u32 = 1;
@@ -256,6 +267,102 @@ impl Kernel {
         }
         self.reap(zombie, Some(p.pid));
         Outcome::Value(z)
+    }
+
+    /// A NULL-terminated array of string pointers (argv, envp) copied in;
+    /// NULL itself is an empty array, as Linux takes it.
+    fn string_array(&mut self, p: &mut Process, va: u32, total: &mut usize) -> Result<Vec<Vec<u8>>, Outcome> {
+        let mut out = Vec::new();
+        let mut word = Vec::new();
+        if va == 0 {
+            return Ok(out);
+        }
+        for i in 0u32.. {
+            let at = va.checked_add(i * 4).ok_or(Outcome::Err(EFAULT))?;
+            if let Err(e) = self.copy_from_user(p, at, 4, &mut word) {
+                return Err(self.copy_failed(p, e));
+            }
+            let ptr = u32::from_le_bytes(word[..4].try_into().expect("4 bytes"));
+            if ptr == 0 {
+                break;
+            }
+            let s = match self.copy_string_from_user(p, ptr, MAX_ARG_STRLEN) {
+                Ok(s) => s,
+                Err(None) => return Err(Outcome::Err(E2BIG)),
+                Err(Some(e)) => return Err(self.copy_failed(p, e)),
+            };
+            *total += s.len() + 1 + 4;
+            if *total > MAX_ARGS_BYTES {
+                return Err(Outcome::Err(E2BIG));
+            }
+            out.push(s);
+        }
+        Ok(out)
+    }
+
+    /// execve(path, argv, envp): a static ELF from the file view replaces
+    /// the program. A file that is not ELF is ENOEXEC (a shell then runs it
+    /// as a script itself), one without an execute bit EACCES.
+    pub(super) fn sys_execve(&mut self, p: &mut Process, a: [u32; 6]) -> Outcome {
+        let path = match self.path_arg(p, a[0]) {
+            Ok(v) => v,
+            Err(o) => return o,
+        };
+        let mut total = 0;
+        let argv = match self.string_array(p, a[1], &mut total) {
+            Ok(v) => v,
+            Err(o) => return o,
+        };
+        let envp = match self.string_array(p, a[2], &mut total) {
+            Ok(v) => v,
+            Err(o) => return o,
+        };
+        let quoted: Vec<String> = argv.iter().map(|s| quote(s, false)).collect();
+        self.exec_text = Some(format!(
+            "{}, [{}], {} /* {} vars */",
+            quote(&path, false),
+            quoted.join(", "),
+            ptr(a[2]),
+            envp.len()
+        ));
+        let host = match self.resolve_at(p, AT_FDCWD, &path, true) {
+            Ok(Node::Host(h)) => h,
+            Ok(_) => return Outcome::Err(EACCES),
+            Err(e) => return Outcome::Err(e),
+        };
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let meta = match std::fs::metadata(&host) {
+            Ok(m) => m,
+            Err(e) => return Outcome::Err(super::io::host_errno(&e)),
+        };
+        if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+            return Outcome::Err(EACCES);
+        }
+        let bytes = match std::fs::read(&host) {
+            Ok(b) => b,
+            Err(e) => return Outcome::Err(super::io::host_errno(&e)),
+        };
+        let image = match ElfImage::parse(bytes) {
+            Ok(i) => i.at_path(host.display().to_string(), meta.dev(), meta.ino()),
+            Err(_) => return Outcome::Err(ENOEXEC),
+        };
+        match self.replace_image(p, Arc::new(image), &argv, &envp) {
+            Ok(reclaimed) => {
+                // The CLI's names were the first image's: wrong from now on.
+                self.tracer.names = None;
+                self.emit(EventKind::AddressSpaceReplaced { reclaimed });
+                Outcome::Value(0)
+            }
+            Err(ExecError::OutOfMemory) => Outcome::Err(ENOMEM),
+            Err(ExecError::StackOverlap { .. }) => Outcome::Err(ENOEXEC),
+        }
+    }
+
+    /// execve's arguments, as they were before the call replaced them.
+    pub(crate) fn execve_text(&self, _p: &Process, a: &[u32; 6], _out: &Outcome) -> String {
+        self.exec_text
+            .clone()
+            .unwrap_or_else(|| format!("{}, {}, {}", ptr(a[0]), ptr(a[1]), ptr(a[2])))
     }
 
     /// clone's arguments as strace shows them.

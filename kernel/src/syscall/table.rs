@@ -50,6 +50,11 @@ const ROWS: &[Row] = &[
     // 0 for the first process: its parent lives outside this machine.
     row(NR_GETPPID, &[], |_, p, _| Outcome::Value(p.ppid)),
     row(NR_FORK, &[], |k, p, _| k.sys_fork(p)),
+    Row {
+        nr: NR_EXECVE,
+        shape: Shape::Custom(Kernel::execve_text),
+        run: |k, p, a| k.sys_execve(p, a),
+    },
     row(NR_VFORK, &[], |k, p, _| k.sys_fork(p)),
     Row {
         nr: NR_CLONE,
