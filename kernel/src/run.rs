@@ -39,14 +39,11 @@ impl Kernel {
         loop {
             if p.has_exited() || p.blocked.is_some() {
                 if p.blocked.is_some() && self.can_wake(p) {
-                    // Woken: the syscall runs again.
-                    p.blocked = None;
-                } else {
-                    if let Some(done) = self.schedule(p) {
-                        return done;
-                    }
-                    continue;
+                    self.resume_sleeper(p);
+                } else if let Some(done) = self.schedule(p) {
+                    return done;
                 }
+                continue;
             }
             if left == 0 {
                 return RunState::Running;

@@ -37,6 +37,25 @@ pub enum Block {
     PipeRead { pipe: Rc<RefCell<Pipe>>, call: &'static str },
     /// write to a full pipe: room, or the last reader gone.
     PipeWrite { pipe: Rc<RefCell<Pipe>>, call: &'static str },
+    /// pause, sigsuspend: a signal that will be acted on.
+    Signal { call: &'static str },
+    /// poll: one of these pipe ends (true: the write end) to be ready;
+    /// `finite`: it has a timeout, so it ends rather than sleep forever.
+    Poll {
+        pipes: Vec<(Rc<RefCell<Pipe>>, bool)>,
+        finite: bool,
+        call: &'static str,
+    },
+}
+
+/// Can a read (or a write) on this pipe end go on now?
+fn pipe_ready(pipe: &RefCell<Pipe>, write: bool) -> bool {
+    let pipe = pipe.borrow();
+    if write {
+        pipe.buf.len() < PIPE_CAPACITY || pipe.readers == 0
+    } else {
+        !pipe.buf.is_empty() || pipe.writers == 0
+    }
 }
 
 impl PartialEq for Block {
@@ -44,6 +63,10 @@ impl PartialEq for Block {
     fn eq(&self, other: &Block) -> bool {
         match (self, other) {
             (Block::Child { pid: a, call: x }, Block::Child { pid: b, call: y }) => (a, x) == (b, y),
+            (Block::Signal { call: x }, Block::Signal { call: y }) => x == y,
+            (Block::Poll { pipes: a, .. }, Block::Poll { pipes: b, .. }) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| Rc::ptr_eq(&x.0, &y.0) && x.1 == y.1)
+            }
             (Block::PipeRead { pipe: a, .. }, Block::PipeRead { pipe: b, .. })
             | (Block::PipeWrite { pipe: a, .. }, Block::PipeWrite { pipe: b, .. }) => Rc::ptr_eq(a, b),
             _ => false,
@@ -56,9 +79,11 @@ impl Block {
     /// The syscall it sleeps in.
     pub fn call(&self) -> &'static str {
         match self {
-            Block::Child { call, .. } | Block::PipeRead { call, .. } | Block::PipeWrite { call, .. } => {
-                call
-            }
+            Block::Child { call, .. }
+            | Block::PipeRead { call, .. }
+            | Block::PipeWrite { call, .. }
+            | Block::Signal { call }
+            | Block::Poll { call, .. } => call,
         }
     }
 }
@@ -142,15 +167,11 @@ impl Kernel {
         }
         match &q.blocked {
             None => true,
+            Some(Block::Signal { .. }) => q.signals.has_wakeup(),
             Some(_) if q.signals.has_deliverable() => true,
-            Some(Block::PipeRead { pipe, .. }) => {
-                let pipe = pipe.borrow();
-                !pipe.buf.is_empty() || pipe.writers == 0
-            }
-            Some(Block::PipeWrite { pipe, .. }) => {
-                let pipe = pipe.borrow();
-                pipe.buf.len() < PIPE_CAPACITY || pipe.readers == 0
-            }
+            Some(Block::PipeRead { pipe, .. }) => pipe_ready(pipe, false),
+            Some(Block::PipeWrite { pipe, .. }) => pipe_ready(pipe, true),
+            Some(Block::Poll { pipes, .. }) => pipes.iter().any(|(p, w)| pipe_ready(p, *w)),
             Some(Block::Child { pid, .. }) => {
                 let pid = *pid;
                 let mut kids = self
@@ -173,6 +194,26 @@ impl Kernel {
     /// May sleeping `p`, on the CPU, make its call again?
     pub(crate) fn can_wake(&self, p: &Process) -> bool {
         self.can_run(p, p)
+    }
+
+    /// Woken `p` makes its call again, in the kernel, as if it had never
+    /// slept. If a signal woke it and the call still cannot finish, the
+    /// call is interrupted: with SA_RESTART the handler returns onto the
+    /// `int 0x80` and the call runs again, otherwise it fails with EINTR.
+    pub(crate) fn resume_sleeper(&mut self, p: &mut Process) {
+        p.blocked = None;
+        let at = self.machine.cpu().eip().0;
+        let after = toyemu_emulator::VirtAddr(at + 2);
+        self.machine.cpu_mut().set_eip(after);
+        if self.syscall(p).is_some() || p.blocked.is_none() || !p.signals.has_wakeup() {
+            return;
+        }
+        p.blocked = None;
+        if !p.signals.restarts_calls() {
+            let cpu = self.machine.cpu_mut();
+            cpu.set_eip(after);
+            cpu.set_reg(toyemu_emulator::Reg::Eax, crate::errno::EINTR.as_return());
+        }
     }
 
     /// End every process with `death` (an instruction or time limit);
@@ -300,7 +341,22 @@ impl Kernel {
             let status = p.exit.as_ref().expect("ended").status.clone();
             return Some(RunState::Exited(status));
         }
-        // Every process alive sleeps, each waiting for another.
+        // Every process alive sleeps, each waiting for another. A poll with
+        // a timeout times out (no one will make its descriptors ready).
+        let timed = self.procs.parked.values().chain(std::iter::once(&*p)).find(|q| {
+            matches!(q.blocked, Some(Block::Poll { finite: true, .. })) && !q.has_exited()
+        });
+        if let Some(pid) = timed.map(|q| q.pid) {
+            if pid != p.pid {
+                self.switch_to(p, pid, why);
+            }
+            p.blocked = None;
+            let cpu = self.machine.cpu_mut();
+            let at = cpu.eip().0;
+            cpu.set_eip(toyemu_emulator::VirtAddr(at + 2));
+            cpu.set_reg(toyemu_emulator::Reg::Eax, 0);
+            return None;
+        }
         let sleeper = if p.has_exited() {
             let pid = self.procs.parked.values().find(|q| !q.has_exited()).map(|q| q.pid);
             let pid = pid.expect("someone is alive");

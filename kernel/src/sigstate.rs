@@ -208,6 +208,16 @@ impl SignalState {
             .any(|s| !self.ignores(s) && s.default_action() != DefaultAction::Stop)
     }
 
+    /// Will the signal delivered next run a handler set with SA_RESTART
+    /// (so an interrupted call runs again after it)?
+    pub fn restarts_calls(&self) -> bool {
+        let next = self.pending().minus(self.blocked).iter().next();
+        next.is_some_and(|s| {
+            let a = self.action(s);
+            a.is_handler() && a.flags & SA_RESTART != 0
+        })
+    }
+
     /// A forked child's: the same actions, mask and alternate stack,
     /// nothing pending.
     pub fn forked(&self) -> SignalState {
@@ -356,7 +366,10 @@ impl SignalState {
     /// sigsuspend: install `mask` for the wait, keeping the old one for the
     /// handler's sigreturn.
     pub fn suspend_with(&mut self, mask: SigSet) {
-        self.saved_mask = Some(self.blocked);
+        // A sigsuspend that slept and runs again keeps the mask it replaced.
+        if self.saved_mask.is_none() {
+            self.saved_mask = Some(self.blocked);
+        }
         self.set_blocked(mask);
     }
     /// The mask a handler's frame records: the one sigsuspend replaced, if

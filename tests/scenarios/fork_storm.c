@@ -18,7 +18,8 @@
 #define PAGE 4096
 #define SLOTS 6
 #define MAX_PAGES 8
-#define MAX_LIVE 5
+#define MAX_LIVE 3
+#define MAX_DEPTH 2
 
 static unsigned rng;
 static unsigned next(void)
@@ -33,13 +34,13 @@ struct region {
     int pages;
 };
 static struct region slots[SLOTS];
-static int children;
+static int children, depth;
 
 static void touch(char *at, int pages, unsigned v)
 {
     for (int i = 0; i < pages; i++)
         if (next() % 2)
-            at[i * PAGE + next() % PAGE] = (char)v;
+            at[i * PAGE + (next() % 8) * 512] = (char)(v + i);
 }
 
 static unsigned checksum(void)
@@ -64,11 +65,12 @@ int main(int argc, char **argv)
         switch (op) {
         case 0:
         case 1:
-            if (children < MAX_LIVE) {
+            if (children < MAX_LIVE && depth < MAX_DEPTH) {
                 pid_t c = fork();
                 if (c == 0) {
                     rng ^= (unsigned)getpid() * 2654435761u;
                     children = 0;
+                    depth++;
                     steps = step + 1 + (int)(next() % 20);
                 } else if (c > 0) {
                     children++;

@@ -23,6 +23,7 @@ mod io;
 mod mem;
 pub mod numbers;
 pub mod outcome;
+mod poll;
 mod proc;
 mod show;
 mod signal;

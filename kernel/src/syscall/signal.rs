@@ -337,6 +337,9 @@ impl Kernel {
     fn wait_for_signal(&mut self, p: &mut Process, call: &'static str) -> Outcome {
         if p.signals.has_wakeup() {
             Outcome::Err(EINTR)
+        } else if self.parked().any(|q| !q.has_exited()) {
+            // Another process may send one: sleep (with sigsuspend's mask).
+            Outcome::Block(crate::sched::Block::Signal { call })
         } else {
             p.signals.restore_saved_mask();
             Outcome::Kill(Death::SleepsForever { call })
