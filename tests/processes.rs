@@ -109,6 +109,19 @@ fn processes_that_wait_for_each_other_forever_are_killed() {
     assert_all_reclaimed(&c);
 }
 
+#[test]
+fn a_fork_bomb_stops_at_rlimit_nproc_and_every_frame_comes_back() {
+    let c = run(&userland("fork_bomb"), &[]);
+    let out = text(&c.stdout);
+    assert!(out.contains("fork failed with EAGAIN after 39 children of its own"), "{out}");
+    let n = c.report.processes.len();
+    assert!(n > 100, "{n} processes");
+    assert!(out.contains(&format!("reaped {} processes", n - 1)), "{out}");
+    assert!(out.contains("wait now says ECHILD"), "{out}");
+    assert!(c.report.processes.iter().all(|p| !p.status.death().is_some()));
+    assert_all_reclaimed(&c);
+}
+
 /// Run fork_storm with `seed` and `quantum` in slices of `slice`
 /// instructions, checking every invariant after each syscall and each
 /// slice (a slice often ends just after a switch). The first violation.
@@ -136,7 +149,8 @@ fn storm(exe: &std::path::Path, seed: u32, quantum: u64, slice: u64) -> Result<(
             }
         }
     }));
-    let free_before = s.kernel.frames().free_frames();
+    // Every frame but frame 0 was free before the first process was made.
+    let free_before = s.kernel.frames().total_frames() - 1;
     let mut slices = 0u64;
     loop {
         match s.kernel.run(&mut s.process, slice) {
@@ -177,7 +191,7 @@ fn random_forks_exits_mmaps_and_writes_keep_every_invariant() {
     let seeds: u32 = std::env::var("TOYEMU_STORM_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(24);
+        .unwrap_or(60);
     let mut failures = Vec::new();
     let mut forks_seen = 0;
     for seed in 1..=seeds {
