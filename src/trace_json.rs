@@ -22,7 +22,9 @@ pub fn event_json(e: &Event) -> Value {
             let (ret, errno) = match result {
                 Outcome::Value(v) | Outcome::Addr(v) => (json!(*v as i32), Value::Null),
                 Outcome::Err(err) => (json!(-err.0), json!(err.name())),
-                Outcome::Exit(_) | Outcome::Kill(_) | Outcome::Block(_) => (Value::Null, Value::Null),
+                Outcome::Exit(_) | Outcome::Kill(_) | Outcome::Block(_) => {
+                    (Value::Null, Value::Null)
+                }
             };
             json!({"type": "syscall", "nr": nr, "name": name, "args": args, "text": args_text, "ret": ret, "errno": errno})
         }
@@ -189,7 +191,9 @@ pub fn event_json(e: &Event) -> Value {
             child,
             shared,
             tables,
-        } => json!({"type": "fork", "parent": parent, "child": child, "shared": shared, "tables": tables}),
+        } => {
+            json!({"type": "fork", "parent": parent, "child": child, "shared": shared, "tables": tables})
+        }
         EventKind::Switch { from, to, why, cr3 } => {
             json!({"type": "switch", "from": from, "to": to, "why": why.to_string(), "cr3": cr3.0})
         }

@@ -24,10 +24,16 @@ fn text(b: &[u8]) -> String {
 fn fork_shares_every_page_and_a_write_copies_only_that_page() {
     let c = run(&userland("fork_cow"), &[]);
     let out = text(&c.stdout);
-    assert!(out.contains("child 2 (parent 1): wrote 4 pages, page 0 at 0x8051000 holds 'A'"), "{out}");
+    assert!(
+        out.contains("child 2 (parent 1): wrote 4 pages, page 0 at 0x8051000 holds 'A'"),
+        "{out}"
+    );
     assert!(out.contains("parent: child 2 exited with 7"), "{out}");
     // The same virtual address held different bytes in the two processes.
-    assert!(out.contains("parent: page 0 at 0x8051000 still holds 'a'"), "{out}");
+    assert!(
+        out.contains("parent: page 0 at 0x8051000 still holds 'a'"),
+        "{out}"
+    );
     let ev = &c.report.events;
     let forked = ev
         .iter()
@@ -41,13 +47,23 @@ fn fork_shares_every_page_and_a_write_copies_only_that_page() {
     let cow = |pid: u32, fill: Fill| {
         ev.iter()
             .filter(|e| e.pid == Some(pid))
-            .filter(|e| matches!(&e.kind, EventKind::PageFault { result: Ok(m), addr, .. }
-                if m.fill == fill && (0x0805_1000..0x0806_1000).contains(&addr.0)))
+            .filter(|e| {
+                matches!(&e.kind, EventKind::PageFault { result: Ok(m), addr, .. }
+                if m.fill == fill && (0x0805_1000..0x0806_1000).contains(&addr.0))
+            })
             .count()
     };
-    assert_eq!(cow(2, Fill::CowCopy), 4, "the child copies the 4 pages it writes");
+    assert_eq!(
+        cow(2, Fill::CowCopy),
+        4,
+        "the child copies the 4 pages it writes"
+    );
     assert_eq!(cow(2, Fill::CowReuse), 0);
-    assert_eq!(cow(1, Fill::CowReuse), 1, "the parent takes its page 0 back without a copy");
+    assert_eq!(
+        cow(1, Fill::CowReuse),
+        1,
+        "the parent takes its page 0 back without a copy"
+    );
     assert_eq!(cow(1, Fill::CowCopy), 0);
     let exit_shared: Vec<u32> = ev
         .iter()
@@ -57,8 +73,14 @@ fn fork_shares_every_page_and_a_write_copies_only_that_page() {
         })
         .collect();
     assert_eq!(exit_shared.len(), 2);
-    assert!(exit_shared[0] > 0, "the child left frames the parent still holds");
-    assert_eq!(exit_shared[1], 0, "the last process holds every frame alone");
+    assert!(
+        exit_shared[0] > 0,
+        "the child left frames the parent still holds"
+    );
+    assert_eq!(
+        exit_shared[1], 0,
+        "the last process holds every frame alone"
+    );
     // Every frame back, and the report lists both processes.
     assert_all_reclaimed(&c);
     let p = &c.report.processes;
@@ -79,10 +101,22 @@ fn trace_lines_carry_the_pid_once_there_are_two_processes() {
         .expect("toyemu runs");
     let err = text(&out.stderr);
     let first_fork = err.lines().position(|l| l.contains("fork()")).expect(&err);
-    assert!(!err.lines().nth(0).unwrap().starts_with("[pid"), "{err}");
-    assert!(err.lines().nth(first_fork).unwrap().starts_with("[pid     1] fork() = 2"), "{err}");
-    assert!(err.contains("[pid     2] --- switch pid 1 -> pid 2 (blocked in wait4): cr3="), "{err}");
-    assert!(err.contains("[pid     1] wait4(2, [{WIFEXITED(s) && WEXITSTATUS(s) == 7}], 0, NULL) = 2"), "{err}");
+    assert!(!err.lines().next().unwrap().starts_with("[pid"), "{err}");
+    assert!(
+        err.lines()
+            .nth(first_fork)
+            .unwrap()
+            .starts_with("[pid     1] fork() = 2"),
+        "{err}"
+    );
+    assert!(
+        err.contains("[pid     2] --- switch pid 1 -> pid 2 (blocked in wait4): cr3="),
+        "{err}"
+    );
+    assert!(
+        err.contains("[pid     1] wait4(2, [{WIFEXITED(s) && WEXITSTATUS(s) == 7}], 0, NULL) = 2"),
+        "{err}"
+    );
     assert!(err.contains("[pid     2] +++ exited with 7"), "{err}");
 }
 
@@ -113,12 +147,22 @@ fn processes_that_wait_for_each_other_forever_are_killed() {
 fn a_fork_bomb_stops_at_rlimit_nproc_and_every_frame_comes_back() {
     let c = run(&userland("fork_bomb"), &[]);
     let out = text(&c.stdout);
-    assert!(out.contains("fork failed with EAGAIN after 39 children of its own"), "{out}");
+    assert!(
+        out.contains("fork failed with EAGAIN after 39 children of its own"),
+        "{out}"
+    );
     let n = c.report.processes.len();
     assert!(n > 100, "{n} processes");
-    assert!(out.contains(&format!("reaped {} processes", n - 1)), "{out}");
+    assert!(
+        out.contains(&format!("reaped {} processes", n - 1)),
+        "{out}"
+    );
     assert!(out.contains("wait now says ECHILD"), "{out}");
-    assert!(c.report.processes.iter().all(|p| !p.status.death().is_some()));
+    assert!(c
+        .report
+        .processes
+        .iter()
+        .all(|p| p.status.death().is_none()));
     assert_all_reclaimed(&c);
 }
 
@@ -139,7 +183,8 @@ fn storm(exe: &std::path::Path, seed: u32, quantum: u64, slice: u64) -> Result<(
     );
     let bytes = std::fs::read(exe).map_err(|e| e.to_string())?;
     let argv = vec![exe.display().to_string(), seed.to_string()];
-    let mut s = Session::boot(exe, bytes, &argv, &opts, console, Vec::new()).map_err(|e| e.to_string())?;
+    let mut s =
+        Session::boot(exe, bytes, &argv, &opts, console, Vec::new()).map_err(|e| e.to_string())?;
     let first: Rc<RefCell<Option<String>>> = Rc::default();
     let seen = first.clone();
     s.kernel.after_each_syscall(Box::new(move |k, p, nr| {
@@ -163,7 +208,10 @@ fn storm(exe: &std::path::Path, seed: u32, quantum: u64, slice: u64) -> Result<(
             return Err("still running after 200,000 slices".into());
         }
         if let Err(e) = invariants::check(&s.kernel, &s.process) {
-            return Err(format!("after slice {slices} (pid {}): {e}", s.process.pid()));
+            return Err(format!(
+                "after slice {slices} (pid {}): {e}",
+                s.process.pid()
+            ));
         }
     }
     if let Some(e) = first.borrow_mut().take() {
@@ -211,6 +259,9 @@ fn random_forks_exits_mmaps_and_writes_keep_every_invariant() {
         forks_seen += c.report.processes.len() - 1;
         assert_all_reclaimed(&c);
     }
-    assert!(forks_seen >= seeds as usize, "the storms fork: {forks_seen} processes in all");
+    assert!(
+        forks_seen >= seeds as usize,
+        "the storms fork: {forks_seen} processes in all"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -233,7 +233,9 @@ impl FaultCtx<'_> {
             (new, Fill::CowCopy)
         };
         let pte = Pte::new(frame, flags);
-        self.aspace.replace_at(self.mmu, slot, page, pte).flush(self.mmu);
+        self.aspace
+            .replace_at(self.mmu, slot, page, pte)
+            .flush(self.mmu);
         Ok(Mapped {
             kind: vma.kind,
             frame,

@@ -46,7 +46,9 @@ pub struct Census {
 pub fn check(kernel: &Kernel, p: &Process) -> Result<(), String> {
     let mm = p.mm.as_ref().ok_or("the process has no address space")?;
     let mut holders: HashMap<u32, u32> = HashMap::new();
-    let parked = kernel.parked().filter_map(|q| q.mm.as_ref().map(|m| (q.pid, m)));
+    let parked = kernel
+        .parked()
+        .filter_map(|q| q.mm.as_ref().map(|m| (q.pid, m)));
     for (pid, space) in std::iter::once((p.pid, mm)).chain(parked) {
         check_vmas(space).map_err(|e| format!("pid {pid}: {e}"))?;
         let census = walk(kernel, space).map_err(|e| format!("pid {pid}: {e}"))?;
@@ -174,7 +176,9 @@ fn check_ledger(mm: &AddressSpace, census: &Census) -> Result<(), String> {
     let mine = census.pages.len() as i64 + census.tables as i64 + 1;
     let booked = mm.ledger.outstanding();
     if booked != mine {
-        return Err(format!("ledger says {booked} frames held, the tables {mine}"));
+        return Err(format!(
+            "ledger says {booked} frames held, the tables {mine}"
+        ));
     }
     Ok(())
 }

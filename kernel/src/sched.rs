@@ -15,12 +15,12 @@
 //! restarts a sleeping call. Scheduling depends only on instruction counts,
 //! so a run is the same every time.
 
+use crate::fd::{Pipe, PIPE_CAPACITY};
 use crate::kernel::Kernel;
 use crate::process::{ExitStatus, ProcStats, Process};
 use crate::run::RunState;
 use crate::signal::Death;
 use crate::trace::{EventKind, SwitchWhy};
-use crate::fd::{Pipe, PIPE_CAPACITY};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -34,9 +34,15 @@ pub enum Block {
     /// wait4/waitpid: a child matching `pid` (-1: any) to end.
     Child { pid: i32, call: &'static str },
     /// read from an empty pipe: bytes, or the last writer gone.
-    PipeRead { pipe: Rc<RefCell<Pipe>>, call: &'static str },
+    PipeRead {
+        pipe: Rc<RefCell<Pipe>>,
+        call: &'static str,
+    },
     /// write to a full pipe: room, or the last reader gone.
-    PipeWrite { pipe: Rc<RefCell<Pipe>>, call: &'static str },
+    PipeWrite {
+        pipe: Rc<RefCell<Pipe>>,
+        call: &'static str,
+    },
     /// pause, sigsuspend: a signal that will be acted on.
     Signal { call: &'static str },
     /// poll: one of these pipe ends (true: the write end) to be ready;
@@ -62,13 +68,20 @@ impl PartialEq for Block {
     /// The same wait on the same pipe.
     fn eq(&self, other: &Block) -> bool {
         match (self, other) {
-            (Block::Child { pid: a, call: x }, Block::Child { pid: b, call: y }) => (a, x) == (b, y),
+            (Block::Child { pid: a, call: x }, Block::Child { pid: b, call: y }) => {
+                (a, x) == (b, y)
+            }
             (Block::Signal { call: x }, Block::Signal { call: y }) => x == y,
             (Block::Poll { pipes: a, .. }, Block::Poll { pipes: b, .. }) => {
-                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| Rc::ptr_eq(&x.0, &y.0) && x.1 == y.1)
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|(x, y)| Rc::ptr_eq(&x.0, &y.0) && x.1 == y.1)
             }
             (Block::PipeRead { pipe: a, .. }, Block::PipeRead { pipe: b, .. })
-            | (Block::PipeWrite { pipe: a, .. }, Block::PipeWrite { pipe: b, .. }) => Rc::ptr_eq(a, b),
+            | (Block::PipeWrite { pipe: a, .. }, Block::PipeWrite { pipe: b, .. }) => {
+                Rc::ptr_eq(a, b)
+            }
             _ => false,
         }
     }
@@ -248,7 +261,11 @@ impl Kernel {
 
     /// Give the CPU to parked process `to`.
     fn switch_to(&mut self, p: &mut Process, to: u32, why: SwitchWhy) {
-        let mut next = self.procs.parked.remove(&to).expect("switching to a parked process");
+        let mut next = self
+            .procs
+            .parked
+            .remove(&to)
+            .expect("switching to a parked process");
         let now = self.insns();
         if !p.has_exited() {
             p.context = Some(self.machine.cpu().context());
@@ -333,7 +350,11 @@ impl Kernel {
         }
         if self.all_exited(p) {
             if let Some(root) = self.procs.root.filter(|&r| r != p.pid) {
-                let mut first = self.procs.parked.remove(&root).expect("the first process stays");
+                let mut first = self
+                    .procs
+                    .parked
+                    .remove(&root)
+                    .expect("the first process stays");
                 std::mem::swap(p, &mut first);
                 self.procs.parked.insert(first.pid, first);
                 self.tracer.pid = Some(root);
@@ -343,9 +364,14 @@ impl Kernel {
         }
         // Every process alive sleeps, each waiting for another. A poll with
         // a timeout times out (no one will make its descriptors ready).
-        let timed = self.procs.parked.values().chain(std::iter::once(&*p)).find(|q| {
-            matches!(q.blocked, Some(Block::Poll { finite: true, .. })) && !q.has_exited()
-        });
+        let timed = self
+            .procs
+            .parked
+            .values()
+            .chain(std::iter::once(&*p))
+            .find(|q| {
+                matches!(q.blocked, Some(Block::Poll { finite: true, .. })) && !q.has_exited()
+            });
         if let Some(pid) = timed.map(|q| q.pid) {
             if pid != p.pid {
                 self.switch_to(p, pid, why);
@@ -358,7 +384,12 @@ impl Kernel {
             return None;
         }
         let sleeper = if p.has_exited() {
-            let pid = self.procs.parked.values().find(|q| !q.has_exited()).map(|q| q.pid);
+            let pid = self
+                .procs
+                .parked
+                .values()
+                .find(|q| !q.has_exited())
+                .map(|q| q.pid);
             let pid = pid.expect("someone is alive");
             self.switch_to(p, pid, why);
             p
@@ -404,7 +435,8 @@ impl Kernel {
             return;
         }
         let root = self.procs.root.filter(|&r| r != p.pid);
-        let root_alive = root.is_some_and(|r| self.procs.parked.get(&r).is_some_and(|q| !q.has_exited()));
+        let root_alive =
+            root.is_some_and(|r| self.procs.parked.get(&r).is_some_and(|q| !q.has_exited()));
         let orphans: Vec<u32> = self
             .procs
             .parked
@@ -450,7 +482,10 @@ impl Kernel {
                     status: value,
                 }
             } else {
-                Death::Sent { sig: s, from: p.pid }
+                Death::Sent {
+                    sig: s,
+                    from: p.pid,
+                }
             };
             parent.signals.send(cause);
         }

@@ -27,6 +27,8 @@ const MAX_COMPANIONS: usize = 8;
 struct Shape {
     key: KeyShape,
     companions: Vec<Companion>,
+    /// The process (runs of different processes are not folded together).
+    pid: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,6 +173,7 @@ impl<W: Write> FoldedLines<W> {
                 .iter()
                 .filter_map(|p| Companion::of(&p.kind))
                 .collect(),
+            pid: e.pid,
         };
         let end = VirtAddr(page.0.saturating_add(PAGE_SIZE));
         if let Some(run) = self.run.as_mut().filter(|r| r.shape == shape) {
@@ -244,7 +247,11 @@ impl<W: Write> Drop for FoldedLines<W> {
 /// `--- 63 more zero-fill faults in mmap 0xb7fbf000-0xb7fff000 ---`: the
 /// count of folded units, the pages of the whole run.
 fn summary(shape: &Shape, n: u64, lo: VirtAddr, hi: VirtAddr) -> String {
-    let mut line = match shape.key {
+    let prefix = shape
+        .pid
+        .map(|p| format!("[pid {p:>5}] "))
+        .unwrap_or_default();
+    let body = match shape.key {
         KeyShape::Fault {
             kind, fill, grew, ..
         } => {
@@ -262,6 +269,7 @@ fn summary(shape: &Shape, n: u64, lo: VirtAddr, hi: VirtAddr) -> String {
         }
         KeyShape::Invalidated => format!("--- {n} more tlb invlpg in {lo}-{hi}"),
     };
+    let mut line = prefix + &body;
     let mut also: Vec<&str> = shape.companions.iter().map(|c| c.category()).collect();
     also.sort_unstable();
     also.dedup();

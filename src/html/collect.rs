@@ -421,6 +421,7 @@ pub(crate) mod example {
             insns,
             kind,
             eip_name: None,
+            pid: None,
         });
     }
 
@@ -509,6 +510,7 @@ pub(crate) mod example {
                 status: 0,
                 signal: None,
                 reclaimed,
+                still_shared: 0,
             },
         );
         t

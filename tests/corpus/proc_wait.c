@@ -1,4 +1,4 @@
-// proc_wait: fork, exit codes and deaths seen through waitpid, WNOHANG, ECHILD, SIGCHLD's siginfo, copy-on-write isolation.
+// proc_wait: fork, exit codes and deaths seen through waitpid, WNOHANG, ECHILD, SIGCHLD's siginfo, copy-on-write isolation, kill between processes.
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -106,5 +106,16 @@ int main(void)
     }
     printf("four children, codes sum %d\n", sum);
     CHECK(wait(&st) == -1 && errno == ECHILD, 15);
+
+    // kill from the parent: the child sleeping in pause() dies of it.
+    c = fork();
+    if (c == 0)
+        for (;;)
+            pause();
+    CHECK(kill(c, SIGTERM) == 0, 16);
+    CHECK(waitpid(c, &st, 0) == c, 17);
+    printf("killed by the parent: signal %d\n", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    CHECK(kill(c, 0) == -1 && errno == ESRCH, 18);
+    printf("after the reap, kill(pid, 0): ESRCH\n");
     return 0;
 }

@@ -4,11 +4,11 @@
 //! file, generated contents, a device or a pipe.
 
 use super::outcome::Outcome;
-use crate::sched::Block;
 use crate::errno::{Errno, EAGAIN, EBADF, EFAULT, EINVAL, EIO, EISDIR, EOVERFLOW, ESPIPE};
 use crate::fd::{FileKind, FileRef, Stream, O_APPEND, O_NONBLOCK, PIPE_CAPACITY};
 use crate::kernel::Kernel;
 use crate::process::Process;
+use crate::sched::Block;
 use crate::signal::Death;
 use crate::uaccess::CopyError;
 use std::io::{ErrorKind, Read, Write};
@@ -526,4 +526,3 @@ fn positioned(f: &Result<FileRef, Errno>, lo: u32, hi: u32) -> Result<u64, Errno
     }
     Ok(pos)
 }
-

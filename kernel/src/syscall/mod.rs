@@ -42,9 +42,9 @@ use outcome::Outcome;
 use toyemu_emulator::Reg;
 
 pub use file::PeekedFile;
+pub use numbers::{NR_BRK, NR_EXIT, NR_EXIT_GROUP, NR_MMAP, NR_MMAP2, NR_MUNMAP};
 pub(crate) use proc::wait_code;
 pub use proc::wait_status;
-pub use numbers::{NR_BRK, NR_EXIT, NR_EXIT_GROUP, NR_MMAP, NR_MMAP2, NR_MUNMAP};
 pub use table::implemented;
 
 /// The name of syscall `nr` (`syscall` for numbers Linux does not use).
@@ -119,7 +119,9 @@ impl Kernel {
             p.blocked = Some(b);
             p.stats.syscalls -= 1;
             let eip = self.machine.cpu().eip().0;
-            self.machine.cpu_mut().set_eip(toyemu_emulator::VirtAddr(eip - 2));
+            self.machine
+                .cpu_mut()
+                .set_eip(toyemu_emulator::VirtAddr(eip - 2));
             return None;
         }
         if self.tracer.active() {

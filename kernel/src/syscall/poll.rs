@@ -118,7 +118,12 @@ impl Kernel {
     }
 
     /// ppoll's timespec: `None` for NULL (no limit).
-    pub(super) fn poll_timeout(&mut self, p: &mut Process, va: u32, wide: bool) -> Result<Option<u64>, Outcome> {
+    pub(super) fn poll_timeout(
+        &mut self,
+        p: &mut Process,
+        va: u32,
+        wide: bool,
+    ) -> Result<Option<u64>, Outcome> {
         if va == 0 {
             return Ok(None);
         }

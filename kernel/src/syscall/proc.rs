@@ -15,12 +15,12 @@ use crate::elf::ElfImage;
 use crate::errno::{E2BIG, EACCES, EAGAIN, ECHILD, EFAULT, EINVAL, ENOEXEC, ENOMEM, ENOSYS};
 use crate::exec::ExecError;
 use crate::fs::node::Node;
-use std::sync::Arc;
 use crate::kernel::Kernel;
 use crate::process::{Ending, ExitStatus, ProcStats, Process, RLIMIT_NPROC};
 use crate::sched::{wait_matches, Block};
 use crate::signal::{code, Signal, SIGCHLD};
 use crate::trace::EventKind;
+use std::sync::Arc;
 use toyemu_emulator::Reg;
 
 /// clone(2) flags this kernel looks at.
@@ -87,8 +87,15 @@ fn status_text(w: u32) -> String {
     if sig == 0 {
         format!("[{{WIFEXITED(s) && WEXITSTATUS(s) == {}}}]", w >> 8 & 0xff)
     } else {
-        let core = if w & 0x80 != 0 { " && WCOREDUMP(s)" } else { "" };
-        format!("[{{WIFSIGNALED(s) && WTERMSIG(s) == {}{core}}}]", Signal(sig))
+        let core = if w & 0x80 != 0 {
+            " && WCOREDUMP(s)"
+        } else {
+            ""
+        };
+        format!(
+            "[{{WIFSIGNALED(s) && WTERMSIG(s) == {}{core}}}]",
+            Signal(sig)
+        )
     }
 }
 
@@ -115,13 +122,25 @@ fn ptr(v: u32) -> String {
 impl Kernel {
     /// A copy of `p` as a new process, parked until the scheduler runs it;
     /// it ends with `exit_signal` sent to `p`.
-    pub(crate) fn fork(&mut self, p: &mut Process, exit_signal: Option<Signal>) -> Result<u32, Outcome> {
-        let live = 1 + self.procs.parked.values().filter(|q| !q.has_exited()).count();
+    pub(crate) fn fork(
+        &mut self,
+        p: &mut Process,
+        exit_signal: Option<Signal>,
+    ) -> Result<u32, Outcome> {
+        let live = 1 + self
+            .procs
+            .parked
+            .values()
+            .filter(|q| !q.has_exited())
+            .count();
         if live as u64 >= p.limits[RLIMIT_NPROC].0 {
             return Err(Outcome::Err(EAGAIN));
         }
         let (mmu, frames) = (self.machine.mmu_mut(), &mut self.frames);
-        let mm = p.mm_mut().fork(mmu, frames).map_err(|_| Outcome::Err(ENOMEM))?;
+        let mm = p
+            .mm_mut()
+            .fork(mmu, frames)
+            .map_err(|_| Outcome::Err(ENOMEM))?;
         let pid = self.next_pid;
         self.next_pid += 1;
         let shared = mm.ledger.outstanding() as u32 - 1 - mm.page_tables();
@@ -271,7 +290,12 @@ impl Kernel {
 
     /// A NULL-terminated array of string pointers (argv, envp) copied in;
     /// NULL itself is an empty array, as Linux takes it.
-    fn string_array(&mut self, p: &mut Process, va: u32, total: &mut usize) -> Result<Vec<Vec<u8>>, Outcome> {
+    fn string_array(
+        &mut self,
+        p: &mut Process,
+        va: u32,
+        total: &mut usize,
+    ) -> Result<Vec<Vec<u8>>, Outcome> {
         let mut out = Vec::new();
         let mut word = Vec::new();
         if va == 0 {
@@ -372,7 +396,11 @@ impl Kernel {
         let mut f = flags_text(flags & !0xff, CLONE_NAMES);
         if sig != 0 {
             let s = Signal(sig).to_string();
-            f = if flags & !0xff == 0 { s } else { format!("{f}|{s}") };
+            f = if flags & !0xff == 0 {
+                s
+            } else {
+                format!("{f}|{s}")
+            };
         } else if flags & !0xff == 0 {
             f = "0".into();
         }

@@ -294,11 +294,37 @@ impl Kernel {
     /// kill(pid, sig): this process, its group (0, -pid). -1 means every
     /// process but the caller, and there is none.
     pub(super) fn sys_kill(&mut self, p: &mut Process, pid: u32, sig: u32) -> Outcome {
-        // -1 first: for pid 1, it is not "process group 1".
-        if pid as i32 == -1 || !is_me(p, pid) {
+        if !valid_signal(sig) {
+            return Outcome::Err(EINVAL);
+        }
+        let from = p.pid;
+        // -1: every process but the caller (and pid 1), as Linux has it.
+        let targets: Vec<u32> = match pid as i32 {
+            -1 => self
+                .procs
+                .parked
+                .keys()
+                .copied()
+                .filter(|&q| q != 1)
+                .collect(),
+            _ if is_me(p, pid) => return self.signal_self(p, sig, code::SI_USER),
+            n if n > 0 && self.procs.parked.contains_key(&pid) => vec![pid],
+            _ => return Outcome::Err(ESRCH),
+        };
+        if targets.is_empty() {
             return Outcome::Err(ESRCH);
         }
-        self.signal_self(p, sig, code::SI_USER)
+        for q in targets {
+            let q = self.procs.parked.get_mut(&q).expect("listed");
+            // A zombie exists (kill succeeds) but takes no signal.
+            if sig != 0 && !q.has_exited() {
+                q.signals.send(Death::Sent {
+                    sig: Signal(sig),
+                    from,
+                });
+            }
+        }
+        Outcome::Value(0)
     }
 
     /// tkill(tid, sig): the only thread is the process.

@@ -54,18 +54,22 @@ const ROWS: &[Row] = &[
         let timeout = (a[2] as i32 >= 0).then_some(a[2] as u64);
         k.sys_poll(p, a[0], a[1], timeout, "poll")
     }),
-    row(NR_PPOLL, &[A::Ptr, A::Uint, A::Ptr, A::Ptr, A::Uint], |k, p, a| {
-        match k.poll_timeout(p, a[2], false) {
+    row(
+        NR_PPOLL,
+        &[A::Ptr, A::Uint, A::Ptr, A::Ptr, A::Uint],
+        |k, p, a| match k.poll_timeout(p, a[2], false) {
             Ok(t) => k.sys_poll(p, a[0], a[1], t, "ppoll"),
             Err(o) => o,
-        }
-    }),
-    row(NR_PPOLL_TIME64, &[A::Ptr, A::Uint, A::Ptr, A::Ptr, A::Uint], |k, p, a| {
-        match k.poll_timeout(p, a[2], true) {
+        },
+    ),
+    row(
+        NR_PPOLL_TIME64,
+        &[A::Ptr, A::Uint, A::Ptr, A::Ptr, A::Uint],
+        |k, p, a| match k.poll_timeout(p, a[2], true) {
             Ok(t) => k.sys_poll(p, a[0], a[1], t, "ppoll_time64"),
             Err(o) => o,
-        }
-    }),
+        },
+    ),
     Row {
         nr: NR_EXECVE,
         shape: Shape::Custom(Kernel::execve_text),
