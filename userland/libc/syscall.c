@@ -127,21 +127,6 @@ pid_t getppid(void)
     return (pid_t)ret(sys0(__NR_getppid));
 }
 
-pid_t fork(void)
-{
-    return (pid_t)ret(sys0(__NR_fork));
-}
-
-pid_t waitpid(pid_t pid, int *status, int options)
-{
-    return (pid_t)ret(__syscall6(__NR_wait4, pid, (long)status, options, 0, 0, 0));
-}
-
-pid_t wait(int *status)
-{
-    return waitpid(-1, status, 0);
-}
-
 int kill(pid_t pid, int sig)
 {
     return (int)ret(sys2(__NR_kill, pid, sig));
