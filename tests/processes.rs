@@ -166,6 +166,34 @@ fn a_fork_bomb_stops_at_rlimit_nproc_and_every_frame_comes_back() {
     assert_all_reclaimed(&c);
 }
 
+#[test]
+fn the_oom_killer_kills_the_biggest_process_not_the_one_that_faulted() {
+    let exe = build("tests/scenarios/proc_oom.c", Opt::O2);
+    let opts = Options {
+        mem_bytes: 4 << 20,
+        ..Options::default()
+    };
+    let c = run_with(&exe, &[], &opts);
+    let out = text(&c.stdout);
+    assert!(out.contains("grower: exited 0"), "{out}");
+    assert!(out.contains("hog: killed by 9"), "{out}");
+    let death = c
+        .report
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Killed { death } => Some(death.to_string()),
+            _ => None,
+        })
+        .expect("a kill");
+    assert!(
+        death.contains("Killed process 2 (")
+            && death.contains("the biggest process; pid 3 found no free frame"),
+        "{death}"
+    );
+    assert_all_reclaimed(&c);
+}
+
 /// Run fork_storm with `seed` and `quantum` in slices of `slice`
 /// instructions, checking every invariant after each syscall and each
 /// slice (a slice often ends just after a switch). The first violation.

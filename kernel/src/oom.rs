@@ -26,6 +26,9 @@ pub struct OomReport {
     /// Page tables and the page directory.
     pub pgtables_kb: u64,
     pub uid: u32,
+    /// The process whose fault found no frame, when the OOM killer chose
+    /// another (a bigger one) to kill.
+    pub faulter: Option<u32>,
 }
 
 impl fmt::Display for OomReport {
@@ -46,6 +49,12 @@ impl fmt::Display for OomReport {
 }
 
 impl OomReport {
+    /// Linux's `oom_badness` with oom_score_adj 0: resident pages plus page
+    /// tables, in pages. The OOM killer kills the process with the most.
+    pub fn badness(&self) -> u64 {
+        (self.anon_rss_kb + self.file_rss_kb + self.pgtables_kb) / (PAGE_SIZE as u64 / 1024)
+    }
+
     /// What process `pid` (`name`) holds in `mm` now, counted as Linux's
     /// OOM killer counts it.
     pub fn measure(pid: u32, name: &str, mm: &AddressSpace, mmu: &Mmu) -> OomReport {
@@ -81,6 +90,7 @@ impl OomReport {
             file_rss_kb: kb(file),
             pgtables_kb: kb(mm.page_tables() as u64 + 1),
             uid: UID,
+            faulter: None,
         }
     }
 }

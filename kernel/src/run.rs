@@ -138,6 +138,12 @@ impl Kernel {
                     },
                     // The OOM killer's SIGKILL is not held back for a debugger.
                     Err(FaultError::OutOfMemory { .. }) => {
+                        // Another process may be the bigger one: it dies
+                        // instead, and this fault is taken again.
+                        if let Some(victim) = self.oom_victim(p) {
+                            self.kill_parked(p, victim, addr, eip);
+                            return None;
+                        }
                         let death = self.oom_death(p, addr, eip);
                         return Some(RunState::Exited(self.kill(p, death)));
                     }

@@ -17,6 +17,7 @@
 
 use crate::fd::{Pipe, PIPE_CAPACITY};
 use crate::kernel::Kernel;
+use crate::oom::OomReport;
 use crate::process::{ExitStatus, ProcStats, Process};
 use crate::run::RunState;
 use crate::signal::Death;
@@ -227,6 +228,45 @@ impl Kernel {
             cpu.set_eip(after);
             cpu.set_reg(toyemu_emulator::Reg::Eax, crate::errno::EINTR.as_return());
         }
+    }
+
+    /// The OOM killer's choice when `p` ran out of frames, if it is not `p`:
+    /// the live process with the highest badness (the first in pid order
+    /// among equals, as Linux walks its task list).
+    pub(crate) fn oom_victim(&self, p: &Process) -> Option<u32> {
+        let score = |q: &Process| {
+            q.mm.as_ref()
+                .map(|mm| OomReport::measure(q.pid, &q.name, mm, self.machine.mmu()).badness())
+        };
+        let mut best = (score(p)?, p.pid);
+        for q in self.procs.parked.values().filter(|q| !q.has_exited()) {
+            if let Some(s) = score(q) {
+                if s > best.0 || (s == best.0 && q.pid < best.1) {
+                    best = (s, q.pid);
+                }
+            }
+        }
+        (best.1 != p.pid).then_some(best.1)
+    }
+
+    /// Kill parked process `victim` for the OOM killer; `p` faulted at
+    /// `eip` on `addr` and will take the fault again when it runs.
+    pub(crate) fn kill_parked(
+        &mut self,
+        p: &mut Process,
+        victim: u32,
+        addr: toyemu_emulator::VirtAddr,
+        eip: toyemu_emulator::VirtAddr,
+    ) {
+        log::info!(target: "toyemu::process", "pid {} out of memory: killing pid {victim}", p.pid);
+        let faulter = p.pid;
+        self.switch_to(p, victim, SwitchWhy::OomVictim);
+        p.blocked = None;
+        let mut death = self.oom_death(p, addr, eip);
+        if let Death::OutOfMemory { report, .. } = &mut death {
+            report.faulter = Some(faulter);
+        }
+        self.kill(p, death);
     }
 
     /// End every process with `death` (an instruction or time limit);

@@ -654,11 +654,18 @@ impl Death {
                 write!(f, "Floating point exception (divide error) at eip {}", at(eip))
             }
             Death::Breakpoint { eip } => write!(f, "Trace/breakpoint trap at eip {}", at(eip)),
-            Death::OutOfMemory { addr, eip, report } => write!(
-                f,
-                "Out of memory: {report} (no free frame for the page at {addr}, eip {})",
-                at(eip)
-            ),
+            Death::OutOfMemory { addr, eip, report } => match report.faulter {
+                Some(pid) => write!(
+                    f,
+                    "Out of memory: {report} (the biggest process; pid {pid} found no free frame for the page at {addr}, eip {})",
+                    at(eip)
+                ),
+                None => write!(
+                    f,
+                    "Out of memory: {report} (no free frame for the page at {addr}, eip {})",
+                    at(eip)
+                ),
+            },
             Death::SelfSignal { sig, eip, .. } => write!(
                 f,
                 "Killed by {sig}, sent by the program itself at eip {}",

@@ -230,6 +230,9 @@ pub enum SwitchWhy {
     Blocked(&'static str),
     /// It ended.
     Exited,
+    /// The OOM killer chose the process switched to (the one with the most
+    /// memory), to end it.
+    OomVictim,
 }
 
 impl fmt::Display for SwitchWhy {
@@ -238,6 +241,7 @@ impl fmt::Display for SwitchWhy {
             SwitchWhy::Quantum => f.write_str("quantum used up"),
             SwitchWhy::Blocked(call) => write!(f, "blocked in {call}"),
             SwitchWhy::Exited => f.write_str("exited"),
+            SwitchWhy::OomVictim => f.write_str("out of memory: to kill the biggest process"),
         }
     }
 }
