@@ -180,11 +180,7 @@ pub fn event_json(e: &Event) -> Value {
             reclaimed,
             still_shared,
         } => {
-            let by: serde_json::Map<String, Value> = Cause::ALL
-                .iter()
-                .map(|c| (c.name().to_string(), json!(reclaimed.returned(*c))))
-                .collect();
-            json!({"type": "exit", "status": status, "signal": signal.map(|s| s.name()), "reclaimed": by, "still_shared": still_shared})
+            json!({"type": "exit", "status": status, "signal": signal.map(|s| s.name()), "reclaimed": by_cause(reclaimed), "still_shared": still_shared})
         }
         EventKind::Forked {
             parent,
@@ -198,11 +194,7 @@ pub fn event_json(e: &Event) -> Value {
             json!({"type": "switch", "from": from, "to": to, "why": why.to_string(), "cr3": cr3.0})
         }
         EventKind::AddressSpaceReplaced { reclaimed } => {
-            let by: serde_json::Map<String, Value> = Cause::ALL
-                .iter()
-                .map(|c| (c.name().to_string(), json!(reclaimed.returned(*c))))
-                .collect();
-            json!({"type": "address_space_replaced", "reclaimed": by})
+            json!({"type": "address_space_replaced", "reclaimed": by_cause(reclaimed)})
         }
         EventKind::Reaped { pid, by } => json!({"type": "reaped", "pid": pid, "by": by}),
     };
@@ -218,6 +210,15 @@ pub fn event_json(e: &Event) -> Value {
         }
     }
     v
+}
+
+/// Frames given back, by cause, as a JSON object.
+fn by_cause(l: &toyemu_kernel::Ledger) -> Value {
+    let by: serde_json::Map<String, Value> = Cause::ALL
+        .iter()
+        .map(|c| (c.name().to_string(), json!(l.returned(*c))))
+        .collect();
+    Value::Object(by)
 }
 
 /// A sink writing JSON lines.

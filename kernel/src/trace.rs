@@ -221,6 +221,21 @@ pub enum EventKind {
     },
 }
 
+/// `26 frames reclaimed at exit: elf 22, heap 0, ...`: what a teardown gave back.
+/// (The second field says when: ` at exit`, or nothing.)
+struct Reclaimed<'a>(&'a Ledger, &'static str);
+
+impl fmt::Display for Reclaimed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} frames reclaimed{}", self.0.total_returned(), self.1)?;
+        for (i, c) in Cause::ALL.iter().enumerate() {
+            let sep = if i == 0 { ":" } else { "," };
+            write!(f, "{sep} {c} {}", self.0.returned(*c))?;
+        }
+        Ok(())
+    }
+}
+
 /// Why the scheduler switched processes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SwitchWhy {
@@ -490,16 +505,7 @@ impl fmt::Display for Event {
                     Some(sig) => write!(f, "+++ killed by {sig}")?,
                     None => write!(f, "+++ exited with {status}")?,
                 }
-                let by_cause: Vec<String> = Cause::ALL
-                    .iter()
-                    .map(|c| format!("{c} {}", reclaimed.returned(*c)))
-                    .collect();
-                write!(
-                    f,
-                    "; {} frames reclaimed at exit: {}",
-                    reclaimed.total_returned(),
-                    by_cause.join(", ")
-                )?;
+                write!(f, "; {}", Reclaimed(reclaimed, " at exit"))?;
                 if *still_shared > 0 {
                     write!(f, " ({still_shared} still held by other processes)")?;
                 }
@@ -515,15 +521,10 @@ impl fmt::Display for Event {
                 "--- fork: pid {child} from pid {parent}: {shared} pages shared copy-on-write, {tables} page tables of its own ---"
             ),
             EventKind::AddressSpaceReplaced { reclaimed } => {
-                let by_cause: Vec<String> = Cause::ALL
-                    .iter()
-                    .map(|c| format!("{c} {}", reclaimed.returned(*c)))
-                    .collect();
                 write!(
                     f,
-                    "--- execve: the old address space is gone, {} frames reclaimed: {} ---",
-                    reclaimed.total_returned(),
-                    by_cause.join(", ")
+                    "--- execve: the old address space is gone, {} ---",
+                    Reclaimed(reclaimed, "")
                 )
             }
             EventKind::Switch { from, to, why, cr3 } => write!(
