@@ -142,8 +142,15 @@ impl Debugger {
     }
 
     /// Where EIP is, and the instruction there.
+    /// Where the CPU is; after a fork, which process it is in, as gdb's
+    /// `[Switching to process N]` would say.
     fn location(&self) -> String {
-        self.code_at(self.inf.eip()).1
+        let at = self.code_at(self.inf.eip()).1;
+        let s = self.s();
+        match s.kernel.process_count() {
+            1 => at,
+            _ => format!("[pid {}] {at}", s.process.pid()),
+        }
     }
 
     fn exited(&self) -> Option<String> {

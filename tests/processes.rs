@@ -293,3 +293,32 @@ fn random_forks_exits_mmaps_and_writes_keep_every_invariant() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn the_debugger_follows_the_process_on_the_cpu_and_names_it() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_toyemu"))
+        .arg("debug")
+        .arg(userland("fork_cow"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("toyemu debug starts");
+    let cmds = "break fork_cow.c:51\ncontinue\ninfo registers eax\ncontinue\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(cmds.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let all = text(&out.stdout) + &text(&out.stderr);
+    // The child's write stops it; its fork() returned 0.
+    assert!(
+        all.contains("breakpoint 1, [pid 2] 0x0804915d <main+0x15d (fork_cow.c:51)>"),
+        "{all}"
+    );
+    assert!(all.contains("eax 0x00000000 0"), "{all}");
+    assert!(all.contains("process exited with status 0"), "{all}");
+}
