@@ -15,7 +15,7 @@
 use crate::frame::{FrameAllocator, FrameUse};
 use crate::layout::{TASK_SIZE, USER_PDES};
 use crate::ledger::{Cause, Ledger};
-use crate::vma::{Prot, VmaSet};
+use crate::vma::{Backing, Prot, VmaSet};
 use toyemu_emulator::paging::ENTRIES;
 use toyemu_emulator::{Mmu, PageTable, PhysAddr, Pte, PteFlags, VirtAddr, PAGE_SIZE};
 
@@ -196,7 +196,8 @@ impl AddressSpace {
 
     /// The child's copy of this space at fork: the same VMAs and break, and
     /// every populated page mapped to the same frame, read-only and marked
-    /// copy-on-write (PTE_COW) in both, so the first write by either copies
+    /// copy-on-write (PTE_COW) in both (but for MAP_SHARED pages, which stay
+    /// writable: both see each other's writes), so the first write by either copies
     /// the frame; the parent's TLB entries are flushed for pages that were
     /// writable. The child's ledger books one reference per shared page. On
     /// failure (no frame for a table) the child's frames are given back and
@@ -210,17 +211,33 @@ impl AddressSpace {
         let mut child = AddressSpace::new(mmu, frames)?;
         child.vmas = self.vmas.clone();
         (child.brk_start, child.brk) = (self.brk_start, self.brk);
-        let vmas: Vec<_> = self.vmas.iter().map(|v| (v.start, v.end, v.kind)).collect();
-        for (start, end, kind) in vmas {
+        let vmas: Vec<_> = self
+            .vmas
+            .iter()
+            .map(|v| {
+                (
+                    v.start,
+                    v.end,
+                    v.kind,
+                    matches!(v.backing, Backing::SharedAnon),
+                )
+            })
+            .collect();
+        for (start, end, kind, truly_shared) in vmas {
             let mut at = start;
             while let Some((va, slot, pte)) = self.next_populated(mmu, at, end) {
                 // Every shared page is marked, writable or not: mprotect
-                // making it writable later must still copy on the first write.
-                let shared = pte.with_flags((pte.flags() - PteFlags::RW) | PTE_COW);
+                // making it writable later must still copy on the first
+                // write. A MAP_SHARED page stays as it is, in both.
+                let shared = if truly_shared {
+                    pte
+                } else {
+                    pte.with_flags((pte.flags() - PteFlags::RW) | PTE_COW)
+                };
                 if shared != pte {
                     mmu.phys_mut().write_u32(slot, shared.raw());
                 }
-                if pte.flags().contains(PteFlags::RW) {
+                if shared.flags() != pte.flags() && pte.flags().contains(PteFlags::RW) {
                     Flush(va).flush(mmu);
                 }
                 let target = child.peek_slot(mmu, va);

@@ -67,7 +67,7 @@ impl OomReport {
                 Backing::File {
                     vaddr, file_len, ..
                 } => vaddr.saturating_add(*file_len),
-                Backing::Anon => 0,
+                Backing::Anon | Backing::SharedAnon => 0,
             };
             let mut at = v.start;
             while let Some((va, _, pte)) = mm.next_populated(mmu, at, v.end) {

@@ -120,6 +120,10 @@ impl MappedFile {
 pub enum Backing {
     /// Zero-filled on first touch.
     Anon,
+    /// MAP_SHARED|MAP_ANONYMOUS: zero-filled, and after fork the same
+    /// frames in parent and child, writable in both (Linux backs it with a
+    /// shmem file, which maps call `/dev/zero (deleted)`).
+    SharedAnon,
     /// `file_len` bytes of `file` from `file_offset` appear at `vaddr`;
     /// the rest of the VMA reads as zeroes (p_filesz < p_memsz). A page
     /// wholly past the file's end raises SIGBUS when `bus_past_end` (a file
@@ -138,6 +142,8 @@ impl PartialEq for Backing {
     fn eq(&self, other: &Backing) -> bool {
         match (self, other) {
             (Backing::Anon, Backing::Anon) => true,
+            // Each shared mapping is its own object: two never merge.
+            (Backing::SharedAnon, Backing::SharedAnon) => false,
             (
                 Backing::File {
                     file: a,
@@ -164,7 +170,7 @@ impl Backing {
     /// The file offset that backs `va`, as the maps line shows it (0 for anonymous memory).
     pub fn offset_at(&self, va: VirtAddr) -> u64 {
         match self {
-            Backing::Anon => 0,
+            Backing::Anon | Backing::SharedAnon => 0,
             Backing::File {
                 vaddr, file_offset, ..
             } => (*file_offset as u64 + va.0 as u64).saturating_sub(*vaddr as u64),
@@ -199,16 +205,26 @@ impl Vma {
     pub fn name(&self) -> String {
         match (&self.backing, self.kind) {
             (Backing::File { file, .. }, _) => file.path.clone(),
+            (Backing::SharedAnon, _) => "/dev/zero (deleted)".to_string(),
             (_, VmaKind::Heap) => "[heap]".to_string(),
             (_, VmaKind::Stack) => "[stack]".to_string(),
             _ => String::new(),
         }
     }
+    /// The maps line's permissions: `rw-p`, or `rw-s` for a shared mapping.
+    pub fn perms(&self) -> String {
+        let kind = if matches!(self.backing, Backing::SharedAnon) {
+            's'
+        } else {
+            'p'
+        };
+        format!("{}{kind}", self.prot.rwx())
+    }
     /// The backing file's host device and inode (0 for anonymous memory).
     pub fn dev_ino(&self) -> (u64, u64) {
         match &self.backing {
             Backing::File { file, .. } => (file.dev, file.ino),
-            Backing::Anon => (0, 0),
+            Backing::Anon | Backing::SharedAnon => (0, 0),
         }
     }
     /// Can `next`, starting where this one ends, join it into one VMA?

@@ -69,7 +69,7 @@ pub fn lookup(who: &Asker, rest: &Path, follow: bool) -> Result<Option<Special>,
 pub fn maps_line(
     start: u32,
     end: u32,
-    rwx: &str,
+    perms: &str,
     offset: u64,
     dev: u64,
     ino: u64,
@@ -77,7 +77,7 @@ pub fn maps_line(
 ) -> String {
     let (major, minor) = ((dev >> 8) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00));
     let mut line =
-        format!("{start:08x}-{end:08x} {rwx}p {offset:08x} {major:02x}:{minor:02x} {ino} ");
+        format!("{start:08x}-{end:08x} {perms} {offset:08x} {major:02x}:{minor:02x} {ino} ");
     if !name.is_empty() {
         while line.len() < 73 {
             line.push(' ');
@@ -96,7 +96,7 @@ mod tests {
         let l = maps_line(
             0x0804_8000,
             0x0804_9000,
-            "r--",
+            "r--p",
             0,
             0xfe00,
             5603661,
@@ -107,7 +107,7 @@ mod tests {
             "08048000-08049000 r--p 00000000 fe:00 5603661                            /bin/busybox"
         );
         assert_eq!(
-            maps_line(0x0824_0000, 0x0824_4000, "rw-", 0, 0, 0, ""),
+            maps_line(0x0824_0000, 0x0824_4000, "rw-p", 0, 0, 0, ""),
             "08240000-08244000 rw-p 00000000 00:00 0 "
         );
     }

@@ -743,7 +743,7 @@ impl Kernel {
             out += &crate::fs::proc::maps_line(
                 v.start.0,
                 v.end.0,
-                &v.prot.rwx(),
+                &v.perms(),
                 v.backing.offset_at(v.start),
                 dev,
                 ino,

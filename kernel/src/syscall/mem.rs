@@ -168,6 +168,7 @@ impl Kernel {
         }
         let backing = match &file {
             Some(f) => file_backing(f, start, len, prot, flags, pgoff)?,
+            None if flags & MAP_TYPE == MAP_SHARED => Backing::SharedAnon,
             None => Backing::Anon,
         };
         if overlaps {
@@ -408,6 +409,7 @@ impl Kernel {
                 bus_past_end: *bus_past_end,
             },
             Backing::Anon => Backing::Anon,
+            Backing::SharedAnon => Backing::SharedAnon,
         };
         let moved = Vma {
             start: VirtAddr(dst),

@@ -14,14 +14,16 @@ use super::show::quote;
 use crate::elf::ElfImage;
 use crate::errno::{E2BIG, EACCES, EAGAIN, ECHILD, EFAULT, EINVAL, ENOEXEC, ENOMEM, ENOSYS};
 use crate::exec::ExecError;
+use crate::fault::FaultError;
 use crate::fs::node::Node;
 use crate::kernel::Kernel;
 use crate::process::{Ending, ExitStatus, ProcStats, Process, RLIMIT_NPROC};
 use crate::sched::{wait_matches, Block};
 use crate::signal::{code, Signal, SIGCHLD};
 use crate::trace::EventKind;
+use crate::vma::Backing;
 use std::sync::Arc;
-use toyemu_emulator::Reg;
+use toyemu_emulator::{Access, Reg, VirtAddr, PAGE_SIZE};
 
 /// clone(2) flags this kernel looks at.
 pub const CLONE_VM: u32 = 0x100;
@@ -136,6 +138,7 @@ impl Kernel {
         if live as u64 >= p.limits[RLIMIT_NPROC].0 {
             return Err(Outcome::Err(EAGAIN));
         }
+        self.populate_shared(p)?;
         let (mmu, frames) = (self.machine.mmu_mut(), &mut self.frames);
         let mm = p
             .mm_mut()
@@ -190,6 +193,29 @@ impl Kernel {
         });
         log::info!(target: "toyemu::process", "pid {} forked pid {pid}", p.pid);
         Ok(pid)
+    }
+
+    /// Give every page of `p`'s MAP_SHARED anonymous mappings a frame, so
+    /// that parent and child share one frame per page from the fork on
+    /// (a page first touched after it would otherwise get one each).
+    fn populate_shared(&mut self, p: &mut Process) -> Result<(), Outcome> {
+        let shared: Vec<_> = p
+            .mm_mut()
+            .vmas
+            .iter()
+            .filter(|v| matches!(v.backing, Backing::SharedAnon) && !v.prot.is_empty())
+            .map(|v| (v.start.0, v.end.0))
+            .collect();
+        for (start, end) in shared {
+            for va in (start..end).step_by(PAGE_SIZE as usize) {
+                if let Err(FaultError::OutOfMemory { .. }) =
+                    self.populate_page(p, VirtAddr(va), Access::Read)
+                {
+                    return Err(Outcome::Err(ENOMEM));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn sys_fork(&mut self, p: &mut Process) -> Outcome {
