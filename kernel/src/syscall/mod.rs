@@ -68,7 +68,8 @@ impl Kernel {
 
     /// Make syscall `nr` for `p` as if it had executed `int 0x80` with `args`
     /// in EBX..EBP: for tests and tools that drive the kernel without guest
-    /// code. Returns the call's EAX, or how the process ended.
+    /// code. Returns the call's EAX, or how the process ended. A call that
+    /// would sleep (wait4 for a running child) fails with EINTR instead.
     pub fn syscall_direct(
         &mut self,
         p: &mut Process,
@@ -82,6 +83,12 @@ impl Kernel {
         }
         if let Some(status) = self.syscall(p) {
             return Err(status);
+        }
+        // No guest code to sleep on: a call that would wait is interrupted.
+        if p.blocked.take().is_some() {
+            let cpu = self.machine.cpu_mut();
+            cpu.set_eip(toyemu_emulator::VirtAddr(cpu.eip().0.wrapping_add(2)));
+            cpu.set_reg(Reg::Eax, crate::errno::EINTR.as_return());
         }
         // Signals the call made deliverable are delivered, as the return to
         // user mode would (a handler's frame set up, the registers on it).
