@@ -42,7 +42,7 @@ impl Default for KernelConfig {
             stack_limit: STACK_LIMIT,
             rw: Vec::new(),
             random: RandomSource::Fixed,
-            quantum: crate::sched::DEFAULT_QUANTUM,
+            quantum: crate::ptable::DEFAULT_QUANTUM,
         }
     }
 }
@@ -109,8 +109,8 @@ pub struct Kernel {
     /// execve's arguments as the trace shows them, read before the call
     /// replaced the memory they were in.
     pub(crate) exec_text: Option<String>,
-    /// The processes off the CPU, and the scheduler's state (`sched.rs`).
-    pub(crate) procs: crate::sched::Procs,
+    /// The processes off the CPU, and the scheduler's state (`ptable.rs`, `sched.rs`).
+    pub(crate) procs: crate::ptable::Procs,
 }
 
 impl Kernel {
@@ -136,7 +136,7 @@ impl Kernel {
             before_teardown: None,
             after_syscall: None,
             next_pid: 1,
-            procs: crate::sched::Procs::new(quantum),
+            procs: crate::ptable::Procs::new(quantum),
             exec_text: None,
         })
     }

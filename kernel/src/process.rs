@@ -162,7 +162,7 @@ pub struct Process {
     /// machine) and for orphans once the first process is gone.
     pub(crate) ppid: u32,
     /// Asleep in a syscall until this holds (`sched.rs`).
-    pub(crate) blocked: Option<crate::sched::Block>,
+    pub(crate) blocked: Option<crate::sleep::Block>,
     /// The registers while another process has the CPU.
     pub(crate) context: Option<toyemu_emulator::Context>,
     /// The signal the parent gets when this process ends (SIGCHLD after fork).

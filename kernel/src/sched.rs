@@ -15,138 +15,16 @@
 //! restarts a sleeping call. Scheduling depends only on instruction counts,
 //! so a run is the same every time.
 
-use crate::fd::{Pipe, PIPE_CAPACITY};
 use crate::kernel::Kernel;
 use crate::oom::OomReport;
-use crate::process::{ExitStatus, ProcStats, Process};
+use crate::process::{ExitStatus, Process};
+use crate::ptable::{wait_code, wait_matches};
+pub use crate::ptable::{Ended, DEFAULT_QUANTUM};
 use crate::run::RunState;
 use crate::signal::Death;
+use crate::sleep::pipe_ready;
+pub use crate::sleep::Block;
 use crate::trace::{EventKind, SwitchWhy};
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-use std::rc::Rc;
-
-/// Instructions a process runs before another gets the CPU (`--quantum`).
-pub const DEFAULT_QUANTUM: u64 = 100_000;
-
-/// What a sleeping process waits for.
-#[derive(Clone, Debug)]
-pub enum Block {
-    /// wait4/waitpid: a child matching `pid` (-1: any) to end.
-    Child { pid: i32, call: &'static str },
-    /// read from an empty pipe: bytes, or the last writer gone.
-    PipeRead {
-        pipe: Rc<RefCell<Pipe>>,
-        call: &'static str,
-    },
-    /// write to a full pipe: room, or the last reader gone.
-    PipeWrite {
-        pipe: Rc<RefCell<Pipe>>,
-        call: &'static str,
-    },
-    /// pause, sigsuspend: a signal that will be acted on.
-    Signal { call: &'static str },
-    /// poll: one of these pipe ends (true: the write end) to be ready;
-    /// `finite`: it has a timeout, so it ends rather than sleep forever.
-    Poll {
-        pipes: Vec<(Rc<RefCell<Pipe>>, bool)>,
-        finite: bool,
-        call: &'static str,
-    },
-}
-
-/// Can a read (or a write) on this pipe end go on now?
-fn pipe_ready(pipe: &RefCell<Pipe>, write: bool) -> bool {
-    let pipe = pipe.borrow();
-    if write {
-        pipe.buf.len() < PIPE_CAPACITY || pipe.readers == 0
-    } else {
-        !pipe.buf.is_empty() || pipe.writers == 0
-    }
-}
-
-impl PartialEq for Block {
-    /// The same wait on the same pipe.
-    fn eq(&self, other: &Block) -> bool {
-        match (self, other) {
-            (Block::Child { pid: a, call: x }, Block::Child { pid: b, call: y }) => {
-                (a, x) == (b, y)
-            }
-            (Block::Signal { call: x }, Block::Signal { call: y }) => x == y,
-            (Block::Poll { pipes: a, .. }, Block::Poll { pipes: b, .. }) => {
-                a.len() == b.len()
-                    && a.iter()
-                        .zip(b)
-                        .all(|(x, y)| Rc::ptr_eq(&x.0, &y.0) && x.1 == y.1)
-            }
-            (Block::PipeRead { pipe: a, .. }, Block::PipeRead { pipe: b, .. })
-            | (Block::PipeWrite { pipe: a, .. }, Block::PipeWrite { pipe: b, .. }) => {
-                Rc::ptr_eq(a, b)
-            }
-            _ => false,
-        }
-    }
-}
-impl Eq for Block {}
-
-impl Block {
-    /// The syscall it sleeps in.
-    pub fn call(&self) -> &'static str {
-        match self {
-            Block::Child { call, .. }
-            | Block::PipeRead { call, .. }
-            | Block::PipeWrite { call, .. }
-            | Block::Signal { call }
-            | Block::Poll { call, .. } => call,
-        }
-    }
-}
-
-/// A process that ended and was reaped: what the report lists of it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ended {
-    pub pid: u32,
-    pub ppid: u32,
-    pub name: String,
-    pub status: ExitStatus,
-    pub stats: ProcStats,
-    pub instructions: u64,
-}
-
-/// The process table, but for the process on the CPU.
-pub(crate) struct Procs {
-    pub(crate) parked: BTreeMap<u32, Process>,
-    /// The first process, once it has forked (`None`: there was only ever one).
-    pub(crate) root: Option<u32>,
-    pub(crate) quantum: u64,
-    /// The instruction count at which the running process's turn ends.
-    pub(crate) slice_end: u64,
-    pub(crate) switches: u64,
-    pub(crate) ended: Vec<Ended>,
-    /// Whether memcheck's checks were suspended when the first process
-    /// last left the CPU.
-    pub(crate) root_suspended: bool,
-}
-
-impl Procs {
-    pub(crate) fn new(quantum: u64) -> Procs {
-        Procs {
-            parked: BTreeMap::new(),
-            root: None,
-            quantum: quantum.max(1),
-            slice_end: quantum,
-            switches: 0,
-            ended: Vec::new(),
-            root_suspended: false,
-        }
-    }
-}
-
-/// Does child `c` match wait4's `pid` argument? (No process groups: 0 and
-/// -pgid mean any child, as they would with every process in one group.)
-pub(crate) fn wait_matches(pid: i32, c: &Process) -> bool {
-    pid <= 0 || pid as u32 == c.pid
-}
 
 impl Kernel {
     /// Processes alive or zombie, the running one included.
@@ -514,7 +392,7 @@ impl Kernel {
         }
         if let Some(s) = p.exit_signal {
             let status = p.exit.as_ref().expect("ended").status.clone();
-            let (code, value) = crate::syscall::wait_code(&status);
+            let (code, value) = wait_code(&status);
             let cause = if s == sig {
                 Death::ChildEnded {
                     pid: p.pid,

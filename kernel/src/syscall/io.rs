@@ -8,8 +8,8 @@ use crate::errno::{Errno, EAGAIN, EBADF, EFAULT, EINVAL, EIO, EISDIR, EOVERFLOW,
 use crate::fd::{FileKind, FileRef, Stream, O_APPEND, O_NONBLOCK, PIPE_CAPACITY};
 use crate::kernel::Kernel;
 use crate::process::Process;
-use crate::sched::Block;
 use crate::signal::Death;
+use crate::sleep::Block;
 use crate::uaccess::CopyError;
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::FileExt;

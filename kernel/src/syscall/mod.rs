@@ -43,7 +43,6 @@ use toyemu_emulator::Reg;
 
 pub use file::PeekedFile;
 pub use numbers::{NR_BRK, NR_EXIT, NR_EXIT_GROUP, NR_MMAP, NR_MMAP2, NR_MUNMAP};
-pub(crate) use proc::wait_code;
 pub use proc::wait_status;
 pub use table::implemented;
 

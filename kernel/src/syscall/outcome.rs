@@ -18,7 +18,7 @@ pub enum Outcome {
     Kill(Death),
     /// The call must wait: the process sleeps and makes it again when
     /// `Block`'s condition may hold (`sched.rs`).
-    Block(crate::sched::Block),
+    Block(crate::sleep::Block),
 }
 
 impl Outcome {

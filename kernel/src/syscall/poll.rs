@@ -11,8 +11,8 @@ use crate::errno::{EFAULT, EINVAL};
 use crate::fd::{FileKind, Stream, PIPE_CAPACITY};
 use crate::kernel::Kernel;
 use crate::process::Process;
-use crate::sched::Block;
 use crate::signal::Death;
+use crate::sleep::Block;
 
 pub const POLLIN: u16 = 0x1;
 pub const POLLOUT: u16 = 0x4;

@@ -18,8 +18,9 @@ use crate::fault::FaultError;
 use crate::fs::node::Node;
 use crate::kernel::Kernel;
 use crate::process::{Ending, ExitStatus, ProcStats, Process, RLIMIT_NPROC};
-use crate::sched::{wait_matches, Block};
-use crate::signal::{code, Signal, SIGCHLD};
+use crate::ptable::wait_matches;
+use crate::signal::{Signal, SIGCHLD};
+use crate::sleep::Block;
 use crate::trace::EventKind;
 use crate::vma::Backing;
 use std::sync::Arc;
@@ -65,14 +66,6 @@ pub const WCONTINUED: u32 = 8;
 const WNOTHREAD: u32 = 0x2000_0000;
 const WALL: u32 = 0x4000_0000;
 const WCLONE: u32 = 0x8000_0000;
-
-/// How a child's end looks to its parent: SIGCHLD's si_code and si_status.
-pub(crate) fn wait_code(status: &ExitStatus) -> (i32, i32) {
-    match &status.ending {
-        Ending::Exited(c) => (code::CLD_EXITED, *c as i32),
-        Ending::Killed(d) => (code::CLD_KILLED, d.signal().0 as i32),
-    }
-}
 
 /// The status word wait4 stores: the exit code in bits 8-15, or the
 /// signal in bits 0-6 (no core dumps: RLIMIT_CORE is 0).

@@ -365,7 +365,7 @@ impl Kernel {
             Outcome::Err(EINTR)
         } else if self.parked().any(|q| !q.has_exited()) {
             // Another process may send one: sleep (with sigsuspend's mask).
-            Outcome::Block(crate::sched::Block::Signal { call })
+            Outcome::Block(crate::sleep::Block::Signal { call })
         } else {
             p.signals.restore_saved_mask();
             Outcome::Kill(Death::SleepsForever { call })
