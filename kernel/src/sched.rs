@@ -1,7 +1,7 @@
 //! Processes side by side: those off the CPU, who runs next, and the switch.
 //!
 //! The caller of `Kernel::run` holds one [`Process`]: the one on the CPU.
-//! The others wait in [`Procs::parked`], by pid. A switch saves the CPU's
+//! The others wait in the process table (`ptable.rs`), by pid. A switch saves the CPU's
 //! registers into the running process, swaps it with a parked one, loads
 //! the other's registers and its page directory (CR3, which flushes the
 //! TLB), so the rest of the kernel keeps taking "the process" as
