@@ -22,9 +22,10 @@ pub fn event_json(e: &Event) -> Value {
             let (ret, errno) = match result {
                 Outcome::Value(v) | Outcome::Addr(v) => (json!(*v as i32), Value::Null),
                 Outcome::Err(err) => (json!(-err.0), json!(err.name())),
-                Outcome::Exit(_) | Outcome::Kill(_) | Outcome::Block(_) => {
-                    (Value::Null, Value::Null)
-                }
+                Outcome::Exit(_)
+                | Outcome::ExitThread(_)
+                | Outcome::Kill(_)
+                | Outcome::Block(_) => (Value::Null, Value::Null),
             };
             json!({"type": "syscall", "nr": nr, "name": name, "args": args, "text": args_text, "ret": ret, "errno": errno})
         }
@@ -190,8 +191,20 @@ pub fn event_json(e: &Event) -> Value {
         } => {
             json!({"type": "fork", "parent": parent, "child": child, "shared": shared, "tables": tables})
         }
-        EventKind::Switch { from, to, why, cr3 } => {
-            json!({"type": "switch", "from": from, "to": to, "why": why.to_string(), "cr3": cr3.0})
+        EventKind::Switch {
+            from,
+            to,
+            why,
+            cr3,
+            flushed,
+        } => {
+            json!({"type": "switch", "from": from, "to": to, "why": why.to_string(), "cr3": cr3.0, "tlb_flushed": flushed})
+        }
+        EventKind::ThreadCreated { tid, stack } => {
+            json!({"type": "thread_created", "tid": tid, "stack": stack})
+        }
+        EventKind::ThreadExited { tid, code } => {
+            json!({"type": "thread_exited", "tid": tid, "status": code})
         }
         EventKind::AddressSpaceReplaced { reclaimed } => {
             json!({"type": "address_space_replaced", "reclaimed": by_cause(reclaimed)})

@@ -68,6 +68,8 @@ impl Kernel {
         self.next_pid += 1;
         let mut p = Process {
             pid,
+            tgid: pid,
+            thread_exited: false,
             name,
             image: image.clone(),
             mm: Some(mm),
@@ -97,6 +99,7 @@ impl Kernel {
             autoreap: false,
             ran_before: 0,
             turn_start: self.insns(),
+            threads_ran: 0,
         };
         if let Err(e) = self.load(&mut p, &image, argv, envp) {
             self.discard(&mut p);

@@ -111,6 +111,11 @@ pub struct Kernel {
     pub(crate) exec_text: Option<String>,
     /// The processes off the CPU, and the scheduler's state (`ptable.rs`, `sched.rs`).
     pub(crate) procs: crate::ptable::Procs,
+    /// Futex waits made so far: the next waiter's place in line.
+    pub(crate) futex_seq: u64,
+    /// How a futex wait the scheduler ended finishes when its call runs
+    /// again: woken (true) or timed out (`syscall/futex.rs`).
+    pub(crate) futex_verdict: Option<bool>,
 }
 
 impl Kernel {
@@ -138,6 +143,8 @@ impl Kernel {
             next_pid: 1,
             procs: crate::ptable::Procs::new(quantum),
             exec_text: None,
+            futex_seq: 0,
+            futex_verdict: None,
         })
     }
 
@@ -382,6 +389,9 @@ impl Kernel {
     /// Snapshot the address space, tear it down, and record the accounts.
     fn finish(&mut self, p: &mut Process, ending: Ending) -> ExitStatus {
         let status = ExitStatus { ending };
+        // The group ends with it: its other threads go, and the leader
+        // takes the end (and the accounts) in its name.
+        self.end_threads(p, &status);
         // Whoever wants to look at the address space does it now, before it is gone.
         if let Some(mut hook) = self.before_teardown.take() {
             hook(self, p);
@@ -412,7 +422,7 @@ impl Kernel {
             brk,
             ledger,
             reclaimed_at_exit: at_exit,
-            instructions: p.ran(self.insns()),
+            instructions: p.ran(self.insns()) + p.threads_ran,
         });
         self.ended_now(p);
         status

@@ -43,6 +43,7 @@ pub mod sigstate;
 pub mod sleep;
 pub mod stack;
 pub mod syscall;
+pub mod thread;
 pub mod trace;
 pub mod trace_fold;
 pub mod uaccess;

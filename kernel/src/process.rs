@@ -128,7 +128,14 @@ impl ExitRecord {
 }
 
 pub struct Process {
+    /// The thread id (what gettid returns); the pid of a process is the
+    /// thread id of its first thread, its leader.
     pub(crate) pid: u32,
+    /// The thread group: the leader's pid, what getpid returns.
+    pub(crate) tgid: u32,
+    /// A leader that called exit while other threads of its group run on:
+    /// it never runs again, and the group's end is reported in its name.
+    pub(crate) thread_exited: bool,
     pub(crate) name: String,
     pub(crate) image: Arc<ElfImage>,
     /// `None` once the process has exited and its memory is gone.
@@ -174,11 +181,22 @@ pub struct Process {
     /// Instructions it ran in earlier turns on the CPU, and when this turn began.
     pub(crate) ran_before: u64,
     pub(crate) turn_start: u64,
+    /// Instructions run by the group's threads that have ended (moves
+    /// with the group's state).
+    pub(crate) threads_ran: u64,
 }
 
 impl Process {
     pub fn pid(&self) -> u32 {
         self.pid
+    }
+    /// The thread group's id: the pid of the process this thread is part of.
+    pub fn tgid(&self) -> u32 {
+        self.tgid
+    }
+    /// Is this the group's first thread (the process, as ps lists it)?
+    pub fn is_leader(&self) -> bool {
+        self.pid == self.tgid
     }
     pub fn ppid(&self) -> u32 {
         self.ppid
@@ -221,6 +239,29 @@ impl Process {
     }
     pub fn has_exited(&self) -> bool {
         self.exit.is_some()
+    }
+    /// Will this thread never run again: it ended, alone or with its group?
+    pub fn is_done(&self) -> bool {
+        self.exit.is_some() || self.thread_exited
+    }
+
+    /// Only one thread runs at a time, so what a thread group shares (the
+    /// address space, descriptors, working directory, limits and the
+    /// group's counters) lives in the member that last ran and moves to
+    /// the next one to run: `to` gets it, `self` is left with what `to` had.
+    pub(crate) fn hand_over(&mut self, to: &mut Process) {
+        std::mem::swap(&mut self.mm, &mut to.mm);
+        std::mem::swap(&mut self.fds, &mut to.fds);
+        std::mem::swap(&mut self.cwd, &mut to.cwd);
+        std::mem::swap(&mut self.umask, &mut to.umask);
+        std::mem::swap(&mut self.limits, &mut to.limits);
+        std::mem::swap(&mut self.stack_limit, &mut to.stack_limit);
+        std::mem::swap(&mut self.stats, &mut to.stats);
+        std::mem::swap(&mut self.faults_by_kind, &mut to.faults_by_kind);
+        std::mem::swap(&mut self.argv, &mut to.argv);
+        std::mem::swap(&mut self.envp, &mut to.envp);
+        std::mem::swap(&mut self.threads_ran, &mut to.threads_ran);
+        to.image = self.image.clone();
     }
     /// The final accounts, once the process has exited.
     pub fn exit_record(&self) -> Option<&ExitRecord> {

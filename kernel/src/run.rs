@@ -37,7 +37,7 @@ impl Kernel {
     pub fn run(&mut self, p: &mut Process, budget: u64) -> RunState {
         let mut left = budget;
         loop {
-            if p.has_exited() || p.blocked.is_some() {
+            if p.is_done() || p.blocked.is_some() {
                 if p.blocked.is_some() && self.can_wake(p) {
                     self.resume_sleeper(p);
                 } else if let Some(done) = self.schedule(p) {
@@ -63,7 +63,7 @@ impl Kernel {
                 Some(RunState::Exited(_)) | None => {}
                 Some(state) => return state,
             }
-            if !p.has_exited() && p.blocked.is_none() {
+            if !p.is_done() && p.blocked.is_none() {
                 self.end_of_slice(p);
             }
         }

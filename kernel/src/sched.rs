@@ -25,6 +25,7 @@ use crate::signal::Death;
 use crate::sleep::pipe_ready;
 pub use crate::sleep::Block;
 use crate::trace::{EventKind, SwitchWhy};
+use std::time::Instant;
 
 impl Kernel {
     /// Processes alive or zombie, the running one included.
@@ -45,7 +46,7 @@ impl Kernel {
     }
     /// Is `p` the first process (the one the run started with)?
     pub fn is_first(&self, p: &Process) -> bool {
-        self.procs.root.is_none_or(|r| r == p.pid)
+        self.procs.root.is_none_or(|r| r == p.tgid)
     }
     /// Has everything ended? (`p` is the process the caller holds.)
     pub fn all_exited(&self, p: &Process) -> bool {
@@ -54,7 +55,7 @@ impl Kernel {
 
     /// Could `q` run now? `cur` is the process on the CPU (maybe `q`).
     fn can_run(&self, q: &Process, cur: &Process) -> bool {
-        if q.has_exited() {
+        if q.is_done() {
             return false;
         }
         match &q.blocked {
@@ -64,6 +65,9 @@ impl Kernel {
             Some(Block::PipeRead { pipe, .. }) => pipe_ready(pipe, false),
             Some(Block::PipeWrite { pipe, .. }) => pipe_ready(pipe, true),
             Some(Block::Poll { pipes, .. }) => pipes.iter().any(|(p, w)| pipe_ready(p, *w)),
+            Some(Block::Futex {
+                woken, deadline, ..
+            }) => *woken || deadline.is_some_and(|d| Instant::now() >= d),
             Some(Block::Child { pid, .. }) => {
                 let pid = *pid;
                 let mut kids = self
@@ -71,7 +75,12 @@ impl Kernel {
                     .parked
                     .values()
                     .chain(std::iter::once(cur))
-                    .filter(|c| c.ppid == q.pid && c.pid != q.pid && wait_matches(pid, c));
+                    .filter(|c| {
+                        c.ppid == q.tgid
+                            && c.is_leader()
+                            && c.tgid != q.tgid
+                            && wait_matches(pid, c)
+                    });
                 // A child that ended, or none left to wait for (ECHILD).
                 let mut any = false;
                 let ready = kids.any(|c| {
@@ -93,6 +102,13 @@ impl Kernel {
     /// call is interrupted: with SA_RESTART the handler returns onto the
     /// `int 0x80` and the call runs again, otherwise it fails with EINTR.
     pub(crate) fn resume_sleeper(&mut self, p: &mut Process) {
+        if let Some(Block::Futex {
+            woken, deadline, ..
+        }) = &p.blocked
+        {
+            let late = deadline.is_some_and(|d| Instant::now() >= d);
+            self.futex_verdict = (*woken || late).then_some(*woken);
+        }
         p.blocked = None;
         let at = self.machine.cpu().eip().0;
         let after = toyemu_emulator::VirtAddr(at + 2);
@@ -190,20 +206,29 @@ impl Kernel {
             p.ran_before += now - p.turn_start;
         }
         next.turn_start = now;
+        self.gather_group_state(p, &mut next);
+        // Threads of one group share the page directory: no CR3 load.
+        let same_space = p.tgid == next.tgid;
+        let from_group = p.tgid;
         std::mem::swap(p, &mut next);
         let prev = next;
         let from = prev.pid;
         if prev.has_exited() && prev.autoreap {
-            self.reap(prev, None);
+            // A thread's record just goes; a process is reaped.
+            if prev.is_leader() {
+                self.reap(prev, None);
+            }
         } else {
             self.procs.parked.insert(from, prev);
         }
         if let Some(c) = p.context.take() {
             self.machine.cpu_mut().set_context(&c);
         }
-        self.follow_watch(from, p.pid);
+        self.follow_watch(from_group, p.tgid);
         let pd = p.mm_mut().directory().0.base();
-        self.machine.mmu_mut().load_cr3(pd);
+        if !same_space {
+            self.machine.mmu_mut().load_cr3(pd);
+        }
         self.procs.switches += 1;
         self.procs.slice_end = self.insns() + self.procs.quantum;
         self.tracer.pid = Some(p.pid);
@@ -212,6 +237,7 @@ impl Kernel {
             to,
             why,
             cr3: pd,
+            flushed: !same_space,
         });
         // CLONE_CHILD_SETTID is done by the child, in its own memory, as
         // Linux's ret_from_fork does it.
@@ -257,7 +283,7 @@ impl Kernel {
     /// process is back in `p`), or the sleepers are killed, as nothing
     /// could ever wake them.
     pub(crate) fn schedule(&mut self, p: &mut Process) -> Option<RunState> {
-        let why = match (p.has_exited(), &p.blocked) {
+        let why = match (p.is_done(), &p.blocked) {
             (true, _) => SwitchWhy::Exited,
             (false, Some(b)) => SwitchWhy::Blocked(b.call()),
             (false, None) => SwitchWhy::Quantum,
@@ -279,6 +305,24 @@ impl Kernel {
             }
             let status = p.exit.as_ref().expect("ended").status.clone();
             return Some(RunState::Exited(status));
+        }
+        // Every thread alive sleeps. One with a futex deadline will wake
+        // when it passes: the machine sleeps until the first.
+        let first = self
+            .procs
+            .parked
+            .values()
+            .chain(std::iter::once(&*p))
+            .filter_map(|q| match &q.blocked {
+                Some(Block::Futex {
+                    deadline: Some(d), ..
+                }) if !q.is_done() => Some(*d),
+                _ => None,
+            })
+            .min();
+        if let Some(d) = first {
+            std::thread::sleep(d.saturating_duration_since(Instant::now()));
+            return None;
         }
         // Every process alive sleeps, each waiting for another. A poll with
         // a timeout times out (no one will make its descriptors ready).
@@ -306,7 +350,7 @@ impl Kernel {
                 .procs
                 .parked
                 .values()
-                .find(|q| !q.has_exited())
+                .find(|q| !q.is_done())
                 .map(|q| q.pid);
             let pid = pid.expect("someone is alive");
             self.switch_to(p, pid, why);

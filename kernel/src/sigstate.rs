@@ -229,6 +229,22 @@ impl SignalState {
         }
     }
 
+    /// A new thread's: the same actions and mask, nothing pending, no
+    /// alternate stack (Linux clears it for a thread sharing the memory).
+    pub fn for_thread(&self) -> SignalState {
+        SignalState {
+            altstack: AltStack::default(),
+            ..self.forked()
+        }
+    }
+
+    /// The actions of the group `other` is in (a sibling thread just
+    /// changed one): a signal sent to this thread while it is off the CPU
+    /// is judged by them.
+    pub fn share_actions(&mut self, other: &SignalState) {
+        self.actions = other.actions;
+    }
+
     /// execve: caught signals go back to SIG_DFL (the handlers are gone
     /// with the old image); ignored ones stay ignored, the mask and pending
     /// signals stay, the alternate stack goes.

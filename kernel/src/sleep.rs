@@ -5,6 +5,7 @@
 use crate::fd::{Pipe, PIPE_CAPACITY};
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Instant;
 
 /// What a sleeping process waits for.
 #[derive(Clone, Debug)]
@@ -30,6 +31,26 @@ pub enum Block {
         finite: bool,
         call: &'static str,
     },
+    /// futex wait: a wake on `key` whose bits meet `bitset` (`woken` once
+    /// one came), or the host clock reaching `deadline`. `seq` orders the
+    /// waiters: a wake takes the oldest first.
+    Futex {
+        key: FutexKey,
+        bitset: u32,
+        seq: u64,
+        woken: bool,
+        deadline: Option<Instant>,
+        call: &'static str,
+    },
+}
+
+/// What a futex word is known by: the thread group whose memory holds it
+/// and its address there (private and shared futexes alike: there is no
+/// shared file memory to put one in across processes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FutexKey {
+    pub tgid: u32,
+    pub va: u32,
 }
 
 /// Can a read (or a write) on this pipe end go on now?
@@ -50,6 +71,7 @@ impl PartialEq for Block {
                 (a, x) == (b, y)
             }
             (Block::Signal { call: x }, Block::Signal { call: y }) => x == y,
+            (Block::Futex { seq: a, .. }, Block::Futex { seq: b, .. }) => a == b,
             (Block::Poll { pipes: a, .. }, Block::Poll { pipes: b, .. }) => {
                 a.len() == b.len()
                     && a.iter()
@@ -74,7 +96,8 @@ impl Block {
             | Block::PipeRead { call, .. }
             | Block::PipeWrite { call, .. }
             | Block::Signal { call }
-            | Block::Poll { call, .. } => call,
+            | Block::Poll { call, .. }
+            | Block::Futex { call, .. } => call,
         }
     }
 }

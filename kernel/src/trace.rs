@@ -206,12 +206,24 @@ pub enum EventKind {
     AddressSpaceReplaced {
         reclaimed: Ledger,
     },
-    /// The CPU went from process `from` to `to` (CR3 loaded, TLB flushed).
+    /// The CPU went from process `from` to `to`: CR3 loaded and the TLB
+    /// flushed (`flushed`), unless the two are threads of one group.
     Switch {
         from: u32,
         to: u32,
         why: SwitchWhy,
         cr3: toyemu_emulator::PhysAddr,
+        flushed: bool,
+    },
+    /// clone made thread `tid` of the running process, on the stack at `stack`.
+    ThreadCreated {
+        tid: u32,
+        stack: u32,
+    },
+    /// Thread `tid` ended with `code` (its group goes on, or ends with it).
+    ThreadExited {
+        tid: u32,
+        code: i32,
     },
     /// A zombie's exit status was collected (by `by`'s wait, or by the
     /// kernel when no one will wait for it); its pid is free.
@@ -280,6 +292,8 @@ impl EventKind {
             | EventKind::StackReady { .. }
             | EventKind::Forked { .. }
             | EventKind::AddressSpaceReplaced { .. }
+            | EventKind::ThreadCreated { .. }
+            | EventKind::ThreadExited { .. }
             | EventKind::Reaped { .. } => Categories::PROCESS,
             EventKind::Switch { .. } => Categories::SCHED,
             EventKind::FrameMapped { .. } | EventKind::Frame(_) => Categories::FRAME,
@@ -297,6 +311,7 @@ impl EventKind {
                 | EventKind::Killed { .. }
                 | EventKind::Memcheck { .. }
                 | EventKind::Exit { .. }
+                | EventKind::ThreadExited { .. }
         )
     }
 
@@ -527,10 +542,32 @@ impl fmt::Display for Event {
                     Reclaimed(reclaimed, "")
                 )
             }
-            EventKind::Switch { from, to, why, cr3 } => write!(
+            EventKind::Switch {
+                from,
+                to,
+                why,
+                cr3,
+                flushed: true,
+            } => write!(
                 f,
                 "--- switch pid {from} -> pid {to} ({why}): cr3={cr3}, tlb flushed ---"
             ),
+            EventKind::Switch {
+                from,
+                to,
+                why,
+                flushed: false,
+                ..
+            } => write!(
+                f,
+                "--- switch pid {from} -> pid {to} ({why}): threads of one process, same cr3, tlb kept ---"
+            ),
+            EventKind::ThreadCreated { tid, stack } => write!(
+                f,
+                "--- thread {tid} made: same address space, descriptors and handlers; its stack at {stack:#010x} ---"
+            ),
+            // As strace -f shows a thread's end.
+            EventKind::ThreadExited { code, .. } => write!(f, "+++ exited with {code} +++"),
             EventKind::Reaped { pid, by } => match by {
                 Some(by) => write!(f, "--- pid {pid} reaped by pid {by} ---"),
                 None => write!(f, "--- pid {pid} reaped by the kernel (no one will wait for it) ---"),

@@ -200,6 +200,8 @@ impl Timeline {
             EventKind::Exec { .. } => self.note(e, "exec"),
             EventKind::Exit { .. } => self.note(e, "exit"),
             EventKind::Forked { .. } => self.note(e, "fork"),
+            EventKind::ThreadCreated { .. } => self.note(e, "thread"),
+            EventKind::ThreadExited { .. } => {}
             EventKind::AddressSpaceReplaced { .. } => self.note(e, "exec"),
             EventKind::Switch { .. } | EventKind::Reaped { .. } => {}
             EventKind::Tlb(_) | EventKind::SegmentLoaded { .. } | EventKind::StackReady { .. } => {}

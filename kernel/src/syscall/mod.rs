@@ -19,6 +19,7 @@
 mod args;
 mod fdops;
 mod file;
+mod futex;
 mod io;
 mod mem;
 pub mod numbers;
@@ -150,6 +151,7 @@ impl Kernel {
         }
         match outcome {
             Outcome::Exit(code) => return Some(self.exit(p, code)),
+            Outcome::ExitThread(code) => return self.exit_thread(p, code),
             Outcome::Kill(death) => return Some(self.kill(p, death)),
             other => {
                 let eax = other.eax().expect("the call returns");

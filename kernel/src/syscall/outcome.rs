@@ -12,8 +12,10 @@ pub enum Outcome {
     /// An address (shown in hex: brk, mmap).
     Addr(u32),
     Err(Errno),
-    /// The process ends with this status.
+    /// The process ends with this status (exit_group, or the last thread's exit).
     Exit(u32),
+    /// exit: the calling thread ends; the process with it if it was the last.
+    ExitThread(u32),
     /// The process dies.
     Kill(Death),
     /// The call must wait: the process sleeps and makes it again when
@@ -27,7 +29,9 @@ impl Outcome {
         match self {
             Outcome::Value(v) | Outcome::Addr(v) => Some(*v),
             Outcome::Err(e) => Some(e.as_return()),
-            Outcome::Exit(_) | Outcome::Kill(_) | Outcome::Block(_) => None,
+            Outcome::Exit(_) | Outcome::ExitThread(_) | Outcome::Kill(_) | Outcome::Block(_) => {
+                None
+            }
         }
     }
 }
@@ -48,7 +52,9 @@ impl fmt::Display for Outcome {
             Outcome::Value(v) => write!(f, "{}", *v as i32),
             Outcome::Addr(a) => write!(f, "{a:#x}"),
             Outcome::Err(e) => write!(f, "-1 {e}"),
-            Outcome::Exit(_) | Outcome::Kill(_) | Outcome::Block(_) => f.write_str("?"),
+            Outcome::Exit(_) | Outcome::ExitThread(_) | Outcome::Kill(_) | Outcome::Block(_) => {
+                f.write_str("?")
+            }
         }
     }
 }

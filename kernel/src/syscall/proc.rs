@@ -34,9 +34,11 @@ pub const CLONE_SIGHAND: u32 = 0x800;
 pub const CLONE_VFORK: u32 = 0x4000;
 pub const CLONE_PARENT: u32 = 0x8000;
 pub const CLONE_THREAD: u32 = 0x10000;
+pub const CLONE_SYSVSEM: u32 = 0x40000;
 pub const CLONE_SETTLS: u32 = 0x80000;
 pub const CLONE_PARENT_SETTID: u32 = 0x100000;
 pub const CLONE_CHILD_CLEARTID: u32 = 0x200000;
+pub const CLONE_DETACHED: u32 = 0x400000;
 pub const CLONE_CHILD_SETTID: u32 = 0x1000000;
 
 const CLONE_NAMES: &[(u32, &str)] = &[
@@ -47,9 +49,11 @@ const CLONE_NAMES: &[(u32, &str)] = &[
     (CLONE_VFORK, "CLONE_VFORK"),
     (CLONE_PARENT, "CLONE_PARENT"),
     (CLONE_THREAD, "CLONE_THREAD"),
+    (CLONE_SYSVSEM, "CLONE_SYSVSEM"),
     (CLONE_SETTLS, "CLONE_SETTLS"),
     (CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"),
     (CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"),
+    (CLONE_DETACHED, "CLONE_DETACHED"),
     (CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"),
 ];
 
@@ -145,6 +149,8 @@ impl Kernel {
         context.set_reg(Reg::Eax, 0);
         let child = Process {
             pid,
+            tgid: pid,
+            thread_exited: false,
             name: p.name.clone(),
             image: p.image.clone(),
             mm: Some(mm),
@@ -163,7 +169,7 @@ impl Kernel {
             envp: p.envp.clone(),
             faults_by_kind: Default::default(),
             signals: p.signals.forked(),
-            ppid: p.pid,
+            ppid: p.tgid,
             blocked: None,
             context: Some(context),
             exit_signal,
@@ -171,6 +177,7 @@ impl Kernel {
             autoreap: false,
             ran_before: 0,
             turn_start: self.insns(),
+            threads_ran: 0,
         };
         if self.procs.root.is_none() {
             self.procs.root = Some(p.pid);
@@ -219,14 +226,26 @@ impl Kernel {
     }
 
     /// clone(flags, newsp, parent_tid, tls, child_tid), i386's order.
-    /// Without CLONE_VM it is a fork with these extras; threads are not yet.
+    /// Without CLONE_VM it is a fork with these extras; with CLONE_THREAD
+    /// a new thread of the caller's group (`thread.rs`).
     pub(super) fn sys_clone(&mut self, p: &mut Process, a: [u32; 6]) -> Outcome {
-        let [flags, newsp, parent_tid, _tls, child_tid, _] = a;
-        if flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND) != 0 {
-            // CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM.
-            if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
-                return Outcome::Err(EINVAL);
+        let [flags, newsp, parent_tid, tls, child_tid, _] = a;
+        // CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM.
+        if (flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0)
+            || (flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0)
+        {
+            return Outcome::Err(EINVAL);
+        }
+        if flags & CLONE_THREAD != 0 {
+            // Threads here share everything a pthread shares; a thread
+            // with its own descriptor table or directory is not modelled.
+            if flags & (CLONE_FILES | CLONE_FS) != CLONE_FILES | CLONE_FS {
+                return Outcome::Err(ENOSYS);
             }
+            return self.new_thread(p, flags, newsp, parent_tid, tls, child_tid);
+        }
+        if flags & CLONE_VM != 0 {
+            // A process sharing its parent's memory (posix_spawn's vfork).
             return Outcome::Err(ENOSYS);
         }
         let sig = flags & 0xff;
@@ -256,6 +275,94 @@ impl Kernel {
         Outcome::Value(pid)
     }
 
+    /// A thread of `p`'s group, parked until the scheduler runs it: `p`'s
+    /// registers with EAX 0, ESP `newsp`, and with CLONE_SETTLS the TLS
+    /// entry `tls` describes (a `struct user_desc`, as set_thread_area's).
+    fn new_thread(
+        &mut self,
+        p: &mut Process,
+        flags: u32,
+        newsp: u32,
+        parent_tid: u32,
+        tls: u32,
+        child_tid: u32,
+    ) -> Outcome {
+        let live = 1 + self.procs.parked.values().filter(|q| !q.is_done()).count();
+        if live as u64 >= p.limits[RLIMIT_NPROC].0 {
+            return Outcome::Err(EAGAIN);
+        }
+        let mine = self.machine.cpu().context();
+        if flags & CLONE_SETTLS != 0 {
+            if let Err(o) = self.set_tls_from(p, tls, false) {
+                self.machine.cpu_mut().set_context(&mine);
+                return o;
+            }
+        }
+        let mut context = self.machine.cpu().context();
+        self.machine.cpu_mut().set_context(&mine);
+        context.set_reg(Reg::Eax, 0);
+        if newsp != 0 {
+            context.set_reg(Reg::Esp, newsp);
+        }
+        let tid = self.next_pid;
+        if flags & CLONE_PARENT_SETTID != 0 {
+            if let Err(e) = self.copy_to_user(p, parent_tid, &tid.to_le_bytes()) {
+                return self.copy_failed(p, e);
+            }
+        }
+        self.next_pid += 1;
+        let thread = Process {
+            pid: tid,
+            tgid: p.tgid,
+            thread_exited: false,
+            name: p.name.clone(),
+            image: p.image.clone(),
+            // The group's state stays with `p` until this thread runs.
+            mm: None,
+            stats: ProcStats::default(),
+            exit: None,
+            started_at: self.insns(),
+            fds: Default::default(),
+            cwd: p.cwd.clone(),
+            umask: p.umask,
+            limits: p.limits,
+            stack_limit: p.stack_limit,
+            comm: p.comm.clone(),
+            clear_child_tid: if flags & CLONE_CHILD_CLEARTID != 0 {
+                child_tid
+            } else {
+                0
+            },
+            robust_list: 0,
+            argv: Vec::new(),
+            envp: Vec::new(),
+            faults_by_kind: Default::default(),
+            signals: p.signals.for_thread(),
+            ppid: p.ppid,
+            blocked: None,
+            context: Some(context),
+            exit_signal: None,
+            set_child_tid: if flags & CLONE_CHILD_SETTID != 0 {
+                child_tid
+            } else {
+                0
+            },
+            autoreap: true,
+            ran_before: 0,
+            turn_start: self.insns(),
+            threads_ran: 0,
+        };
+        if self.procs.root.is_none() {
+            self.procs.root = Some(p.tgid);
+            self.procs.slice_end = self.insns() + self.procs.quantum;
+        }
+        self.tracer.pid = Some(p.pid);
+        self.procs.parked.insert(tid, thread);
+        self.emit(EventKind::ThreadCreated { tid, stack: newsp });
+        log::info!(target: "toyemu::process", "pid {} made thread {tid}", p.pid);
+        Outcome::Value(tid)
+    }
+
     /// wait4(pid, wstatus, options, rusage) and waitpid (no rusage).
     pub(super) fn sys_wait4(
         &mut self,
@@ -275,7 +382,7 @@ impl Kernel {
             .procs
             .parked
             .values()
-            .filter(|c| c.ppid == p.pid && wait_matches(pid, c));
+            .filter(|c| c.ppid == p.tgid && c.is_leader() && wait_matches(pid, c));
         let mut any = false;
         let zombie = kids.find(|c| {
             any = true;

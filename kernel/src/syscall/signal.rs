@@ -86,11 +86,6 @@ const OLD_LAYOUT: ActionLayout = ActionLayout {
 };
 
 /// Is `pid` (a kill target) this process, or its process group?
-fn is_me(p: &Process, pid: u32) -> bool {
-    let pid = pid as i32;
-    pid == p.pid as i32 || pid == 0 || pid == -(p.pid as i32)
-}
-
 fn valid_signal(sig: u32) -> bool {
     sig <= NSIG
 }
@@ -124,6 +119,11 @@ impl Kernel {
         let old = p.signals.action(s);
         if let Some(a) = new {
             p.signals.set_action(s, a);
+            // Actions belong to the thread group.
+            let tgid = p.tgid;
+            for q in self.procs.parked.values_mut().filter(|q| q.tgid == tgid) {
+                q.signals.share_actions(&p.signals);
+            }
         }
         Ok(old)
     }
@@ -291,33 +291,52 @@ impl Kernel {
         Outcome::Value(0)
     }
 
-    /// kill(pid, sig): this process, its group (0, -pid). -1 means every
-    /// process but the caller, and there is none.
+    /// kill(pid, sig): a process (any of its threads may take the
+    /// signal), the caller's group (0, -pid: every process is in its own
+    /// group here). -1 means every process but the caller and pid 1.
     pub(super) fn sys_kill(&mut self, p: &mut Process, pid: u32, sig: u32) -> Outcome {
         if !valid_signal(sig) {
             return Outcome::Err(EINVAL);
         }
-        let from = p.pid;
-        // -1: every process but the caller (and pid 1), as Linux has it.
-        let targets: Vec<u32> = match pid as i32 {
-            -1 => self
-                .procs
-                .parked
-                .keys()
-                .copied()
-                .filter(|&q| q != 1)
-                .collect(),
-            _ if is_me(p, pid) => return self.signal_self(p, sig, code::SI_USER),
-            n if n > 0 && self.procs.parked.contains_key(&pid) => vec![pid],
+        let from = p.tgid;
+        let me = p.tgid;
+        let group_of = |q: u32| self.procs.parked.get(&q).map(|q| q.tgid);
+        let groups: Vec<u32> = match pid as i32 {
+            -1 => {
+                let mut g: Vec<u32> = self
+                    .procs
+                    .parked
+                    .values()
+                    .filter(|q| q.is_leader() && q.tgid != 1 && q.tgid != me)
+                    .map(|q| q.tgid)
+                    .collect();
+                g.dedup();
+                g
+            }
+            n if n == me as i32 || n == 0 || n == -(me as i32) => vec![me],
+            n if n > 0 => match group_of(pid) {
+                Some(g) => vec![g],
+                None => return Outcome::Err(ESRCH),
+            },
             _ => return Outcome::Err(ESRCH),
         };
-        if targets.is_empty() {
+        if groups.is_empty() {
             return Outcome::Err(ESRCH);
         }
-        for q in targets {
-            let q = self.procs.parked.get_mut(&q).expect("listed");
+        for g in groups {
+            if sig == 0 {
+                continue;
+            }
+            let tid = self.signal_target(p, g, Signal(sig));
+            if tid == p.pid {
+                if let o @ Outcome::Err(_) = self.signal_self(p, sig, code::SI_USER) {
+                    return o;
+                }
+                continue;
+            }
+            let q = self.procs.parked.get_mut(&tid).expect("a member");
             // A zombie exists (kill succeeds) but takes no signal.
-            if sig != 0 && !q.has_exited() {
+            if !q.is_done() {
                 q.signals.send(Death::Sent {
                     sig: Signal(sig),
                     from,
@@ -327,26 +346,43 @@ impl Kernel {
         Outcome::Value(0)
     }
 
-    /// tkill(tid, sig): the only thread is the process.
+    /// tkill(tid, sig): one thread.
     pub(super) fn sys_tkill(&mut self, p: &mut Process, tid: u32, sig: u32) -> Outcome {
         if tid as i32 <= 0 {
             return Outcome::Err(EINVAL);
         }
-        if tid != p.pid {
-            return Outcome::Err(ESRCH);
-        }
-        self.signal_self(p, sig, code::SI_TKILL)
+        self.signal_thread(p, None, tid, sig)
     }
 
-    /// tgkill(tgid, tid, sig).
+    /// tgkill(tgid, tid, sig): thread `tid`, if it is in group `tgid`.
     pub(super) fn sys_tgkill(&mut self, p: &mut Process, tgid: u32, tid: u32, sig: u32) -> Outcome {
         if tgid as i32 <= 0 || tid as i32 <= 0 {
             return Outcome::Err(EINVAL);
         }
-        if tid != p.pid || tgid != p.pid {
+        self.signal_thread(p, Some(tgid), tid, sig)
+    }
+
+    fn signal_thread(&mut self, p: &mut Process, tgid: Option<u32>, tid: u32, sig: u32) -> Outcome {
+        if tid == p.pid && tgid.is_none_or(|g| g == p.tgid) {
+            return self.signal_self(p, sig, code::SI_TKILL);
+        }
+        if !valid_signal(sig) {
+            return Outcome::Err(EINVAL);
+        }
+        let from = p.tgid;
+        let Some(q) = self.procs.parked.get_mut(&tid) else {
+            return Outcome::Err(ESRCH);
+        };
+        if q.is_done() || tgid.is_some_and(|g| g != q.tgid) {
             return Outcome::Err(ESRCH);
         }
-        self.signal_self(p, sig, code::SI_TKILL)
+        if sig != 0 {
+            q.signals.send(Death::Sent {
+                sig: Signal(sig),
+                from,
+            });
+        }
+        Outcome::Value(0)
     }
 
     /// rt_sigreturn and sigreturn: the registers and mask of the frame.

@@ -43,9 +43,9 @@ fn wide(lo: u32, hi: u32) -> u64 {
 
 const ROWS: &[Row] = &[
     // Processes and the system.
-    row(NR_EXIT, &[A::Int], |_, _, a| Outcome::Exit(a[0])),
+    row(NR_EXIT, &[A::Int], |_, _, a| Outcome::ExitThread(a[0])),
     row(NR_EXIT_GROUP, &[A::Int], |_, _, a| Outcome::Exit(a[0])),
-    row(NR_GETPID, &[], |_, p, _| Outcome::Value(p.pid)),
+    row(NR_GETPID, &[], |_, p, _| Outcome::Value(p.tgid)),
     row(NR_GETTID, &[], |_, p, _| Outcome::Value(p.pid)),
     // 0 for the first process: its parent lives outside this machine.
     row(NR_GETPPID, &[], |_, p, _| Outcome::Value(p.ppid)),
@@ -80,6 +80,16 @@ const ROWS: &[Row] = &[
         nr: NR_CLONE,
         shape: Shape::Custom(Kernel::clone_text),
         run: |k, p, a| k.sys_clone(p, a),
+    },
+    Row {
+        nr: NR_FUTEX,
+        shape: Shape::Custom(Kernel::futex_text),
+        run: |k, p, a| k.sys_futex(p, a, false),
+    },
+    Row {
+        nr: NR_FUTEX_TIME64,
+        shape: Shape::Custom(Kernel::futex_text),
+        run: |k, p, a| k.sys_futex(p, a, true),
     },
     Row {
         nr: NR_WAIT4,
@@ -119,9 +129,9 @@ const ROWS: &[Row] = &[
     row(NR_SETGID, &[A::Int], |_, _, a| same_user(a[0])),
     row(NR_SETUID32, &[A::Int], |_, _, a| same_user(a[0])),
     row(NR_SETGID32, &[A::Int], |_, _, a| same_user(a[0])),
-    row(NR_GETPGRP, &[], |_, p, _| Outcome::Value(p.pid)),
-    row(NR_GETPGID, &[A::Int], |_, p, _| Outcome::Value(p.pid)),
-    row(NR_GETSID, &[A::Int], |_, p, _| Outcome::Value(p.pid)),
+    row(NR_GETPGRP, &[], |_, p, _| Outcome::Value(p.tgid)),
+    row(NR_GETPGID, &[A::Int], |_, p, _| Outcome::Value(p.tgid)),
+    row(NR_GETSID, &[A::Int], |_, p, _| Outcome::Value(p.tgid)),
     row(NR_SETPGID, &[A::Int, A::Int], |_, _, _| Outcome::Value(0)),
     // Signals (shown by signal.rs, which decodes their structs).
     row(NR_KILL, &[A::Int, A::Signal], |k, p, a| {

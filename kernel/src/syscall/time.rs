@@ -58,6 +58,27 @@ impl Kernel {
         })
     }
 
+    /// A timespec argument (64-bit with `wide`), for other modules' calls.
+    pub(super) fn timespec_arg(
+        &mut self,
+        p: &mut Process,
+        va: u32,
+        wide: bool,
+    ) -> Result<Duration, Outcome> {
+        let w = if wide { Width::W64 } else { Width::W32 };
+        self.read_timespec(p, va, w)
+    }
+
+    /// CLOCK_REALTIME (`realtime`) or CLOCK_MONOTONIC now.
+    pub(super) fn clock_now(&self, p: &Process, realtime: bool) -> Duration {
+        let clk = if realtime {
+            CLOCK_REALTIME
+        } else {
+            CLOCK_MONOTONIC
+        };
+        self.clock(p, clk).unwrap_or_default()
+    }
+
     fn clock_gettime(&mut self, p: &mut Process, clk: u32, ts: u32, w: Width) -> Outcome {
         match self.clock(p, clk) {
             Some(t) => self.put_user(p, ts, &encode(t, w), 0),

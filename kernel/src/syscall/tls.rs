@@ -126,35 +126,50 @@ impl Kernel {
     /// and writes its number back; the segment registers that use an entry
     /// see the new descriptor at once, as Linux reloads them.
     pub(super) fn sys_set_thread_area(&mut self, p: &mut Process, u_info: u32) -> Outcome {
+        match self.set_tls_from(p, u_info, true) {
+            Ok(()) => Outcome::Value(0),
+            Err(o) => o,
+        }
+    }
+
+    /// Load the TLS entry the `struct user_desc` at `u_info` describes
+    /// into the CPU (`do_set_thread_area`); only set_thread_area may ask
+    /// for a free entry (`allocate`), clone's CLONE_SETTLS names one.
+    pub(super) fn set_tls_from(
+        &mut self,
+        p: &mut Process,
+        u_info: u32,
+        allocate: bool,
+    ) -> Result<(), Outcome> {
         let mut raw = Vec::new();
         if let Err(e) = self.copy_from_user(p, u_info, 16, &mut raw) {
-            return self.copy_failed(p, e);
+            return Err(self.copy_failed(p, e));
         }
         let info = UserDesc::from_bytes(&raw);
         if !info.okay() {
-            return Outcome::Err(EINVAL);
+            return Err(Outcome::Err(EINVAL));
         }
         let cpu = self.machine.cpu();
-        let idx = if info.entry_number as i32 == -1 {
+        let idx = if info.entry_number as i32 == -1 && allocate {
             let free = (GDT_ENTRY_TLS_MIN..GDT_ENTRY_TLS_MIN + GDT_ENTRY_TLS_ENTRIES)
                 .find(|&i| cpu.tls_descriptor(i).to_raw() == 0);
             let Some(i) = free else {
-                return Outcome::Err(ESRCH);
+                return Err(Outcome::Err(ESRCH));
             };
             if let Err(e) = self.copy_to_user(p, u_info, &(i as u32).to_le_bytes()) {
-                return self.copy_failed(p, e);
+                return Err(self.copy_failed(p, e));
             }
             i
         } else {
             info.entry_number as usize
         };
         if !(GDT_ENTRY_TLS_MIN..=GDT_ENTRY_TLS_MAX).contains(&idx) {
-            return Outcome::Err(EINVAL);
+            return Err(Outcome::Err(EINVAL));
         }
         let cpu = self.machine.cpu_mut();
         cpu.set_tls_descriptor(idx, info.descriptor());
         cpu.reload_segments();
-        Outcome::Value(0)
+        Ok(())
     }
 
     /// get_thread_area(2): entry `entry_number` as a `struct user_desc`.
