@@ -401,6 +401,8 @@ impl Session {
             status: record.status.clone(),
             stats: p.stats(),
             instructions: record.instructions,
+            still_shared: record.still_shared,
+            threads: p.threads_made(),
         };
         let mut processes = vec![first];
         processes.extend(k.ended().iter().cloned());

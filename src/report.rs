@@ -98,7 +98,7 @@ pub fn text(r: &ExitReport) -> String {
             s.cow_reuses
         );
     }
-    if r.processes.len() > 1 {
+    if r.processes.len() > 1 || r.processes.iter().any(|e| e.threads > 0) {
         processes_text(&mut out, r);
     }
     let _ = writeln!(out, "\n-- thread-local storage --");
@@ -151,14 +151,14 @@ pub fn text(r: &ExitReport) -> String {
 fn processes_text(out: &mut String, r: &ExitReport) {
     let _ = writeln!(
         out,
-        "\n-- processes: {}, {} switches (each a CR3 load and a TLB flush) --",
+        "\n-- processes: {}, {} switches (a CR3 load and a TLB flush each, but between threads of one process) --",
         r.processes.len(),
         r.switches
     );
     let _ = writeln!(
         out,
-        "{:>5} {:>5}  {:<14} {:>12} {:>7} {:>9}  COMMAND",
-        "PID", "PPID", "ENDED", "INSNS", "FAULTS", "COW-COPY"
+        "{:>5} {:>5}  {:<14} {:>12} {:>7} {:>9} {:>7} {:>7}  COMMAND",
+        "PID", "PPID", "ENDED", "INSNS", "FAULTS", "COW-COPY", "SHARED", "THREADS"
     );
     for e in &r.processes {
         let ended = match e.status.death() {
@@ -167,8 +167,16 @@ fn processes_text(out: &mut String, r: &ExitReport) {
         };
         let _ = writeln!(
             out,
-            "{:>5} {:>5}  {:<14} {:>12} {:>7} {:>9}  {}",
-            e.pid, e.ppid, ended, e.instructions, e.stats.faults, e.stats.cow_copies, e.name
+            "{:>5} {:>5}  {:<14} {:>12} {:>7} {:>9} {:>7} {:>7}  {}",
+            e.pid,
+            e.ppid,
+            ended,
+            e.instructions,
+            e.stats.faults,
+            e.stats.cow_copies,
+            e.still_shared,
+            e.threads + 1,
+            e.name
         );
     }
 }
@@ -178,7 +186,8 @@ fn process_json(e: &toyemu_kernel::sched::Ended) -> Value {
         "pid": e.pid, "ppid": e.ppid, "name": e.name, "status": e.status.code(),
         "signal": e.status.death().map(|d| d.signal().name()), "instructions": e.instructions,
         "faults": e.stats.faults, "cow_copies": e.stats.cow_copies, "cow_reuses": e.stats.cow_reuses,
-        "syscalls": e.stats.syscalls,
+        "syscalls": e.stats.syscalls, "still_shared_at_exit": e.still_shared,
+        "threads": e.threads + 1,
     })
 }
 

@@ -63,6 +63,9 @@ fn threads_share_the_heap_and_each_has_its_own_stack() {
         .collect();
     assert!(!switches.is_empty(), "the threads took turns");
     assert!(switches.iter().all(|f| !f), "{switches:?}");
+    // The report lists the one process, with the threads it started.
+    assert_eq!(c.report.processes.len(), 1);
+    assert_eq!(c.report.processes[0].threads, 2);
     assert_all_reclaimed(&c);
 }
 

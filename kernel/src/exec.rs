@@ -100,6 +100,7 @@ impl Kernel {
             ran_before: 0,
             turn_start: self.insns(),
             threads_ran: 0,
+            threads_made: 0,
         };
         if let Err(e) = self.load(&mut p, &image, argv, envp) {
             self.discard(&mut p);

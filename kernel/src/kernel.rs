@@ -408,11 +408,12 @@ impl Kernel {
         let at_exit = ledger.since(&before);
         debug_assert_eq!(ledger.outstanding(), 0);
         let signal = status.death().map(|d| d.signal());
+        let still_shared = still_shared - shared_before;
         self.emit(EventKind::Exit {
             status: status.code(),
             signal,
             reclaimed: at_exit,
-            still_shared: still_shared - shared_before,
+            still_shared,
         });
         p.exit = Some(ExitRecord {
             status: status.clone(),
@@ -423,6 +424,7 @@ impl Kernel {
             ledger,
             reclaimed_at_exit: at_exit,
             instructions: p.ran(self.insns()) + p.threads_ran,
+            still_shared,
         });
         self.ended_now(p);
         status

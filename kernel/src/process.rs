@@ -118,6 +118,9 @@ pub struct ExitRecord {
     /// What teardown itself gave back (the rest went earlier: munmap, brk shrink).
     pub reclaimed_at_exit: Ledger,
     pub instructions: u64,
+    /// Of the frames its teardown let go, how many other processes still
+    /// held (copy-on-write pages not yet written, shared memory).
+    pub still_shared: u32,
 }
 
 impl ExitRecord {
@@ -184,6 +187,8 @@ pub struct Process {
     /// Instructions run by the group's threads that have ended (moves
     /// with the group's state).
     pub(crate) threads_ran: u64,
+    /// Threads the group started (moves with the group's state).
+    pub(crate) threads_made: u32,
 }
 
 impl Process {
@@ -193,6 +198,10 @@ impl Process {
     /// The thread group's id: the pid of the process this thread is part of.
     pub fn tgid(&self) -> u32 {
         self.tgid
+    }
+    /// Threads the process started besides its first.
+    pub fn threads_made(&self) -> u32 {
+        self.threads_made
     }
     /// Is this the group's first thread (the process, as ps lists it)?
     pub fn is_leader(&self) -> bool {
@@ -261,6 +270,7 @@ impl Process {
         std::mem::swap(&mut self.argv, &mut to.argv);
         std::mem::swap(&mut self.envp, &mut to.envp);
         std::mem::swap(&mut self.threads_ran, &mut to.threads_ran);
+        std::mem::swap(&mut self.threads_made, &mut to.threads_made);
         to.image = self.image.clone();
     }
     /// The final accounts, once the process has exited.

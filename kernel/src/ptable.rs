@@ -18,6 +18,10 @@ pub struct Ended {
     pub status: ExitStatus,
     pub stats: ProcStats,
     pub instructions: u64,
+    /// Frames it dropped at exit that other processes still held.
+    pub still_shared: u32,
+    /// Threads it started (its first one not counted).
+    pub threads: u32,
 }
 
 /// The process table, but for the process on the CPU.

@@ -275,6 +275,8 @@ impl Kernel {
             status: status.expect("only an ended process is reaped"),
             stats: z.stats,
             instructions: z.exit.as_ref().map_or(0, |r| r.instructions),
+            still_shared: z.exit.as_ref().map_or(0, |r| r.still_shared),
+            threads: z.threads_made,
         });
     }
 

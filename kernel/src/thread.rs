@@ -183,5 +183,6 @@ fn thread_record(status: ExitStatus, instructions: u64) -> ExitRecord {
         ledger: Default::default(),
         reclaimed_at_exit: Default::default(),
         instructions,
+        still_shared: 0,
     }
 }

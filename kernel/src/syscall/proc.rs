@@ -178,6 +178,7 @@ impl Kernel {
             ran_before: 0,
             turn_start: self.insns(),
             threads_ran: 0,
+            threads_made: 0,
         };
         if self.procs.root.is_none() {
             self.procs.root = Some(p.pid);
@@ -351,12 +352,14 @@ impl Kernel {
             ran_before: 0,
             turn_start: self.insns(),
             threads_ran: 0,
+            threads_made: 0,
         };
         if self.procs.root.is_none() {
             self.procs.root = Some(p.tgid);
             self.procs.slice_end = self.insns() + self.procs.quantum;
         }
         self.tracer.pid = Some(p.pid);
+        p.threads_made += 1;
         self.procs.parked.insert(tid, thread);
         self.emit(EventKind::ThreadCreated { tid, stack: newsp });
         log::info!(target: "toyemu::process", "pid {} made thread {tid}", p.pid);
