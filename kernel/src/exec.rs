@@ -101,6 +101,7 @@ impl Kernel {
             turn_start: self.insns(),
             threads_ran: 0,
             threads_made: 0,
+            watch_suspended: false,
         };
         if let Err(e) = self.load(&mut p, &image, argv, envp) {
             self.discard(&mut p);

@@ -187,6 +187,9 @@ pub struct Process {
     /// Instructions run by the group's threads that have ended (moves
     /// with the group's state).
     pub(crate) threads_ran: u64,
+    /// Memcheck's checks were off when this thread left the CPU (it was
+    /// inside the allocator): they are again when it comes back.
+    pub(crate) watch_suspended: bool,
     /// Threads the group started (moves with the group's state).
     pub(crate) threads_made: u32,
 }

@@ -34,9 +34,6 @@ pub(crate) struct Procs {
     pub(crate) slice_end: u64,
     pub(crate) switches: u64,
     pub(crate) ended: Vec<Ended>,
-    /// Whether memcheck's checks were suspended when the first process
-    /// last left the CPU.
-    pub(crate) root_suspended: bool,
 }
 
 impl Procs {
@@ -48,7 +45,6 @@ impl Procs {
             slice_end: quantum,
             switches: 0,
             ended: Vec::new(),
-            root_suspended: false,
         }
     }
 }

@@ -209,10 +209,10 @@ impl Kernel {
         self.gather_group_state(p, &mut next);
         // Threads of one group share the page directory: no CR3 load.
         let same_space = p.tgid == next.tgid;
-        let from_group = p.tgid;
         std::mem::swap(p, &mut next);
-        let prev = next;
+        let mut prev = next;
         let from = prev.pid;
+        self.follow_watch(&mut prev, p);
         if prev.has_exited() && prev.autoreap {
             // A thread's record just goes; a process is reaped.
             if prev.is_leader() {
@@ -224,7 +224,6 @@ impl Kernel {
         if let Some(c) = p.context.take() {
             self.machine.cpu_mut().set_context(&c);
         }
-        self.follow_watch(from_group, p.tgid);
         let pd = p.mm_mut().directory().0.base();
         if !same_space {
             self.machine.mmu_mut().load_cr3(pd);
@@ -249,19 +248,17 @@ impl Kernel {
     }
 
     /// Memcheck's shadow describes the first process's memory: its checks
-    /// are off while any other runs, and as the first one left them when
-    /// it comes back.
-    fn follow_watch(&mut self, from: u32, to: u32) {
+    /// are off while any other process runs, and for each thread of the
+    /// first one as that thread left them (off inside the allocator).
+    fn follow_watch(&mut self, prev: &mut Process, to: &Process) {
         let Some(root) = self.procs.root else { return };
         let Some(w) = self.machine.mmu_mut().watch_mut() else {
             return;
         };
-        if from == root {
-            self.procs.root_suspended = w.suspended;
-            w.suspended = true;
-        } else if to == root {
-            w.suspended = self.procs.root_suspended;
+        if prev.tgid == root {
+            prev.watch_suspended = w.suspended;
         }
+        w.suspended = to.tgid != root || to.watch_suspended;
     }
 
     /// Record a zombie's end and let it go.

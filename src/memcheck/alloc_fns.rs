@@ -71,6 +71,9 @@ const NAMES: &[(&str, AllocFn)] = &[
     ("mallopt", AllocFn::Internal),
     ("malloc_info", AllocFn::Internal),
     ("malloc_dump", AllocFn::Internal),
+    // glibc: a thread's end gives its tcache (allocated inside malloc,
+    // never seen returned by a hooked call) back to its arena.
+    ("__malloc_arena_thread_freeres", AllocFn::Internal),
 ];
 
 /// Why memcheck cannot run on a program.

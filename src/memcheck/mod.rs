@@ -56,7 +56,9 @@ pub struct Memcheck {
     entries: HashMap<u32, AllocFn>,
     /// Return addresses hooked so far (hooks stay: call sites recur).
     returns: HashSet<u32>,
-    call: Option<Call>,
+    /// The open call of each thread (by tid): threads of the process may
+    /// each be inside the allocator, switched out midway.
+    calls: HashMap<u32, Call>,
     blocks: Blocks,
     /// The allocator's memory: start → end, disjoint.
     heap: BTreeMap<u32, u32>,
@@ -104,7 +106,7 @@ impl Memcheck {
             syms,
             entries: fns.into_iter().collect(),
             returns: HashSet::new(),
-            call: None,
+            calls: HashMap::new(),
             blocks: Blocks::default(),
             heap: BTreeMap::new(),
             seen_maps: Vec::new(),
@@ -308,11 +310,12 @@ impl Memcheck {
     /// refused (a bad free or realloc): it returns at once, having done nothing.
     fn enter(&mut self, k: &mut Kernel, p: &mut Process, func: AllocFn) -> bool {
         let esp = k.machine().cpu().reg(Reg::Esp);
-        match &self.call {
+        let tid = p.pid();
+        match self.calls.get(&tid) {
             // A call the program left without returning (a longjmp out of
             // a signal handler): the stack is above it now.
             Some(c) if esp > c.esp => {
-                self.call = None;
+                self.calls.remove(&tid);
                 if let Some(w) = k.watch_mut() {
                     w.suspended = false;
                 }
@@ -356,14 +359,17 @@ impl Memcheck {
             self.resync(k, p, false);
         }
         let stack = self.entry_backtrace(k, p, eip);
-        self.call = Some(Call {
-            func,
-            args,
-            ret,
-            esp,
-            stack,
-            syscalls,
-        });
+        self.calls.insert(
+            tid,
+            Call {
+                func,
+                args,
+                ret,
+                esp,
+                stack,
+                syscalls,
+            },
+        );
         if let Some(w) = k.watch_mut() {
             w.suspended = true;
         }
@@ -377,12 +383,12 @@ impl Memcheck {
     /// back where it was.
     fn maybe_return(&mut self, k: &mut Kernel, p: &mut Process, eip: u32) {
         let esp = k.machine().cpu().reg(Reg::Esp);
-        let Some(call) = self
-            .call
-            .take_if(|c| c.ret == eip && c.esp.wrapping_add(4) == esp)
-        else {
+        let tid = p.pid();
+        let ends = |c: &Call| c.ret == eip && c.esp.wrapping_add(4) == esp;
+        if !self.calls.get(&tid).is_some_and(ends) {
             return;
-        };
+        }
+        let call = self.calls.remove(&tid).expect("just looked");
         if let Some(w) = k.watch_mut() {
             w.suspended = false;
         }

@@ -179,6 +179,7 @@ impl Kernel {
             turn_start: self.insns(),
             threads_ran: 0,
             threads_made: 0,
+            watch_suspended: false,
         };
         if self.procs.root.is_none() {
             self.procs.root = Some(p.pid);
@@ -353,6 +354,7 @@ impl Kernel {
             turn_start: self.insns(),
             threads_ran: 0,
             threads_made: 0,
+            watch_suspended: false,
         };
         if self.procs.root.is_none() {
             self.procs.root = Some(p.tgid);
