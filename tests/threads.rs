@@ -101,6 +101,17 @@ fn a_leader_that_exits_alone_leaves_the_process_to_its_last_thread() {
 }
 
 #[test]
+fn a_thread_that_execs_takes_the_process_with_it() {
+    let exe = build("tests/scenarios/thread_exits.c", Opt::O2);
+    let c = run(&exe, &["exec"]);
+    // The new program (run with "join") prints, as pid 1, and ends the process.
+    assert_eq!(text(&c.stdout), "joined: 11 22\n");
+    assert_eq!(c.report.status.code(), 0);
+    assert_eq!(c.report.processes.len(), 1);
+    assert_all_reclaimed(&c);
+}
+
+#[test]
 fn a_fault_in_one_thread_kills_every_thread() {
     let exe = build("tests/scenarios/thread_exits.c", Opt::O2);
     let c = run(&exe, &["segv"]);

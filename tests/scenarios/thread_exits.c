@@ -7,6 +7,8 @@
  *            works; the process ends when that thread exits with 5
  *   segv     a thread writes through a null pointer: SIGSEGV kills the
  *            process, main included
+ *   exec     a thread execs this program again (argv[1] "join") while
+ *            main sleeps: main's thread goes, the new program has pid 1
  */
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +43,17 @@ static void *exit_five(void *arg)
     return 0;
 }
 
+static char self_path[] = "/proc/self/exe";
+
+static void *exec_again(void *arg)
+{
+    (void)arg;
+    char *argv[] = {self_path, "join", 0};
+    char *envp[] = {0};
+    syscall(__NR_execve, self_path, argv, envp);
+    return 0;
+}
+
 static void *fault(void *arg)
 {
     (void)arg;
@@ -68,6 +81,11 @@ int main(int argc, char **argv)
     if (!strcmp(what, "leader")) {
         toy_thread_start(&a, exit_five, 0, 16384);
         syscall(__NR_exit, 0);
+    }
+    if (!strcmp(what, "exec")) {
+        toy_thread_start(&a, exec_again, 0, 16384);
+        syscall(__NR_futex, &never, 0, 0, 0);
+        printf("not reached\n");
     }
     if (!strcmp(what, "segv")) {
         toy_thread_start(&a, fault, 0, 16384);

@@ -11,6 +11,7 @@
 
 #define __NR_exit            1
 #define __NR_fork            2
+#define __NR_execve         11
 #define __NR_read            3
 #define __NR_write           4
 #define __NR_open            5

@@ -501,6 +501,12 @@ impl Kernel {
             Ok(i) => i.at_path(host.display().to_string(), meta.dev(), meta.ino()),
             Err(_) => return Outcome::Err(ENOEXEC),
         };
+        // Past the point of no return: the other threads go (Linux's
+        // de_thread), and a thread that execs takes its leader's pid.
+        let gone = ExitStatus {
+            ending: Ending::Exited(0),
+        };
+        self.end_threads(p, &gone);
         match self.replace_image(p, Arc::new(image), &argv, &envp) {
             Ok(reclaimed) => {
                 // The CLI's names were the first image's: wrong from now on.
