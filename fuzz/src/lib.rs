@@ -343,11 +343,19 @@ pub fn syscalls(data: &[u8]) {
         if k.syscall_direct(&mut p, nr, args).is_err() {
             break;
         }
+        // A thread's exit leaves it done while its group goes on: with no
+        // guest code between calls nothing would switch away from it.
+        if p.is_done() {
+            break;
+        }
         check_live(&k, &p, free_before);
         // Sometimes let the guest run a little between calls, so the CPU
         // meets whatever the calls did to its memory.
         if nr == 20 {
             if let toyemu_kernel::RunState::Exited(_) = k.run(&mut p, 50) {
+                break;
+            }
+            if p.is_done() {
                 break;
             }
             check_live(&k, &p, free_before);
