@@ -1,8 +1,9 @@
 //! Executing one decoded instruction: the single `match` over [`Kind`],
 //! each arm a call into the file of its instruction group.
 
+use super::flags::Lazy;
 use super::op::{alu_op as A, Kind, Op};
-use super::state::{Exec, State};
+use super::state::{Exec, State, ECX};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 
@@ -133,6 +134,22 @@ impl State {
             K::Cmp32RM => self.alu32_rm::<{ A::CMP }>(mmu, op)?,
             K::Test32RR => self.alu32_rr::<{ A::TEST }>(op),
             K::Test32RI => self.alu32_ri::<{ A::TEST }>(op),
+            K::Shl32RI => self.shift32::<{ Lazy::Shl as u8 }>(op, op.imm & 31),
+            K::Shr32RI => self.shift32::<{ Lazy::Shr as u8 }>(op, op.imm & 31),
+            K::Sar32RI => self.shift32::<{ Lazy::Sar as u8 }>(op, op.imm & 31),
+            K::Shl32RC => self.shift32::<{ Lazy::Shl as u8 }>(op, self.r[ECX] & 31),
+            K::Shr32RC => self.shift32::<{ Lazy::Shr as u8 }>(op, self.r[ECX] & 31),
+            K::Sar32RC => self.shift32::<{ Lazy::Sar as u8 }>(op, self.r[ECX] & 31),
+            K::Neg32 => self.neg32(op),
+            K::Not32 => self.r[op.r1 as usize & 7] = !self.r[op.r1 as usize & 7],
+            K::Movzb32RR => self.r[op.r1 as usize & 7] = self.get(1, op.r2),
+            K::Movzw32RR => self.r[op.r1 as usize & 7] = self.r[op.r2 as usize & 7] & 0xffff,
+            K::Movsb32RR => self.r[op.r1 as usize & 7] = self.get(1, op.r2) as i8 as u32,
+            K::Movsw32RR => self.r[op.r1 as usize & 7] = self.r[op.r2 as usize & 7] as i16 as u32,
+            K::Movzb32RM => self.r[op.r1 as usize & 7] = self.load8(mmu, op)? as u32,
+            K::Movzw32RM => self.r[op.r1 as usize & 7] = self.load16(mmu, op)? as u32,
+            K::Movsb32RM => self.r[op.r1 as usize & 7] = self.load8(mmu, op)? as i8 as u32,
+            K::Movsw32RM => self.r[op.r1 as usize & 7] = self.load16(mmu, op)? as i16 as u32,
             K::X87 => self.x87(mmu, op)?,
         }
         Ok(())

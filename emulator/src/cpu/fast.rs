@@ -9,11 +9,12 @@ use super::op::{alu_op as A, unary_op, Kind, Op};
 use super::state::{Exec, State, ESP};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
+use crate::trap::PageFault;
 
 const SIGN: u32 = 0x8000_0000;
 
 /// General kind and sub-operation → specialised kind, for 32-bit operands.
-const SPECIAL: [(Kind, u8, Kind); 25] = {
+const SPECIAL: [(Kind, u8, Kind); 43] = {
     use Kind as K;
     [
         (K::MovRR, 0, K::Mov32RR),
@@ -41,6 +42,26 @@ const SPECIAL: [(Kind, u8, Kind); 25] = {
         (K::AluRM, A::CMP, K::Cmp32RM),
         (K::AluRR, A::TEST, K::Test32RR),
         (K::AluRI, A::TEST, K::Test32RI),
+        // Shifts by `sub`: the /r field, bit 3 for a CL count.
+        (K::ShiftR, 4, K::Shl32RI),
+        (K::ShiftR, 6, K::Shl32RI),
+        (K::ShiftR, 5, K::Shr32RI),
+        (K::ShiftR, 7, K::Sar32RI),
+        (K::ShiftR, 8 | 4, K::Shl32RC),
+        (K::ShiftR, 8 | 6, K::Shl32RC),
+        (K::ShiftR, 8 | 5, K::Shr32RC),
+        (K::ShiftR, 8 | 7, K::Sar32RC),
+        (K::UnaryR, unary_op::NEG, K::Neg32),
+        (K::UnaryR, unary_op::NOT, K::Not32),
+        // movzx/movsx by `sub`: the source size, bit 7 for sign extension.
+        (K::MovxRR, 1, K::Movzb32RR),
+        (K::MovxRR, 2, K::Movzw32RR),
+        (K::MovxRR, 0x81, K::Movsb32RR),
+        (K::MovxRR, 0x82, K::Movsw32RR),
+        (K::MovxRM, 1, K::Movzb32RM),
+        (K::MovxRM, 2, K::Movzw32RM),
+        (K::MovxRM, 0x81, K::Movsb32RM),
+        (K::MovxRM, 0x82, K::Movsw32RM),
     ]
 };
 
@@ -48,7 +69,8 @@ const SPECIAL: [(Kind, u8, Kind); 25] = {
 pub fn specialise(mut op: Op) -> Op {
     if op.kind == Kind::Jcc {
         op.kind = JCC[op.sub as usize & 15];
-    } else if op.size == 4 {
+    } else if op.size == 4 && !(op.kind == Kind::ShiftR && op.sub & 8 == 0 && op.imm & 31 == 0) {
+        // (A shift by an immediate 0 changes no flags: it keeps its general form.)
         if let Some(&(_, _, k)) = SPECIAL
             .iter()
             .find(|(k, s, _)| *k == op.kind && *s == op.sub)
@@ -146,6 +168,45 @@ impl State {
         self.f.cin = cf;
     }
 
+    /// shl/shr/sar r32 by `n` (0..=31; 0 changes nothing, flags included).
+    /// `LAZY` is the `Lazy` variant as a number (enums are not const
+    /// parameters).
+    #[inline(always)]
+    pub(super) fn shift32<const LAZY: u8>(&mut self, op: &Op, n: u32) {
+        if n == 0 {
+            return;
+        }
+        let d = op.r1 as usize & 7;
+        let a = self.r[d];
+        let (r, lazy) = match LAZY {
+            x if x == Lazy::Shl as u8 => (a << n, Lazy::Shl),
+            x if x == Lazy::Shr as u8 => (a >> n, Lazy::Shr),
+            _ => (((a as i32) >> n) as u32, Lazy::Sar),
+        };
+        self.r[d] = r;
+        self.f.set(lazy, SIGN, a, n, r);
+    }
+
+    /// neg r32: 0 - a, flags as that subtraction's.
+    #[inline(always)]
+    pub(super) fn neg32(&mut self, op: &Op) {
+        let d = op.r1 as usize & 7;
+        let a = self.r[d];
+        let r = 0u32.wrapping_sub(a);
+        self.r[d] = r;
+        self.f.set(Lazy::Sub, SIGN, 0, a, r);
+    }
+
+    /// The byte and word a movzx/movsx reads.
+    #[inline(always)]
+    pub(super) fn load8(&self, mmu: &mut Mmu, op: &Op) -> Result<u8, PageFault> {
+        mmu.read_u8(VirtAddr(self.ea(&op.m)))
+    }
+    #[inline(always)]
+    pub(super) fn load16(&self, mmu: &mut Mmu, op: &Op) -> Result<u16, PageFault> {
+        mmu.read_u16(VirtAddr(self.ea(&op.m)))
+    }
+
     /// jcc with the condition known when compiled.
     #[inline(always)]
     pub(super) fn jcc<const CC: u8>(&mut self, op: &Op) {
@@ -237,8 +298,54 @@ mod tests {
             &[0x49],                   // dec %ecx
             &[0x89, 0xc8],             // mov %ecx,%eax
             &[0x8d, 0x44, 0x88, 0x04], // lea 4(%eax,%ecx,4),%eax
+            &[0xc1, 0xe0, 0x05],       // shl $5,%eax
+            &[0xc1, 0xf0, 0x1f],       // sal $31,%eax
+            &[0xd1, 0xe8],             // shr %eax
+            &[0xc1, 0xf8, 0x21],       // sar $33,%eax (count 1)
+            &[0xd3, 0xe0],             // shl %cl,%eax
+            &[0xd3, 0xea],             // shr %cl,%edx
+            &[0xd3, 0xf8],             // sar %cl,%eax
+            &[0xf7, 0xd8],             // neg %eax
+            &[0xf7, 0xd1],             // not %ecx
+            &[0x0f, 0xb6, 0xc5],       // movzbl %ch,%eax
+            &[0x0f, 0xb7, 0xc1],       // movzwl %cx,%eax
+            &[0x0f, 0xbe, 0xc1],       // movsbl %cl,%eax
+            &[0x0f, 0xbf, 0xc1],       // movswl %cx,%eax
         ] {
             agree(bytes);
+        }
+    }
+
+    /// The lazy shifts against the eager ones, at every CL count, every
+    /// condition code included (Flags::cond reads lazy state its own way).
+    #[test]
+    fn lazy_shifts_agree_at_every_count() {
+        let mut mmu = crate::mmu::Mmu::new(
+            crate::phys::PhysMem::new(64 << 10).unwrap(),
+            Default::default(),
+        )
+        .unwrap();
+        for bytes in [[0xd3, 0xe0], [0xd3, 0xe8], [0xd3, 0xf8]] {
+            let fast = decode(&bytes, 0).unwrap();
+            let general = generalise(fast);
+            for a in [1u32, 0x8000_0001, 0xdead_beef, 0x7fff_ffff, 0] {
+                for n in 0..=33 {
+                    let mut s1 = state();
+                    s1.r[0] = a;
+                    s1.r[1] = n;
+                    s1.f.load(0x8d5); // every status flag set but ZF
+                    let mut s2 = state();
+                    s2.r = s1.r;
+                    s2.f = s1.f;
+                    s1.exec(&mut mmu, &fast).ok().unwrap();
+                    s2.exec(&mut mmu, &general).ok().unwrap();
+                    let at = format!("{bytes:x?} {a:#x} by {n}");
+                    assert_eq!((s1.r[0], s1.f.get()), (s2.r[0], s2.f.get()), "{at}");
+                    for cc in 0..16 {
+                        assert_eq!(s1.f.cond(cc), s2.f.cond(cc), "{at} cc {cc}");
+                    }
+                }
+            }
         }
     }
 }

@@ -23,6 +23,12 @@ pub enum Lazy {
     Inc,
     /// dec: like sub 1, CF kept.
     Dec,
+    /// 32-bit shl/shr/sar by `b` (1..=31) of `a`: CF is the last bit
+    /// shifted out, OF by the count-1 formula, AF = 0 (as shift.rs picks).
+    /// Only the 32-bit forms are lazy (fast.rs), so `sign` is bit 31.
+    Shl,
+    Shr,
+    Sar,
 }
 
 /// Operands `a`, `b` and result `r` are stored masked to the operand size;
@@ -101,6 +107,9 @@ impl Flags {
             }
             Lazy::Logic => false,
             Lazy::Inc | Lazy::Dec => self.cin,
+            Lazy::Shl => a.wrapping_shr(32u32.wrapping_sub(b)) & 1 != 0,
+            // sar's last bit out is a bit of `a` too: the count stays below 32.
+            Lazy::Shr | Lazy::Sar => a.wrapping_shr(b.wrapping_sub(1)) & 1 != 0,
         }
     }
 
@@ -129,7 +138,10 @@ impl Flags {
             Lazy::Add | Lazy::Adc | Lazy::Inc => (a ^ r) & (b ^ r) & self.sign != 0,
             // Overflow when the inputs differ in sign and the result has b's sign.
             Lazy::Sub | Lazy::Sbb | Lazy::Dec => (a ^ b) & (a ^ r) & self.sign != 0,
-            Lazy::Logic => false,
+            Lazy::Logic | Lazy::Sar => false,
+            // The new MSB against CF; shr: the original MSB.
+            Lazy::Shl => (r & self.sign != 0) != self.cf(),
+            Lazy::Shr => a & self.sign != 0,
         }
     }
 
@@ -145,7 +157,7 @@ impl Flags {
     pub fn af(&self) -> bool {
         match self.op {
             Lazy::Done => self.bits & AF != 0,
-            Lazy::Logic => false,
+            Lazy::Logic | Lazy::Shl | Lazy::Shr | Lazy::Sar => false,
             // Carry out of (or borrow into) bit 3.
             _ => (self.a ^ self.b ^ self.r) & AF != 0,
         }

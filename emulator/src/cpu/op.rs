@@ -218,6 +218,25 @@ pub enum Kind {
     Cmp32RM,
     Test32RR,
     Test32RI,
+    /// shl/sal, shr, sar r32 by a nonzero immediate (masked) or by CL,
+    /// flags recorded lazily.
+    Shl32RI,
+    Shr32RI,
+    Sar32RI,
+    Shl32RC,
+    Shr32RC,
+    Sar32RC,
+    Neg32,
+    Not32,
+    /// movzx/movsx into a 32-bit register from a byte or a word.
+    Movzb32RR,
+    Movzw32RR,
+    Movsb32RR,
+    Movsw32RR,
+    Movzb32RM,
+    Movzw32RM,
+    Movsb32RM,
+    Movsw32RM,
     /// jcc by condition (the low nibble of the opcode), so the condition
     /// is a constant in its handler.
     Jo,
