@@ -9,11 +9,17 @@
 //! next array element:
 //!
 //! ```text
-//!   eip ──vpn == cur_vpn?──▶ cur.slots[eip & 0xfff] ──▶ cur.ops[i], ops[i+1]… until LAST
+//!   eip ──vpn == cur_vpn?──▶ cur.slots[eip & 0xfff] ──▶ cur.blocks[b] ──▶ cur.ops[start..]
 //!          │ no                      │ 0: not decoded yet, or CROSS
 //!          ▼                         ▼
 //!   enter(): fetch-translate    miss(): decode a block with iced, mark_code(frame)
 //! ```
+//!
+//! A `Block` says how many instructions it retires, so the CPU charges the
+//! budget once per block, and how many ops its fast path runs: a compare
+//! (or test) followed by the block's closing `jcc` is fused into one op
+//! (fuse.rs), and the `jcc` after it stays for the instruction-at-a-time
+//! path, which runs the two apart.
 //!
 //! Invalidation: `mmu.epoch()` (CR3 load, `invlpg`) makes the CPU translate
 //! its current page again; `phys.code_epoch()` (a write to a frame we decoded
@@ -22,6 +28,7 @@
 //! hardware (Intel SDM Vol. 3A §11.6).
 
 use super::decode::{decode, NeedMore, MAX_INSN};
+use super::fuse;
 use super::op::{Kind, Op, HOOK, LAST, WRITES};
 use crate::addr::{Frame, VirtAddr, PAGE_SIZE};
 use crate::mmu::Mmu;
@@ -38,11 +45,36 @@ const MAX_BLOCK: usize = 64;
 /// are 16-bit; blocks entered at many offsets duplicate instructions).
 const MAX_OPS: usize = 60_000;
 
+/// A decoded block: where its ops are and what running it costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Block {
+    /// Index in `Page::ops` of its first op.
+    pub start: u16,
+    /// Ops the fast path runs: all of them, less the `jcc` after a fused
+    /// compare (which stands for both).
+    pub fast: u8,
+    /// Instructions retired by running the whole block.
+    pub insns: u8,
+    /// HOOK when its first instruction is hooked; MISS for the sentinel.
+    pub flags: u8,
+}
+
+/// `Block::flags` of `blocks[0]`, what a slot that holds no block points at.
+pub const MISS: u8 = 0x80;
+
+const SENTINEL: Block = Block {
+    start: 0,
+    fast: 0,
+    insns: 0,
+    flags: MISS,
+};
+
 /// The decoded instructions of one frame.
 pub struct Page {
-    /// Per byte offset: 0 = no block starts here yet, CROSS, or the index + 1
-    /// in `ops` of the first instruction of the block starting here.
-    slots: Box<[u16; PAGE_SIZE as usize]>,
+    /// Per byte offset: the index in `blocks` of the block starting here
+    /// (0, the sentinel, if none yet), or CROSS.
+    pub slots: Box<[u16; PAGE_SIZE as usize]>,
+    pub blocks: Vec<Block>,
     pub ops: Vec<Op>,
 }
 
@@ -50,11 +82,13 @@ impl Page {
     fn new() -> Box<Page> {
         Box::new(Page {
             slots: Box::new([0; PAGE_SIZE as usize]),
+            blocks: vec![SENTINEL],
             ops: Vec::new(),
         })
     }
     fn clear(&mut self) {
         self.slots.fill(0);
+        self.blocks.truncate(1);
         self.ops.clear();
     }
 }
@@ -69,8 +103,8 @@ struct Cross {
 
 /// Where the instruction at an EIP was found.
 pub enum Entry {
-    /// A block starting at this index of the current page's ops.
-    Block(usize),
+    /// This block of the current page.
+    Block(Block),
     /// A page-crossing instruction, now in `cross_op`; run it alone.
     Cross,
 }
@@ -82,7 +116,8 @@ pub struct CodeCache {
     pub cur_vpn: u32,
     cur_frame: u32,
     mmu_epoch: u64,
-    code_epoch: u64,
+    /// `phys.code_epoch()` when stale frames were last dropped.
+    pub code_epoch: u64,
     pages: HashMap<u32, Box<Page>>,
     cross: Vec<Cross>,
     /// The page-crossing instruction being executed.
@@ -113,14 +148,6 @@ impl Default for CodeCache {
 }
 
 impl CodeCache {
-    /// The index of the block starting at `eip` in the current page, if decoded.
-    #[inline(always)]
-    pub fn lookup(&self, eip: u32) -> Option<usize> {
-        let slot = self.cur.slots[(eip & 0xfff) as usize] as usize;
-        let i = slot.wrapping_sub(1);
-        (i < self.cur.ops.len()).then_some(i)
-    }
-
     /// Whether code went stale since the last look (one compare).
     #[inline(always)]
     pub fn stale(&self, mmu: &Mmu) -> bool {
@@ -256,8 +283,18 @@ impl CodeCache {
                 break;
             }
         }
-        self.cur.slots[offset as usize] = (start + 1) as u16;
-        Ok(Entry::Block(start))
+        let ops = &mut self.cur.ops[start..];
+        let n = ops.len();
+        let fused = n >= 2 && fuse::fuse_tail(ops);
+        let block = Block {
+            start: start as u16,
+            fast: (n - fused as usize) as u8,
+            insns: n as u8,
+            flags: ops[0].flags & HOOK,
+        };
+        self.cur.slots[offset as usize] = self.cur.blocks.len() as u16;
+        self.cur.blocks.push(block);
+        Ok(Entry::Block(block))
     }
 
     /// The instruction at `eip` continues on the next page: fetch those

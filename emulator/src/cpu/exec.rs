@@ -151,6 +151,22 @@ impl State {
             K::Movsb32RM => self.r[op.r1 as usize & 7] = self.load8(mmu, op)? as i8 as u32,
             K::Movsw32RM => self.r[op.r1 as usize & 7] = self.load16(mmu, op)? as i16 as u32,
             K::X87 => self.x87(mmu, op)?,
+            // Fused compare-and-branch (fuse.rs): the immediate forms keep
+            // the displacement in `m.disp`.
+            K::CmpJccRR => {
+                let (a, b) = (self.r[op.r1 as usize & 7], self.r[op.r2 as usize & 7]);
+                self.cmp_jcc(op.sub, a, b, op.imm)
+            }
+            K::CmpJccRI => self.cmp_jcc(op.sub, self.r[op.r1 as usize & 7], op.imm, op.m.disp),
+            K::CmpJccRM => {
+                let b = mmu.read_u32(VirtAddr(self.ea(&op.m)))?;
+                self.cmp_jcc(op.sub, self.r[op.r1 as usize & 7], b, op.imm)
+            }
+            K::TestJccRR => {
+                let (a, b) = (self.r[op.r1 as usize & 7], self.r[op.r2 as usize & 7]);
+                self.test_jcc(op.sub, a, b, op.imm)
+            }
+            K::TestJccRI => self.test_jcc(op.sub, self.r[op.r1 as usize & 7], op.imm, op.m.disp),
         }
         Ok(())
     }

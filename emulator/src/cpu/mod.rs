@@ -1,5 +1,6 @@
-//! The IA-32 user-mode integer CPU: registers, lazy flags, and the loop that
-//! runs decoded instructions until something needs the operating system.
+//! The IA-32 user-mode integer CPU: registers, lazy flags, the decode
+//! cache, and (run.rs) the loop that runs decoded blocks until something
+//! needs the operating system.
 //!
 //! Every instruction either completes or changes nothing: loads and write
 //! checks come before the first change to registers, flags or memory, so a
@@ -20,9 +21,11 @@ mod far;
 mod fast;
 mod flags;
 mod flow;
+mod fuse;
 mod gdt;
 mod muldiv;
 mod op;
+mod run;
 pub mod segment;
 mod segreg;
 mod shift;
@@ -34,15 +37,13 @@ pub mod x87;
 
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
-use crate::trap::{PageFault, PfCode, Trap};
-use cache::{CodeCache, Entry};
+use cache::CodeCache;
 use gdt::{Hidden, Segments};
-use op::{Op, HOOK, LAST};
 use segment::{
     SegReg, SegmentDescriptor, SegmentFault, Selectors, GDT_ENTRY_TLS_MAX, GDT_ENTRY_TLS_MIN,
 };
+use state::State;
 pub use state::{Reg, Registers};
-use state::{State, Stop, ESP};
 
 /// The CPU: architectural state (`State`) and the decode cache it runs from.
 pub struct Cpu {
@@ -243,100 +244,6 @@ impl Cpu {
     pub fn pass_hook(&mut self) {
         self.code.pass = Some((self.s.eip, self.s.retired));
     }
-
-    /// Run until a trap, retiring at most `budget` instructions.
-    pub fn run(&mut self, mmu: &mut Mmu, budget: u64) -> Trap {
-        self.code.sync(mmu);
-        let s = &mut self.s;
-        let code = &mut self.code;
-        // Memcheck's stack floor follows ESP at every block's end.
-        let stack_watch = mmu.watch().is_some_and(|w| w.has_stack());
-        let floor = |s: &State, mmu: &mut Mmu| {
-            if let Some(w) = mmu.watch_mut() {
-                w.floor = s.r[ESP];
-            }
-        };
-        if stack_watch {
-            floor(s, mmu);
-        }
-        // One counter does for both: stop when `retired` reaches `end`.
-        let mut end = s.retired.saturating_add(budget);
-        loop {
-            if code.stale(mmu) {
-                code.drop_stale(mmu);
-            }
-            let mut eip = s.eip;
-            if eip >> 12 != code.cur_vpn {
-                if let Err(pf) = code.enter(mmu, eip) {
-                    return s.fault(pf, eip);
-                }
-            }
-            let start = match code.lookup(eip) {
-                Some(i) => i,
-                None => match code.miss(mmu, eip) {
-                    Ok(Entry::Block(i)) => i,
-                    Ok(Entry::Cross) => {
-                        if s.retired >= end {
-                            return Trap::InstructionLimit;
-                        }
-                        if code.is_hook(eip) && code.pass != Some((eip, s.retired)) {
-                            return Trap::Hook { eip: VirtAddr(eip) };
-                        }
-                        let op = code.cross_op;
-                        s.eip = eip.wrapping_add(op.len as u32);
-                        match s.exec(mmu, &op) {
-                            Ok(()) => {
-                                s.retired += 1;
-                                if stack_watch {
-                                    floor(s, mmu);
-                                }
-                            }
-                            Err(stop) => {
-                                if let Some(t) = s.stopped(mmu, &op, stop, eip, &mut end) {
-                                    return t;
-                                }
-                            }
-                        }
-                        continue;
-                    }
-                    Err(pf) => return s.fault(pf, eip),
-                },
-            };
-            if code.cur.ops[start].flags & HOOK != 0 && code.pass != Some((eip, s.retired)) {
-                return Trap::Hook { eip: VirtAddr(eip) };
-            }
-            // Run the block: the next instruction is the next op. EIP and
-            // the retired count live in registers here; `s.eip` is stored
-            // before each instruction (calls and faults read it), `s.retired`
-            // when the block ends (blocks start at `rdtsc`, see cache.rs).
-            let mut retired = s.retired;
-            for op in &code.cur.ops[start..] {
-                if retired >= end {
-                    s.retired = retired;
-                    return Trap::InstructionLimit;
-                }
-                let next = eip.wrapping_add(op.len as u32);
-                s.eip = next;
-                if let Err(stop) = s.exec(mmu, op) {
-                    s.retired = retired;
-                    match s.stopped(mmu, op, stop, eip, &mut end) {
-                        Some(t) => return t,
-                        None => break,
-                    }
-                }
-                retired += 1;
-                // After a store, the code may have changed under us.
-                if op.flags != 0 && (op.flags & LAST != 0 || code.stale(mmu)) {
-                    if stack_watch {
-                        floor(s, mmu);
-                    }
-                    break;
-                }
-                eip = next;
-            }
-            s.retired = retired;
-        }
-    }
 }
 
 /// Index into the TLS entries; panics outside them (a kernel bug).
@@ -346,69 +253,4 @@ fn tls_slot(entry: usize) -> usize {
         "GDT entry {entry} is not a TLS entry ({GDT_ENTRY_TLS_MIN}..={GDT_ENTRY_TLS_MAX})"
     );
     entry - GDT_ENTRY_TLS_MIN
-}
-
-impl State {
-    /// After an instruction stopped short: the trap to return, if any.
-    #[cold]
-    fn stopped(
-        &mut self,
-        mmu: &mut Mmu,
-        op: &Op,
-        stop: Stop,
-        eip: u32,
-        end: &mut u64,
-    ) -> Option<Trap> {
-        match stop {
-            Stop::PageFault(pf) if pf.code.contains(PfCode::CHECK) => self.refused(mmu, op, eip),
-            Stop::PageFault(pf) => Some(self.fault(pf, eip)),
-            Stop::Trap(t) => {
-                self.eip = eip;
-                Some(t)
-            }
-            Stop::TrapAfter(t) => {
-                self.retired += 1;
-                Some(t)
-            }
-            Stop::Again => {
-                // Counts against the budget, so a long `rep` still returns
-                // control; it retires when it completes.
-                self.eip = eip;
-                *end -= 1;
-                None
-            }
-        }
-    }
-
-    /// Memcheck refused an access of `op`. Below the stack floor, judge it
-    /// by ESP itself and what `op` pushes: a push or call may write below
-    /// ESP (the floor drops, the instruction runs again); nothing else may.
-    #[cold]
-    fn refused(&mut self, mmu: &mut Mmu, op: &Op, eip: u32) -> Option<Trap> {
-        self.eip = eip;
-        let w = mmu.watch_mut()?;
-        let v = w.take_violation()?;
-        let lowest = self.r[ESP].saturating_sub(op.pushes());
-        if v.stack && v.addr >= lowest {
-            w.floor = lowest;
-            return None;
-        }
-        Some(Trap::MemCheck {
-            eip: VirtAddr(eip),
-            addr: VirtAddr(v.addr),
-            len: v.len as u8,
-            access: v.access,
-            stack: v.stack,
-        })
-    }
-
-    #[cold]
-    fn fault(&mut self, pf: PageFault, eip: u32) -> Trap {
-        self.eip = eip;
-        Trap::PageFault {
-            addr: pf.addr,
-            code: pf.code,
-            eip: VirtAddr(eip),
-        }
-    }
 }

@@ -257,6 +257,14 @@ pub enum Kind {
     Jg,
     /// Every x87 instruction (cpu/x87): `sub` says which.
     X87,
+    /// A 32-bit cmp or test fused with the `jcc` after it (fuse.rs): `sub`
+    /// the condition, `inner` the compare's own kind, the displacement in
+    /// `imm` (`m.disp` for the immediate forms), `len` both lengths.
+    CmpJccRR,
+    CmpJccRI,
+    CmpJccRM,
+    TestJccRR,
+    TestJccRI,
 }
 
 /// `Op::flags`: the last instruction of its decoded block (a branch, a

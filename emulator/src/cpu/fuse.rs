@@ -1,0 +1,251 @@
+//! Compare-and-branch: a `cmp` or `test` followed by the `jcc` that ends
+//! its block runs as one op, with the condition decided from the operands
+//! (no flags built, no second dispatch). The flags are still recorded
+//! lazily, as the `cmp` alone would leave them.
+//!
+//! The fused op takes the compare's place and its length covers both
+//! instructions; the `jcc` stays after it in the block, so the
+//! instruction-at-a-time path (a budget ending between the two, a hooked
+//! block) can run them apart with `unfuse`.
+
+use super::flags::Lazy;
+use super::op::{alu_op, Kind, Op, HOOK};
+use super::state::State;
+
+const SIGN: u32 = 0x8000_0000;
+
+/// The fused kind of a compare, if it has one.
+fn fused_kind(k: Kind) -> Option<Kind> {
+    use Kind as K;
+    Some(match k {
+        K::Cmp32RR => K::CmpJccRR,
+        K::Cmp32RI => K::CmpJccRI,
+        K::Cmp32RM => K::CmpJccRM,
+        K::Test32RR => K::TestJccRR,
+        K::Test32RI => K::TestJccRI,
+        _ => return None,
+    })
+}
+
+/// The condition code of a specialised `jcc` (`Kind::Jo..=Kind::Jg`).
+fn jcc_cond(k: Kind) -> Option<u8> {
+    let (k, jo) = (k as u8, Kind::Jo as u8);
+    (jo..=Kind::Jg as u8).contains(&k).then(|| k - jo)
+}
+
+pub fn is_fused(k: Kind) -> bool {
+    matches!(
+        k,
+        Kind::CmpJccRR | Kind::CmpJccRI | Kind::CmpJccRM | Kind::TestJccRR | Kind::TestJccRI
+    )
+}
+
+/// Fuse the last two ops of a block if they are a compare and a `jcc`;
+/// whether it did. The fused op keeps the compare's flags bits.
+pub fn fuse_tail(ops: &mut [Op]) -> bool {
+    let [.., cmp, jcc] = ops else {
+        return false;
+    };
+    let (Some(kind), Some(cc)) = (fused_kind(cmp.kind), jcc_cond(jcc.kind)) else {
+        return false;
+    };
+    let test = matches!(kind, Kind::TestJccRR | Kind::TestJccRI);
+    let Some(p) = predicate(cc, test) else {
+        return false;
+    };
+    // A hooked jcc must stay apart.
+    if jcc.flags & HOOK != 0 {
+        return false;
+    }
+    let mut f = *cmp;
+    f.kind = kind;
+    f.inner = cmp.kind;
+    f.len = cmp.len + jcc.len;
+    f.sub = p;
+    // The branch displacement goes where the compare has no operand.
+    match kind {
+        Kind::CmpJccRI | Kind::TestJccRI => f.m.disp = jcc.imm,
+        _ => f.imm = jcc.imm,
+    }
+    *cmp = f;
+    true
+}
+
+/// The compare alone, as decoded, from its fused op and the `jcc` after it.
+pub fn unfuse(f: &Op, jcc: &Op) -> Op {
+    let mut op = Op {
+        kind: f.inner,
+        len: f.len - jcc.len,
+        inner: Kind::Nop,
+        ..*f
+    };
+    match f.kind {
+        Kind::CmpJccRI | Kind::TestJccRI => op.m.disp = 0,
+        _ => op.imm = 0,
+    }
+    op.sub = match f.kind {
+        Kind::TestJccRR | Kind::TestJccRI => alu_op::TEST,
+        _ => alu_op::CMP,
+    };
+    op
+}
+
+/// `Op::sub` of a fused op: its condition as one unsigned comparison,
+/// `l < m + k` (in 64 bits), where (l, m) is (a, b) or, with ON_R, the
+/// result and 0; SIGNED flips both sign bits first (signed order as
+/// unsigned); LE makes k 1; NEG inverts. So the branch is decided with no
+/// branch on the condition and no flags built.
+const NEG: u8 = 1;
+const LE: u8 = 2;
+const SIGNED: u8 = 4;
+const ON_R: u8 = 8;
+
+/// The predicate of `jcc` condition `cc` after a cmp (or a test: CF = OF
+/// = 0, so every condition is one of the result against 0). None for the
+/// conditions left apart: parity, and OF after a cmp.
+fn predicate(cc: u8, test: bool) -> Option<u8> {
+    let p = match (cc >> 1, test) {
+        (5, _) | (0, false) => return None,
+        (1, false) => 0,             // jb: a < b
+        (3, false) => LE,            // jbe: a <= b
+        (6, false) => SIGNED,        // jl
+        (7, false) => SIGNED | LE,   // jle
+        (0 | 1, true) => ON_R,       // OF or CF: never (r < 0)
+        (2 | 3, _) => ON_R | LE,     // ZF (and test's CF | ZF): r <= 0
+        (4 | 6, _) => ON_R | SIGNED, // SF (and test's SF != OF)
+        _ => ON_R | SIGNED | LE,     // test's ZF | SF != OF
+    };
+    Some(p | (cc & 1))
+}
+
+/// Whether predicate `p` holds after `a - b = r` (or `a & b = r`).
+#[inline(always)]
+fn holds(p: u8, a: u32, b: u32, r: u32) -> bool {
+    let (l, m) = if p & ON_R != 0 { (r, 0) } else { (a, b) };
+    let bias = ((p & SIGNED) as u32) << 29;
+    let k = (p as u64 >> 1) & 1;
+    (((l ^ bias) as u64) < ((m ^ bias) as u64 + k)) != (p & NEG != 0)
+}
+
+impl State {
+    /// `cmp a, b` then the branch by `disp` if predicate `p` holds; `self.eip` is
+    /// past the `jcc`.
+    #[inline(always)]
+    pub(super) fn cmp_jcc(&mut self, p: u8, a: u32, b: u32, disp: u32) {
+        let r = a.wrapping_sub(b);
+        self.f.set(Lazy::Sub, SIGN, a, b, r);
+        if holds(p, a, b, r) {
+            self.eip = self.eip.wrapping_add(disp);
+        }
+    }
+
+    /// `test a, b` then the branch.
+    #[inline(always)]
+    pub(super) fn test_jcc(&mut self, p: u8, a: u32, b: u32, disp: u32) {
+        let r = a & b;
+        self.f.set(Lazy::Logic, SIGN, a, b, r);
+        if holds(p, r, 0, r) {
+            self.eip = self.eip.wrapping_add(disp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::decode::decode;
+    use super::super::flags::{sign_of, Flags};
+    use super::*;
+
+    const VALS: [u32; 8] = [
+        0,
+        1,
+        0x7f,
+        0x80,
+        0x7fff_ffff,
+        0x8000_0000,
+        0x8000_0001,
+        0xffff_ffff,
+    ];
+
+    #[test]
+    fn conditions_agree_with_lazy_flags() {
+        for &a in &VALS {
+            for &b in &VALS {
+                let r = a.wrapping_sub(b);
+                let mut f = Flags::new();
+                f.set(Lazy::Sub, sign_of(4), a, b, r);
+                let mut g = Flags::new();
+                g.set(Lazy::Logic, sign_of(4), a, b, a & b);
+                for cc in 0..16 {
+                    if let Some(p) = predicate(cc, false) {
+                        assert_eq!(holds(p, a, b, r), f.cond(cc), "cmp {a:#x} {b:#x} cc {cc}");
+                    }
+                    if let Some(p) = predicate(cc, true) {
+                        let t = a & b;
+                        assert_eq!(holds(p, t, 0, t), g.cond(cc), "test {a:#x} {b:#x} cc {cc}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Run `cmp` + `jcc` (register forms) fused and apart; compare.
+    fn agree(cmp: &[u8]) {
+        let mut mmu = crate::mmu::Mmu::new(
+            crate::phys::PhysMem::new(64 << 10).unwrap(),
+            Default::default(),
+        )
+        .unwrap();
+        for cc in 0..16u8 {
+            let c = decode(cmp, 0x1000).unwrap();
+            let j = decode(&[0x70 + cc, 0x10], 0x1000 + c.len as u32).unwrap();
+            let mut ops = [c, j];
+            let test = c.kind == Kind::Test32RR || c.kind == Kind::Test32RI;
+            if predicate(cc, test).is_none() {
+                assert!(!fuse_tail(&mut ops), "{cmp:x?} cc {cc} stays apart");
+                continue;
+            }
+            assert!(fuse_tail(&mut ops), "{cmp:x?} fuses");
+            assert_eq!(unfuse(&ops[0], &ops[1]), c);
+            for &x in &VALS {
+                for &y in &VALS {
+                    let mut s1 = State::new();
+                    s1.r[..8].copy_from_slice(&[x, y, 0, 0, 0x100, 0, 0, 0]);
+                    let mut s2 = State::new();
+                    s2.r = s1.r;
+                    s1.eip = 0x1000 + ops[0].len as u32;
+                    s1.exec(&mut mmu, &ops[0]).ok().unwrap();
+                    s2.eip = 0x1000 + c.len as u32;
+                    s2.exec(&mut mmu, &c).ok().unwrap();
+                    s2.eip += j.len as u32;
+                    s2.exec(&mut mmu, &j).ok().unwrap();
+                    assert_eq!(
+                        (s1.eip, s1.f.get()),
+                        (s2.eip, s2.f.get()),
+                        "{cmp:x?} cc {cc}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fused_forms_agree_with_the_pair() {
+        agree(&[0x39, 0xc8]); // cmp %ecx,%eax
+        agree(&[0x83, 0xf8, 0x01]); // cmp $1,%eax
+        agree(&[0x3d, 0, 0, 0, 0x80]); // cmp $0x80000000,%eax
+        agree(&[0x85, 0xc0]); // test %eax,%eax
+        agree(&[0xa9, 1, 0, 0, 0x80]); // test $0x80000001,%eax
+    }
+
+    #[test]
+    fn only_a_compare_before_a_jcc_fuses() {
+        let add = decode(&[0x01, 0xc8], 0).unwrap();
+        let jne = decode(&[0x75, 0x10], 2).unwrap();
+        let cmp = decode(&[0x39, 0xc8], 0).unwrap();
+        let jmp = decode(&[0xeb, 0x10], 2).unwrap();
+        assert!(!fuse_tail(&mut [add, jne]));
+        assert!(!fuse_tail(&mut [cmp, jmp]));
+        assert!(!fuse_tail(&mut [jne]));
+    }
+}

@@ -1,0 +1,254 @@
+//! The loop that runs decoded blocks until something needs the operating
+//! system, and what it does when an instruction stops short.
+//!
+//! A block runs on the fast path when it is decoded, not hooked, and the
+//! budget covers all of it: the retired count is charged once, when it
+//! ends, and nothing is checked between its instructions but a store that
+//! wrote code. Everything else (the first run of a block, a hook, the last
+//! instructions of a budget, a single step) goes one instruction at a time
+//! through `checked`, which charges each. Either way a fault leaves EIP at
+//! the faulting instruction and the count exact: the fast path knows which
+//! op stopped and charges the ones before it.
+
+use super::cache::{CodeCache, Entry, MISS};
+use super::fuse;
+use super::op::{Op, HOOK, WRITES};
+use super::state::{State, Stop, ESP};
+use super::Cpu;
+use crate::addr::VirtAddr;
+use crate::mmu::Mmu;
+use crate::trap::{PageFault, PfCode, Trap};
+
+impl Cpu {
+    /// Run until a trap, retiring at most `budget` instructions.
+    pub fn run(&mut self, mmu: &mut Mmu, budget: u64) -> Trap {
+        self.code.sync(mmu);
+        let s = &mut self.s;
+        let code = &mut self.code;
+        // Memcheck's stack floor follows ESP at every block's end.
+        let stack_watch = mmu.watch().is_some_and(|w| w.has_stack());
+        if stack_watch {
+            floor(s, mmu);
+        }
+        // One counter does for both: stop when `retired` reaches `end`.
+        let mut end = s.retired.saturating_add(budget);
+        'blocks: loop {
+            let eip = s.eip;
+            if eip >> 12 != code.cur_vpn {
+                if let Err(pf) = code.enter(mmu, eip) {
+                    return s.fault(pf, eip);
+                }
+            }
+            let slot = code.cur.slots[(eip & 0xfff) as usize] as usize;
+            let block = match code.cur.blocks.get(slot) {
+                Some(&b) if b.flags == 0 && s.retired + b.insns as u64 <= end => b,
+                // Not decoded yet, page-crossing, hooked, or the budget
+                // ends inside it.
+                _ => {
+                    if let Some(t) = checked(s, mmu, code, &mut end, stack_watch) {
+                        return t;
+                    }
+                    continue;
+                }
+            };
+            // EIP is stored before each instruction (branches and traps
+            // read it); the ops before one that stops are charged then.
+            let ops = &code.cur.ops[block.start as usize..][..block.fast as usize];
+            let mut at = eip;
+            for (k, op) in ops.iter().enumerate() {
+                let next = at.wrapping_add(op.len as u32);
+                s.eip = next;
+                if let Err(stop) = s.exec(mmu, op) {
+                    s.retired += k as u64;
+                    if let Some(t) = s.stopped(mmu, op, stop, at, &mut end) {
+                        return t;
+                    }
+                    // A paused `rep` or a store memcheck let pass may have
+                    // written code before it stopped.
+                    if code.stale(mmu) {
+                        code.drop_stale(mmu);
+                    }
+                    continue 'blocks;
+                }
+                // A store may have written code the next op was decoded from
+                // (it took the MMU's slow path, which bumped the epoch).
+                if op.flags & WRITES != 0 && code.stale(mmu) {
+                    s.retired += k as u64 + 1;
+                    code.drop_stale(mmu);
+                    continue 'blocks;
+                }
+                at = next;
+            }
+            s.retired += block.insns as u64;
+            if stack_watch {
+                floor(s, mmu);
+            }
+        }
+    }
+}
+
+/// Memcheck's stack floor follows ESP.
+fn floor(s: &State, mmu: &mut Mmu) {
+    if let Some(w) = mmu.watch_mut() {
+        w.floor = s.r[ESP];
+    }
+}
+
+/// The block at EIP, decoded first if need be, run one instruction at a
+/// time with the budget checked before each: the blocks the fast path does
+/// not take. `None` when the CPU goes on.
+#[cold]
+#[inline(never)]
+fn checked(
+    s: &mut State,
+    mmu: &mut Mmu,
+    code: &mut CodeCache,
+    end: &mut u64,
+    stack_watch: bool,
+) -> Option<Trap> {
+    let mut eip = s.eip;
+    let slot = code.cur.slots[(eip & 0xfff) as usize] as usize;
+    let block = match code.cur.blocks.get(slot) {
+        Some(b) if b.flags & MISS == 0 => *b,
+        _ => match code.miss(mmu, eip) {
+            Ok(Entry::Block(b)) => b,
+            Ok(Entry::Cross) => return cross(s, mmu, code, end, stack_watch),
+            Err(pf) => return Some(s.fault(pf, eip)),
+        },
+    };
+    if block.flags & HOOK != 0 && code.pass != Some((eip, s.retired)) {
+        return Some(Trap::Hook { eip: VirtAddr(eip) });
+    }
+    let ops = &code.cur.ops[block.start as usize..][..block.insns as usize];
+    for (k, op) in ops.iter().enumerate() {
+        if s.retired >= *end {
+            return Some(Trap::InstructionLimit);
+        }
+        // A fused compare runs as the compare alone; its jcc is next.
+        let op = match fuse::is_fused(op.kind) {
+            true => fuse::unfuse(op, &ops[k + 1]),
+            false => *op,
+        };
+        let next = eip.wrapping_add(op.len as u32);
+        s.eip = next;
+        if let Err(stop) = s.exec(mmu, &op) {
+            let t = s.stopped(mmu, &op, stop, eip, end);
+            if t.is_none() && code.stale(mmu) {
+                code.drop_stale(mmu);
+            }
+            return t;
+        }
+        s.retired += 1;
+        if op.flags & WRITES != 0 && code.stale(mmu) {
+            code.drop_stale(mmu);
+            break;
+        }
+        eip = next;
+    }
+    if stack_watch {
+        floor(s, mmu);
+    }
+    None
+}
+
+/// An instruction that crosses into the next page, run alone.
+#[cold]
+fn cross(
+    s: &mut State,
+    mmu: &mut Mmu,
+    code: &mut CodeCache,
+    end: &mut u64,
+    stack_watch: bool,
+) -> Option<Trap> {
+    let eip = s.eip;
+    if s.retired >= *end {
+        return Some(Trap::InstructionLimit);
+    }
+    if code.is_hook(eip) && code.pass != Some((eip, s.retired)) {
+        return Some(Trap::Hook { eip: VirtAddr(eip) });
+    }
+    let op = code.cross_op;
+    s.eip = eip.wrapping_add(op.len as u32);
+    match s.exec(mmu, &op) {
+        Ok(()) => {
+            s.retired += 1;
+            if stack_watch {
+                floor(s, mmu);
+            }
+        }
+        Err(stop) => {
+            if let Some(t) = s.stopped(mmu, &op, stop, eip, end) {
+                return Some(t);
+            }
+        }
+    }
+    if code.stale(mmu) {
+        code.drop_stale(mmu);
+    }
+    None
+}
+
+impl State {
+    /// After an instruction stopped short: the trap to return, if any.
+    #[cold]
+    fn stopped(
+        &mut self,
+        mmu: &mut Mmu,
+        op: &Op,
+        stop: Stop,
+        eip: u32,
+        end: &mut u64,
+    ) -> Option<Trap> {
+        match stop {
+            Stop::PageFault(pf) if pf.code.contains(PfCode::CHECK) => self.refused(mmu, op, eip),
+            Stop::PageFault(pf) => Some(self.fault(pf, eip)),
+            Stop::Trap(t) => {
+                self.eip = eip;
+                Some(t)
+            }
+            Stop::TrapAfter(t) => {
+                self.retired += 1;
+                Some(t)
+            }
+            Stop::Again => {
+                // Counts against the budget, so a long `rep` still returns
+                // control; it retires when it completes.
+                self.eip = eip;
+                *end -= 1;
+                None
+            }
+        }
+    }
+
+    /// Memcheck refused an access of `op`. Below the stack floor, judge it
+    /// by ESP itself and what `op` pushes: a push or call may write below
+    /// ESP (the floor drops, the instruction runs again); nothing else may.
+    #[cold]
+    fn refused(&mut self, mmu: &mut Mmu, op: &Op, eip: u32) -> Option<Trap> {
+        self.eip = eip;
+        let w = mmu.watch_mut()?;
+        let v = w.take_violation()?;
+        let lowest = self.r[ESP].saturating_sub(op.pushes());
+        if v.stack && v.addr >= lowest {
+            w.floor = lowest;
+            return None;
+        }
+        Some(Trap::MemCheck {
+            eip: VirtAddr(eip),
+            addr: VirtAddr(v.addr),
+            len: v.len as u8,
+            access: v.access,
+            stack: v.stack,
+        })
+    }
+
+    #[cold]
+    fn fault(&mut self, pf: PageFault, eip: u32) -> Trap {
+        self.eip = eip;
+        Trap::PageFault {
+            addr: pf.addr,
+            code: pf.code,
+            eip: VirtAddr(eip),
+        }
+    }
+}
