@@ -138,7 +138,12 @@ impl Kernel {
             p.hand_over(&mut l);
             l.threads_ran += p.ran(now);
             std::mem::swap(p, &mut l);
+            // The leader's record goes on as the calling thread did: not
+            // asleep where the leader was, with the caller's signal state.
             p.thread_exited = false;
+            p.blocked = None;
+            p.context = None;
+            std::mem::swap(&mut p.signals, &mut l.signals);
             p.turn_start = now;
             self.emit_as(l.pid, EventKind::ThreadExited { tid: l.pid, code });
             self.tracer.pid = Some(p.pid);
