@@ -252,6 +252,52 @@ impl Process {
     pub fn has_exited(&self) -> bool {
         self.exit.is_some()
     }
+    /// A task made from this one by fork or clone, about to be parked
+    /// with `context`: what every child inherits copied (limits, cwd,
+    /// signal actions and mask, argv), its own accounts empty, no address
+    /// space yet. A new process of its own; the caller sets what differs.
+    pub(crate) fn offspring(
+        &self,
+        pid: u32,
+        now: u64,
+        context: toyemu_emulator::Context,
+    ) -> Process {
+        Process {
+            pid,
+            tgid: pid,
+            thread_exited: false,
+            name: self.name.clone(),
+            image: self.image.clone(),
+            mm: None,
+            stats: ProcStats::default(),
+            exit: None,
+            started_at: now,
+            fds: FdTable::default(),
+            cwd: self.cwd.clone(),
+            umask: self.umask,
+            limits: self.limits,
+            stack_limit: self.stack_limit,
+            comm: self.comm.clone(),
+            clear_child_tid: 0,
+            robust_list: 0,
+            argv: self.argv.clone(),
+            envp: self.envp.clone(),
+            faults_by_kind: BTreeMap::new(),
+            signals: self.signals.forked(),
+            ppid: self.tgid,
+            blocked: None,
+            context: Some(context),
+            exit_signal: None,
+            set_child_tid: 0,
+            autoreap: false,
+            ran_before: 0,
+            turn_start: now,
+            threads_ran: 0,
+            threads_made: 0,
+            watch_suspended: false,
+        }
+    }
+
     /// Will this thread never run again: it ended, alone or with its group?
     pub fn is_done(&self) -> bool {
         self.exit.is_some() || self.thread_exited

@@ -41,6 +41,15 @@ const OP_NAMES: [(u32, &str); 7] = [
     (FUTEX_WAKE_BITSET, "FUTEX_WAKE_BITSET"),
 ];
 
+/// The waiters a call concerns: every one for FUTEX_WAIT and FUTEX_WAKE,
+/// those whose bits meet `val3` for the _BITSET forms (none is EINVAL).
+fn bitset_of(cmd: u32, val3: u32) -> Option<u32> {
+    match cmd {
+        FUTEX_WAIT_BITSET | FUTEX_WAKE_BITSET => (val3 != 0).then_some(val3),
+        _ => Some(FUTEX_BITSET_MATCH_ANY),
+    }
+}
+
 /// FUTEX_WAKE_OP's operation on the second word, and its comparison of
 /// the old value (`val3`: op 4 bits, cmp 4, oparg 12, cmparg 12).
 fn wake_op(val3: u32, old: u32) -> Option<(u32, bool)> {
@@ -138,14 +147,9 @@ impl Kernel {
         let key = Self::futex_key(p, uaddr);
         match cmd {
             FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-                let bitset = if cmd == FUTEX_WAIT {
-                    FUTEX_BITSET_MATCH_ANY
-                } else {
-                    val3
-                };
-                if bitset == 0 {
+                let Some(bitset) = bitset_of(cmd, val3) else {
                     return Outcome::Err(EINVAL);
-                }
+                };
                 // The scheduler already ended this wait: woken, or timed out.
                 if let Some(woken) = self.futex_verdict.take() {
                     return if woken {
@@ -188,14 +192,9 @@ impl Kernel {
                 })
             }
             FUTEX_WAKE | FUTEX_WAKE_BITSET => {
-                let bitset = if cmd == FUTEX_WAKE {
-                    FUTEX_BITSET_MATCH_ANY
-                } else {
-                    val3
-                };
-                if bitset == 0 {
+                let Some(bitset) = bitset_of(cmd, val3) else {
                     return Outcome::Err(EINVAL);
-                }
+                };
                 Outcome::Value(self.futex_wake(key, val, bitset))
             }
             FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {

@@ -17,7 +17,7 @@ use crate::exec::ExecError;
 use crate::fault::FaultError;
 use crate::fs::node::Node;
 use crate::kernel::Kernel;
-use crate::process::{Ending, ExitStatus, ProcStats, Process, RLIMIT_NPROC};
+use crate::process::{Ending, ExitStatus, Process, RLIMIT_NPROC};
 use crate::ptable::wait_matches;
 use crate::signal::{Signal, SIGCHLD};
 use crate::sleep::Block;
@@ -126,13 +126,7 @@ impl Kernel {
         p: &mut Process,
         exit_signal: Option<Signal>,
     ) -> Result<u32, Outcome> {
-        let live = 1 + self
-            .procs
-            .parked
-            .values()
-            .filter(|q| !q.has_exited())
-            .count();
-        if live as u64 >= p.limits[RLIMIT_NPROC].0 {
+        if !self.may_add_task(p) {
             return Err(Outcome::Err(EAGAIN));
         }
         self.populate_shared(p)?;
@@ -147,46 +141,11 @@ impl Kernel {
         let tables = mm.page_tables();
         let mut context = self.machine.cpu().context();
         context.set_reg(Reg::Eax, 0);
-        let child = Process {
-            pid,
-            tgid: pid,
-            thread_exited: false,
-            name: p.name.clone(),
-            image: p.image.clone(),
-            mm: Some(mm),
-            stats: ProcStats::default(),
-            exit: None,
-            started_at: self.insns(),
-            fds: p.fds.clone(),
-            cwd: p.cwd.clone(),
-            umask: p.umask,
-            limits: p.limits,
-            stack_limit: p.stack_limit,
-            comm: p.comm.clone(),
-            clear_child_tid: 0,
-            robust_list: 0,
-            argv: p.argv.clone(),
-            envp: p.envp.clone(),
-            faults_by_kind: Default::default(),
-            signals: p.signals.forked(),
-            ppid: p.tgid,
-            blocked: None,
-            context: Some(context),
-            exit_signal,
-            set_child_tid: 0,
-            autoreap: false,
-            ran_before: 0,
-            turn_start: self.insns(),
-            threads_ran: 0,
-            threads_made: 0,
-            watch_suspended: false,
-        };
-        if self.procs.root.is_none() {
-            self.procs.root = Some(p.pid);
-            self.procs.slice_end = self.insns() + self.procs.quantum;
-        }
-        self.tracer.pid = Some(p.pid);
-        self.procs.parked.insert(pid, child);
+        let mut child = p.offspring(pid, self.insns(), context);
+        child.mm = Some(mm);
+        child.fds = p.fds.clone();
+        child.exit_signal = exit_signal;
+        self.park_new(p, child);
         self.emit(EventKind::Forked {
             parent: p.pid,
             child: pid,
@@ -195,6 +154,24 @@ impl Kernel {
         });
         log::info!(target: "toyemu::process", "pid {} forked pid {pid}", p.pid);
         Ok(pid)
+    }
+
+    /// RLIMIT_NPROC counts every task alive, threads too, as Linux does.
+    fn may_add_task(&self, p: &Process) -> bool {
+        let live = 1 + self.procs.parked.values().filter(|q| !q.is_done()).count();
+        (live as u64) < p.limits[RLIMIT_NPROC].0
+    }
+
+    /// Park a task `p` just made. The first one starts the scheduler's
+    /// clock, and makes `p`'s process the first one, which the caller of
+    /// `run` gets back at the end.
+    fn park_new(&mut self, p: &Process, t: Process) {
+        if self.procs.root.is_none() {
+            self.procs.root = Some(p.tgid);
+            self.procs.slice_end = self.insns() + self.procs.quantum;
+        }
+        self.tracer.pid = Some(p.pid);
+        self.procs.parked.insert(t.pid, t);
     }
 
     /// Give every page of `p`'s MAP_SHARED anonymous mappings a frame, so
@@ -289,8 +266,7 @@ impl Kernel {
         tls: u32,
         child_tid: u32,
     ) -> Outcome {
-        let live = 1 + self.procs.parked.values().filter(|q| !q.is_done()).count();
-        if live as u64 >= p.limits[RLIMIT_NPROC].0 {
+        if !self.may_add_task(p) {
             return Outcome::Err(EAGAIN);
         }
         let mine = self.machine.cpu().context();
@@ -313,56 +289,21 @@ impl Kernel {
             }
         }
         self.next_pid += 1;
-        let thread = Process {
-            pid: tid,
-            tgid: p.tgid,
-            thread_exited: false,
-            name: p.name.clone(),
-            image: p.image.clone(),
-            // The group's state stays with `p` until this thread runs.
-            mm: None,
-            stats: ProcStats::default(),
-            exit: None,
-            started_at: self.insns(),
-            fds: Default::default(),
-            cwd: p.cwd.clone(),
-            umask: p.umask,
-            limits: p.limits,
-            stack_limit: p.stack_limit,
-            comm: p.comm.clone(),
-            clear_child_tid: if flags & CLONE_CHILD_CLEARTID != 0 {
-                child_tid
-            } else {
-                0
-            },
-            robust_list: 0,
-            argv: Vec::new(),
-            envp: Vec::new(),
-            faults_by_kind: Default::default(),
-            signals: p.signals.for_thread(),
-            ppid: p.ppid,
-            blocked: None,
-            context: Some(context),
-            exit_signal: None,
-            set_child_tid: if flags & CLONE_CHILD_SETTID != 0 {
-                child_tid
-            } else {
-                0
-            },
-            autoreap: true,
-            ran_before: 0,
-            turn_start: self.insns(),
-            threads_ran: 0,
-            threads_made: 0,
-            watch_suspended: false,
-        };
-        if self.procs.root.is_none() {
-            self.procs.root = Some(p.tgid);
-            self.procs.slice_end = self.insns() + self.procs.quantum;
+        let mut thread = p.offspring(tid, self.insns(), context);
+        // Of its creator's group; the group's state stays with `p` until
+        // this thread runs (`thread.rs`).
+        thread.tgid = p.tgid;
+        thread.ppid = p.ppid;
+        thread.signals = p.signals.for_thread();
+        thread.autoreap = true;
+        if flags & CLONE_CHILD_CLEARTID != 0 {
+            thread.clear_child_tid = child_tid;
         }
-        self.tracer.pid = Some(p.pid);
+        if flags & CLONE_CHILD_SETTID != 0 {
+            thread.set_child_tid = child_tid;
+        }
         p.threads_made += 1;
-        self.procs.parked.insert(tid, thread);
+        self.park_new(p, thread);
         self.emit(EventKind::ThreadCreated { tid, stack: newsp });
         log::info!(target: "toyemu::process", "pid {} made thread {tid}", p.pid);
         Outcome::Value(tid)
