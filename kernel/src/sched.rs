@@ -65,9 +65,7 @@ impl Kernel {
             Some(Block::PipeRead { pipe, .. }) => pipe_ready(pipe, false),
             Some(Block::PipeWrite { pipe, .. }) => pipe_ready(pipe, true),
             Some(Block::Poll { pipes, .. }) => pipes.iter().any(|(p, w)| pipe_ready(p, *w)),
-            Some(Block::Futex {
-                woken, deadline, ..
-            }) => *woken || deadline.is_some_and(|d| Instant::now() >= d),
+            Some(b @ Block::Futex { .. }) => b.futex_ended().is_some(),
             Some(Block::Child { pid, .. }) => {
                 let pid = *pid;
                 let mut kids = self
@@ -75,12 +73,7 @@ impl Kernel {
                     .parked
                     .values()
                     .chain(std::iter::once(cur))
-                    .filter(|c| {
-                        c.ppid == q.tgid
-                            && c.is_leader()
-                            && c.tgid != q.tgid
-                            && wait_matches(pid, c)
-                    });
+                    .filter(|c| c.ppid == q.tgid && c.is_leader() && wait_matches(pid, c));
                 // A child that ended, or none left to wait for (ECHILD).
                 let mut any = false;
                 let ready = kids.any(|c| {
@@ -102,13 +95,7 @@ impl Kernel {
     /// call is interrupted: with SA_RESTART the handler returns onto the
     /// `int 0x80` and the call runs again, otherwise it fails with EINTR.
     pub(crate) fn resume_sleeper(&mut self, p: &mut Process) {
-        if let Some(Block::Futex {
-            woken, deadline, ..
-        }) = &p.blocked
-        {
-            let late = deadline.is_some_and(|d| Instant::now() >= d);
-            self.futex_verdict = (*woken || late).then_some(*woken);
-        }
+        self.futex_verdict = p.blocked.as_ref().and_then(Block::futex_ended);
         p.blocked = None;
         let at = self.machine.cpu().eip().0;
         let after = toyemu_emulator::VirtAddr(at + 2);

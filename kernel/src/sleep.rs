@@ -89,6 +89,18 @@ impl PartialEq for Block {
 impl Eq for Block {}
 
 impl Block {
+    /// A futex wait that is over: `Some(true)` woken, `Some(false)` past
+    /// its deadline; `None` for one still waiting, or any other sleep.
+    pub(crate) fn futex_ended(&self) -> Option<bool> {
+        match self {
+            Block::Futex { woken: true, .. } => Some(true),
+            Block::Futex {
+                deadline: Some(d), ..
+            } if Instant::now() >= *d => Some(false),
+            _ => None,
+        }
+    }
+
     /// The syscall it sleeps in.
     pub fn call(&self) -> &'static str {
         match self {
