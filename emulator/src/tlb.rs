@@ -142,9 +142,39 @@ impl TlbStats {
     }
 }
 
+/// Slots of the hot index (a power of two).
+const HOT: usize = 64;
+
+/// A slot of the hot index: where the entry of a page was last found, so
+/// the next lookup of that page compares one tag instead of scanning its
+/// set. Only a copy: it never decides a hit the full lookup would not, and
+/// a hit through it counts and stamps exactly as the full lookup does.
+#[derive(Clone, Copy, Debug)]
+struct Hot {
+    /// The page number, or INVALID.
+    vpn: u32,
+    /// The page number if the entry allows writes, else INVALID.
+    wvpn: u32,
+    frame_base: u32,
+    /// Its index in `entries`.
+    at: u32,
+}
+
+const COLD: Hot = Hot {
+    vpn: INVALID,
+    wvpn: INVALID,
+    frame_base: 0,
+    at: 0,
+};
+
 pub struct Tlb {
     config: TlbConfig,
     entries: Vec<TlbEntry>,
+    /// By page number mod HOT. Every change to `entries` clears the slots
+    /// that could name the entry changed.
+    hot: Box<[Hot; HOT]>,
+    lru: bool,
+    way_shift: u32,
     set_mask: u32,
     clock: u32,
     rng: u32,
@@ -190,6 +220,9 @@ impl Tlb {
         Ok(Tlb {
             config,
             entries: vec![EMPTY; config.entries],
+            hot: Box::new([COLD; HOT]),
+            lru: config.policy == Policy::Lru,
+            way_shift: config.ways.trailing_zeros(),
             set_mask: sets as u32 - 1,
             clock: 0,
             rng: 0x2545_f491,
@@ -204,7 +237,7 @@ impl Tlb {
 
     #[inline(always)]
     fn set(&self, vpn: u32) -> usize {
-        (vpn & self.set_mask) as usize * self.config.ways
+        ((vpn & self.set_mask) << self.way_shift) as usize
     }
 
     /// The frame base for `vpn` if cached with enough rights, counting a
@@ -212,12 +245,44 @@ impl Tlb {
     /// for a watched entry).
     #[inline(always)]
     pub fn lookup(&mut self, vpn: u32, write: bool) -> Option<u32> {
-        self.find(vpn, write)
+        let h = self.hot[vpn as usize & (HOT - 1)];
+        if (if write { h.wvpn } else { h.vpn }) == vpn {
+            // What `find` does on a hit, without the scan.
+            self.clock = self.clock.wrapping_add(1);
+            if self.lru {
+                if let Some(e) = self.entries.get_mut(h.at as usize) {
+                    e.stamp = self.clock;
+                }
+            }
+            self.stats.hits += 1;
+            return Some(h.frame_base);
+        }
+        self.find_and_remember(vpn, write)
+    }
+
+    /// The full lookup; a hit goes into the hot index.
+    #[inline(never)]
+    fn find_and_remember(&mut self, vpn: u32, write: bool) -> Option<u32> {
+        let (at, base) = self.find_at(vpn, write)?;
+        let e = self.entries[at];
+        self.hot[vpn as usize & (HOT - 1)] = Hot {
+            vpn,
+            wvpn: if e.writable { vpn } else { INVALID },
+            frame_base: base,
+            at: at as u32,
+        };
+        Some(base)
+    }
+
+    /// Forget what the hot index knows of `vpn`'s slot.
+    #[inline(always)]
+    fn cool(&mut self, vpn: u32) {
+        self.hot[(vpn & !WATCHED) as usize & (HOT - 1)] = COLD;
     }
 
     /// Like `lookup`, for the entry of a watched page.
     pub fn lookup_watched(&mut self, vpn: u32, write: bool) -> Option<u32> {
-        self.find(vpn | WATCHED, write)
+        self.find_at(vpn | WATCHED, write).map(|(_, base)| base)
     }
 
     /// Count a lookup that needed a walk.
@@ -225,21 +290,22 @@ impl Tlb {
         self.stats.misses += 1;
     }
 
+    /// The index and frame base of `key`'s entry, counting a hit.
     #[inline(always)]
-    fn find(&mut self, key: u32, write: bool) -> Option<u32> {
+    fn find_at(&mut self, key: u32, write: bool) -> Option<(usize, u32)> {
         let s = self.set(key);
         let ways = self.config.ways;
         self.clock = self.clock.wrapping_add(1);
-        for e in &mut self.entries[s..s + ways] {
+        for (i, e) in self.entries[s..s + ways].iter_mut().enumerate() {
             if e.vpn == key {
                 if write && !e.writable {
                     break;
                 }
-                if self.config.policy == Policy::Lru {
+                if self.lru {
                     e.stamp = self.clock;
                 }
                 self.stats.hits += 1;
-                return Some(e.frame_base);
+                return Some((s + i, e.frame_base));
             }
         }
         None
@@ -267,6 +333,7 @@ impl Tlb {
             stamp: self.clock,
         };
         self.stats.fills += 1;
+        self.cool(vpn);
         let set = &mut self.entries[s..s + ways];
         // The page's own entry first (a clean one being upgraded), else an
         // empty way: filling an empty way in front of the old entry would
@@ -301,6 +368,7 @@ impl Tlb {
         };
         let evicted = set[victim].vpn & !WATCHED;
         set[victim] = entry;
+        self.cool(evicted);
         self.stats.evictions += 1;
         self.record(TlbEvent::Fill {
             vpn,
@@ -323,6 +391,7 @@ impl Tlb {
         for e in &mut self.entries[s..s + ways] {
             if e.vpn != INVALID && e.vpn & !WATCHED == vpn {
                 *e = EMPTY;
+                self.hot[vpn as usize & (HOT - 1)] = COLD;
                 self.stats.invlpg += 1;
                 self.record(TlbEvent::Invalidate { vpn });
                 return true;
@@ -334,6 +403,7 @@ impl Tlb {
     /// Drop every entry (a CR3 load).
     pub fn flush(&mut self) {
         self.entries.fill(EMPTY);
+        self.hot.fill(COLD);
         self.stats.flushes += 1;
         self.record(TlbEvent::Flush);
     }
@@ -341,6 +411,9 @@ impl Tlb {
     /// Take write permission away from every entry that maps `frame_base`
     /// (the frame now holds decoded code).
     pub fn revoke_writes_to(&mut self, frame_base: u32) {
+        for h in self.hot.iter_mut().filter(|h| h.frame_base == frame_base) {
+            h.wvpn = INVALID;
+        }
         for e in self
             .entries
             .iter_mut()
@@ -365,6 +438,7 @@ impl Tlb {
     /// Mark the cached entry of `vpn`, if any, watched or not, in place: the
     /// modelled TLB's contents and statistics stay what they were.
     pub fn set_watched(&mut self, vpn: u32, watched: bool) {
+        self.cool(vpn);
         let s = self.set(vpn);
         let ways = self.config.ways;
         for e in &mut self.entries[s..s + ways] {
@@ -470,5 +544,55 @@ mod tests {
             policy: Policy::Lru
         })
         .is_err());
+    }
+
+    /// The hot index is invisible: a TLB looked up through it and one
+    /// looked up by scanning its sets alone, given the same pseudo-random
+    /// fills, lookups, invalidations, flushes, revocations and watch marks,
+    /// agree on every answer, every statistic and every entry.
+    #[test]
+    fn the_hot_index_changes_no_answer_and_no_statistic() {
+        for policy in [Policy::Lru, Policy::Fifo, Policy::Random] {
+            let mut hot = tlb(16, 4, policy);
+            let mut plain = tlb(16, 4, policy);
+            let mut x = 0x1234_5678u32;
+            for _ in 0..20_000 {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                // Few pages, so that sets fill and entries get evicted.
+                let vpn = (x >> 8) % 40;
+                let write = x & 1 != 0;
+                match x % 100 {
+                    0..=69 => {
+                        let a = hot.lookup(vpn, write);
+                        let b = plain.find_at(vpn, write).map(|(_, base)| base);
+                        assert_eq!(a, b, "{policy} lookup {vpn} write {write}");
+                    }
+                    70..=89 => {
+                        for t in [&mut hot, &mut plain] {
+                            t.fill(vpn, vpn << 12, write, false);
+                        }
+                    }
+                    90..=94 => {
+                        assert_eq!(hot.invalidate(vpn), plain.invalidate(vpn));
+                    }
+                    95 => {
+                        hot.flush();
+                        plain.flush();
+                    }
+                    96 | 97 => {
+                        hot.revoke_writes_to(vpn << 12);
+                        plain.revoke_writes_to(vpn << 12);
+                    }
+                    _ => {
+                        hot.set_watched(vpn, write);
+                        plain.set_watched(vpn, write);
+                    }
+                }
+                assert_eq!(hot.stats, plain.stats, "{policy}");
+                assert_eq!(hot.entries, plain.entries, "{policy}");
+            }
+        }
     }
 }
