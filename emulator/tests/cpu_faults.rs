@@ -256,6 +256,55 @@ fn budget_counts_instructions_exactly() {
     );
 }
 
+/// Blocks run whole on the fast path and are charged at their end, or at a
+/// jcc taken out of them; a block that loops on itself runs again at once.
+/// Stopped by every budget, a run must be where single steps are: same
+/// EIP, registers and retired count. The loop has side exits taken and not
+/// taken, fused compares, a store, and a call.
+#[test]
+fn blocks_and_single_steps_agree_at_every_budget() {
+    let src = "
+        mov $0, %eax
+        mov $200, %ecx
+     1: mov %ecx, %edx
+        and $3, %edx
+        cmp $1, %edx
+        je 2f
+        add %ecx, %eax
+        mov %eax, 0x08050010
+        test $4, %ecx
+        jne 3f
+        inc %eax
+     2: dec %ecx
+        jne 1b
+     4: inc %ebx
+        jmp 4b
+     3: call 5f
+        jmp 2b
+     5: xor $0x55, %eax
+        ret";
+    let state = |vm: &Vm| {
+        let c = vm.m.cpu();
+        (vm.m.retired(), c.eip().0, c.registers().gpr, c.eflags())
+    };
+    let mut step = Vm::new();
+    step.load_asm(src);
+    let mut trail = vec![state(&step)];
+    for _ in 0..3000 {
+        assert_eq!(step.run(1), Trap::InstructionLimit);
+        trail.push(state(&step));
+    }
+    for budget in [2, 3, 5, 7, 11, 64, 1000] {
+        let mut vm = Vm::new();
+        vm.load_asm(src);
+        while vm.m.retired() + budget <= 3000 {
+            assert_eq!(vm.run(budget), Trap::InstructionLimit);
+            let now = state(&vm);
+            assert_eq!(now, trail[now.0 as usize], "budget {budget}");
+        }
+    }
+}
+
 #[test]
 fn long_rep_pauses_for_the_budget_and_finishes() {
     let mut vm = Vm::new();

@@ -2,7 +2,8 @@
 //! frame, and executed from there.
 //!
 //! A block is the run of instructions from an entry offset up to the first
-//! branch or trap (or the end of the page). Pages are keyed by *physical*
+//! branch or trap other than a jcc (or the end of the page, or 64
+//! instructions): a jcc inside is an exit, taken or not. Pages are keyed by *physical*
 //! frame, so decoded code survives CR3 switches. The CPU owns the page it is
 //! executing from (moved out of the map), so entering a block is an array
 //! index, never a map lookup, and inside a block the next instruction is the
@@ -16,10 +17,9 @@
 //! ```
 //!
 //! A `Block` says how many instructions it retires, so the CPU charges the
-//! budget once per block, and how many ops its fast path runs: a compare
-//! (or test) followed by the block's closing `jcc` is fused into one op
-//! (fuse.rs), and the `jcc` after it stays for the instruction-at-a-time
-//! path, which runs the two apart.
+//! budget once per block, and where its fast-path ops are: a copy of its
+//! ops with each compare (or test) and the jcc after it fused into one
+//! (fuse.rs). The instruction-at-a-time path runs the ops as decoded.
 //!
 //! Invalidation: `mmu.epoch()` (CR3 load, `invlpg`) makes the CPU translate
 //! its current page again; `phys.code_epoch()` (a write to a frame we decoded
@@ -29,7 +29,7 @@
 
 use super::decode::{decode, NeedMore, MAX_INSN};
 use super::fuse;
-use super::op::{Kind, Op, HOOK, LAST, WRITES};
+use super::op::{Kind, Op, EXIT, HOOK, LAST, WRITES};
 use crate::addr::{Frame, VirtAddr, PAGE_SIZE};
 use crate::mmu::Mmu;
 use crate::trap::PageFault;
@@ -45,13 +45,16 @@ const MAX_BLOCK: usize = 64;
 /// are 16-bit; blocks entered at many offsets duplicate instructions).
 const MAX_OPS: usize = 60_000;
 
-/// A decoded block: where its ops are and what running it costs.
+/// A decoded block: where its ops are and what running it costs. Its ops
+/// are stored twice: as decoded, for the instruction-at-a-time path, and
+/// with each compare and the jcc after it fused (fuse.rs), for the fast
+/// path, which runs them all and charges `insns` once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Block {
-    /// Index in `Page::ops` of its first op.
+    /// Index in `Page::ops` of its first op as decoded; there are `insns`.
     pub start: u16,
-    /// Ops the fast path runs: all of them, less the `jcc` after a fused
-    /// compare (which stands for both).
+    /// Index in `Page::ops` of its first fast-path op; there are `fast`.
+    pub fast_start: u16,
     pub fast: u8,
     /// Instructions retired by running the whole block.
     pub insns: u8,
@@ -64,6 +67,7 @@ pub const MISS: u8 = 0x80;
 
 const SENTINEL: Block = Block {
     start: 0,
+    fast_start: 0,
     fast: 0,
     insns: 0,
     flags: MISS,
@@ -90,6 +94,14 @@ impl Page {
         self.slots.fill(0);
         self.blocks.truncate(1);
         self.ops.clear();
+    }
+}
+
+/// The block ends with the op decoded last (before a hook, an `rdtsc`, an
+/// instruction crossing the page): a jcc there is the end, not an exit.
+fn end_here(ops: &mut [Op]) {
+    if let Some(op) = ops.last_mut() {
+        op.flags = (op.flags & !EXIT) | LAST;
     }
 }
 
@@ -250,7 +262,7 @@ impl CodeCache {
         loop {
             let va = (eip & !0xfff) | at;
             if at != offset && self.is_hook(va) {
-                self.cur.ops.last_mut().unwrap().flags |= LAST;
+                end_here(&mut self.cur.ops);
                 break;
             }
             let here = (MAX_INSN as u32).min(PAGE_SIZE - at) as usize;
@@ -265,13 +277,16 @@ impl CodeCache {
                 Err(NeedMore) => None,
             };
             let Some(mut op) = op else {
-                self.cur.ops.last_mut().unwrap().flags |= LAST;
+                end_here(&mut self.cur.ops);
                 break;
             };
             at += op.len as u32;
-            let last =
-                op.ends_block() || at >= PAGE_SIZE || self.cur.ops.len() - start + 1 >= MAX_BLOCK;
+            // A jcc does not end the block: its fall-through goes on in it.
+            let last = (op.ends_block() && !op.is_jcc())
+                || at >= PAGE_SIZE
+                || self.cur.ops.len() - start + 1 >= MAX_BLOCK;
             op.flags = if last { LAST } else { 0 }
+                | if op.is_jcc() && !last { EXIT } else { 0 }
                 | if op.writes_memory() { WRITES } else { 0 }
                 | if va == eip && self.is_hook(va) {
                     HOOK
@@ -283,14 +298,27 @@ impl CodeCache {
                 break;
             }
         }
-        let ops = &mut self.cur.ops[start..];
-        let n = ops.len();
-        let fused = n >= 2 && fuse::fuse_tail(ops);
+        let insns = self.cur.ops.len() - start;
+        let fast_start = self.cur.ops.len();
+        let mut i = start;
+        while i < fast_start {
+            let op = self.cur.ops[i];
+            let fused = (i + 1 < fast_start)
+                .then(|| fuse::fuse(&op, &self.cur.ops[i + 1]))
+                .flatten();
+            i += 1 + fused.is_some() as usize;
+            let mut op = fused.unwrap_or(op);
+            if op.flags & EXIT != 0 {
+                op.size = (i - start) as u8;
+            }
+            self.cur.ops.push(op);
+        }
         let block = Block {
             start: start as u16,
-            fast: (n - fused as usize) as u8,
-            insns: n as u8,
-            flags: ops[0].flags & HOOK,
+            fast_start: fast_start as u16,
+            fast: (self.cur.ops.len() - fast_start) as u8,
+            insns: insns as u8,
+            flags: self.cur.ops[start].flags & HOOK,
         };
         self.cur.slots[offset as usize] = self.cur.blocks.len() as u16;
         self.cur.blocks.push(block);

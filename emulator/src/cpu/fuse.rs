@@ -3,13 +3,11 @@
 //! (no flags built, no second dispatch). The flags are still recorded
 //! lazily, as the `cmp` alone would leave them.
 //!
-//! The fused op takes the compare's place and its length covers both
-//! instructions; the `jcc` stays after it in the block, so the
-//! instruction-at-a-time path (a budget ending between the two, a hooked
-//! block) can run them apart with `unfuse`.
+//! Fused ops appear only in a block's fast-path ops (cache.rs); the
+//! instruction-at-a-time path runs the ops as decoded, the pair apart.
 
 use super::flags::Lazy;
-use super::op::{alu_op, Kind, Op, HOOK};
+use super::op::{Kind, Op, EXIT, LAST};
 use super::state::State;
 
 const SIGN: u32 = 0x8000_0000;
@@ -33,6 +31,7 @@ fn jcc_cond(k: Kind) -> Option<u8> {
     (jo..=Kind::Jg as u8).contains(&k).then(|| k - jo)
 }
 
+/// Whether an op stands for two instructions.
 pub fn is_fused(k: Kind) -> bool {
     matches!(
         k,
@@ -40,54 +39,23 @@ pub fn is_fused(k: Kind) -> bool {
     )
 }
 
-/// Fuse the last two ops of a block if they are a compare and a `jcc`;
-/// whether it did. The fused op keeps the compare's flags bits.
-pub fn fuse_tail(ops: &mut [Op]) -> bool {
-    let [.., cmp, jcc] = ops else {
-        return false;
-    };
-    let (Some(kind), Some(cc)) = (fused_kind(cmp.kind), jcc_cond(jcc.kind)) else {
-        return false;
-    };
+/// The one op that does `cmp` (or `test`) and then `jcc`, if the pair has
+/// one. It keeps the compare's flags bits and takes the branch's LAST and
+/// EXIT.
+pub fn fuse(cmp: &Op, jcc: &Op) -> Option<Op> {
+    let (kind, cc) = (fused_kind(cmp.kind)?, jcc_cond(jcc.kind)?);
     let test = matches!(kind, Kind::TestJccRR | Kind::TestJccRI);
-    let Some(p) = predicate(cc, test) else {
-        return false;
-    };
-    // A hooked jcc must stay apart.
-    if jcc.flags & HOOK != 0 {
-        return false;
-    }
     let mut f = *cmp;
     f.kind = kind;
-    f.inner = cmp.kind;
     f.len = cmp.len + jcc.len;
-    f.sub = p;
+    f.sub = predicate(cc, test)?;
+    f.flags |= jcc.flags & (LAST | EXIT);
     // The branch displacement goes where the compare has no operand.
     match kind {
         Kind::CmpJccRI | Kind::TestJccRI => f.m.disp = jcc.imm,
         _ => f.imm = jcc.imm,
     }
-    *cmp = f;
-    true
-}
-
-/// The compare alone, as decoded, from its fused op and the `jcc` after it.
-pub fn unfuse(f: &Op, jcc: &Op) -> Op {
-    let mut op = Op {
-        kind: f.inner,
-        len: f.len - jcc.len,
-        inner: Kind::Nop,
-        ..*f
-    };
-    match f.kind {
-        Kind::CmpJccRI | Kind::TestJccRI => op.m.disp = 0,
-        _ => op.imm = 0,
-    }
-    op.sub = match f.kind {
-        Kind::TestJccRR | Kind::TestJccRI => alu_op::TEST,
-        _ => alu_op::CMP,
-    };
-    op
+    Some(f)
 }
 
 /// `Op::sub` of a fused op: its condition as one unsigned comparison,
@@ -199,22 +167,22 @@ mod tests {
         for cc in 0..16u8 {
             let c = decode(cmp, 0x1000).unwrap();
             let j = decode(&[0x70 + cc, 0x10], 0x1000 + c.len as u32).unwrap();
-            let mut ops = [c, j];
             let test = c.kind == Kind::Test32RR || c.kind == Kind::Test32RI;
-            if predicate(cc, test).is_none() {
-                assert!(!fuse_tail(&mut ops), "{cmp:x?} cc {cc} stays apart");
+            let Some(f) = fuse(&c, &j) else {
+                assert!(
+                    predicate(cc, test).is_none(),
+                    "{cmp:x?} cc {cc} should fuse"
+                );
                 continue;
-            }
-            assert!(fuse_tail(&mut ops), "{cmp:x?} fuses");
-            assert_eq!(unfuse(&ops[0], &ops[1]), c);
+            };
             for &x in &VALS {
                 for &y in &VALS {
                     let mut s1 = State::new();
                     s1.r[..8].copy_from_slice(&[x, y, 0, 0, 0x100, 0, 0, 0]);
                     let mut s2 = State::new();
                     s2.r = s1.r;
-                    s1.eip = 0x1000 + ops[0].len as u32;
-                    s1.exec(&mut mmu, &ops[0]).ok().unwrap();
+                    s1.eip = 0x1000 + f.len as u32;
+                    s1.exec(&mut mmu, &f).ok().unwrap();
                     s2.eip = 0x1000 + c.len as u32;
                     s2.exec(&mut mmu, &c).ok().unwrap();
                     s2.eip += j.len as u32;
@@ -244,8 +212,8 @@ mod tests {
         let jne = decode(&[0x75, 0x10], 2).unwrap();
         let cmp = decode(&[0x39, 0xc8], 0).unwrap();
         let jmp = decode(&[0xeb, 0x10], 2).unwrap();
-        assert!(!fuse_tail(&mut [add, jne]));
-        assert!(!fuse_tail(&mut [cmp, jmp]));
-        assert!(!fuse_tail(&mut [jne]));
+        assert!(fuse(&add, &jne).is_none());
+        assert!(fuse(&cmp, &jmp).is_none());
+        assert!(fuse(&cmp, &jne).is_some());
     }
 }

@@ -258,8 +258,8 @@ pub enum Kind {
     /// Every x87 instruction (cpu/x87): `sub` says which.
     X87,
     /// A 32-bit cmp or test fused with the `jcc` after it (fuse.rs): `sub`
-    /// the condition, `inner` the compare's own kind, the displacement in
-    /// `imm` (`m.disp` for the immediate forms), `len` both lengths.
+    /// the condition, the displacement in `imm` (`m.disp` for the immediate
+    /// forms), `len` both lengths.
     CmpJccRR,
     CmpJccRI,
     CmpJccRM,
@@ -270,6 +270,9 @@ pub enum Kind {
 /// `Op::flags`: the last instruction of its decoded block (a branch, a
 /// trap, the end of the page): the CPU looks up where to go next.
 pub const LAST: u8 = 1;
+/// `Op::flags`: a conditional branch inside its block (the block goes on
+/// with its fall-through): when taken, the block is left there.
+pub const EXIT: u8 = 8;
 /// `Op::flags`: may store to memory, so it may have modified code.
 pub const WRITES: u8 = 2;
 /// `Op::flags`: the instruction's address is hooked (`Cpu::set_hooks`): the
@@ -282,7 +285,9 @@ pub struct Op {
     pub kind: Kind,
     /// Length in bytes (1..=15).
     pub len: u8,
-    /// Operand size in bytes: 1, 2 or 4.
+    /// Operand size in bytes: 1, 2 or 4. (A jcc or fused jcc is 32-bit
+    /// and never reads it: in a block's fast path one marked EXIT holds
+    /// here the instructions the block has retired when it leaves there.)
     pub size: u8,
     /// Sub-operation: ALU op, condition code, shift kind, repeat prefix…
     pub sub: u8,
@@ -290,7 +295,7 @@ pub struct Op {
     pub r1: u8,
     /// Second register operand.
     pub r2: u8,
-    /// LAST and WRITES bits: what the CPU must check after running it.
+    /// LAST, WRITES, HOOK and EXIT bits: what the CPU must check around it.
     pub flags: u8,
     /// For the wrapper kinds (Addr16, SegCheck, Branch16): the kind of
     /// the instruction itself, run once the wrapper has done its part.
@@ -384,6 +389,12 @@ impl Op {
             K::Enter => 4 * 33,
             _ => 0,
         }
+    }
+
+    /// A 32-bit jcc (one of the kinds by condition, unwrapped): a block
+    /// goes on past it, leaving when it is taken.
+    pub fn is_jcc(&self) -> bool {
+        (Kind::Jo as u8..=Kind::Jg as u8).contains(&(self.kind as u8))
     }
 
     /// Whether execution may continue anywhere but the next instruction.

@@ -3,8 +3,8 @@
 //!
 //! A block runs on the fast path when it is decoded, not hooked, and the
 //! budget covers all of it: the retired count is charged once, when it
-//! ends, and nothing is checked between its instructions but a store that
-//! wrote code. Everything else (the first run of a block, a hook, the last
+//! ends (at its last op or at a jcc taken out of it), and nothing else is
+//! checked between its instructions but a store that wrote code. Everything else (the first run of a block, a hook, the last
 //! instructions of a budget, a single step) goes one instruction at a time
 //! through `checked`, which charges each. Either way a fault leaves EIP at
 //! the faulting instruction and the count exact: the fast path knows which
@@ -12,7 +12,7 @@
 
 use super::cache::{CodeCache, Entry, MISS};
 use super::fuse;
-use super::op::{Op, HOOK, WRITES};
+use super::op::{Op, EXIT, HOOK, WRITES};
 use super::state::{State, Stop, ESP};
 use super::Cpu;
 use crate::addr::VirtAddr;
@@ -52,39 +52,76 @@ impl Cpu {
                 }
             };
             // EIP is stored before each instruction (branches and traps
-            // read it); the ops before one that stops are charged then.
-            let ops = &code.cur.ops[block.start as usize..][..block.fast as usize];
-            let mut at = eip;
-            for (k, op) in ops.iter().enumerate() {
-                let next = at.wrapping_add(op.len as u32);
-                s.eip = next;
-                if let Err(stop) = s.exec(mmu, op) {
-                    s.retired += k as u64;
-                    if let Some(t) = s.stopped(mmu, op, stop, at, &mut end) {
-                        return t;
+            // read it); the ops before one that stops are charged then. A
+            // block that loops on itself runs again at once while the
+            // budget lasts.
+            let ops = &code.cur.ops[block.fast_start as usize..][..block.fast as usize];
+            'again: loop {
+                let mut at = eip;
+                for op in ops {
+                    let next = at.wrapping_add(op.len as u32);
+                    s.eip = next;
+                    if let Err(stop) = s.exec(mmu, op) {
+                        s.retired += before(ops, op);
+                        if let Some(t) = s.stopped(mmu, op, stop, at, &mut end) {
+                            return t;
+                        }
+                        // A paused `rep` or a store memcheck let pass may
+                        // have written code before it stopped.
+                        if code.stale(mmu) {
+                            code.drop_stale(mmu);
+                        }
+                        continue 'blocks;
                     }
-                    // A paused `rep` or a store memcheck let pass may have
-                    // written code before it stopped.
-                    if code.stale(mmu) {
-                        code.drop_stale(mmu);
+                    if op.flags & (WRITES | EXIT) != 0 {
+                        // A store may have written code the next op was
+                        // decoded from (it took the MMU's slow path, which
+                        // bumped the epoch).
+                        if op.flags & WRITES != 0 && code.stale(mmu) {
+                            s.retired += before(ops, op) + weight(op);
+                            code.drop_stale(mmu);
+                            continue 'blocks;
+                        }
+                        // A jcc taken out of the block (its `size` says
+                        // how far the block got), maybe back to its start.
+                        if op.flags & EXIT != 0 && s.eip != next {
+                            s.retired += op.size as u64;
+                            if stack_watch {
+                                floor(s, mmu);
+                            }
+                            if s.eip == eip && s.retired + block.insns as u64 <= end {
+                                continue 'again;
+                            }
+                            continue 'blocks;
+                        }
                     }
+                    at = next;
+                }
+                s.retired += block.insns as u64;
+                if stack_watch {
+                    floor(s, mmu);
+                }
+                if s.eip != eip || s.retired + block.insns as u64 > end {
                     continue 'blocks;
                 }
-                // A store may have written code the next op was decoded from
-                // (it took the MMU's slow path, which bumped the epoch).
-                if op.flags & WRITES != 0 && code.stale(mmu) {
-                    s.retired += k as u64 + 1;
-                    code.drop_stale(mmu);
-                    continue 'blocks;
-                }
-                at = next;
-            }
-            s.retired += block.insns as u64;
-            if stack_watch {
-                floor(s, mmu);
             }
         }
     }
+}
+
+/// Instructions an op of the fast path stands for: two when fused.
+fn weight(op: &Op) -> u64 {
+    1 + fuse::is_fused(op.kind) as u64
+}
+
+/// Instructions the ops of `ops` before `op` (one of them) stand for:
+/// what a block retired before it stopped or left there.
+#[cold]
+fn before(ops: &[Op], op: &Op) -> u64 {
+    ops.iter()
+        .take_while(|o| !std::ptr::eq(*o, op))
+        .map(weight)
+        .sum()
 }
 
 /// Memcheck's stack floor follows ESP.
@@ -120,15 +157,11 @@ fn checked(
         return Some(Trap::Hook { eip: VirtAddr(eip) });
     }
     let ops = &code.cur.ops[block.start as usize..][..block.insns as usize];
-    for (k, op) in ops.iter().enumerate() {
+    for op in ops {
+        let op = *op;
         if s.retired >= *end {
             return Some(Trap::InstructionLimit);
         }
-        // A fused compare runs as the compare alone; its jcc is next.
-        let op = match fuse::is_fused(op.kind) {
-            true => fuse::unfuse(op, &ops[k + 1]),
-            false => *op,
-        };
         let next = eip.wrapping_add(op.len as u32);
         s.eip = next;
         if let Err(stop) = s.exec(mmu, &op) {
@@ -141,6 +174,10 @@ fn checked(
         s.retired += 1;
         if op.flags & WRITES != 0 && code.stale(mmu) {
             code.drop_stale(mmu);
+            break;
+        }
+        // Taken out of the block, or its end.
+        if s.eip != next {
             break;
         }
         eip = next;
