@@ -150,6 +150,19 @@ impl State {
             K::Movzw32RM => self.r[op.r1 as usize & 7] = self.load16(mmu, op)? as u32,
             K::Movsb32RM => self.r[op.r1 as usize & 7] = self.load8(mmu, op)? as i8 as u32,
             K::Movsw32RM => self.r[op.r1 as usize & 7] = self.load16(mmu, op)? as i16 as u32,
+            K::Mov32MI => mmu.write_u32(VirtAddr(self.ea(&op.m)), op.imm)?,
+            K::Mov8MR => mmu.write_u8(VirtAddr(self.ea(&op.m)), self.get(1, op.r1) as u8)?,
+            K::Mov8MI => mmu.write_u8(VirtAddr(self.ea(&op.m)), op.imm as u8)?,
+            K::Cmp8MI => {
+                let a = self.load8(mmu, op)? as u32;
+                self.f
+                    .set(Lazy::Sub, 0x80, a, op.imm, a.wrapping_sub(op.imm) & 0xff);
+            }
+            K::Cmp32MI => {
+                let a = mmu.read_u32(VirtAddr(self.ea(&op.m)))?;
+                self.f
+                    .set(Lazy::Sub, 0x8000_0000, a, op.imm, a.wrapping_sub(op.imm));
+            }
             K::X87 => self.x87(mmu, op)?,
             // Fused compare-and-branch (fuse.rs): the immediate forms keep
             // the displacement in `m.disp`.
@@ -161,6 +174,10 @@ impl State {
             K::CmpJccRM => {
                 let b = mmu.read_u32(VirtAddr(self.ea(&op.m)))?;
                 self.cmp_jcc(op.sub, self.r[op.r1 as usize & 7], b, op.imm)
+            }
+            K::CmpJcc8MI => {
+                let a = self.load8(mmu, op)? as u32;
+                self.cmp8_jcc(op.sub, a, op.r1 as u32, op.imm)
             }
             K::TestJccRR => {
                 let (a, b) = (self.r[op.r1 as usize & 7], self.r[op.r2 as usize & 7]);

@@ -14,12 +14,13 @@ use crate::trap::PageFault;
 const SIGN: u32 = 0x8000_0000;
 
 /// General kind and sub-operation → specialised kind, for 32-bit operands.
-const SPECIAL: [(Kind, u8, Kind); 43] = {
+const SPECIAL: [(Kind, u8, Kind); 45] = {
     use Kind as K;
     [
         (K::MovRR, 0, K::Mov32RR),
         (K::MovRM, 0, K::Mov32RM),
         (K::MovMR, 0, K::Mov32MR),
+        (K::MovMI, 0, K::Mov32MI),
         (K::Lea, 0, K::Lea32),
         (K::PushR, 0, K::Push32R),
         (K::PopR, 0, K::Pop32R),
@@ -40,6 +41,7 @@ const SPECIAL: [(Kind, u8, Kind); 43] = {
         (K::AluRR, A::CMP, K::Cmp32RR),
         (K::AluRI, A::CMP, K::Cmp32RI),
         (K::AluRM, A::CMP, K::Cmp32RM),
+        (K::AluMI, A::CMP, K::Cmp32MI),
         (K::AluRR, A::TEST, K::Test32RR),
         (K::AluRI, A::TEST, K::Test32RI),
         // Shifts by `sub`: the /r field, bit 3 for a CL count.
@@ -65,13 +67,30 @@ const SPECIAL: [(Kind, u8, Kind); 43] = {
     ]
 };
 
-/// The commonest 32-bit forms get their own kinds (see fast.rs).
+/// The same for byte operands.
+const SPECIAL8: [(Kind, u8, Kind); 3] = {
+    use Kind as K;
+    [
+        (K::MovMR, 0, K::Mov8MR),
+        (K::MovMI, 0, K::Mov8MI),
+        (K::AluMI, A::CMP, K::Cmp8MI),
+    ]
+};
+
+/// The commonest 32-bit and byte forms get their own kinds (see fast.rs).
 pub fn specialise(mut op: Op) -> Op {
     if op.kind == Kind::Jcc {
         op.kind = JCC[op.sub as usize & 15];
     } else if op.size == 4 && !(op.kind == Kind::ShiftR && op.sub & 8 == 0 && op.imm & 31 == 0) {
         // (A shift by an immediate 0 changes no flags: it keeps its general form.)
         if let Some(&(_, _, k)) = SPECIAL
+            .iter()
+            .find(|(k, s, _)| *k == op.kind && *s == op.sub)
+        {
+            op.kind = k;
+        }
+    } else if op.size == 1 {
+        if let Some(&(_, _, k)) = SPECIAL8
             .iter()
             .find(|(k, s, _)| *k == op.kind && *s == op.sub)
         {
@@ -111,7 +130,11 @@ pub fn generalise(mut op: Op) -> Op {
         op.kind = Kind::Jcc;
         return op;
     }
-    if let Some(&(k, _, _)) = SPECIAL.iter().find(|(_, _, s)| *s == op.kind) {
+    if let Some(&(k, _, _)) = SPECIAL
+        .iter()
+        .chain(&SPECIAL8)
+        .find(|(_, _, s)| *s == op.kind)
+    {
         op.kind = k;
     }
     op

@@ -19,6 +19,7 @@ fn fused_kind(k: Kind) -> Option<Kind> {
         K::Cmp32RR => K::CmpJccRR,
         K::Cmp32RI => K::CmpJccRI,
         K::Cmp32RM => K::CmpJccRM,
+        K::Cmp8MI => K::CmpJcc8MI,
         K::Test32RR => K::TestJccRR,
         K::Test32RI => K::TestJccRI,
         _ => return None,
@@ -35,7 +36,12 @@ fn jcc_cond(k: Kind) -> Option<u8> {
 pub fn is_fused(k: Kind) -> bool {
     matches!(
         k,
-        Kind::CmpJccRR | Kind::CmpJccRI | Kind::CmpJccRM | Kind::TestJccRR | Kind::TestJccRI
+        Kind::CmpJccRR
+            | Kind::CmpJccRI
+            | Kind::CmpJccRM
+            | Kind::CmpJcc8MI
+            | Kind::TestJccRR
+            | Kind::TestJccRI
     )
 }
 
@@ -53,6 +59,10 @@ pub fn fuse(cmp: &Op, jcc: &Op) -> Option<Op> {
     // The branch displacement goes where the compare has no operand.
     match kind {
         Kind::CmpJccRI | Kind::TestJccRI => f.m.disp = jcc.imm,
+        Kind::CmpJcc8MI => {
+            f.r1 = cmp.imm as u8;
+            f.imm = jcc.imm;
+        }
         _ => f.imm = jcc.imm,
     }
     Some(f)
@@ -107,6 +117,18 @@ impl State {
         }
     }
 
+    /// `cmpb b, a` then the branch: the bytes compared at the top of 32
+    /// bits decide every condition as the 32-bit compare would; the flags
+    /// are recorded as a byte compare's.
+    #[inline(always)]
+    pub(super) fn cmp8_jcc(&mut self, p: u8, a: u32, b: u32, disp: u32) {
+        let r = a.wrapping_sub(b) & 0xff;
+        self.f.set(Lazy::Sub, 0x80, a, b, r);
+        if holds(p, a << 24, b << 24, r << 24) {
+            self.eip = self.eip.wrapping_add(disp);
+        }
+    }
+
     /// `test a, b` then the branch.
     #[inline(always)]
     pub(super) fn test_jcc(&mut self, p: u8, a: u32, b: u32, disp: u32) {
@@ -151,6 +173,24 @@ mod tests {
                     if let Some(p) = predicate(cc, true) {
                         let t = a & b;
                         assert_eq!(holds(p, t, 0, t), g.cond(cc), "test {a:#x} {b:#x} cc {cc}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// A byte compare's conditions, decided at the top of 32 bits.
+    #[test]
+    fn byte_conditions_agree_with_lazy_flags() {
+        for a in (0..=255u32).step_by(3).chain([0x7f, 0x80, 0xff]) {
+            for b in [0u32, 1, 0x7f, 0x80, 0x81, 0xfe, 0xff, a] {
+                let r = a.wrapping_sub(b) & 0xff;
+                let mut f = Flags::new();
+                f.set(Lazy::Sub, 0x80, a, b, r);
+                for cc in 0..16 {
+                    if let Some(p) = predicate(cc, false) {
+                        let got = holds(p, a << 24, b << 24, r << 24);
+                        assert_eq!(got, f.cond(cc), "cmpb {b:#x}, {a:#x} cc {cc}");
                     }
                 }
             }

@@ -237,6 +237,13 @@ pub enum Kind {
     Movzw32RM,
     Movsb32RM,
     Movsw32RM,
+    /// Stores of an immediate or a byte register, and byte/dword compares
+    /// with an immediate (which only read).
+    Mov32MI,
+    Mov8MR,
+    Mov8MI,
+    Cmp8MI,
+    Cmp32MI,
     /// jcc by condition (the low nibble of the opcode), so the condition
     /// is a constant in its handler.
     Jo,
@@ -263,6 +270,8 @@ pub enum Kind {
     CmpJccRR,
     CmpJccRI,
     CmpJccRM,
+    /// cmpb $imm8, m8 then jcc: the immediate in `r1`, the displacement in `imm`.
+    CmpJcc8MI,
     TestJccRR,
     TestJccRI,
 }
@@ -345,6 +354,9 @@ impl Op {
             K::MovMR
                 | K::MovMI
                 | K::Mov32MR
+                | K::Mov32MI
+                | K::Mov8MR
+                | K::Mov8MI
                 | K::XchgRM
                 | K::AluMR
                 | K::AluMI
