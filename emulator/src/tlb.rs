@@ -172,7 +172,7 @@ pub struct Tlb {
     entries: Vec<TlbEntry>,
     /// By page number mod HOT. Every change to `entries` clears the slots
     /// that could name the entry changed.
-    hot: Box<[Hot; HOT]>,
+    hot: [Hot; HOT],
     lru: bool,
     way_shift: u32,
     set_mask: u32,
@@ -220,7 +220,7 @@ impl Tlb {
         Ok(Tlb {
             config,
             entries: vec![EMPTY; config.entries],
-            hot: Box::new([COLD; HOT]),
+            hot: [COLD; HOT],
             lru: config.policy == Policy::Lru,
             way_shift: config.ways.trailing_zeros(),
             set_mask: sets as u32 - 1,
