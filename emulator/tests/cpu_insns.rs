@@ -383,3 +383,84 @@ fn nested_enter_xlat_and_string_segment_override() {
     assert_eq!(vm.reg(Reg::Edx) & 0xff, 0x31 ^ 0x5a);
     assert_eq!(vm.peek(DATA + 0x900, 3), b"fs!");
 }
+
+/// `cmpb $imm, m8` then a jcc, over every byte in memory: the pair runs
+/// fused on the fast path (CmpJcc8MI) once the loop's block is decoded, so
+/// nearly every iteration decides the branch from the bytes, not the flags.
+/// The counts of branches not taken must be what the byte compare's flags
+/// say, for every condition.
+#[test]
+fn byte_compare_and_branch_over_every_byte() {
+    let bytes: Vec<u8> = (0..=255).collect();
+    for imm in [0x00u8, 0x01, 0x10, 0x7f, 0x80, 0x81, 0xf0, 0xff] {
+        for (cc, name) in [
+            "o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let mut vm = Vm::new();
+            vm.poke(DATA, &bytes);
+            vm.load_asm(&format!(
+                "mov ${DATA}, %esi
+                 xor %ebx, %ebx
+                 mov $256, %ecx
+              1: cmpb ${imm}, (%esi)
+                 j{name} 2f
+                 inc %ebx
+              2: inc %esi
+                 dec %ecx
+                 jnz 1b
+                 int3"
+            ));
+            let t = vm.run(10_000);
+            assert!(matches!(t, Trap::Breakpoint { .. }), "{t:?}");
+            let holds = |v: u8| {
+                let r = v.wrapping_sub(imm);
+                let (cf, zf, sf) = (v < imm, r == 0, r & 0x80 != 0);
+                let of = (v ^ imm) & (v ^ r) & 0x80 != 0;
+                let pf = r.count_ones() % 2 == 0;
+                let c = match cc >> 1 {
+                    0 => of,
+                    1 => cf,
+                    2 => zf,
+                    3 => cf || zf,
+                    4 => sf,
+                    5 => pf,
+                    6 => sf != of,
+                    _ => zf || sf != of,
+                };
+                c != (cc & 1 == 1)
+            };
+            let not_taken = bytes.iter().filter(|&&v| !holds(v)).count() as u32;
+            assert_eq!(vm.reg(Reg::Ebx), not_taken, "cmpb ${imm:#x} then j{name}");
+        }
+    }
+}
+
+/// The specialised stores: a byte register (high byte included), a byte
+/// immediate, a dword immediate; and a dword compare with an immediate.
+#[test]
+fn byte_and_immediate_stores() {
+    let mut vm = run(&format!(
+        "mov $0x1234abcd, %eax
+         movb %ah, {d0}
+         movb %al, {d1}
+         movb $0x5a, {d2}
+         movl $0xdeadbeef, {d4}
+         cmpl $0xdeadbeef, {d4}
+         sete %bl
+         cmpl $0xdeadbef0, {d4}
+         setb %bh
+         cmpb $0x5a, {d2}
+         setne %cl",
+        d0 = DATA,
+        d1 = DATA + 1,
+        d2 = DATA + 2,
+        d4 = DATA + 4,
+    ));
+    assert_eq!(vm.peek(DATA, 3), vec![0xab, 0xcd, 0x5a]);
+    assert_eq!(vm.peek_u32(DATA + 4), 0xdead_beef);
+    assert_eq!(vm.reg(Reg::Ebx) & 0xffff, 0x0101, "equal, then below");
+    assert_eq!(vm.reg(Reg::Ecx) & 0xff, 0, "the byte stored is 0x5a");
+}
