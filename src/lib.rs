@@ -44,7 +44,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use symbols::Symbols;
-use toyemu_emulator::{TlbConfig, TlbStats, TrapCounts};
+use toyemu_emulator::{Engine, TlbConfig, TlbStats, TrapCounts};
 use toyemu_kernel::process::ProcStats;
 use toyemu_kernel::random::RandomSource;
 use toyemu_kernel::{
@@ -57,6 +57,10 @@ use toyemu_kernel::{
 pub struct Options {
     pub mem_bytes: u64,
     pub tlb: TlbConfig,
+    /// Which engine runs guest code (`--engine`).
+    pub engine: Engine,
+    /// Fast-path runs of a block before the JIT translates it.
+    pub jit_hot: u16,
     /// Kill the process (SIGXCPU) after this many instructions.
     pub max_insns: Option<u64>,
     /// Kill the process (SIGKILL) after this much wall-clock time.
@@ -88,6 +92,8 @@ impl Default for Options {
         Options {
             mem_bytes: k.machine.mem_bytes,
             tlb: k.machine.tlb,
+            engine: k.machine.engine,
+            jit_hot: k.machine.jit_hot,
             max_insns: None,
             timeout: None,
             stack_limit: k.stack_limit,
@@ -274,6 +280,8 @@ impl Session {
         let mut config = KernelConfig::default();
         config.machine.mem_bytes = opts.mem_bytes;
         config.machine.tlb = opts.tlb;
+        config.machine.engine = opts.engine;
+        config.machine.jit_hot = opts.jit_hot;
         config.stack_limit = opts.stack_limit;
         config.quantum = opts.quantum;
         config.rw = opts.rw.clone();

@@ -89,6 +89,11 @@ struct RunArgs {
     /// TLB geometry: ENTRIES[,lru|fifo|random] (4-way set-associative).
     #[arg(long, value_name = "SPEC", value_parser = parse_tlb)]
     tlb: Option<TlbConfig>,
+    /// What runs guest code: interp (the decoded-block interpreter) or jit
+    /// (hot blocks translated to host code, the rest interpreted; same
+    /// results, counts and traces).
+    #[arg(long, value_name = "ENGINE", default_value = "interp")]
+    engine: toyemu_emulator::Engine,
     /// Instructions a process runs before the scheduler gives the next one
     /// its turn (round-robin, once the program has forked).
     #[arg(long, value_name = "N", default_value_t = toyemu_kernel::sched::DEFAULT_QUANTUM, value_parser = parse_quantum)]
@@ -362,6 +367,8 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
     let opts = Options {
         mem_bytes: a.mem,
         tlb: a.tlb.unwrap_or_default(),
+        engine: a.engine,
+        jit_hot: toyemu_emulator::JIT_HOT,
         max_insns: a.max_insns,
         timeout: a.timeout,
         stack_limit: a.stack,

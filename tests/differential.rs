@@ -9,6 +9,11 @@
 //! frag_demo runs once per malloc policy (MALLOC_POLICY in both
 //! environments); every other program gets an empty environment.
 //!
+//! Each runs under both engines: the interpreter, and the JIT translating
+//! every block the second time it runs (so nearly all of a short program
+//! runs translated). The two must agree with native and with each other
+//! exactly: instructions retired, page faults, every TLB counter.
+//!
 //! Corpus programs get a last argument: an empty scratch directory (the
 //! same path for both runs, emptied between them), which toyemu may write
 //! under (`--rw`); everything else they may only read.
@@ -128,6 +133,49 @@ fn compare(name: &str, src: &str, opt: Opt, args: &[&str], env: &[String]) -> Re
         ..toyemu::Options::default()
     };
     let emu = run_with(&exe, &args, &opts);
+    check_against_native(src, opt, &native, &emu)?;
+    let dir = scratch(&format!("{name}{}", opt.flag()));
+    let jit = toyemu::Options {
+        rw: vec![dir],
+        engine: toyemu_emulator::Engine::Jit,
+        jit_hot: 1,
+        ..opts
+    };
+    let jitted = run_with(&exe, &args, &jit);
+    check_against_native(src, opt, &native, &jitted).map_err(|e| format!("under the JIT: {e}"))?;
+    same_run(&emu, &jitted).map_err(|e| format!("{src} {}: the JIT differs: {e}", opt.flag()))?;
+    Ok(())
+}
+
+/// The JIT's run against the interpreter's: everything counted agrees.
+fn same_run(a: &toyemu::Captured, b: &toyemu::Captured) -> Result<(), String> {
+    let (ra, rb) = (&a.report, &b.report);
+    let pairs = [
+        ("instructions", ra.record.instructions, rb.record.instructions),
+        ("tlb hits", ra.tlb.hits, rb.tlb.hits),
+        ("tlb misses", ra.tlb.misses, rb.tlb.misses),
+        ("tlb fills", ra.tlb.fills, rb.tlb.fills),
+        ("tlb evictions", ra.tlb.evictions, rb.tlb.evictions),
+        ("tlb invlpg", ra.tlb.invlpg, rb.tlb.invlpg),
+        ("tlb flushes", ra.tlb.flushes, rb.tlb.flushes),
+    ];
+    for (what, x, y) in pairs {
+        if x != y {
+            return Err(format!("{what}: interpreter {x}, JIT {y}"));
+        }
+    }
+    if format!("{:?}", ra.stats) != format!("{:?}", rb.stats) {
+        return Err(format!("counters: interpreter {:?}\nJIT {:?}", ra.stats, rb.stats));
+    }
+    Ok(())
+}
+
+fn check_against_native(
+    src: &str,
+    opt: Opt,
+    native: &Native,
+    emu: &toyemu::Captured,
+) -> Result<(), String> {
     let status = emu.report.status.code();
     if native.stdout != emu.stdout || native.status != status {
         return Err(format!(
@@ -137,15 +185,13 @@ fn compare(name: &str, src: &str, opt: Opt, args: &[&str], env: &[String]) -> Re
             String::from_utf8_lossy(&native.stdout),
             String::from_utf8_lossy(&emu.stdout),
             String::from_utf8_lossy(&emu.stderr),
-        )
-        .into());
+        ));
     }
     if emu.report.free_after != emu.report.free_before {
         return Err(format!(
             "{src}: {} frames not reclaimed",
             emu.report.free_before - emu.report.free_after
-        )
-        .into());
+        ));
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ pub mod watch;
 
 pub use addr::{Frame, PhysAddr, VirtAddr, PAGE_SIZE};
 pub use cpu::segment::{SegReg, SegmentDescriptor, SegmentFault, Selectors};
-pub use cpu::{Context, Cpu, Reg, Registers};
+pub use cpu::{Context, Cpu, Engine, JitStats, Reg, Registers, JIT_HOT};
 pub use machine::{Machine, MachineConfig, TrapCounts};
 pub use mmu::Mmu;
 pub use paging::{PageTable, Pte, PteFlags, Walk};

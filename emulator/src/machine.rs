@@ -1,7 +1,7 @@
 //! The whole machine: the CPU and the MMU (which owns RAM and the TLB),
 //! with the count of traps taken.
 
-use crate::cpu::Cpu;
+use crate::cpu::{Cpu, Engine, JIT_HOT};
 use crate::mmu::Mmu;
 use crate::phys::PhysMem;
 use crate::tlb::TlbConfig;
@@ -13,6 +13,11 @@ pub struct MachineConfig {
     /// Bytes of RAM, a multiple of 4 KiB (default 64 MiB).
     pub mem_bytes: u64,
     pub tlb: TlbConfig,
+    /// Interpreter alone, or with the JIT tier (`--engine`).
+    pub engine: Engine,
+    /// Fast-path runs of a block before the JIT translates it (tests use
+    /// 1, so that short programs run mostly translated).
+    pub jit_hot: u16,
 }
 
 impl Default for MachineConfig {
@@ -20,6 +25,8 @@ impl Default for MachineConfig {
         MachineConfig {
             mem_bytes: 64 << 20,
             tlb: TlbConfig::default(),
+            engine: Engine::default(),
+            jit_hot: JIT_HOT,
         }
     }
 }
@@ -43,8 +50,10 @@ pub struct Machine {
 impl Machine {
     pub fn new(config: MachineConfig) -> Result<Machine, String> {
         let phys = PhysMem::new(config.mem_bytes).map_err(|e| e.to_string())?;
+        let mut cpu = Cpu::new();
+        cpu.set_engine(config.engine, config.jit_hot)?;
         Ok(Machine {
-            cpu: Cpu::new(),
+            cpu,
             mmu: Mmu::new(phys, config.tlb)?,
             traps: TrapCounts::default(),
         })

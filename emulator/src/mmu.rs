@@ -171,6 +171,10 @@ impl Mmu {
     pub fn tlb(&self) -> &Tlb {
         &self.tlb
     }
+    /// The TLB, for the JIT, which reads and advances it from generated code.
+    pub(crate) fn tlb_mut(&mut self) -> &mut Tlb {
+        &mut self.tlb
+    }
     pub fn tlb_stats(&self) -> TlbStats {
         self.tlb.stats()
     }

@@ -85,6 +85,12 @@ impl PhysMem {
         })
     }
 
+    /// The start of RAM, for the JIT's generated loads and stores (which
+    /// reach only frames the TLB named, at offsets inside the frame).
+    pub(crate) fn ram_ptr(&mut self) -> *mut u8 {
+        self.ram.as_mut_ptr()
+    }
+
     /// Number of 4 KiB frames.
     pub fn frames(&self) -> u32 {
         (self.ram.len() / PAGE_SIZE as usize) as u32

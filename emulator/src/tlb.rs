@@ -167,6 +167,22 @@ const COLD: Hot = Hot {
     at: 0,
 };
 
+/// What the JIT's inline lookup (cpu/jit) reads: where the hot index and
+/// the entries are, and the layout of a slot and an entry. Generated code
+/// does exactly what `lookup` does on a hot hit; anything else calls out.
+pub(crate) mod layout {
+    use super::{Hot, TlbEntry};
+    use std::mem::{offset_of, size_of};
+    pub const HOT_SLOTS: u32 = super::HOT as u32;
+    pub const HOT_STRIDE: u32 = size_of::<Hot>() as u32;
+    pub const HOT_VPN: i32 = offset_of!(Hot, vpn) as i32;
+    pub const HOT_WVPN: i32 = offset_of!(Hot, wvpn) as i32;
+    pub const HOT_BASE: i32 = offset_of!(Hot, frame_base) as i32;
+    pub const HOT_AT: i32 = offset_of!(Hot, at) as i32;
+    pub const ENTRY_STRIDE: u32 = size_of::<TlbEntry>() as u32;
+    pub const ENTRY_STAMP: i32 = offset_of!(TlbEntry, stamp) as i32;
+}
+
 pub struct Tlb {
     config: TlbConfig,
     entries: Vec<TlbEntry>,
@@ -229,6 +245,26 @@ impl Tlb {
             stats: TlbStats::default(),
             log: None,
         })
+    }
+
+    /// The hot index and the entries as raw pointers, and whether a hit
+    /// stamps its entry (LRU), for the JIT's inline lookup.
+    pub(crate) fn raw_parts(&mut self) -> (*mut u8, *mut u8, bool) {
+        (
+            self.hot.as_mut_ptr().cast(),
+            self.entries.as_mut_ptr().cast(),
+            self.lru,
+        )
+    }
+
+    /// The clock and the hit count, which the JIT's inline hits advance
+    /// while generated code runs (taken before, put back after).
+    pub(crate) fn counters(&self) -> (u32, u64) {
+        (self.clock, self.stats.hits)
+    }
+    pub(crate) fn set_counters(&mut self, clock: u32, hits: u64) {
+        self.clock = clock;
+        self.stats.hits = hits;
     }
 
     pub fn config(&self) -> TlbConfig {

@@ -60,6 +60,10 @@ pub struct Block {
     pub insns: u8,
     /// HOOK when its first instruction is hooked; MISS for the sentinel.
     pub flags: u8,
+    /// Fast-path runs so far, while it has no translation (jit/).
+    pub heat: u16,
+    /// Its translation: 0 none yet, `jit::REFUSED` never, else id + 1.
+    pub jit: u32,
 }
 
 /// `Block::flags` of `blocks[0]`, what a slot that holds no block points at.
@@ -71,6 +75,8 @@ const SENTINEL: Block = Block {
     fast: 0,
     insns: 0,
     flags: MISS,
+    heat: 0,
+    jit: 0,
 };
 
 /// The decoded instructions of one frame.
@@ -201,6 +207,12 @@ impl CodeCache {
         addrs.sort_unstable();
         addrs.dedup();
         self.hooks = addrs;
+        self.forget_all();
+    }
+
+    /// Forget everything decoded (the JIT's code memory was flushed, so no
+    /// block may keep a translation id).
+    pub fn forget_all(&mut self) {
         self.cur.clear();
         self.pages.clear();
         self.cross.clear();
@@ -319,6 +331,8 @@ impl CodeCache {
             fast: (self.cur.ops.len() - fast_start) as u8,
             insns: insns as u8,
             flags: self.cur.ops[start].flags & HOOK,
+            heat: 0,
+            jit: 0,
         };
         self.cur.slots[offset as usize] = self.cur.blocks.len() as u16;
         self.cur.blocks.push(block);

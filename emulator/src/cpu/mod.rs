@@ -23,6 +23,7 @@ mod flags;
 mod flow;
 mod fuse;
 mod gdt;
+mod jit;
 mod muldiv;
 mod op;
 mod run;
@@ -42,6 +43,8 @@ use gdt::{Hidden, Segments};
 use segment::{
     SegReg, SegmentDescriptor, SegmentFault, Selectors, GDT_ENTRY_TLS_MAX, GDT_ENTRY_TLS_MIN,
 };
+pub use jit::{Engine, JitStats, HOT as JIT_HOT};
+use jit::Jit;
 use state::State;
 pub use state::{Reg, Registers};
 
@@ -49,6 +52,8 @@ pub use state::{Reg, Registers};
 pub struct Cpu {
     s: State,
     code: CodeCache,
+    /// The JIT tier, when `--engine jit` chose it.
+    jit: Option<Box<Jit>>,
 }
 
 /// A process's registers, flags, segments and FPU while another runs on
@@ -80,7 +85,36 @@ impl Cpu {
         Cpu {
             s: State::new(),
             code: CodeCache::default(),
+            jit: None,
         }
+    }
+
+    /// Choose the engine: the interpreter alone, or with the JIT tier
+    /// translating a block after `hot` fast-path runs (`JIT_HOT` by
+    /// default; 1 translates every block the second time it runs). Fails
+    /// only if the host refuses memory for generated code.
+    pub fn set_engine(&mut self, engine: Engine, hot: u16) -> Result<(), String> {
+        match engine {
+            Engine::Interp => self.jit = None,
+            Engine::Jit => {
+                self.jit = Some(Box::new(Jit::new(hot)?));
+                // Nothing decoded before keeps a translation id.
+                self.code.forget_all();
+            }
+        }
+        Ok(())
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.jit {
+            Some(_) => Engine::Jit,
+            None => Engine::Interp,
+        }
+    }
+
+    /// What the JIT tier did (all zero under the interpreter).
+    pub fn jit_stats(&self) -> JitStats {
+        self.jit.as_ref().map(|j| j.stats).unwrap_or_default()
     }
     /// Save everything a process switch must keep (not the retired count:
     /// that is the machine's clock).

@@ -12,6 +12,7 @@
 
 use super::cache::{CodeCache, Entry, MISS};
 use super::fuse;
+use super::jit::{Exit, Jit, REFUSED};
 use super::op::{Op, EXIT, HOOK, WRITES};
 use super::state::{State, Stop, ESP};
 use super::Cpu;
@@ -25,6 +26,8 @@ impl Cpu {
         self.code.sync(mmu);
         let s = &mut self.s;
         let code = &mut self.code;
+        let mut jit = self.jit.as_deref_mut();
+        let lru = mmu.tlb().config().policy == crate::tlb::Policy::Lru;
         // Memcheck's stack floor follows ESP at every block's end.
         let stack_watch = mmu.watch().is_some_and(|w| w.has_stack());
         if stack_watch {
@@ -51,6 +54,38 @@ impl Cpu {
                     continue;
                 }
             };
+            if let Some(j) = jit.as_deref_mut() {
+                if block.jit != REFUSED {
+                    match translated(j, code, slot, eip, lru) {
+                        Some(id) if j.fits(id, eip) => {
+                            // A loop of the block stops as the fast path's does.
+                            let loop_end = if stack_watch { 0 } else { end - block.insns as u64 };
+                            match j.run(id, s, mmu, loop_end) {
+                                Exit::Done => {
+                                    if stack_watch {
+                                        floor(s, mmu);
+                                    }
+                                }
+                                Exit::Stop(k, pf) => {
+                                    let op = code.cur.ops[block.start as usize + k];
+                                    let at = s.eip;
+                                    s.eip = at.wrapping_add(op.len as u32);
+                                    let stop = Stop::PageFault(pf);
+                                    if let Some(t) = s.stopped(mmu, &op, stop, at, &mut end) {
+                                        return t;
+                                    }
+                                    if code.stale(mmu) {
+                                        code.drop_stale(mmu);
+                                    }
+                                }
+                                Exit::Stale => code.drop_stale(mmu),
+                            }
+                            continue 'blocks;
+                        }
+                        _ => {}
+                    }
+                }
+            }
             // EIP is stored before each instruction (branches and traps
             // read it); the ops before one that stops are charged then. A
             // block that loops on itself runs again at once while the
@@ -107,6 +142,34 @@ impl Cpu {
             }
         }
     }
+}
+
+/// The translation of the block in `slot` of the current page, made once
+/// it has run `j.hot` times; `None` while it is still cold, or when
+/// translating it filled the code memory (then every translation and
+/// everything decoded is dropped, and blocks heat up again).
+fn translated(j: &mut Jit, code: &mut CodeCache, slot: usize, eip: u32, lru: bool) -> Option<u32> {
+    let b = code.cur.blocks[slot];
+    if b.jit != 0 {
+        return Some(b.jit - 1);
+    }
+    if b.heat + 1 < j.hot {
+        code.cur.blocks[slot].heat += 1;
+        return None;
+    }
+    let ops = &code.cur.ops[b.start as usize..][..b.insns as usize];
+    match j.translate(ops, eip, lru) {
+        Some(REFUSED) => code.cur.blocks[slot].jit = REFUSED,
+        Some(id) => {
+            code.cur.blocks[slot].jit = id + 1;
+            return Some(id);
+        }
+        None => {
+            j.flush();
+            code.forget_all();
+        }
+    }
+    None
 }
 
 /// Instructions an op of the fast path stands for: two when fused.

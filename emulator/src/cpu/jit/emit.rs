@@ -1,0 +1,834 @@
+//! Decoded ops → x86-64, with iced's code assembler.
+//!
+//! Register use while a translation runs: rbx the `Ctx`, rbp the `State`,
+//! r8d–r15d the guest's EAX..EDI (loaded at entry, stored at every exit and
+//! before every call-out), eax ecx edx esi edi scratch (esi holds an
+//! effective address, ecx a value to store). Each op is emitted as the
+//! interpreter's fast path runs it, in the same order of effects: loads
+//! and store checks before any change, flags recorded lazily in the
+//! `State` (`Flags::set`'s fields). Host flags are used as the guest's
+//! where the op that set them is the host's same operation (`host_valid`);
+//! elsewhere a flag reader first rebuilds them from the record.
+//!
+//! Out of line, after the block: the call-outs of the loads and stores the
+//! inline TLB lookup does not take, and the exits.
+
+use super::super::flags::{Flags, Lazy};
+use super::super::op::{alu_op as A, Kind, Op, EXIT, NOREG};
+use super::super::state::State;
+use super::{lazy, Ctx};
+use crate::tlb::layout as T;
+use iced_x86::code_asm::*;
+use iced_x86::IcedError;
+use std::mem::offset_of;
+
+/// Host addresses generated code calls.
+pub struct Helpers {
+    pub access: u64,
+    pub eflags: u64,
+}
+
+const G: [AsmRegister32; 8] = [r8d, r9d, r10d, r11d, r12d, r13d, r14d, r15d];
+const G64: [AsmRegister64; 8] = [r8, r9, r10, r11, r12, r13, r14, r15];
+const G16: [AsmRegister16; 8] = [r8w, r9w, r10w, r11w, r12w, r13w, r14w, r15w];
+const G8: [AsmRegister8; 4] = [r8b, r9b, r10b, r11b];
+const ESP: usize = 4;
+
+const R: i32 = offset_of!(State, r) as i32;
+const EIP: i32 = offset_of!(State, eip) as i32;
+const RETIRED: i32 = offset_of!(State, retired) as i32;
+const SEG_BASE: i32 = offset_of!(State, seg_base) as i32;
+const F: i32 = offset_of!(State, f) as i32;
+const F_OP: i32 = F + offset_of!(Flags, op) as i32;
+const F_CIN: i32 = F + offset_of!(Flags, cin) as i32;
+const F_SIGN: i32 = F + offset_of!(Flags, sign) as i32;
+const F_A: i32 = F + offset_of!(Flags, a) as i32;
+const F_B: i32 = F + offset_of!(Flags, b) as i32;
+const F_R: i32 = F + offset_of!(Flags, r) as i32;
+const C_RAM: i32 = offset_of!(Ctx, ram) as i32;
+const C_HOT: i32 = offset_of!(Ctx, hot) as i32;
+const C_ENTRIES: i32 = offset_of!(Ctx, entries) as i32;
+const C_CLOCK: i32 = offset_of!(Ctx, clock) as i32;
+const C_VALUE: i32 = offset_of!(Ctx, value) as i32;
+const C_HITS: i32 = offset_of!(Ctx, hits) as i32;
+const C_LOOP_END: i32 = offset_of!(Ctx, loop_end) as i32;
+const C_STOP_OP: i32 = offset_of!(Ctx, stop_op) as i32;
+
+const SIGN: u32 = 0x8000_0000;
+
+/// Whether the JIT translates `op` (the rest of a block from the first op
+/// it does not is left to the interpreter).
+pub fn supported(op: &Op) -> bool {
+    use Kind as K;
+    match op.kind {
+        K::MovRI => op.size == 4,
+        K::Nop
+        | K::Mov32RR
+        | K::Mov32RM
+        | K::Mov32MR
+        | K::Mov32MI
+        | K::Mov8MR
+        | K::Mov8MI
+        | K::Lea32
+        | K::Push32R
+        | K::Pop32R
+        | K::Inc32
+        | K::Dec32
+        | K::Add32RR
+        | K::Add32RI
+        | K::Add32RM
+        | K::Sub32RR
+        | K::Sub32RI
+        | K::Sub32RM
+        | K::And32RR
+        | K::And32RI
+        | K::Or32RR
+        | K::Or32RI
+        | K::Xor32RR
+        | K::Xor32RI
+        | K::Cmp32RR
+        | K::Cmp32RI
+        | K::Cmp32RM
+        | K::Cmp32MI
+        | K::Cmp8MI
+        | K::Test32RR
+        | K::Test32RI
+        | K::Shl32RI
+        | K::Shr32RI
+        | K::Sar32RI
+        | K::Shl32RC
+        | K::Shr32RC
+        | K::Sar32RC
+        | K::Neg32
+        | K::Not32
+        | K::Movzb32RR
+        | K::Movzw32RR
+        | K::Movsb32RR
+        | K::Movsw32RR
+        | K::Movzb32RM
+        | K::Movzw32RM
+        | K::Movsb32RM
+        | K::Movsw32RM
+        | K::Jmp
+        | K::Call
+        | K::Ret => true,
+        k => op.is_jcc() && k != K::Jcc,
+    }
+}
+
+/// What a store's instruction still does after the store, run again on
+/// the way out when the store wrote over code.
+#[derive(Clone, Copy)]
+enum Post {
+    None,
+    /// push / call: ESP goes down by 4.
+    Push,
+}
+
+/// A load or store the inline lookup sent out of line.
+struct Slow {
+    label: CodeLabel,
+    back: CodeLabel,
+    /// `native::access`'s kind: size, +16 for a store.
+    kind: u32,
+    k: usize,
+    /// For a store: where to go when it wrote over code.
+    stale: Option<CodeLabel>,
+}
+
+/// Leaving the block because its code went stale after op `k`'s store.
+struct Stale {
+    label: CodeLabel,
+    k: usize,
+    post: Post,
+    eip: u32,
+}
+
+/// A jcc taken out of the middle of the block.
+struct Taken {
+    label: CodeLabel,
+    target: u32,
+    retired: u32,
+}
+
+struct Em<'a> {
+    a: CodeAssembler,
+    ops: &'a [Op],
+    eip0: u32,
+    lru: bool,
+    h: &'a Helpers,
+    /// The host's status flags are the guest's (set by the same operation).
+    host_valid: bool,
+    top: CodeLabel,
+    store_and_leave: CodeLabel,
+    leave: CodeLabel,
+    /// Per op: the label that leaves with the op stopped (made on demand).
+    stops: Vec<Option<CodeLabel>>,
+    slow: Vec<Slow>,
+    stale: Vec<Stale>,
+    taken: Vec<Taken>,
+    /// The op being emitted, its address and the next instruction's.
+    k: usize,
+    at: u32,
+    next: u32,
+}
+
+/// The translation of the block of `ops` at `eip`, assembled for host
+/// address `ip`; `None` when its first op is not one the JIT translates.
+pub fn block(ops: &[Op], eip: u32, lru: bool, h: &Helpers, ip: u64) -> Option<Vec<u8>> {
+    let n = ops.iter().take_while(|o| supported(o)).count();
+    if n == 0 {
+        return None;
+    }
+    let mut e = Em::new(&ops[..n], eip, lru, h).ok()?;
+    e.body().ok()?;
+    e.a.assemble(ip).ok()
+}
+
+type Res = Result<(), IcedError>;
+
+impl<'a> Em<'a> {
+    fn new(ops: &'a [Op], eip0: u32, lru: bool, h: &'a Helpers) -> Result<Em<'a>, IcedError> {
+        let mut a = CodeAssembler::new(64)?;
+        let (top, store_and_leave, leave) = (a.create_label(), a.create_label(), a.create_label());
+        Ok(Em {
+            a,
+            ops,
+            eip0,
+            lru,
+            h,
+            host_valid: false,
+            top,
+            store_and_leave,
+            leave,
+            stops: vec![None; ops.len()],
+            slow: Vec::new(),
+            stale: Vec::new(),
+            taken: Vec::new(),
+            k: 0,
+            at: eip0,
+            next: eip0,
+        })
+    }
+
+    fn body(&mut self) -> Res {
+        // Prologue: System V callee-saved registers, the stack 16-aligned
+        // for call-outs, the context and the guest's registers.
+        for r in [rbx, rbp, r12, r13, r14, r15] {
+            self.a.push(r)?;
+        }
+        self.a.sub(rsp, 8)?;
+        self.a.mov(rbx, rdi)?;
+        self.a.mov(rbp, rsi)?;
+        self.load_regs(8)?;
+        self.a.set_label(&mut self.top)?;
+        let mut at = self.eip0;
+        let mut open = true;
+        for k in 0..self.ops.len() {
+            let op = self.ops[k];
+            self.k = k;
+            self.at = at;
+            self.next = at.wrapping_add(op.len as u32);
+            open = self.op(&op)?;
+            at = self.next;
+        }
+        if open {
+            // The block's end (or the first op left to the interpreter).
+            self.exit_to(at, self.ops.len() as u32)?;
+        }
+        self.out_of_line()
+    }
+
+    fn load_regs(&mut self, n: usize) -> Res {
+        for (i, g) in G.iter().enumerate().take(n) {
+            self.a.mov(*g, dword_ptr(rbp + R + 4 * i as i32))?;
+        }
+        Ok(())
+    }
+
+    fn store_regs(&mut self, n: usize) -> Res {
+        for (i, g) in G.iter().enumerate().take(n) {
+            self.a.mov(dword_ptr(rbp + R + 4 * i as i32), *g)?;
+        }
+        Ok(())
+    }
+
+    /// Leave for `eip` with `retired` instructions of the block retired,
+    /// or, when that is the block's own start and the budget allows, run
+    /// the block again.
+    fn exit_to(&mut self, eip: u32, retired: u32) -> Res {
+        self.a.add(qword_ptr(rbp + RETIRED), retired as i32)?;
+        if eip == self.eip0 {
+            self.a.mov(rax, qword_ptr(rbp + RETIRED))?;
+            self.a.cmp(rax, qword_ptr(rbx + C_LOOP_END))?;
+            self.a.jbe(self.top)?;
+        }
+        self.a.mov(dword_ptr(rbp + EIP), eip)?;
+        self.a.xor(eax, eax)?;
+        self.a.jmp(self.store_and_leave)
+    }
+
+    /// Emit one op; false when it left the block on every path.
+    fn op(&mut self, op: &Op) -> Result<bool, IcedError> {
+        use Kind as K;
+        let (d, s) = (G[op.r1 as usize & 7], G[op.r2 as usize & 7]);
+        match op.kind {
+            K::Nop => {}
+            K::MovRI => self.a.mov(d, op.imm)?,
+            K::Mov32RR => self.a.mov(d, s)?,
+            K::Mov32RM => {
+                self.ea(op)?;
+                self.load(4)?;
+                self.a.mov(d, eax)?;
+            }
+            K::Mov32MR => {
+                self.ea(op)?;
+                self.a.mov(ecx, d)?;
+                self.store(4, Post::None, self.next)?;
+            }
+            K::Mov32MI => {
+                self.ea(op)?;
+                self.a.mov(ecx, op.imm)?;
+                self.store(4, Post::None, self.next)?;
+            }
+            K::Mov8MR => {
+                self.ea(op)?;
+                self.byte_of(ecx, op.r1)?;
+                self.store(1, Post::None, self.next)?;
+            }
+            K::Mov8MI => {
+                self.ea(op)?;
+                self.a.mov(ecx, op.imm & 0xff)?;
+                self.store(1, Post::None, self.next)?;
+            }
+            K::Lea32 => {
+                self.ea(op)?;
+                self.a.mov(d, esi)?;
+            }
+            K::Push32R => {
+                self.a.lea(esi, ptr(G64[ESP] - 4))?;
+                self.a.mov(ecx, d)?;
+                self.store(4, Post::Push, self.next)?;
+                self.a.lea(G[ESP], ptr(G64[ESP] - 4))?;
+            }
+            K::Pop32R => {
+                self.a.mov(esi, G[ESP])?;
+                self.load(4)?;
+                self.a.lea(G[ESP], ptr(G64[ESP] + 4))?;
+                self.a.mov(d, eax)?;
+            }
+            K::Inc32 | K::Dec32 => {
+                // CF is kept: the old one goes to `cin`.
+                self.host_flags()?;
+                self.a.setb(byte_ptr(rbp + F_CIN))?;
+                self.a.mov(dword_ptr(rbp + F_A), d)?;
+                self.a.mov(dword_ptr(rbp + F_B), 1u32)?;
+                let l = if op.kind == K::Inc32 {
+                    self.a.inc(d)?;
+                    Lazy::Inc
+                } else {
+                    self.a.dec(d)?;
+                    Lazy::Dec
+                };
+                self.result(l, SIGN, d)?;
+                self.host_valid = true;
+            }
+            K::Add32RR => self.alu(A::ADD, op, Src::Reg(s))?,
+            K::Add32RI => self.alu(A::ADD, op, Src::Imm(op.imm))?,
+            K::Add32RM => self.alu(A::ADD, op, Src::Mem)?,
+            K::Sub32RR => self.alu(A::SUB, op, Src::Reg(s))?,
+            K::Sub32RI => self.alu(A::SUB, op, Src::Imm(op.imm))?,
+            K::Sub32RM => self.alu(A::SUB, op, Src::Mem)?,
+            K::And32RR => self.alu(A::AND, op, Src::Reg(s))?,
+            K::And32RI => self.alu(A::AND, op, Src::Imm(op.imm))?,
+            K::Or32RR => self.alu(A::OR, op, Src::Reg(s))?,
+            K::Or32RI => self.alu(A::OR, op, Src::Imm(op.imm))?,
+            K::Xor32RR => self.alu(A::XOR, op, Src::Reg(s))?,
+            K::Xor32RI => self.alu(A::XOR, op, Src::Imm(op.imm))?,
+            K::Cmp32RR => self.alu(A::CMP, op, Src::Reg(s))?,
+            K::Cmp32RI => self.alu(A::CMP, op, Src::Imm(op.imm))?,
+            K::Cmp32RM => self.alu(A::CMP, op, Src::Mem)?,
+            K::Test32RR => self.alu(A::TEST, op, Src::Reg(s))?,
+            K::Test32RI => self.alu(A::TEST, op, Src::Imm(op.imm))?,
+            K::Cmp32MI => {
+                self.ea(op)?;
+                self.load(4)?;
+                self.a.mov(dword_ptr(rbp + F_A), eax)?;
+                self.a.mov(dword_ptr(rbp + F_B), op.imm)?;
+                self.a.sub(eax, op.imm)?;
+                self.result(Lazy::Sub, SIGN, eax)?;
+                self.host_valid = true;
+            }
+            K::Cmp8MI => {
+                self.ea(op)?;
+                self.load(1)?;
+                self.a.mov(dword_ptr(rbp + F_A), eax)?;
+                self.a.mov(dword_ptr(rbp + F_B), op.imm)?;
+                self.a.sub(al, (op.imm & 0xff) as i32)?;
+                self.a.movzx(eax, al)?;
+                self.result(Lazy::Sub, 0x80, eax)?;
+                self.host_valid = true;
+            }
+            K::Shl32RI | K::Shr32RI | K::Sar32RI => {
+                let n = op.imm & 31;
+                self.a.mov(dword_ptr(rbp + F_A), d)?;
+                self.a.mov(dword_ptr(rbp + F_B), n)?;
+                let l = self.shift(op.kind, d, Some(n))?;
+                self.result(l, SIGN, d)?;
+                self.host_valid = false;
+            }
+            K::Shl32RC | K::Shr32RC | K::Sar32RC => {
+                // A count of 0 changes nothing, flags included.
+                let mut skip = self.a.create_label();
+                self.a.mov(ecx, G[1])?;
+                self.a.and(ecx, 31)?;
+                self.a.jz(skip)?;
+                self.a.mov(dword_ptr(rbp + F_A), d)?;
+                self.a.mov(dword_ptr(rbp + F_B), ecx)?;
+                let l = self.shift(op.kind, d, None)?;
+                self.result(l, SIGN, d)?;
+                self.a.set_label(&mut skip)?;
+                self.a.nop()?;
+                self.host_valid = false;
+            }
+            K::Neg32 => {
+                self.a.mov(dword_ptr(rbp + F_A), 0u32)?;
+                self.a.mov(dword_ptr(rbp + F_B), d)?;
+                self.a.neg(d)?;
+                self.result(Lazy::Sub, SIGN, d)?;
+                self.host_valid = true;
+            }
+            K::Not32 => self.a.not(d)?,
+            K::Movzb32RR => {
+                self.byte_of(eax, op.r2)?;
+                self.a.mov(d, eax)?;
+            }
+            K::Movsb32RR => {
+                self.byte_of(eax, op.r2)?;
+                self.a.movsx(d, al)?;
+            }
+            K::Movzw32RR => self.a.movzx(d, G16[op.r2 as usize & 7])?,
+            K::Movsw32RR => self.a.movsx(d, G16[op.r2 as usize & 7])?,
+            K::Movzb32RM | K::Movsb32RM | K::Movzw32RM | K::Movsw32RM => {
+                self.ea(op)?;
+                let byte = matches!(op.kind, K::Movzb32RM | K::Movsb32RM);
+                self.load(if byte { 1 } else { 2 })?;
+                match op.kind {
+                    K::Movsb32RM => self.a.movsx(d, al)?,
+                    K::Movsw32RM => self.a.movsx(d, ax)?,
+                    _ => self.a.mov(d, eax)?,
+                }
+            }
+            K::Jmp => {
+                self.exit_to(self.next.wrapping_add(op.imm), self.k as u32 + 1)?;
+                return Ok(false);
+            }
+            K::Call => {
+                let target = self.next.wrapping_add(op.imm);
+                self.a.lea(esi, ptr(G64[ESP] - 4))?;
+                self.a.mov(ecx, self.next)?;
+                self.store(4, Post::Push, target)?;
+                self.a.lea(G[ESP], ptr(G64[ESP] - 4))?;
+                self.exit_to(target, self.k as u32 + 1)?;
+                return Ok(false);
+            }
+            K::Ret => {
+                self.a.mov(esi, G[ESP])?;
+                self.load(4)?;
+                self.a.lea(G[ESP], ptr(G64[ESP] + 4 + op.imm as i32))?;
+                self.a.mov(dword_ptr(rbp + EIP), eax)?;
+                self.a.add(qword_ptr(rbp + RETIRED), self.k as i32 + 1)?;
+                self.a.xor(eax, eax)?;
+                self.a.jmp(self.store_and_leave)?;
+                return Ok(false);
+            }
+            _ => {
+                // A jcc (supported() lets no other kind through).
+                let cc = op.kind as u8 - Kind::Jo as u8;
+                let target = self.next.wrapping_add(op.imm);
+                self.host_flags()?;
+                let retired = self.k as u32 + 1;
+                let mut label = self.a.create_label();
+                self.jcc(cc, label)?;
+                if op.flags & EXIT != 0 {
+                    self.taken.push(Taken {
+                        label,
+                        target,
+                        retired,
+                    });
+                } else {
+                    self.exit_to(self.next, retired)?;
+                    self.a.set_label(&mut label)?;
+                    self.exit_to(target, retired)?;
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// A 32-bit ALU op of `d` with `src`, flags recorded as `alu32` does.
+    fn alu(&mut self, sub: u8, op: &Op, src: Src) -> Res {
+        let d = G[op.r1 as usize & 7];
+        if let Src::Mem = src {
+            self.ea(op)?;
+            self.load(4)?;
+            self.a.mov(ecx, eax)?;
+        }
+        // The operands are recorded first: `d` may be `src` too.
+        self.a.mov(dword_ptr(rbp + F_A), d)?;
+        match src {
+            Src::Reg(r) => self.a.mov(dword_ptr(rbp + F_B), r)?,
+            Src::Imm(i) => self.a.mov(dword_ptr(rbp + F_B), i)?,
+            Src::Mem => self.a.mov(dword_ptr(rbp + F_B), ecx)?,
+        }
+        // cmp and test compute into eax and keep `d`.
+        let out = if sub == A::CMP || sub == A::TEST {
+            self.a.mov(eax, d)?;
+            eax
+        } else {
+            d
+        };
+        let b = match src {
+            Src::Reg(r) => Some(r),
+            Src::Mem => Some(ecx),
+            Src::Imm(_) => None,
+        };
+        match (sub, b) {
+            (A::ADD, Some(r)) => self.a.add(out, r)?,
+            (A::ADD, None) => self.a.add(out, src.imm())?,
+            (A::SUB | A::CMP, Some(r)) => self.a.sub(out, r)?,
+            (A::SUB | A::CMP, None) => self.a.sub(out, src.imm())?,
+            (A::AND | A::TEST, Some(r)) => self.a.and(out, r)?,
+            (A::AND | A::TEST, None) => self.a.and(out, src.imm())?,
+            (A::OR, Some(r)) => self.a.or(out, r)?,
+            (A::OR, None) => self.a.or(out, src.imm())?,
+            (_, Some(r)) => self.a.xor(out, r)?,
+            (_, None) => self.a.xor(out, src.imm())?,
+        }
+        let l = match sub {
+            A::ADD => Lazy::Add,
+            A::SUB | A::CMP => Lazy::Sub,
+            _ => Lazy::Logic,
+        };
+        self.result(l, SIGN, out)?;
+        self.host_valid = true;
+        Ok(())
+    }
+
+    /// The rest of a lazy record after the operation: result, kind, sign.
+    /// (Plain moves: the host flags the operation set survive.)
+    fn result(&mut self, l: Lazy, sign: u32, r: AsmRegister32) -> Res {
+        self.a.mov(dword_ptr(rbp + F_R), r)?;
+        self.a.mov(byte_ptr(rbp + F_OP), lazy(l) as u32)?;
+        self.a.mov(dword_ptr(rbp + F_SIGN), sign)
+    }
+
+    fn shift(&mut self, k: Kind, d: AsmRegister32, n: Option<u32>) -> Result<Lazy, IcedError> {
+        use Kind as K;
+        Ok(match (k, n) {
+            (K::Shl32RI, Some(n)) => {
+                self.a.shl(d, n)?;
+                Lazy::Shl
+            }
+            (K::Shr32RI, Some(n)) => {
+                self.a.shr(d, n)?;
+                Lazy::Shr
+            }
+            (_, Some(n)) => {
+                self.a.sar(d, n)?;
+                Lazy::Sar
+            }
+            (K::Shl32RC, None) => {
+                self.a.shl(d, cl)?;
+                Lazy::Shl
+            }
+            (K::Shr32RC, None) => {
+                self.a.shr(d, cl)?;
+                Lazy::Shr
+            }
+            (_, None) => {
+                self.a.sar(d, cl)?;
+                Lazy::Sar
+            }
+        })
+    }
+
+    /// Byte register `r` (AL..BH) zero-extended into `to`.
+    fn byte_of(&mut self, to: AsmRegister32, r: u8) -> Res {
+        let r = r as usize & 7;
+        if r < 4 {
+            self.a.movzx(to, G8[r])
+        } else {
+            self.a.mov(to, G[r & 3])?;
+            self.a.shr(to, 8)?;
+            self.a.and(to, 0xff)?;
+            self.host_valid = false;
+            Ok(())
+        }
+    }
+
+    /// The effective address of `op.m` into esi, as `State::ea`.
+    fn ea(&mut self, op: &Op) -> Res {
+        let m = op.m;
+        let disp = m.disp as i32;
+        match (m.base < NOREG, m.index < NOREG) {
+            (true, true) => {
+                let (b, i) = (G64[m.base as usize], G64[m.index as usize]);
+                self.a.lea(esi, ptr(b + i * (1 << (m.scale & 3)) + disp))?;
+            }
+            (true, false) => self.a.lea(esi, ptr(G64[m.base as usize] + disp))?,
+            (false, true) => {
+                let i = G64[m.index as usize];
+                self.a.lea(esi, ptr(i * (1 << (m.scale & 3)) + disp))?
+            }
+            (false, false) => self.a.mov(esi, m.disp)?,
+        }
+        if m.seg & 3 != 0 {
+            self.a.add(esi, dword_ptr(rbp + SEG_BASE + 4 * (m.seg & 3) as i32))?;
+            self.host_valid = false;
+        }
+        Ok(())
+    }
+
+    /// The inline TLB lookup for an access of `size` bytes at esi: on a
+    /// hit rax is the host address, counted and stamped as `Tlb::lookup`
+    /// does; otherwise to the call-out at `slow`.
+    fn lookup(&mut self, size: u32, write: bool, slow: CodeLabel) -> Res {
+        self.host_valid = false;
+        if size > 1 {
+            // Crossing into the next page: the MMU splits it.
+            self.a.mov(eax, esi)?;
+            self.a.and(eax, 0xfff)?;
+            self.a.cmp(eax, 0x1000 - size)?;
+            self.a.ja(slow)?;
+        }
+        self.a.mov(edi, esi)?;
+        self.a.shr(edi, 12)?;
+        self.a.mov(eax, edi)?;
+        self.a.and(eax, T::HOT_SLOTS - 1)?;
+        self.a.imul_3(eax, eax, T::HOT_STRIDE as i32)?;
+        self.a.add(rax, qword_ptr(rbx + C_HOT))?;
+        let tag = if write { T::HOT_WVPN } else { T::HOT_VPN };
+        self.a.cmp(edi, dword_ptr(rax + tag))?;
+        self.a.jne(slow)?;
+        self.a.mov(edx, dword_ptr(rbx + C_CLOCK))?;
+        self.a.add(edx, 1)?;
+        self.a.mov(dword_ptr(rbx + C_CLOCK), edx)?;
+        if self.lru {
+            self.a.mov(edi, dword_ptr(rax + T::HOT_AT))?;
+            self.a.imul_3(edi, edi, T::ENTRY_STRIDE as i32)?;
+            self.a.add(rdi, qword_ptr(rbx + C_ENTRIES))?;
+            self.a.mov(dword_ptr(rdi + T::ENTRY_STAMP), edx)?;
+        }
+        self.a.add(qword_ptr(rbx + C_HITS), 1)?;
+        self.a.mov(eax, dword_ptr(rax + T::HOT_BASE))?;
+        self.a.mov(edi, esi)?;
+        self.a.and(edi, 0xfff)?;
+        self.a.add(eax, edi)?;
+        self.a.add(rax, qword_ptr(rbx + C_RAM))
+    }
+
+    /// Load `size` bytes at esi into eax, zero-extended.
+    fn load(&mut self, size: u32) -> Res {
+        let (slow, mut back) = (self.a.create_label(), self.a.create_label());
+        self.lookup(size, false, slow)?;
+        match size {
+            4 => self.a.mov(eax, dword_ptr(rax))?,
+            2 => self.a.movzx(eax, word_ptr(rax))?,
+            _ => self.a.movzx(eax, byte_ptr(rax))?,
+        }
+        self.a.set_label(&mut back)?;
+        self.a.nop()?;
+        self.slow.push(Slow {
+            label: slow,
+            back,
+            kind: size,
+            k: self.k,
+            stale: None,
+        });
+        Ok(())
+    }
+
+    /// Store the low `size` bytes of ecx at esi. `post` and `eip` say how
+    /// the instruction ends if the store makes code stale.
+    fn store(&mut self, size: u32, post: Post, eip: u32) -> Res {
+        let (slow, mut back) = (self.a.create_label(), self.a.create_label());
+        self.lookup(size, true, slow)?;
+        match size {
+            4 => self.a.mov(dword_ptr(rax), ecx)?,
+            2 => self.a.mov(word_ptr(rax), cx)?,
+            _ => self.a.mov(byte_ptr(rax), cl)?,
+        }
+        self.a.set_label(&mut back)?;
+        self.a.nop()?;
+        let stale = self.a.create_label();
+        self.stale.push(Stale {
+            label: stale,
+            k: self.k,
+            post,
+            eip,
+        });
+        self.slow.push(Slow {
+            label: slow,
+            back,
+            kind: size + 16,
+            k: self.k,
+            stale: Some(stale),
+        });
+        Ok(())
+    }
+
+    /// Make the host's status flags the guest's, from the lazy record:
+    /// a 32-bit compare or logic result is redone, anything else comes
+    /// from `Flags::status` through `popfq`.
+    fn host_flags(&mut self) -> Res {
+        if self.host_valid {
+            return Ok(());
+        }
+        let mut not_sub = self.a.create_label();
+        let mut slow = self.a.create_label();
+        let mut done = self.a.create_label();
+        self.a.cmp(dword_ptr(rbp + F_SIGN), SIGN as i32)?;
+        self.a.jne(slow)?;
+        self.a.cmp(byte_ptr(rbp + F_OP), lazy(Lazy::Sub) as i32)?;
+        self.a.jne(not_sub)?;
+        self.a.mov(eax, dword_ptr(rbp + F_A))?;
+        self.a.cmp(eax, dword_ptr(rbp + F_B))?;
+        self.a.jmp(done)?;
+        self.a.set_label(&mut not_sub)?;
+        self.a.cmp(byte_ptr(rbp + F_OP), lazy(Lazy::Logic) as i32)?;
+        self.a.jne(slow)?;
+        self.a.mov(eax, dword_ptr(rbp + F_R))?;
+        self.a.test(eax, eax)?;
+        self.a.jmp(done)?;
+        self.a.set_label(&mut slow)?;
+        self.store_regs(4)?;
+        self.a.lea(rdi, ptr(rbp + F))?;
+        self.a.mov(rax, self.h.eflags)?;
+        self.a.call(rax)?;
+        self.load_regs(4)?;
+        self.a.push(rax)?;
+        self.a.popfq()?;
+        self.a.set_label(&mut done)?;
+        self.a.nop()?;
+        self.host_valid = true;
+        Ok(())
+    }
+
+    /// Branch to `l` on host condition `cc` (the jcc's low nibble).
+    fn jcc(&mut self, cc: u8, l: CodeLabel) -> Res {
+        match cc {
+            0 => self.a.jo(l),
+            1 => self.a.jno(l),
+            2 => self.a.jb(l),
+            3 => self.a.jae(l),
+            4 => self.a.je(l),
+            5 => self.a.jne(l),
+            6 => self.a.jbe(l),
+            7 => self.a.ja(l),
+            8 => self.a.js(l),
+            9 => self.a.jns(l),
+            10 => self.a.jp(l),
+            11 => self.a.jnp(l),
+            12 => self.a.jl(l),
+            13 => self.a.jge(l),
+            14 => self.a.jle(l),
+            _ => self.a.jg(l),
+        }
+    }
+
+    /// The label that leaves with op `k` stopped (its registers stored).
+    fn stop_label(&mut self, k: usize) -> CodeLabel {
+        match self.stops[k] {
+            Some(l) => l,
+            None => {
+                let l = self.a.create_label();
+                self.stops[k] = Some(l);
+                l
+            }
+        }
+    }
+
+    /// Call-outs, exits, and the epilogue.
+    fn out_of_line(&mut self) -> Res {
+        for s in std::mem::take(&mut self.slow) {
+            let mut label = s.label;
+            self.a.set_label(&mut label)?;
+            self.store_regs(8)?;
+            self.a.mov(rdi, rbx)?;
+            self.a.mov(edx, ecx)?;
+            self.a.mov(ecx, s.kind)?;
+            self.a.mov(rax, self.h.access)?;
+            self.a.call(rax)?;
+            self.load_regs(4)?;
+            let stop = self.stop_label(s.k);
+            self.a.cmp(eax, 1)?;
+            self.a.je(stop)?;
+            if let Some(stale) = s.stale {
+                self.a.cmp(eax, 2)?;
+                self.a.je(stale)?;
+            } else {
+                self.a.mov(eax, dword_ptr(rbx + C_VALUE))?;
+            }
+            self.a.jmp(s.back)?;
+        }
+        for s in std::mem::take(&mut self.stale) {
+            let mut label = s.label;
+            self.a.set_label(&mut label)?;
+            if let Post::Push = s.post {
+                self.a.lea(G[ESP], ptr(G64[ESP] - 4))?;
+            }
+            self.a.add(qword_ptr(rbp + RETIRED), s.k as i32 + 1)?;
+            self.a.mov(dword_ptr(rbp + EIP), s.eip)?;
+            self.a.mov(eax, 2)?;
+            self.a.jmp(self.store_and_leave)?;
+        }
+        for t in std::mem::take(&mut self.taken) {
+            let mut label = t.label;
+            self.a.set_label(&mut label)?;
+            self.exit_to(t.target, t.retired)?;
+        }
+        // Stops: the registers were stored before the call-out.
+        let mut at = self.eip0;
+        for k in 0..self.ops.len() {
+            if let Some(mut l) = self.stops[k] {
+                self.a.set_label(&mut l)?;
+                self.a.mov(dword_ptr(rbx + C_STOP_OP), k as u32)?;
+                self.a.mov(dword_ptr(rbp + EIP), at)?;
+                if k > 0 {
+                    self.a.add(qword_ptr(rbp + RETIRED), k as i32)?;
+                }
+                self.a.mov(eax, 1)?;
+                self.a.jmp(self.leave)?;
+            }
+            at = at.wrapping_add(self.ops[k].len as u32);
+        }
+        self.a.set_label(&mut self.store_and_leave)?;
+        self.store_regs(8)?;
+        self.a.set_label(&mut self.leave)?;
+        self.a.add(rsp, 8)?;
+        for r in [r15, r14, r13, r12, rbp, rbx] {
+            self.a.pop(r)?;
+        }
+        self.a.ret()
+    }
+}
+
+/// The second operand of an ALU op.
+#[derive(Clone, Copy)]
+enum Src {
+    Reg(AsmRegister32),
+    Imm(u32),
+    /// Loaded from the op's memory operand into ecx.
+    Mem,
+}
+
+impl Src {
+    fn imm(&self) -> u32 {
+        match self {
+            Src::Imm(i) => *i,
+            _ => 0,
+        }
+    }
+}

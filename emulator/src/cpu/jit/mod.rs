@@ -1,0 +1,256 @@
+//! The JIT tier: hot decoded blocks translated to x86-64 host code.
+//!
+//! The interpreter stays the reference and does everything first: a block
+//! is decoded and run by it, and only after `HOT` runs on the fast path is
+//! it translated (emit.rs). The translation does what the interpreter's
+//! fast path does for that block, op for op: guest registers live in host
+//! registers r8–r15 while it runs, flags are recorded lazily as the
+//! interpreter records them, loads and stores look up the modelled TLB's
+//! hot index inline (counting the hit and stamping the entry as `Tlb::lookup`
+//! does) and call out to the MMU (`access`) for anything else, so misses,
+//! walks, faults, memcheck and code-frame writes are the MMU's own. A
+//! translation returns at the first op it cannot complete, with EIP at that
+//! instruction and the retired count exact; the CPU finishes the stop as the
+//! interpreter does.
+//!
+//! A block with an op the JIT does not translate is translated up to that
+//! op (the rest runs in the interpreter), or not at all when it starts
+//! with one. Single steps, hooks (breakpoints, `--trace insn`), the last
+//! instructions of a budget and blocks crossing a page never reach it.
+
+mod emit;
+mod native;
+
+use super::flags::{Flags, Lazy};
+use super::op::Op;
+use super::state::State;
+use crate::mmu::Mmu;
+use crate::trap::PageFault;
+use native::CodeMem;
+
+/// Which engine runs guest code (`--engine`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// Decoded blocks, one op at a time.
+    #[default]
+    Interp,
+    /// Hot blocks translated to host code, the rest interpreted.
+    Jit,
+}
+
+impl std::str::FromStr for Engine {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Engine, String> {
+        match s {
+            "interp" => Ok(Engine::Interp),
+            "jit" => Ok(Engine::Jit),
+            _ => Err(format!("unknown engine {s:?} (expected interp or jit)")),
+        }
+    }
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Engine::Interp => "interp",
+            Engine::Jit => "jit",
+        })
+    }
+}
+
+/// Fast-path runs of a block before it is translated (by default).
+pub const HOT: u16 = 32;
+/// Host memory reserved for generated code; when it is full every
+/// translation is dropped and hot blocks are translated again.
+const CODE_BYTES: usize = 32 << 20;
+
+/// What generated code reads and writes besides the `State`: the modelled
+/// TLB's arrays and counters, RAM, and what a call-out leaves for it.
+/// Generated code knows these offsets (`emit.rs`), hence `repr(C)`.
+#[repr(C)]
+pub struct Ctx {
+    pub(crate) ram: *mut u8,
+    pub(crate) hot: *mut u8,
+    pub(crate) entries: *mut u8,
+    /// The TLB's clock and hit count while generated code runs.
+    pub(crate) clock: u32,
+    /// A loaded value a call-out returns.
+    pub(crate) value: u32,
+    pub(crate) hits: u64,
+    /// A block that branches back to its start runs again inside its
+    /// translation while the retired count is at most this.
+    pub(crate) loop_end: u64,
+    /// The op (index in the block) that stopped, for exit code 1.
+    pub(crate) stop_op: u32,
+    _pad: u32,
+    pub(crate) mmu: *mut Mmu,
+    /// Why it stopped (only Rust reads this).
+    pub(crate) stop: Option<PageFault>,
+}
+
+/// How a translation returned.
+pub enum Exit {
+    /// EIP and the retired count are where the block (or a loop of it) left.
+    Done,
+    /// Op `k` of the block stopped with a page fault (or a memcheck
+    /// refusal); EIP is at it and the ops before it are retired.
+    Stop(usize, PageFault),
+    /// A store wrote over decoded code: EIP is past it, the stale code
+    /// must be dropped before anything runs.
+    Stale,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JitStats {
+    /// Blocks translated (again after a flush).
+    pub translated: u64,
+    /// Blocks that start with an op the JIT does not translate.
+    pub refused: u64,
+    /// Times the code memory filled up and every translation was dropped.
+    pub flushes: u64,
+    /// Calls into translations.
+    pub runs: u64,
+    /// Host bytes of generated code held now.
+    pub code_bytes: u64,
+}
+
+/// A translated block: where its code is, and the EIP it was made for (a
+/// frame mapped at two addresses runs the translation only at the first).
+#[derive(Clone, Copy)]
+struct Translation {
+    entry: u64,
+    eip: u32,
+}
+
+pub struct Jit {
+    mem: CodeMem,
+    table: Vec<Translation>,
+    /// Fast-path runs of a block before it is translated (at least 1).
+    pub hot: u16,
+    pub stats: JitStats,
+}
+
+/// `Block::jit` of a block that has no translation and will not get one.
+pub const REFUSED: u32 = u32::MAX;
+
+impl Jit {
+    pub fn new(hot: u16) -> Result<Jit, String> {
+        Ok(Jit {
+            mem: CodeMem::new(CODE_BYTES)?,
+            table: Vec::new(),
+            hot: hot.max(1),
+            stats: JitStats::default(),
+        })
+    }
+
+    /// Translate the block of `ops` at `eip`: its id for `Block::jit`,
+    /// REFUSED when it starts with an op the JIT does not translate, or
+    /// `None` when the code memory is full (the caller flushes: `flush`,
+    /// and drops every block's id).
+    pub fn translate(&mut self, ops: &[Op], eip: u32, lru: bool) -> Option<u32> {
+        let helpers = emit::Helpers {
+            access: native::access as *const () as u64,
+            eflags: native::eflags as *const () as u64,
+        };
+        let Some(code) = emit::block(ops, eip, lru, &helpers, self.mem.next()) else {
+            self.stats.refused += 1;
+            return Some(REFUSED);
+        };
+        let entry = self.mem.add(&code)?;
+        self.table.push(Translation { entry, eip });
+        self.stats.translated += 1;
+        self.stats.code_bytes = self.mem.used() as u64;
+        Some(self.table.len() as u32 - 1)
+    }
+
+    /// Drop every translation.
+    pub fn flush(&mut self) {
+        self.mem.reset();
+        self.table.clear();
+        self.stats.flushes += 1;
+        self.stats.code_bytes = 0;
+    }
+
+    /// Whether translation `id` was made for a block at `eip`.
+    #[inline(always)]
+    pub fn fits(&self, id: u32, eip: u32) -> bool {
+        self.table.get(id as usize).is_some_and(|t| t.eip == eip)
+    }
+
+    /// Run translation `id` (one `fits` accepted) until the block leaves,
+    /// or loops back while the retired count stays at most `loop_end`.
+    pub fn run(&mut self, id: u32, s: &mut State, mmu: &mut Mmu, loop_end: u64) -> Exit {
+        let entry = self.table[id as usize].entry;
+        let (ram, (hot, entries, _), (clock, hits)) = (
+            mmu.phys_mut().ram_ptr(),
+            mmu.tlb_mut().raw_parts(),
+            mmu.tlb().counters(),
+        );
+        let mut ctx = Ctx {
+            ram,
+            hot,
+            entries,
+            clock,
+            value: 0,
+            hits,
+            loop_end,
+            stop_op: 0,
+            _pad: 0,
+            mmu,
+            stop: None,
+        };
+        self.stats.runs += 1;
+        let code = self.mem.call(entry, &mut ctx, s);
+        mmu.tlb_mut().set_counters(ctx.clock, ctx.hits);
+        match (code, ctx.stop) {
+            (1, Some(pf)) => Exit::Stop(ctx.stop_op as usize, pf),
+            (2, _) => Exit::Stale,
+            _ => Exit::Done,
+        }
+    }
+}
+
+/// `native::access`, in safe Rust: the MMU does the access as the
+/// interpreter's would, with the TLB's counters brought up to date first.
+fn access(ctx: &mut Ctx, mmu: &mut Mmu, addr: u32, value: u32, kind: u32) -> u32 {
+    use crate::addr::VirtAddr;
+    mmu.tlb_mut().set_counters(ctx.clock, ctx.hits);
+    let epoch = mmu.phys().code_epoch();
+    let va = VirtAddr(addr);
+    let r = match kind {
+        1 => mmu.read_u8(va).map(|v| ctx.value = v as u32),
+        2 => mmu.read_u16(va).map(|v| ctx.value = v as u32),
+        4 => mmu.read_u32(va).map(|v| ctx.value = v),
+        17 => mmu.write_u8(va, value as u8),
+        18 => mmu.write_u16(va, value as u16),
+        _ => mmu.write_u32(va, value),
+    };
+    (ctx.clock, ctx.hits) = mmu.tlb().counters();
+    match r {
+        Err(pf) => {
+            ctx.stop = Some(pf);
+            1
+        }
+        // The store took the MMU's slow path into a code frame.
+        Ok(()) if mmu.phys().code_epoch() != epoch => 2,
+        Ok(()) => 0,
+    }
+}
+
+/// The guest's status flags as a host EFLAGS image for `popfq`.
+fn host_eflags(f: &Flags) -> u64 {
+    (f.status() | 0x202) as u64
+}
+
+/// Lazy kinds generated code records, as bytes.
+pub(crate) const fn lazy(l: Lazy) -> u8 {
+    l as u8
+}
+
+impl Drop for Jit {
+    fn drop(&mut self) {
+        if std::env::var_os("TOYEMU_JIT_DEBUG").is_some() {
+            eprintln!("jit: {:?}", self.stats);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Everything `unsafe` the JIT needs, and nothing else: host memory for
+//! generated code (writable or executable, never both at once), the call
+//! into a translation, and the entry points generated code calls back.
+//!
+//! Why generated code stays inside guest RAM and its context: it is written
+//! by `emit.rs` alone, from decoded ops, never from guest bytes. It reads
+//! and writes the `State` at rbp and the `Ctx` at rbx at fixed offsets; the
+//! TLB's hot index at a slot masked to its size; an entry at the index a
+//! hot slot holds (the TLB keeps it in range); and RAM at `ram + frame base
+//! + offset`, where the frame base comes from a hot slot (so names a frame
+//! of this RAM) and the offset is checked to leave the whole access inside
+//! that frame. Everything else goes through `access` below, into the MMU.
+
+use super::Ctx;
+use crate::cpu::flags::Flags;
+use crate::cpu::state::State;
+
+/// A translation's entry point: `(ctx, state) -> exit code`.
+type Entry = unsafe extern "sysv64" fn(*mut Ctx, *mut State) -> u32;
+
+/// Host memory for generated code: one anonymous mapping, filled from the
+/// front; executable except while a translation is being copied in.
+pub struct CodeMem {
+    base: *mut u8,
+    len: usize,
+    used: usize,
+}
+
+/// The host's page size, for mprotect.
+const HOST_PAGE: usize = 4096;
+
+impl CodeMem {
+    pub fn new(len: usize) -> Result<CodeMem, String> {
+        // SAFETY: a fresh private anonymous mapping; nothing else refers to
+        // it. It starts inaccessible and becomes executable page by page.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(format!(
+                "the host refused {} MiB for JIT code",
+                len >> 20
+            ));
+        }
+        Ok(CodeMem {
+            base: p.cast(),
+            len,
+            used: 0,
+        })
+    }
+
+    /// Where the next translation will start (16-byte aligned).
+    pub fn next(&self) -> u64 {
+        self.base as u64 + self.used.next_multiple_of(16) as u64
+    }
+
+    /// Copy `code` (assembled for address `next()`) in and make it
+    /// executable; `None` when it does not fit.
+    pub fn add(&mut self, code: &[u8]) -> Option<u64> {
+        let start = self.used.next_multiple_of(16);
+        let end = start.checked_add(code.len())?;
+        if end > self.len {
+            return None;
+        }
+        let lo = start / HOST_PAGE * HOST_PAGE;
+        let hi = end.next_multiple_of(HOST_PAGE).min(self.len);
+        // SAFETY: [lo, hi) lies inside our mapping. While it is writable no
+        // generated code runs (the CPU is single-threaded and only calls a
+        // translation from `call`), and it is made executable again, not
+        // writable, before `add` returns.
+        unsafe {
+            let page = self.base.add(lo).cast();
+            if libc::mprotect(page, hi - lo, libc::PROT_READ | libc::PROT_WRITE) != 0 {
+                return None;
+            }
+            std::ptr::copy_nonoverlapping(code.as_ptr(), self.base.add(start), code.len());
+            if libc::mprotect(page, hi - lo, libc::PROT_READ | libc::PROT_EXEC) != 0 {
+                panic!("mprotect could not make JIT code executable again");
+            }
+        }
+        self.used = end;
+        Some(self.base as u64 + start as u64)
+    }
+
+    /// Forget every translation (the caller drops what refers to them).
+    pub fn reset(&mut self) {
+        self.used = 0;
+    }
+
+    pub fn used(&self) -> usize {
+        self.used
+    }
+
+    /// Run the translation at `entry` (an address `add` returned).
+    pub fn call(&self, entry: u64, ctx: &mut Ctx, state: &mut State) -> u32 {
+        debug_assert!(entry >= self.base as u64 && entry < self.base as u64 + self.used as u64);
+        // SAFETY: `entry` is the start of code `emit.rs` generated and `add`
+        // made executable, still in place (`reset` is followed by dropping
+        // every entry). The code follows the System V ABI (callee-saved
+        // registers restored, stack aligned at its calls, DF clear) and
+        // touches only what the module comment lists. `ctx` and `state` are
+        // exclusive borrows held for the whole call, so nothing in Rust
+        // reads them while generated code writes them.
+        unsafe {
+            let f: Entry = std::mem::transmute::<u64, Entry>(entry);
+            f(ctx, state)
+        }
+    }
+}
+
+impl Drop for CodeMem {
+    fn drop(&mut self) {
+        // SAFETY: our own mapping, unmapped once; no translation outlives
+        // the CodeMem (they are addresses in it, called only through it).
+        unsafe {
+            libc::munmap(self.base.cast(), self.len);
+        }
+    }
+}
+
+/// Generated code's call-out for a load or store the inline lookup did not
+/// take (a TLB miss, a watched page, an access crossing a page): `kind` is
+/// the size in bytes, plus 16 for a store. Returns 0 when done (a load's
+/// value in `ctx.value`), 1 when the access stopped (`ctx.stop`), 2 when a
+/// store is done but wrote over decoded code.
+pub extern "sysv64" fn access(ctx: *mut Ctx, addr: u32, value: u32, kind: u32) -> u32 {
+    // SAFETY: generated code passes the `Ctx` it was called with, which
+    // `CodeMem::call` borrows exclusively for the call; `ctx.mmu` was set
+    // from the `&mut Mmu` the CPU runs with, not otherwise used during the
+    // call (generated code reaches only the TLB arrays and RAM through
+    // pointers taken from it, and not while this runs).
+    let (ctx, mmu) = unsafe {
+        let ctx = &mut *ctx;
+        let mmu = &mut *ctx.mmu;
+        (ctx, mmu)
+    };
+    super::access(ctx, mmu, addr, value, kind)
+}
+
+/// Generated code's call-out for the guest's status flags as an EFLAGS
+/// image it can `popfq` (status flags, IF, bit 1; DF, TF and AC clear).
+pub extern "sysv64" fn eflags(f: *const Flags) -> u64 {
+    // SAFETY: generated code passes a pointer into the `State` it was
+    // called with (rbp + the offset of `f`), valid for the call.
+    let f = unsafe { &*f };
+    super::host_eflags(f)
+}
