@@ -38,6 +38,7 @@ fn kernel(mem: u64, stdin: Vec<u8>) -> Kernel {
         machine: MachineConfig {
             mem_bytes: mem,
             tlb: TlbConfig::default(),
+            ..MachineConfig::default()
         },
         ..KernelConfig::default()
     };
