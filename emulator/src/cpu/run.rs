@@ -66,11 +66,10 @@ impl Cpu {
                                         floor(s, mmu);
                                     }
                                 }
-                                Exit::Stop(k, pf) => {
+                                Exit::Stop(k, stop) => {
                                     let op = code.cur.ops[block.start as usize + k];
                                     let at = s.eip;
                                     s.eip = at.wrapping_add(op.len as u32);
-                                    let stop = Stop::PageFault(pf);
                                     if let Some(t) = s.stopped(mmu, &op, stop, at, &mut end) {
                                         return t;
                                     }

@@ -14,7 +14,7 @@
 //! inline TLB lookup does not take, and the exits.
 
 use super::super::flags::{Flags, Lazy};
-use super::super::op::{alu_op as A, Kind, Op, EXIT, NOREG};
+use super::super::op::{alu_op as A, Kind, Op, EXIT, LAST, NOREG, WRITES};
 use super::super::state::State;
 use super::{lazy, Ctx};
 use crate::tlb::layout as T;
@@ -26,6 +26,7 @@ use std::mem::offset_of;
 pub struct Helpers {
     pub access: u64,
     pub eflags: u64,
+    pub interp: u64,
 }
 
 const G: [AsmRegister32; 8] = [r8d, r9d, r10d, r11d, r12d, r13d, r14d, r15d];
@@ -56,9 +57,9 @@ const C_STOP_OP: i32 = offset_of!(Ctx, stop_op) as i32;
 
 const SIGN: u32 = 0x8000_0000;
 
-/// Whether the JIT translates `op` (the rest of a block from the first op
-/// it does not is left to the interpreter).
-pub fn supported(op: &Op) -> bool {
+/// Whether the JIT translates `op` inline; every other op is run by a
+/// call-out to the interpreter.
+pub fn inline(op: &Op) -> bool {
     use Kind as K;
     match op.kind {
         K::MovRI => op.size == 4,
@@ -123,6 +124,8 @@ enum Post {
     None,
     /// push / call: ESP goes down by 4.
     Push,
+    /// The whole instruction is done and EIP set (an interpreter call-out).
+    Done,
 }
 
 /// A load or store the inline lookup sent out of line.
@@ -174,13 +177,14 @@ struct Em<'a> {
 }
 
 /// The translation of the block of `ops` at `eip`, assembled for host
-/// address `ip`; `None` when its first op is not one the JIT translates.
+/// address `ip`; `None` when it starts with an op that would be a call-out
+/// (the interpreter's fast path runs such a block as well as a
+/// translation would).
 pub fn block(ops: &[Op], eip: u32, lru: bool, h: &Helpers, ip: u64) -> Option<Vec<u8>> {
-    let n = ops.iter().take_while(|o| supported(o)).count();
-    if n == 0 {
+    if !inline(ops.first()?) {
         return None;
     }
-    let mut e = Em::new(&ops[..n], eip, lru, h).ok()?;
+    let mut e = Em::new(ops, eip, lru, h).ok()?;
     e.body().ok()?;
     e.a.assemble(ip).ok()
 }
@@ -442,8 +446,9 @@ impl<'a> Em<'a> {
                 self.a.jmp(self.store_and_leave)?;
                 return Ok(false);
             }
+            _ if !inline(op) => return self.interp(op),
             _ => {
-                // A jcc (supported() lets no other kind through).
+                // A jcc (inline() lets no other kind through).
                 let cc = op.kind as u8 - Kind::Jo as u8;
                 let target = self.next.wrapping_add(op.imm);
                 self.host_flags()?;
@@ -463,6 +468,43 @@ impl<'a> Em<'a> {
                     return Ok(false);
                 }
             }
+        }
+        Ok(true)
+    }
+
+    /// `op` run by the interpreter: the registers stored, EIP past it, the
+    /// call-out, the registers loaded again (it may have changed any).
+    /// False when it was the block's last op (it set EIP, maybe by a branch).
+    fn interp(&mut self, op: &Op) -> Result<bool, IcedError> {
+        self.store_regs(8)?;
+        self.a.mov(dword_ptr(rbp + EIP), self.next)?;
+        self.a.mov(rdi, rbx)?;
+        self.a.mov(rsi, rbp)?;
+        let at = self.ops.as_ptr() as u64 + (self.k * std::mem::size_of::<Op>()) as u64;
+        self.a.mov(rdx, at)?;
+        self.a.mov(rax, self.h.interp)?;
+        self.a.call(rax)?;
+        self.load_regs(8)?;
+        self.host_valid = false;
+        let stop = self.stop_label(self.k);
+        self.a.cmp(eax, 1)?;
+        self.a.je(stop)?;
+        if op.flags & WRITES != 0 {
+            let stale = self.a.create_label();
+            self.stale.push(Stale {
+                label: stale,
+                k: self.k,
+                post: Post::Done,
+                eip: 0,
+            });
+            self.a.cmp(eax, 2)?;
+            self.a.je(stale)?;
+        }
+        if op.flags & LAST != 0 {
+            self.a.add(qword_ptr(rbp + RETIRED), self.k as i32 + 1)?;
+            self.a.xor(eax, eax)?;
+            self.a.jmp(self.leave)?;
+            return Ok(false);
         }
         Ok(true)
     }
@@ -780,7 +822,11 @@ impl<'a> Em<'a> {
                 self.a.lea(G[ESP], ptr(G64[ESP] - 4))?;
             }
             self.a.add(qword_ptr(rbp + RETIRED), s.k as i32 + 1)?;
-            self.a.mov(dword_ptr(rbp + EIP), s.eip)?;
+            if let Post::Done = s.post {
+                // The interpreter ran the op: EIP is where it left it.
+            } else {
+                self.a.mov(dword_ptr(rbp + EIP), s.eip)?;
+            }
             self.a.mov(eax, 2)?;
             self.a.jmp(self.store_and_leave)?;
         }

@@ -22,10 +22,9 @@ mod emit;
 mod native;
 
 use super::flags::{Flags, Lazy};
-use super::op::Op;
-use super::state::State;
+use super::op::{Op, WRITES};
+use super::state::{State, Stop};
 use crate::mmu::Mmu;
-use crate::trap::PageFault;
 use native::CodeMem;
 
 /// Which engine runs guest code (`--engine`).
@@ -85,16 +84,17 @@ pub struct Ctx {
     _pad: u32,
     pub(crate) mmu: *mut Mmu,
     /// Why it stopped (only Rust reads this).
-    pub(crate) stop: Option<PageFault>,
+    pub(crate) stop: Option<Stop>,
 }
 
 /// How a translation returned.
 pub enum Exit {
     /// EIP and the retired count are where the block (or a loop of it) left.
     Done,
-    /// Op `k` of the block stopped with a page fault (or a memcheck
-    /// refusal); EIP is at it and the ops before it are retired.
-    Stop(usize, PageFault),
+    /// Op `k` of the block stopped (a page fault, a memcheck refusal, a
+    /// trap, a paused `rep`); EIP is at it and the ops before it are
+    /// retired. The CPU finishes it as the interpreter would.
+    Stop(usize, Stop),
     /// A store wrote over decoded code: EIP is past it, the stale code
     /// must be dropped before anything runs.
     Stale,
@@ -116,10 +116,11 @@ pub struct JitStats {
 
 /// A translated block: where its code is, and the EIP it was made for (a
 /// frame mapped at two addresses runs the translation only at the first).
-#[derive(Clone, Copy)]
 struct Translation {
     entry: u64,
     eip: u32,
+    /// The block's ops, where the interpreter call-outs find them.
+    _ops: Box<[Op]>,
 }
 
 pub struct Jit {
@@ -151,13 +152,19 @@ impl Jit {
         let helpers = emit::Helpers {
             access: native::access as *const () as u64,
             eflags: native::eflags as *const () as u64,
+            interp: native::interp as *const () as u64,
         };
-        let Some(code) = emit::block(ops, eip, lru, &helpers, self.mem.next()) else {
+        let copy: Box<[Op]> = ops.into();
+        let Some(code) = emit::block(&copy, eip, lru, &helpers, self.mem.next()) else {
             self.stats.refused += 1;
             return Some(REFUSED);
         };
         let entry = self.mem.add(&code)?;
-        self.table.push(Translation { entry, eip });
+        self.table.push(Translation {
+            entry,
+            eip,
+            _ops: copy,
+        });
         self.stats.translated += 1;
         self.stats.code_bytes = self.mem.used() as u64;
         Some(self.table.len() as u32 - 1)
@@ -202,8 +209,8 @@ impl Jit {
         self.stats.runs += 1;
         let code = self.mem.call(entry, &mut ctx, s);
         mmu.tlb_mut().set_counters(ctx.clock, ctx.hits);
-        match (code, ctx.stop) {
-            (1, Some(pf)) => Exit::Stop(ctx.stop_op as usize, pf),
+        match (code, ctx.stop.take()) {
+            (1, Some(stop)) => Exit::Stop(ctx.stop_op as usize, stop),
             (2, _) => Exit::Stale,
             _ => Exit::Done,
         }
@@ -228,11 +235,27 @@ fn access(ctx: &mut Ctx, mmu: &mut Mmu, addr: u32, value: u32, kind: u32) -> u32
     (ctx.clock, ctx.hits) = mmu.tlb().counters();
     match r {
         Err(pf) => {
-            ctx.stop = Some(pf);
+            ctx.stop = Some(Stop::PageFault(pf));
             1
         }
         // The store took the MMU's slow path into a code frame.
         Ok(()) if mmu.phys().code_epoch() != epoch => 2,
+        Ok(()) => 0,
+    }
+}
+
+/// `native::interp`, in safe Rust: one op run by the interpreter.
+fn interp(ctx: &mut Ctx, s: &mut State, mmu: &mut Mmu, op: &Op) -> u32 {
+    mmu.tlb_mut().set_counters(ctx.clock, ctx.hits);
+    let epoch = mmu.phys().code_epoch();
+    let r = s.exec(mmu, op);
+    (ctx.clock, ctx.hits) = mmu.tlb().counters();
+    match r {
+        Err(stop) => {
+            ctx.stop = Some(stop);
+            1
+        }
+        Ok(()) if op.flags & WRITES != 0 && mmu.phys().code_epoch() != epoch => 2,
         Ok(()) => 0,
     }
 }

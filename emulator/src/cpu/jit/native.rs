@@ -13,6 +13,7 @@
 
 use super::Ctx;
 use crate::cpu::flags::Flags;
+use crate::cpu::op::Op;
 use crate::cpu::state::State;
 
 /// A translation's entry point: `(ctx, state) -> exit code`.
@@ -151,4 +152,22 @@ pub extern "sysv64" fn eflags(f: *const Flags) -> u64 {
     // called with (rbp + the offset of `f`), valid for the call.
     let f = unsafe { &*f };
     super::host_eflags(f)
+}
+
+/// Generated code's call-out for an op it does not translate inline: the
+/// interpreter runs it (`State::exec`), with EIP already past it and the
+/// guest's registers stored in `state`. Returns as `access` does.
+pub extern "sysv64" fn interp(ctx: *mut Ctx, state: *mut State, op: *const Op) -> u32 {
+    // SAFETY: `ctx` and `state` are the pointers the translation was called
+    // with (exclusive for the call, see `access` and `CodeMem::call`), and
+    // generated code touches neither while this runs. `op` points into the
+    // `Jit`'s copy of the block's ops, which lives as long as the
+    // translation.
+    let (ctx, s, op) = unsafe {
+        let ctx = &mut *ctx;
+        (ctx, &mut *state, &*op)
+    };
+    // SAFETY: as in `access`.
+    let mmu = unsafe { &mut *ctx.mmu };
+    super::interp(ctx, s, mmu, op)
 }
