@@ -27,6 +27,9 @@ impl Cpu {
         let s = &mut self.s;
         let code = &mut self.code;
         let mut jit = self.jit.as_deref_mut();
+        // The link cell of the last unlinked exit the JIT took: linked if
+        // the next block runs translated.
+        let mut link = None;
         let lru = mmu.tlb().config().policy == crate::tlb::Policy::Lru;
         // Memcheck's stack floor follows ESP at every block's end.
         let stack_watch = mmu.watch().is_some_and(|w| w.has_stack());
@@ -55,19 +58,26 @@ impl Cpu {
                 }
             };
             if let Some(j) = jit.as_deref_mut() {
+                let cell = link.take();
                 if block.jit != REFUSED {
                     match translated(j, code, slot, eip, lru) {
                         Some(id) if j.fits(id, eip) => {
-                            // A loop of the block stops as the fast path's does.
-                            let loop_end = if stack_watch { 0 } else { end - block.insns as u64 };
-                            match j.run(id, s, mmu, loop_end) {
+                            if let Some(c) = cell {
+                                j.link(c, id, block.insns);
+                            }
+                            // Going on from block to block stops where the
+                            // fast path's would; memcheck's stack floor
+                            // needs every block's end.
+                            let chain_end = if stack_watch { 0 } else { end };
+                            let (exit, c) = j.run(id, s, mmu, chain_end);
+                            link = c;
+                            match exit {
                                 Exit::Done => {
                                     if stack_watch {
                                         floor(s, mmu);
                                     }
                                 }
-                                Exit::Stop(k, stop) => {
-                                    let op = code.cur.ops[block.start as usize + k];
+                                Exit::Stop(op, stop) => {
                                     let at = s.eip;
                                     s.eip = at.wrapping_add(op.len as u32);
                                     if let Some(t) = s.stopped(mmu, &op, stop, at, &mut end) {

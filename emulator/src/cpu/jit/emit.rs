@@ -16,10 +16,10 @@
 use super::super::flags::{Flags, Lazy};
 use super::super::op::{alu_op as A, Kind, Op, EXIT, LAST, NOREG, WRITES};
 use super::super::state::State;
-use super::{lazy, Ctx};
+use super::{lazy, Cell, Ctx};
 use crate::tlb::layout as T;
 use iced_x86::code_asm::*;
-use iced_x86::IcedError;
+use iced_x86::{BlockEncoderOptions, IcedError};
 use std::mem::offset_of;
 
 /// Host addresses generated code calls.
@@ -52,8 +52,12 @@ const C_ENTRIES: i32 = offset_of!(Ctx, entries) as i32;
 const C_CLOCK: i32 = offset_of!(Ctx, clock) as i32;
 const C_VALUE: i32 = offset_of!(Ctx, value) as i32;
 const C_HITS: i32 = offset_of!(Ctx, hits) as i32;
-const C_LOOP_END: i32 = offset_of!(Ctx, loop_end) as i32;
+const C_END: i32 = offset_of!(Ctx, end) as i32;
 const C_STOP_OP: i32 = offset_of!(Ctx, stop_op) as i32;
+const C_STOP_ID: i32 = offset_of!(Ctx, stop_id) as i32;
+const C_EXIT_CELL: i32 = offset_of!(Ctx, exit_cell) as i32;
+const CELL_SIZE: u64 = std::mem::size_of::<Cell>() as u64;
+const CELL_INSNS: i32 = offset_of!(Cell, insns) as i32;
 
 const SIGN: u32 = 0x8000_0000;
 
@@ -154,12 +158,45 @@ struct Taken {
     retired: u32,
 }
 
+/// What to translate.
+pub struct Plan<'a> {
+    /// The block's ops (the `Jit`'s copy: call-outs point into it).
+    pub ops: &'a [Op],
+    pub eip: u32,
+    /// The translation's id, which a stop reports.
+    pub id: u32,
+    /// The TLB's policy is LRU: a hit stamps its entry.
+    pub lru: bool,
+}
+
+/// The link cells this translation may take: `free` of them from index
+/// `first`, in the array at host address `cells`.
+pub struct Links {
+    pub cells: u64,
+    pub free: usize,
+    pub first: usize,
+}
+
+/// A translation.
+pub struct Code {
+    pub bytes: Vec<u8>,
+    /// Offset of the entry for linked exits.
+    pub top: u64,
+    /// The EIPs of the link cells it took, in order.
+    pub cell_eips: Vec<u32>,
+}
+
 struct Em<'a> {
     a: CodeAssembler,
     ops: &'a [Op],
     eip0: u32,
+    id: u32,
     lru: bool,
     h: &'a Helpers,
+    links: Links,
+    cell_eips: Vec<u32>,
+    /// The block's instruction count (a loop back to its start checks it).
+    insns: u32,
     /// The host's status flags are the guest's (set by the same operation).
     host_valid: bool,
     top: CodeLabel,
@@ -180,27 +217,41 @@ struct Em<'a> {
 /// address `ip`; `None` when it starts with an op that would be a call-out
 /// (the interpreter's fast path runs such a block as well as a
 /// translation would).
-pub fn block(ops: &[Op], eip: u32, lru: bool, h: &Helpers, ip: u64) -> Option<Vec<u8>> {
-    if !inline(ops.first()?) {
+pub fn block(plan: &Plan, h: &Helpers, links: Links, ip: u64) -> Option<Code> {
+    if !inline(plan.ops.first()?) {
         return None;
     }
-    let mut e = Em::new(ops, eip, lru, h).ok()?;
+    let mut e = Em::new(plan, h, links).ok()?;
     e.body().ok()?;
-    e.a.assemble(ip).ok()
+    let r = e
+        .a
+        .assemble_options(ip, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS)
+        .ok()?;
+    let top = r.label_ip(&e.top).ok()? - ip;
+    Some(Code {
+        bytes: r.inner.code_buffer,
+        top,
+        cell_eips: e.cell_eips,
+    })
 }
 
 type Res = Result<(), IcedError>;
 
 impl<'a> Em<'a> {
-    fn new(ops: &'a [Op], eip0: u32, lru: bool, h: &'a Helpers) -> Result<Em<'a>, IcedError> {
+    fn new(plan: &Plan<'a>, h: &'a Helpers, links: Links) -> Result<Em<'a>, IcedError> {
         let mut a = CodeAssembler::new(64)?;
         let (top, store_and_leave, leave) = (a.create_label(), a.create_label(), a.create_label());
+        let ops = plan.ops;
         Ok(Em {
             a,
             ops,
-            eip0,
-            lru,
+            eip0: plan.eip,
+            id: plan.id,
+            lru: plan.lru,
             h,
+            links,
+            cell_eips: Vec::new(),
+            insns: ops.len() as u32,
             host_valid: false,
             top,
             store_and_leave,
@@ -210,8 +261,8 @@ impl<'a> Em<'a> {
             stale: Vec::new(),
             taken: Vec::new(),
             k: 0,
-            at: eip0,
-            next: eip0,
+            at: plan.eip,
+            next: plan.eip,
         })
     }
 
@@ -257,16 +308,35 @@ impl<'a> Em<'a> {
         Ok(())
     }
 
-    /// Leave for `eip` with `retired` instructions of the block retired,
-    /// or, when that is the block's own start and the budget allows, run
-    /// the block again.
+    /// Go on to `eip` with `retired` instructions of the block retired:
+    /// into the block again when that is its own start, into the linked
+    /// translation of a block in the same page, if the budget takes that
+    /// block whole (`Ctx::end`); else leave.
     fn exit_to(&mut self, eip: u32, retired: u32) -> Res {
         self.a.add(qword_ptr(rbp + RETIRED), retired as i32)?;
+        let mut leave = self.a.create_label();
         if eip == self.eip0 {
             self.a.mov(rax, qword_ptr(rbp + RETIRED))?;
-            self.a.cmp(rax, qword_ptr(rbx + C_LOOP_END))?;
+            self.a.add(rax, self.insns as i32)?;
+            self.a.cmp(rax, qword_ptr(rbx + C_END))?;
             self.a.jbe(self.top)?;
+        } else if eip >> 12 == self.eip0 >> 12 && self.cell_eips.len() < self.links.free {
+            let i = self.links.first + self.cell_eips.len();
+            self.cell_eips.push(eip);
+            self.a.mov(rcx, self.links.cells + i as u64 * CELL_SIZE)?;
+            self.a.mov(rax, qword_ptr(rcx))?;
+            self.a.test(rax, rax)?;
+            let mut unlinked = self.a.create_label();
+            self.a.jz(unlinked)?;
+            self.a.mov(rdx, qword_ptr(rcx + CELL_INSNS))?;
+            self.a.add(rdx, qword_ptr(rbp + RETIRED))?;
+            self.a.cmp(rdx, qword_ptr(rbx + C_END))?;
+            self.a.ja(leave)?;
+            self.a.jmp(rax)?;
+            self.a.set_label(&mut unlinked)?;
+            self.a.mov(dword_ptr(rbx + C_EXIT_CELL), i as u32)?;
         }
+        self.a.set_label(&mut leave)?;
         self.a.mov(dword_ptr(rbp + EIP), eip)?;
         self.a.xor(eax, eax)?;
         self.a.jmp(self.store_and_leave)
@@ -841,6 +911,7 @@ impl<'a> Em<'a> {
             if let Some(mut l) = self.stops[k] {
                 self.a.set_label(&mut l)?;
                 self.a.mov(dword_ptr(rbx + C_STOP_OP), k as u32)?;
+                self.a.mov(dword_ptr(rbx + C_STOP_ID), self.id)?;
                 self.a.mov(dword_ptr(rbp + EIP), at)?;
                 if k > 0 {
                     self.a.add(qword_ptr(rbp + RETIRED), k as i32)?;

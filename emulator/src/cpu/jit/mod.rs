@@ -76,11 +76,16 @@ pub struct Ctx {
     /// A loaded value a call-out returns.
     pub(crate) value: u32,
     pub(crate) hits: u64,
-    /// A block that branches back to its start runs again inside its
-    /// translation while the retired count is at most this.
-    pub(crate) loop_end: u64,
-    /// The op (index in the block) that stopped, for exit code 1.
+    /// Generated code goes on into the next block (itself, or a linked
+    /// one) only while that block's whole run keeps the retired count at
+    /// most this: the budget's end, or 0 to leave at every block's end.
+    pub(crate) end: u64,
+    /// The op (index in its block) that stopped, for exit code 1, and the
+    /// translation it is in (it may have been reached through links).
     pub(crate) stop_op: u32,
+    pub(crate) stop_id: u32,
+    /// The link cell of the exit taken, if it was not linked yet.
+    pub(crate) exit_cell: u32,
     _pad: u32,
     pub(crate) mmu: *mut Mmu,
     /// Why it stopped (only Rust reads this).
@@ -91,10 +96,10 @@ pub struct Ctx {
 pub enum Exit {
     /// EIP and the retired count are where the block (or a loop of it) left.
     Done,
-    /// Op `k` of the block stopped (a page fault, a memcheck refusal, a
-    /// trap, a paused `rep`); EIP is at it and the ops before it are
-    /// retired. The CPU finishes it as the interpreter would.
-    Stop(usize, Stop),
+    /// An op stopped (a page fault, a memcheck refusal, a trap, a paused
+    /// `rep`): it is `op`, EIP is at it and the ops before it are retired.
+    /// The CPU finishes it as the interpreter would.
+    Stop(Op, Stop),
     /// A store wrote over decoded code: EIP is past it, the stale code
     /// must be dropped before anything runs.
     Stale,
@@ -112,20 +117,44 @@ pub struct JitStats {
     pub runs: u64,
     /// Host bytes of generated code held now.
     pub code_bytes: u64,
+    /// Exits linked straight to the next block's translation.
+    pub links: u64,
 }
 
 /// A translated block: where its code is, and the EIP it was made for (a
 /// frame mapped at two addresses runs the translation only at the first).
 struct Translation {
     entry: u64,
+    /// Where a linked exit of another translation jumps in (past the
+    /// prologue, the guest's registers already in host registers).
+    top: u64,
     eip: u32,
     /// The block's ops, where the interpreter call-outs find them.
-    _ops: Box<[Op]>,
+    ops: Box<[Op]>,
 }
+
+/// A direct exit of one translation to a block in the same page, which
+/// generated code follows by a jump once the CPU has linked it: `entry` is
+/// the target's `top` (0 until linked), `insns` what its block retires.
+/// Only same-page targets get one: the two blocks live and die with one
+/// decoded page, so a link never outlives its target.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Cell {
+    pub(crate) entry: u64,
+    pub(crate) insns: u64,
+}
+
+/// Link cells: a fixed array (generated code holds their addresses); when
+/// they run out, exits are left unlinked until the next flush.
+const CELLS: usize = 1 << 15;
 
 pub struct Jit {
     mem: CodeMem,
     table: Vec<Translation>,
+    cells: Box<[Cell]>,
+    /// Per cell in use: the EIP its exit goes to.
+    cell_eip: Vec<u32>,
     /// Fast-path runs of a block before it is translated (at least 1).
     pub hot: u16,
     pub stats: JitStats,
@@ -139,6 +168,8 @@ impl Jit {
         Ok(Jit {
             mem: CodeMem::new(CODE_BYTES)?,
             table: Vec::new(),
+            cells: vec![Cell::default(); CELLS].into_boxed_slice(),
+            cell_eip: Vec::new(),
             hot: hot.max(1),
             stats: JitStats::default(),
         })
@@ -155,25 +186,58 @@ impl Jit {
             interp: native::interp as *const () as u64,
         };
         let copy: Box<[Op]> = ops.into();
-        let Some(code) = emit::block(&copy, eip, lru, &helpers, self.mem.next()) else {
+        let id = self.table.len() as u32;
+        let links = emit::Links {
+            cells: self.cells.as_mut_ptr() as u64,
+            free: CELLS - self.cell_eip.len(),
+            first: self.cell_eip.len(),
+        };
+        let plan = emit::Plan {
+            ops: &copy,
+            eip,
+            id,
+            lru,
+        };
+        let Some(code) = emit::block(&plan, &helpers, links, self.mem.next()) else {
             self.stats.refused += 1;
             return Some(REFUSED);
         };
-        let entry = self.mem.add(&code)?;
+        let entry = self.mem.add(&code.bytes)?;
+        self.cell_eip.extend(&code.cell_eips);
         self.table.push(Translation {
             entry,
+            top: entry + code.top,
             eip,
-            _ops: copy,
+            ops: copy,
         });
         self.stats.translated += 1;
         self.stats.code_bytes = self.mem.used() as u64;
-        Some(self.table.len() as u32 - 1)
+        Some(id)
+    }
+
+    /// The exit with link cell `cell` was taken to the block whose
+    /// translation is `id`: link it, so that generated code goes there
+    /// directly from now on (the block is in the same page: see `Cell`).
+    pub fn link(&mut self, cell: u32, id: u32, insns: u8) {
+        let (Some(&eip), Some(t)) = (self.cell_eip.get(cell as usize), self.table.get(id as usize))
+        else {
+            return;
+        };
+        if eip == t.eip {
+            self.cells[cell as usize] = Cell {
+                entry: t.top,
+                insns: insns as u64,
+            };
+            self.stats.links += 1;
+        }
     }
 
     /// Drop every translation.
     pub fn flush(&mut self) {
         self.mem.reset();
         self.table.clear();
+        self.cell_eip.clear();
+        self.cells.fill(Cell::default());
         self.stats.flushes += 1;
         self.stats.code_bytes = 0;
     }
@@ -184,9 +248,11 @@ impl Jit {
         self.table.get(id as usize).is_some_and(|t| t.eip == eip)
     }
 
-    /// Run translation `id` (one `fits` accepted) until the block leaves,
-    /// or loops back while the retired count stays at most `loop_end`.
-    pub fn run(&mut self, id: u32, s: &mut State, mmu: &mut Mmu, loop_end: u64) -> Exit {
+    /// Run translation `id` (one `fits` accepted) until generated code
+    /// leaves: at a block's end, an unlinked exit, or a block whose whole
+    /// run would take the retired count past `end`. The link cell of an
+    /// unlinked exit it took, if any, is in the second half.
+    pub fn run(&mut self, id: u32, s: &mut State, mmu: &mut Mmu, end: u64) -> (Exit, Option<u32>) {
         let entry = self.table[id as usize].entry;
         let (ram, (hot, entries, _), (clock, hits)) = (
             mmu.phys_mut().ram_ptr(),
@@ -200,8 +266,10 @@ impl Jit {
             clock,
             value: 0,
             hits,
-            loop_end,
+            end,
             stop_op: 0,
+            stop_id: 0,
+            exit_cell: u32::MAX,
             _pad: 0,
             mmu,
             stop: None,
@@ -209,11 +277,15 @@ impl Jit {
         self.stats.runs += 1;
         let code = self.mem.call(entry, &mut ctx, s);
         mmu.tlb_mut().set_counters(ctx.clock, ctx.hits);
-        match (code, ctx.stop.take()) {
-            (1, Some(stop)) => Exit::Stop(ctx.stop_op as usize, stop),
+        let exit = match (code, ctx.stop.take()) {
+            (1, Some(stop)) => {
+                let t = &self.table[ctx.stop_id as usize];
+                Exit::Stop(t.ops[ctx.stop_op as usize], stop)
+            }
             (2, _) => Exit::Stale,
             _ => Exit::Done,
-        }
+        };
+        (exit, (ctx.exit_cell != u32::MAX).then_some(ctx.exit_cell))
     }
 }
 
