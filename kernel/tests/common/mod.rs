@@ -78,7 +78,11 @@ pub fn kernel(mem_bytes: u64) -> Kernel {
 /// A kernel whose machine has `tlb` (small ones make set conflicts common).
 pub fn kernel_with_tlb(mem_bytes: u64, tlb: TlbConfig) -> Kernel {
     kernel_with_config(KernelConfig {
-        machine: MachineConfig { mem_bytes, tlb },
+        machine: MachineConfig {
+            mem_bytes,
+            tlb,
+            ..MachineConfig::default()
+        },
         ..KernelConfig::default()
     })
 }

@@ -13,6 +13,7 @@
 //! Out of line, after the block: the call-outs of the loads and stores the
 //! inline TLB lookup does not take, and the exits.
 
+use super::super::eflags::{AF, CF, OF, PF, SF, STATUS, ZF};
 use super::super::flags::{Flags, Lazy};
 use super::super::op::{alu_op as A, Kind, Op, EXIT, LAST, NOREG, WRITES};
 use super::super::state::State;
@@ -46,6 +47,7 @@ const F_SIGN: i32 = F + offset_of!(Flags, sign) as i32;
 const F_A: i32 = F + offset_of!(Flags, a) as i32;
 const F_B: i32 = F + offset_of!(Flags, b) as i32;
 const F_R: i32 = F + offset_of!(Flags, r) as i32;
+const F_BITS: i32 = F + offset_of!(Flags, bits) as i32;
 const C_RAM: i32 = offset_of!(Ctx, ram) as i32;
 const C_HOT: i32 = offset_of!(Ctx, hot) as i32;
 const C_ENTRIES: i32 = offset_of!(Ctx, entries) as i32;
@@ -67,6 +69,9 @@ pub fn inline(op: &Op) -> bool {
     use Kind as K;
     match op.kind {
         K::MovRI => op.size == 4,
+        K::Imul2RR | K::Imul2RM | K::Imul3R | K::Imul3M => op.size == 4,
+        // rol/ror r32 by an immediate.
+        K::ShiftR => op.size == 4 && op.sub < 2,
         K::Nop
         | K::Mov32RR
         | K::Mov32RM
@@ -199,6 +204,11 @@ struct Em<'a> {
     insns: u32,
     /// The host's status flags are the guest's (set by the same operation).
     host_valid: bool,
+    /// The operation that set them, while `host_valid` (a logic op leaves
+    /// the host's AF undefined where the guest's is 0).
+    host_kind: Lazy,
+    /// The lazy record of the op being emitted can be seen (`record_seen`).
+    keep: bool,
     top: CodeLabel,
     store_and_leave: CodeLabel,
     leave: CodeLabel,
@@ -253,6 +263,8 @@ impl<'a> Em<'a> {
             cell_eips: Vec::new(),
             insns: ops.len() as u32,
             host_valid: false,
+            host_kind: Lazy::Done,
+            keep: true,
             top,
             store_and_leave,
             leave,
@@ -284,6 +296,7 @@ impl<'a> Em<'a> {
             self.k = k;
             self.at = at;
             self.next = at.wrapping_add(op.len as u32);
+            self.keep = record_seen(self.ops, k);
             open = self.op(&op)?;
             at = self.next;
         }
@@ -345,6 +358,9 @@ impl<'a> Em<'a> {
     /// Emit one op; false when it left the block on every path.
     fn op(&mut self, op: &Op) -> Result<bool, IcedError> {
         use Kind as K;
+        if !inline(op) {
+            return self.interp(op);
+        }
         let (d, s) = (G[op.r1 as usize & 7], G[op.r2 as usize & 7]);
         match op.kind {
             K::Nop => {}
@@ -394,9 +410,11 @@ impl<'a> Em<'a> {
             K::Inc32 | K::Dec32 => {
                 // CF is kept: the old one goes to `cin`.
                 self.host_flags()?;
-                self.a.setb(byte_ptr(rbp + F_CIN))?;
-                self.a.mov(dword_ptr(rbp + F_A), d)?;
-                self.a.mov(dword_ptr(rbp + F_B), 1u32)?;
+                if self.keep {
+                    self.a.setb(byte_ptr(rbp + F_CIN))?;
+                }
+                self.rec(F_A, d)?;
+                self.rec(F_B, 1u32)?;
                 let l = if op.kind == K::Inc32 {
                     self.a.inc(d)?;
                     Lazy::Inc
@@ -427,8 +445,8 @@ impl<'a> Em<'a> {
             K::Cmp32MI => {
                 self.ea(op)?;
                 self.load(4)?;
-                self.a.mov(dword_ptr(rbp + F_A), eax)?;
-                self.a.mov(dword_ptr(rbp + F_B), op.imm)?;
+                self.rec(F_A, eax)?;
+                self.rec(F_B, op.imm)?;
                 self.a.sub(eax, op.imm)?;
                 self.result(Lazy::Sub, SIGN, eax)?;
                 self.host_valid = true;
@@ -436,8 +454,8 @@ impl<'a> Em<'a> {
             K::Cmp8MI => {
                 self.ea(op)?;
                 self.load(1)?;
-                self.a.mov(dword_ptr(rbp + F_A), eax)?;
-                self.a.mov(dword_ptr(rbp + F_B), op.imm)?;
+                self.rec(F_A, eax)?;
+                self.rec(F_B, op.imm)?;
                 self.a.sub(al, (op.imm & 0xff) as i32)?;
                 self.a.movzx(eax, al)?;
                 self.result(Lazy::Sub, 0x80, eax)?;
@@ -445,8 +463,8 @@ impl<'a> Em<'a> {
             }
             K::Shl32RI | K::Shr32RI | K::Sar32RI => {
                 let n = op.imm & 31;
-                self.a.mov(dword_ptr(rbp + F_A), d)?;
-                self.a.mov(dword_ptr(rbp + F_B), n)?;
+                self.rec(F_A, d)?;
+                self.rec(F_B, n)?;
                 let l = self.shift(op.kind, d, Some(n))?;
                 self.result(l, SIGN, d)?;
                 self.host_valid = false;
@@ -457,17 +475,74 @@ impl<'a> Em<'a> {
                 self.a.mov(ecx, G[1])?;
                 self.a.and(ecx, 31)?;
                 self.a.jz(skip)?;
-                self.a.mov(dword_ptr(rbp + F_A), d)?;
-                self.a.mov(dword_ptr(rbp + F_B), ecx)?;
+                self.rec(F_A, d)?;
+                self.rec(F_B, ecx)?;
                 let l = self.shift(op.kind, d, None)?;
                 self.result(l, SIGN, d)?;
                 self.a.set_label(&mut skip)?;
                 self.a.nop()?;
                 self.host_valid = false;
             }
+            K::Imul2RR | K::Imul2RM | K::Imul3R | K::Imul3M => {
+                if matches!(op.kind, K::Imul2RM | K::Imul3M) {
+                    self.ea(op)?;
+                    self.load(4)?;
+                } else {
+                    self.a.mov(eax, s)?;
+                }
+                match op.kind {
+                    K::Imul2RR | K::Imul2RM => self.a.imul_2(d, eax)?,
+                    _ => self.a.imul_3(d, eax, op.imm as i32)?,
+                }
+                // `set_result`: CF = OF = the product did not fit, SF ZF
+                // PF from the result, AF 0, all computed now.
+                self.a.seto(cl)?;
+                self.a.test(d, d)?;
+                self.a.pushfq()?;
+                self.a.pop(rax)?;
+                self.a.and(eax, (ZF | SF | PF) as i32)?;
+                self.a.movzx(ecx, cl)?;
+                self.a.imul_3(ecx, ecx, (CF | OF) as i32)?;
+                self.a.or(eax, ecx)?;
+                self.done_flags(STATUS)?;
+                self.host_valid = false;
+            }
+            K::ShiftR => {
+                // rol/ror (only with the host's flags at hand: the other
+                // status flags are materialised from them first).
+                let n = op.imm & 31;
+                if n != 0 {
+                    if !self.host_valid {
+                        return self.interp(op);
+                    }
+                    self.materialise()?;
+                    if op.sub == 0 {
+                        self.a.rol(d, n)?;
+                        // CF = the new LSB, OF = MSB xor CF.
+                        self.a.mov(eax, d)?;
+                        self.a.and(eax, 1)?;
+                        self.a.mov(ecx, d)?;
+                        self.a.shr(ecx, 31)?;
+                        self.a.xor(ecx, eax)?;
+                    } else {
+                        self.a.ror(d, n)?;
+                        // CF = the new MSB, OF = the two top bits differ.
+                        self.a.mov(eax, d)?;
+                        self.a.shr(eax, 31)?;
+                        self.a.mov(ecx, d)?;
+                        self.a.shr(ecx, 30)?;
+                        self.a.xor(ecx, eax)?;
+                        self.a.and(ecx, 1)?;
+                    }
+                    self.a.shl(ecx, 11)?;
+                    self.a.or(eax, ecx)?;
+                    self.done_flags(CF | OF)?;
+                    self.host_valid = false;
+                }
+            }
             K::Neg32 => {
-                self.a.mov(dword_ptr(rbp + F_A), 0u32)?;
-                self.a.mov(dword_ptr(rbp + F_B), d)?;
+                self.rec(F_A, 0u32)?;
+                self.rec(F_B, d)?;
                 self.a.neg(d)?;
                 self.result(Lazy::Sub, SIGN, d)?;
                 self.host_valid = true;
@@ -516,7 +591,6 @@ impl<'a> Em<'a> {
                 self.a.jmp(self.store_and_leave)?;
                 return Ok(false);
             }
-            _ if !inline(op) => return self.interp(op),
             _ => {
                 // A jcc (inline() lets no other kind through).
                 let cc = op.kind as u8 - Kind::Jo as u8;
@@ -588,9 +662,9 @@ impl<'a> Em<'a> {
             self.a.mov(ecx, eax)?;
         }
         // The operands are recorded first: `d` may be `src` too.
-        self.a.mov(dword_ptr(rbp + F_A), d)?;
+        self.rec(F_A, d)?;
         match src {
-            Src::Reg(r) => self.a.mov(dword_ptr(rbp + F_B), r)?,
+            Src::Reg(r) => self.rec(F_B, r)?,
             Src::Imm(i) => self.a.mov(dword_ptr(rbp + F_B), i)?,
             Src::Mem => self.a.mov(dword_ptr(rbp + F_B), ecx)?,
         }
@@ -628,9 +702,47 @@ impl<'a> Em<'a> {
         Ok(())
     }
 
+    /// Store an operand of the lazy record, unless the record is dead.
+    fn rec<V: Into<Val>>(&mut self, field: i32, v: V) -> Res {
+        if !self.keep {
+            return Ok(());
+        }
+        match v.into() {
+            Val::R(r) => self.a.mov(dword_ptr(rbp + field), r),
+            Val::I(i) => self.a.mov(dword_ptr(rbp + field), i),
+        }
+    }
+
+    /// Status flags computed now (`Flags::put`, `set_result`): the bits of
+    /// `mask` from eax, the record marked done. Clobbers edx.
+    fn done_flags(&mut self, mask: u32) -> Res {
+        self.a.mov(edx, dword_ptr(rbp + F_BITS))?;
+        self.a.and(edx, !mask as i32)?;
+        self.a.or(edx, eax)?;
+        self.a.mov(dword_ptr(rbp + F_BITS), edx)?;
+        self.a.mov(byte_ptr(rbp + F_OP), lazy(Lazy::Done) as u32)
+    }
+
+    /// `Flags::materialise` with the host's flags the guest's
+    /// (`host_valid`): their status bits into the record, marked done.
+    fn materialise(&mut self) -> Res {
+        self.a.pushfq()?;
+        self.a.pop(rax)?;
+        let mask = match self.host_kind {
+            Lazy::Logic => STATUS & !AF,
+            _ => STATUS,
+        };
+        self.a.and(eax, mask as i32)?;
+        self.done_flags(STATUS)
+    }
+
     /// The rest of a lazy record after the operation: result, kind, sign.
     /// (Plain moves: the host flags the operation set survive.)
     fn result(&mut self, l: Lazy, sign: u32, r: AsmRegister32) -> Res {
+        self.host_kind = l;
+        if !self.keep {
+            return Ok(());
+        }
         self.a.mov(dword_ptr(rbp + F_R), r)?;
         self.a.mov(byte_ptr(rbp + F_OP), lazy(l) as u32)?;
         self.a.mov(dword_ptr(rbp + F_SIGN), sign)
@@ -812,7 +924,8 @@ impl<'a> Em<'a> {
         self.a.cmp(byte_ptr(rbp + F_OP), lazy(Lazy::Logic) as i32)?;
         self.a.jne(slow)?;
         self.a.mov(eax, dword_ptr(rbp + F_R))?;
-        self.a.test(eax, eax)?;
+        // Not `test`: adding 0 leaves AF 0, as the guest's logic ops do.
+        self.a.add(eax, 0)?;
         self.a.jmp(done)?;
         self.a.set_label(&mut slow)?;
         self.store_regs(4)?;
@@ -825,6 +938,8 @@ impl<'a> Em<'a> {
         self.a.set_label(&mut done)?;
         self.a.nop()?;
         self.host_valid = true;
+        // Every status flag is the guest's, AF included.
+        self.host_kind = Lazy::Done;
         Ok(())
     }
 
@@ -930,6 +1045,82 @@ impl<'a> Em<'a> {
         }
         self.a.ret()
     }
+}
+
+/// A value to store: a register or an immediate.
+enum Val {
+    R(AsmRegister32),
+    I(u32),
+}
+
+impl From<AsmRegister32> for Val {
+    fn from(r: AsmRegister32) -> Val {
+        Val::R(r)
+    }
+}
+
+impl From<u32> for Val {
+    fn from(i: u32) -> Val {
+        Val::I(i)
+    }
+}
+
+/// Ops that always write the whole lazy record (or every status flag)
+/// and read neither flags nor memory first.
+fn kills(op: &Op) -> bool {
+    use Kind as K;
+    matches!(
+        op.kind,
+        K::Add32RR
+            | K::Add32RI
+            | K::Sub32RR
+            | K::Sub32RI
+            | K::And32RR
+            | K::And32RI
+            | K::Or32RR
+            | K::Or32RI
+            | K::Xor32RR
+            | K::Xor32RI
+            | K::Cmp32RR
+            | K::Cmp32RI
+            | K::Test32RR
+            | K::Test32RI
+            | K::Neg32
+            | K::Shl32RI
+            | K::Shr32RI
+            | K::Sar32RI
+    ) || (matches!(op.kind, K::Imul2RR | K::Imul3R) && op.size == 4)
+}
+
+/// Ops that neither read the lazy record nor write it, and cannot leave.
+fn transparent(op: &Op) -> bool {
+    use Kind as K;
+    matches!(
+        op.kind,
+        K::Nop
+            | K::Mov32RR
+            | K::Lea32
+            | K::Not32
+            | K::Movzb32RR
+            | K::Movzw32RR
+            | K::Movsb32RR
+            | K::Movsw32RR
+    ) || (op.kind == K::MovRI && op.size == 4)
+}
+
+/// Whether the lazy record op `i` writes can be seen: unless a later op
+/// overwrites it before anything could read it (a flag reader, a load or
+/// store that may stop, a call-out, an exit), its stores are left out.
+fn record_seen(ops: &[Op], i: usize) -> bool {
+    for op in &ops[i + 1..] {
+        if kills(op) {
+            return false;
+        }
+        if !transparent(op) {
+            return true;
+        }
+    }
+    true
 }
 
 /// The second operand of an ALU op.
