@@ -94,6 +94,10 @@ struct RunArgs {
     /// results, counts and traces).
     #[arg(long, value_name = "ENGINE", default_value = "interp")]
     engine: toyemu_emulator::Engine,
+    /// With --engine jit: runs of a block before it is translated (1
+    /// translates nearly everything, as the tests do).
+    #[arg(long, value_name = "N", default_value_t = toyemu_emulator::JIT_HOT, value_parser = clap::value_parser!(u16).range(1..))]
+    jit_hot: u16,
     /// Instructions a process runs before the scheduler gives the next one
     /// its turn (round-robin, once the program has forked).
     #[arg(long, value_name = "N", default_value_t = toyemu_kernel::sched::DEFAULT_QUANTUM, value_parser = parse_quantum)]
@@ -368,7 +372,7 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         mem_bytes: a.mem,
         tlb: a.tlb.unwrap_or_default(),
         engine: a.engine,
-        jit_hot: toyemu_emulator::JIT_HOT,
+        jit_hot: a.jit_hot,
         max_insns: a.max_insns,
         timeout: a.timeout,
         stack_limit: a.stack,

@@ -169,17 +169,18 @@ fn run_native(case: &Case) -> Result<Ran, String> {
 }
 
 /// The command line of the toyemu run (also printed for a rerun by hand).
-fn toyemu_command(case: &Case, trace: &Path) -> Vec<String> {
+fn toyemu_command(case: &Case, trace: &Path, engine: &[&str]) -> Vec<String> {
     let scratch = case.scratch.as_ref().map(|s| &s.1);
-    let mut c = vec![
-        "run".to_string(),
+    let mut c = vec!["run".to_string()];
+    c.extend(engine.iter().map(|a| a.to_string()));
+    c.extend([
         "--timeout".into(),
         TIMEOUT_SECS.to_string(),
         "--trace".into(),
         "syscall".into(),
         "-o".into(),
         trace.display().to_string(),
-    ];
+    ]);
     for (k, v) in &case.env {
         c.push("--env".into());
         c.push(format!("{k}={v}"));
@@ -193,12 +194,12 @@ fn toyemu_command(case: &Case, trace: &Path) -> Vec<String> {
     c
 }
 
-fn run_toyemu(case: &Case, trace: &Path) -> Result<Ran, String> {
+fn run_toyemu(case: &Case, trace: &Path, engine: &[&str]) -> Result<Ran, String> {
     if let Some((_, d)) = &case.scratch {
         fresh_dir(d)?;
     }
     let o = Command::new(env!("CARGO_BIN_EXE_toyemu"))
-        .args(toyemu_command(case, trace))
+        .args(toyemu_command(case, trace, engine))
         .env_clear()
         .current_dir(root())
         .stdin(stdin_of(case)?)
@@ -444,7 +445,7 @@ fn tail(lines: &[&str], n: usize) -> String {
 fn compare(label: &str, case: &Case) -> Result<(), Failed> {
     let native = run_native(case)?;
     let trace = &case.trace;
-    let emu = run_toyemu(case, trace)?;
+    let emu = run_toyemu(case, trace, &[])?;
     let (guest_err, own_err) = split_toyemu_stderr(&emu.stderr);
     let mut diffs = String::new();
     if native.status != emu.status {
@@ -469,7 +470,7 @@ fn compare(label: &str, case: &Case) -> Result<(), Failed> {
         diffs += &d;
     }
     if diffs.is_empty() {
-        return Ok(());
+        return same_under_the_jit(label, case, &emu);
     }
     let mut msg = format!("{label}: toyemu differs from the native run\n{diffs}");
     let err_text = String::from_utf8_lossy(&emu.stderr);
@@ -507,13 +508,46 @@ fn compare(label: &str, case: &Case) -> Result<(), Failed> {
         "rerun: cd {} && {} {}\n",
         root().display(),
         env!("CARGO_BIN_EXE_toyemu"),
-        toyemu_command(case, trace)
+        toyemu_command(case, trace, &[])
             .iter()
             .map(|a| shell_quote(a))
             .collect::<Vec<_>>()
             .join(" ")
     );
     Err(msg.into())
+}
+
+/// The same program under the JIT, translating every block the second
+/// time it runs: the same status, output and syscall trace as the
+/// interpreter's run (`emu`).
+fn same_under_the_jit(label: &str, case: &Case, emu: &Ran) -> Result<(), Failed> {
+    let trace = case.trace.with_extension("jit");
+    let jit = run_toyemu(case, &trace, &["--engine", "jit", "--jit-hot", "1"])?;
+    let mut diffs = String::new();
+    if jit.status != emu.status {
+        diffs += &format!("  exit status: interpreter {}, JIT {}\n", emu.status, jit.status);
+    }
+    for (what, a, b) in [("stdout", &emu.stdout, &jit.stdout), ("stderr", &emu.stderr, &jit.stderr)] {
+        if let Some(d) = first_difference(what, a, b) {
+            diffs += &d;
+        }
+    }
+    // The host's clock moves between the two runs.
+    let clock = regex::Regex::new(r"(tv_[a-z]+=|^time\(.*\) = )\d+").unwrap();
+    let read = |p: &Path| {
+        let t = std::fs::read_to_string(p).unwrap_or_default();
+        t.lines()
+            .map(|l| clock.replace_all(l, "${1}N").into_owned() + "\n")
+            .collect::<String>()
+    };
+    let (t0, t1) = (read(&case.trace), read(&trace));
+    if let Some(d) = first_difference("syscall trace", t0.as_bytes(), t1.as_bytes()) {
+        diffs += &d;
+    }
+    match diffs.is_empty() {
+        true => Ok(()),
+        false => Err(format!("{label}: the JIT's run differs from the interpreter's\n{diffs}").into()),
+    }
 }
 
 fn shell_quote(s: &str) -> String {
