@@ -65,6 +65,8 @@ fn exe(src: &str, b: Build) -> Result<PathBuf, Failed> {
 }
 
 /// Run `path` under memcheck: stdout and the summary (with the symbols).
+/// It runs under both engines (the JIT translating every block the second
+/// time it runs), which must find the same errors and leaks.
 fn checked(path: &Path) -> Result<(Summary, std::rc::Rc<Symbols>, i32), Failed> {
     let opts = Options {
         memcheck: true,
@@ -74,6 +76,21 @@ fn checked(path: &Path) -> Result<(Summary, std::rc::Rc<Symbols>, i32), Failed> 
     let c = toyemu::run_captured(path, &[], &opts, b"")?;
     let code = c.report.status.code();
     let s = c.report.memcheck.clone().ok_or("no memcheck summary")?;
+    let jit = Options {
+        engine: toyemu_emulator::Engine::Jit,
+        jit_hot: 1,
+        ..opts
+    };
+    let j = toyemu::run_captured(path, &[], &jit, b"")?;
+    if j.report.memcheck.as_ref() != Some(&s) || j.report.status.code() != code {
+        return Err(format!(
+            "{}: memcheck under the JIT differs (status {} vs {code})\n--- interpreter\n{s:?}\n--- JIT\n{:?}",
+            path.display(),
+            j.report.status.code(),
+            j.report.memcheck
+        )
+        .into());
+    }
     Ok((s, c.report.symbols.clone(), code))
 }
 
