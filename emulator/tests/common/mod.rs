@@ -32,9 +32,15 @@ pub struct Vm {
 impl Vm {
     /// A 4 MiB machine with 16 code pages, 8 data pages and 4 stack pages mapped.
     pub fn new() -> Vm {
+        Vm::with_config(MachineConfig::default())
+    }
+
+    /// As `new`, with the TLB and engine of `config` (its RAM size is
+    /// ignored: always 4 MiB).
+    pub fn with_config(config: MachineConfig) -> Vm {
         let mut m = Machine::new(MachineConfig {
             mem_bytes: 4 << 20,
-            ..Default::default()
+            ..config
         })
         .unwrap();
         m.mmu_mut().phys_mut().write_u32(
@@ -112,6 +118,12 @@ impl Vm {
             self.poke(va, &elf[off as usize..(off + filesz) as usize]);
         }
         self.m.cpu_mut().set_eip(VirtAddr(u32_at(24)));
+    }
+
+    /// Frames below this one may be in use (page tables and mapped pages);
+    /// the ones above have never been handed out.
+    pub fn frames_end(&self) -> u32 {
+        self.next_frame
     }
 
     /// Map the page at `va` to a fresh frame; returns the frame.
