@@ -4,8 +4,9 @@
 #   fuzz/run.sh --ci                  what .ci/run does: a fixed number of runs per
 #                                     target from a fixed seed and fresh corpora, so
 #                                     the same code always meets the same inputs
-# Targets: elf_loader cpu syscalls. Seeds: the userland programs for the loader,
-# fuzz/regressions/<target>/ for every target. A crash, or a hang (one input
+# Targets: elf_loader cpu syscalls jit (the JIT against the interpreter on the
+# same code). Seeds: the userland programs for the loader, fuzz/regressions/<target>/
+# for every target. A crash, or a hang (one input
 # running over 10 s), stops that target and lands in fuzz/artifacts/<target>/;
 # once fixed, copy it into fuzz/regressions/<target>/ so that
 # tests/fuzz_regressions.rs replays it on every cargo test.
@@ -20,7 +21,7 @@ usage="usage: fuzz/run.sh SECONDS [TARGET...] | fuzz/run.sh --ci"
 mode=${1:?$usage}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(elf_loader cpu syscalls)
+[ ${#targets[@]} -gt 0 ] || targets=(elf_loader cpu syscalls jit)
 command -v cargo-fuzz >/dev/null || { echo "run.sh: cargo-fuzz missing (cargo install cargo-fuzz)" >&2; exit 1; }
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 
@@ -28,7 +29,9 @@ if [ "$mode" = --ci ]; then
     corpus_root=$(mktemp -d)
     trap 'rm -rf "$corpus_root"' EXIT
     # Under a minute per target on the 2-core machine; -max_total_time caps it.
-    limits=(-runs=100000 -seed=1 -max_total_time=240)
+    # (jit runs each input on three fresh machines, some 60-150 inputs a
+    # second: fewer runs for it, about a minute.)
+    limits=(-seed=1 -max_total_time=240)
 else
     [[ "$mode" =~ ^[0-9]+$ ]] || { echo "$usage" >&2; exit 2; }
     corpus_root=corpus
@@ -36,7 +39,7 @@ else
 fi
 
 make -s -C ../userland >/dev/null
-for t in elf_loader cpu syscalls; do
+for t in elf_loader cpu syscalls jit; do
     mkdir -p "$corpus_root/$t"
     for f in regressions/$t/*; do
         [ "$(basename "$f")" = README.md ] || cp "$f" "$corpus_root/$t/"
@@ -52,7 +55,12 @@ passed=0 failed=0
 for t in "${targets[@]}"; do
     log=$(mktemp)
     start=$SECONDS
-    if cargo fuzz run -s none -O -a "$t" "$corpus_root/$t" -- "${limits[@]}" \
+    runs=()
+    if [ "$mode" = --ci ]; then
+        runs=(-runs=100000)
+        [ "$t" = jit ] && runs=(-runs=5000)
+    fi
+    if cargo fuzz run -s none -O -a "$t" "$corpus_root/$t" -- "${limits[@]}" "${runs[@]}" \
         -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 >"$log" 2>&1; then
         result=clean
         passed=$((passed + 1))

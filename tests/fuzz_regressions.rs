@@ -78,6 +78,17 @@ fn cpu_regressions_and_random_code() {
 }
 
 #[test]
+fn jit_regressions_and_random_code() {
+    let n = replay("jit", harness::jit);
+    let mut rng = Rng(0x717);
+    for _ in 0..100 {
+        // Registers and configuration from the input, then random code.
+        harness::jit(&rng.bytes(harness::JIT_HEAD + 200));
+    }
+    eprintln!("{n} regression inputs replayed");
+}
+
+#[test]
 fn syscall_regressions_and_random_calls() {
     let n = replay("syscalls", harness::syscalls);
     let mut rng = Rng(0x5ca1);

@@ -372,3 +372,401 @@ pub fn syscalls(data: &[u8]) {
     }
     check_exited(&k, &p, free_before);
 }
+
+// ------------------------------------------------------------- target jit
+
+/// The machine of the `jit` target (no kernel: the CPU alone, as
+/// `emulator/tests/jit_engines.rs` builds it): code pages at `JIT_CODE`, data
+/// pages after them (the last one read-only), an unmapped page, the stack.
+const JIT_CODE: u32 = 0x0804_8000;
+const JIT_CODE_BYTES: usize = 0x4000;
+const JIT_DATA: u32 = 0x0805_0000;
+const JIT_READONLY: u32 = JIT_DATA + 7 * PAGE_SIZE;
+const JIT_STACK_TOP: u32 = 0x0806_0000;
+/// The code pages are mapped a second time this far above.
+const JIT_ALIAS: u32 = 0x10_0000;
+/// Instructions after which an input stops (each engine).
+const JIT_CAP: u64 = 20_000;
+const JIT_HUGE: u64 = u64::MAX >> 1;
+/// Bytes before the code: 7 register words, 2 bytes of register kinds,
+/// flags, configuration, schedule parameter.
+pub const JIT_HEAD: usize = 33;
+
+struct JitVm {
+    m: toyemu_emulator::Machine,
+    next_frame: u32,
+}
+
+impl JitVm {
+    fn new(config: MachineConfig) -> JitVm {
+        use toyemu_emulator::{Frame, Machine, PhysAddr, Pte};
+        let mut m = Machine::new(config).expect("a 1 MiB machine");
+        let (pd, pt) = (0x1000u32, 0x2000u32);
+        let pde = Pte::new(Frame(pt >> 12), jit_rw()).raw();
+        m.mmu_mut()
+            .phys_mut()
+            .write_u32(PhysAddr(pd + 4 * (JIT_CODE >> 22)), pde);
+        m.mmu_mut().load_cr3(PhysAddr(pd));
+        let mut vm = JitVm { m, next_frame: 16 };
+        for i in 0..4 {
+            vm.map(JIT_CODE + i * PAGE_SIZE);
+        }
+        for i in 0..8 {
+            vm.map(JIT_DATA + i * PAGE_SIZE);
+        }
+        for i in 1..=4 {
+            vm.map(JIT_STACK_TOP - i * PAGE_SIZE);
+        }
+        vm
+    }
+
+    fn map(&mut self, va: u32) {
+        let f = toyemu_emulator::Frame(self.next_frame);
+        self.next_frame += 1;
+        self.m.mmu_mut().phys_mut().zero_frame(f);
+        self.set_pte(va, toyemu_emulator::Pte::new(f, jit_rw()));
+    }
+
+    /// Write the PTE of `va` (a page table made first if need be), then invlpg.
+    fn set_pte(&mut self, va: u32, pte: toyemu_emulator::Pte) {
+        use toyemu_emulator::{Frame, PhysAddr, Pte, VirtAddr};
+        let pde_at = PhysAddr(0x1000 + 4 * (va >> 22));
+        let mut pde = Pte(self.m.mmu().phys().read_u32(pde_at));
+        if !pde.is_present() {
+            let f = Frame(self.next_frame);
+            self.next_frame += 1;
+            self.m.mmu_mut().phys_mut().zero_frame(f);
+            pde = Pte::new(f, jit_rw());
+            self.m.mmu_mut().phys_mut().write_u32(pde_at, pde.raw());
+        }
+        let at = PhysAddr(pde.frame().base().0 + 4 * ((va >> 12) & 1023));
+        self.m.mmu_mut().phys_mut().write_u32(at, pte.raw());
+        self.m.mmu_mut().invlpg(VirtAddr(va));
+    }
+
+    fn frame_of(&self, va: u32) -> toyemu_emulator::Frame {
+        let walk = self.m.mmu().peek(toyemu_emulator::VirtAddr(va));
+        walk.pte.expect("a mapped page").frame()
+    }
+
+    fn fill(&mut self, va: u32, bytes: &[u8]) {
+        let mut done = 0;
+        while done < bytes.len() {
+            let a = va + done as u32;
+            let n = (PAGE_SIZE - (a & 0xfff)) as usize;
+            let n = n.min(bytes.len() - done);
+            let pa = self.frame_of(a).base().0 + (a & 0xfff);
+            self.m
+                .mmu_mut()
+                .phys_mut()
+                .write_bytes(toyemu_emulator::PhysAddr(pa), &bytes[done..done + n]);
+            done += n;
+        }
+    }
+}
+
+fn jit_rw() -> toyemu_emulator::PteFlags {
+    use toyemu_emulator::paging::{PTE_P, PTE_U, PTE_W};
+    PTE_P | PTE_W | PTE_U
+}
+
+/// What an input asks for besides its code (see [`jit`]).
+#[derive(Clone, Copy, Debug)]
+struct JitSetup {
+    regs: [u32; 8],
+    eflags: u32,
+    tlb: TlbConfig,
+    hot: u16,
+    alias: bool,
+    /// 0: 7, 1000, then huge; 1: `param` single steps, then huge; 2:
+    /// budgets from an xorshift seeded by `param`; 3: huge.
+    sched: u8,
+    param: u8,
+}
+
+fn jit_setup(data: &[u8]) -> JitSetup {
+    use toyemu_emulator::Policy;
+    let byte = |i: usize| data.get(i).copied().unwrap_or(0);
+    let kinds = u16::from_le_bytes([byte(28), byte(29)]);
+    let mut regs = [0u32; 8];
+    // EAX ECX EDX EBX, (ESP fixed), EBP ESI EDI.
+    for (k, r) in [0usize, 1, 2, 3, 5, 6, 7].into_iter().enumerate() {
+        let v = word(data, 4 * k);
+        regs[r] = match kinds >> (2 * k) & 3 {
+            0 => v,
+            1 => JIT_DATA + (v & 0x7fff),
+            2 => JIT_STACK_TOP - (v & 0xfff),
+            _ => JIT_CODE + (v & 0x3fff),
+        };
+    }
+    regs[4] = JIT_STACK_TOP - 0x200;
+    // CF PF AF ZF SF from their own bits, DF from bit 1, OF from bit 3.
+    let f = byte(30) as u32;
+    let eflags = (f & 0xd5) | (f & 2) << 9 | (f & 8) << 8;
+    let config = byte(31);
+    let (entries, ways, policy) = [
+        (64, 4, Policy::Lru),
+        (4, 2, Policy::Lru),
+        (4, 4, Policy::Fifo),
+        (4, 2, Policy::Random),
+        (8, 1, Policy::Lru),
+        (2, 1, Policy::Fifo),
+        (16, 4, Policy::Random),
+        (1, 1, Policy::Lru),
+    ][(config & 7) as usize];
+    JitSetup {
+        regs,
+        eflags,
+        tlb: TlbConfig {
+            entries,
+            ways,
+            policy,
+        },
+        hot: if config & 8 != 0 { 2 } else { 1 },
+        sched: config >> 4 & 3,
+        alias: config & 0x40 != 0,
+        param: byte(32),
+    }
+}
+
+/// A machine for the input: its code at `JIT_CODE` (int3s after it).
+fn jit_machine(setup: &JitSetup, code: &[u8], engine: toyemu_emulator::Engine) -> JitVm {
+    use toyemu_emulator::{paging::PTE_P, paging::PTE_U, Pte, VirtAddr};
+    let mut vm = JitVm::new(MachineConfig {
+        // Frames 16 and up hold the pages, a few dozen at most.
+        mem_bytes: 1 << 20,
+        tlb: setup.tlb,
+        engine,
+        jit_hot: setup.hot,
+    });
+    let mut image = vec![0xcc; JIT_CODE_BYTES];
+    image[..code.len()].copy_from_slice(code);
+    vm.fill(JIT_CODE, &image);
+    if setup.alias {
+        for i in 0..4 {
+            let f = vm.frame_of(JIT_CODE + i * PAGE_SIZE);
+            vm.set_pte(JIT_CODE + JIT_ALIAS + i * PAGE_SIZE, Pte::new(f, jit_rw()));
+        }
+    }
+    vm.fill(JIT_DATA, jit_data());
+    let ro = vm.frame_of(JIT_READONLY);
+    vm.set_pte(JIT_READONLY, Pte::new(ro, PTE_P | PTE_U));
+    let cpu = vm.m.cpu_mut();
+    for (i, r) in Reg::ALL.into_iter().enumerate() {
+        cpu.set_reg(r, setup.regs[i]);
+    }
+    cpu.set_eflags(0x202 | setup.eflags);
+    cpu.set_fs_base(0x1000);
+    cpu.set_gs_base(0xffff_f000);
+    cpu.set_eip(VirtAddr(JIT_CODE));
+    vm
+}
+
+/// What the data pages hold at the start: a fixed pattern, the loop
+/// counters' corner zeroed (made once).
+fn jit_data() -> &'static [u8] {
+    static DATA: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        let mut x = 0x2545_f491u32;
+        (0..8 * PAGE_SIZE)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                if i < 0x40 {
+                    0
+                } else {
+                    x as u8
+                }
+            })
+            .collect()
+    })
+}
+
+/// The budgets of schedule `sched`.
+fn jit_budgets(setup: &JitSetup) -> Box<dyn Iterator<Item = u64>> {
+    match setup.sched {
+        0 => Box::new([7, 1000].into_iter().chain(std::iter::repeat(JIT_HUGE))),
+        1 => Box::new(
+            std::iter::repeat_n(1, setup.param as usize).chain(std::iter::repeat(JIT_HUGE)),
+        ),
+        2 => {
+            let mut x = setup.param as u32 | 0x100;
+            Box::new(std::iter::from_fn(move || {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                Some(match x % 10 {
+                    0 => JIT_HUGE,
+                    1..=3 => 1 + (x >> 8) as u64 % 4,
+                    4..=6 => 1 + (x >> 8) as u64 % 40,
+                    _ => [64, 100, 333, 1000, 4096][(x >> 8) as usize % 5],
+                })
+            }))
+        }
+        _ => Box::new(std::iter::repeat(JIT_HUGE)),
+    }
+}
+
+/// After a trap, on both machines alike: go on (a limit, a syscall, a
+/// page fault fixed by mapping the page or making it writable, up to 4),
+/// skip the instruction (a fault that cannot be fixed, #UD, #GP, #DE, up
+/// to 16, as a signal handler might), or stop (`false`).
+fn jit_after(vm: &mut JitVm, t: toyemu_emulator::Trap, fixes: &mut (u32, u32)) -> bool {
+    use toyemu_emulator::{PfCode, Pte, Trap, VirtAddr};
+    match t {
+        Trap::InstructionLimit | Trap::Syscall => true,
+        Trap::PageFault { addr, code, .. }
+            if fixes.0 < 4 && (0x10000..0xc000_0000).contains(&addr.0) =>
+        {
+            fixes.0 += 1;
+            let page = addr.0 & !0xfff;
+            if code.contains(PfCode::P) {
+                let f = vm.frame_of(page);
+                vm.set_pte(page, Pte::new(f, jit_rw()));
+            } else {
+                vm.map(page);
+            }
+            true
+        }
+        Trap::PageFault { code, .. } if code.contains(PfCode::I) => false,
+        Trap::PageFault { .. }
+        | Trap::InvalidOpcode { .. }
+        | Trap::GeneralProtection { .. }
+        | Trap::DivideError { .. }
+            if fixes.1 < 16 =>
+        {
+            let eip = vm.m.cpu().eip();
+            let Some((bytes, _)) = toyemu_emulator::disasm::at(vm.m.mmu(), eip) else {
+                return false;
+            };
+            fixes.1 += 1;
+            let next = eip.0.wrapping_add(bytes.len() as u32);
+            vm.m.cpu_mut().set_eip(VirtAddr(next));
+            true
+        }
+        _ => false,
+    }
+}
+
+/// What differs between the two machines (empty when nothing does).
+fn jit_differences(a: &JitVm, b: &JitVm) -> String {
+    use std::fmt::Write;
+    let mut d = String::new();
+    let (ca, cb) = (a.m.cpu(), b.m.cpu());
+    if ca.registers() != cb.registers() || ca.eflags() != cb.eflags() {
+        let _ = writeln!(
+            d,
+            "registers: interp {:x?}\n           jit    {:x?}",
+            ca.registers(),
+            cb.registers()
+        );
+    }
+    if ca.retired() != cb.retired() {
+        let _ = writeln!(d, "retired: interp {}, jit {}", ca.retired(), cb.retired());
+    }
+    if a.m.traps() != b.m.traps() {
+        let _ = writeln!(d, "traps: interp {:?}, jit {:?}", a.m.traps(), b.m.traps());
+    }
+    let (ma, mb) = (a.m.mmu(), b.m.mmu());
+    if ma.cr2() != mb.cr2() {
+        let _ = writeln!(d, "cr2: interp {:?}, jit {:?}", ma.cr2(), mb.cr2());
+    }
+    if ma.tlb_stats() != mb.tlb_stats() {
+        let _ = writeln!(
+            d,
+            "tlb: interp {:?}\n     jit    {:?}",
+            ma.tlb_stats(),
+            mb.tlb_stats()
+        );
+    }
+    if !ma.tlb().valid_entries().eq(mb.tlb().valid_entries()) {
+        let ea: Vec<_> = ma.tlb().valid_entries().collect();
+        let eb: Vec<_> = mb.tlb().valid_entries().collect();
+        let _ = writeln!(d, "tlb entries: interp {ea:?}\n             jit    {eb:?}");
+    }
+    if a.next_frame != b.next_frame {
+        let _ = writeln!(d, "frames: interp {}, jit {}", a.next_frame, b.next_frame);
+    }
+    for f in 0..a.next_frame.min(b.next_frame) {
+        let f = toyemu_emulator::Frame(f);
+        let (x, y) = (ma.phys().frame_bytes(f), mb.phys().frame_bytes(f));
+        // (The slices compared whole first: a loop over bytes would be
+        // instrumented for coverage, byte by byte.)
+        if x == y {
+            continue;
+        }
+        if let Some(i) = (0..x.len()).find(|&i| x[i] != y[i]) {
+            let _ = writeln!(
+                d,
+                "memory: frame {} offset {i:#x}: interp {:#04x}, jit {:#04x}",
+                f.0, x[i], y[i]
+            );
+            break;
+        }
+    }
+    d
+}
+
+/// Target `jit`: the same code under the interpreter and under the JIT
+/// (translating each block at its first fast-path run, or its second),
+/// with the same budgets; after every run the trap, registers, EFLAGS,
+/// EIP, retired count, trap counts, CR2, TLB statistics and entries and
+/// every frame in use must be the same. Input: EAX ECX EDX EBX EBP ESI EDI
+/// (4 bytes each), two bytes of register kinds (2 bits each: raw, into the
+/// data, into the stack, into the code), flags (CF PF AF ZF SF from their
+/// bits, DF from bit 1, OF from bit 3), configuration (bits 0-2 the TLB:
+/// 64x4 LRU, 4x2 LRU, 4x4 FIFO, 4x2 random, 8x1 LRU, 2x1 FIFO, 16x4
+/// random, 1x1 LRU; bit 3 JIT after two runs; bits 4-5 the budgets: 7,
+/// 1000 then huge / single steps then huge / random / huge; bit 6 the code
+/// mapped a second time at +1 MiB), a schedule parameter, then the code
+/// (up to 16 KiB) at 0x08048000.
+pub fn jit(data: &[u8]) {
+    use toyemu_emulator::Engine;
+    let setup = jit_setup(data);
+    let code = data.get(JIT_HEAD..).unwrap_or(&[]);
+    let code = &code[..code.len().min(JIT_CODE_BYTES)];
+    // Huge budgets only for code that stops by itself.
+    let bounded = {
+        let mut vm = jit_machine(&setup, code, Engine::Interp);
+        let mut fixes = (0, 0);
+        loop {
+            let left = JIT_CAP.saturating_sub(vm.m.retired());
+            if left == 0 {
+                break true;
+            }
+            let t = vm.m.run(left);
+            if !jit_after(&mut vm, t, &mut fixes) {
+                break false;
+            }
+        }
+    };
+    let mut a = jit_machine(&setup, code, Engine::Interp);
+    let mut b = jit_machine(&setup, code, Engine::Jit);
+    let (mut fa, mut fb) = ((0, 0), (0, 0));
+    let mut runs = Vec::new();
+    let mut budgets = jit_budgets(&setup);
+    for _ in 0..2000 {
+        let mut budget = budgets.next().unwrap_or(JIT_HUGE);
+        if bounded {
+            budget = budget.min(JIT_CAP.saturating_sub(a.m.retired()).max(1));
+        }
+        let (ta, tb) = (a.m.run(budget), b.m.run(budget));
+        runs.push(budget);
+        let mut d = jit_differences(&a, &b);
+        if ta != tb {
+            d = format!("trap: interp {ta:?}, jit {tb:?}\n{d}");
+        }
+        assert!(
+            d.is_empty(),
+            "the JIT differs from the interpreter after runs {runs:?} ({setup:?}):\n{d}"
+        );
+        let (ga, gb) = (
+            jit_after(&mut a, ta, &mut fa),
+            jit_after(&mut b, tb, &mut fb),
+        );
+        if !ga || !gb || a.m.retired() >= JIT_CAP {
+            break;
+        }
+    }
+}
