@@ -2115,7 +2115,7 @@ fn jit_agrees_with_the_interpreter_on_random_programs() {
             }
             Err(msg) => {
                 failures.push(msg);
-                if failures.len() >= 3 {
+                if failures.len() as u64 >= env("JIT_ENGINES_MAX_FAILURES").unwrap_or(3) {
                     break;
                 }
             }
@@ -2304,4 +2304,26 @@ fn known_difference_hook_behind_an_alias() {
         vm.m.cpu_mut().set_hooks(vec![f + 4]);
     })
     .unwrap();
+}
+
+/// KNOWN DIFFERENCE (run with `--ignored`), the stack floor again, by a
+/// second way: `checked` (a block's first run, one instruction at a time)
+/// moves the floor after a store that made code stale, the fast path does
+/// not. The first `push %esp` is refused once (below the floor), so the
+/// block runs a second time, on the fast path. Under the interpreter the
+/// whole block runs there, and the `movb` into the code leaves the floor
+/// where it was. Under the JIT the translation stops at `setl`, and the
+/// rest is decoded as a new block that runs in `checked`, so after the
+/// `movb` the floor goes up to ESP and the `push %ebp` is refused once
+/// more: one more TLB hit. (Found with the first way ruled out by a
+/// local patch of run.rs, since dropped; without it the program differs
+/// in the same figures.)
+///     push %esp; pop %ecx; setl %dl; movb $0x54,0x8048040; push %ebp; pop %ebp; int3
+#[test]
+#[ignore = "known JIT difference: memcheck's stack floor after a store into the code"]
+fn known_difference_stack_floor_after_a_code_store() {
+    let mut code = vec![0x54, 0x59, 0x0f, 0x9c, 0xc2, 0xc6, 0x05];
+    code.extend((CODE + 0x40).to_le_bytes());
+    code.extend([0x54, 0x55, 0x5d, 0xcc]);
+    both(&code, true, &[]).unwrap();
 }
