@@ -1,5 +1,6 @@
-//! The three ways of running a guest program — natively, under qemu-i386 and
-//! under toyemu — and one timed run of a child process through the launcher
+//! The four ways of running a guest program — natively, under qemu-i386 and
+//! under toyemu with each of its engines (`toyemu run`, whose default is the
+//! interpreter, and `toyemu run --engine jit`) — and one timed run of a child process through the launcher
 //! `spawn.c`: wall time from fork to reaping, its exit status, what it
 //! printed and its peak resident set (`ru_maxrss` from `wait4`, the child's
 //! alone: spawn.c says why it takes a launcher).
@@ -20,18 +21,38 @@ extern "C" {
 pub enum Who {
     Native,
     Qemu,
+    /// `toyemu run`: the interpreter (`--engine interp`, the default).
     Toyemu,
+    /// `toyemu run --engine jit`.
+    ToyemuJit,
 }
 
-pub const ALL: [Who; 3] = [Who::Native, Who::Qemu, Who::Toyemu];
+pub const ALL: [Who; 4] = [Who::Native, Who::Qemu, Who::Toyemu, Who::ToyemuJit];
 
 impl Who {
+    /// The runner's name in messages and column headings.
     pub fn name(self) -> &'static str {
         match self {
             Who::Native => "native",
             Who::Qemu => "qemu-i386",
             Who::Toyemu => "toyemu",
+            Who::ToyemuJit => "toyemu-jit",
         }
+    }
+
+    /// The short name the ratio headings use (interp÷qemu, jit÷interp).
+    pub fn short(self) -> &'static str {
+        match self {
+            Who::Native => "native",
+            Who::Qemu => "qemu",
+            Who::Toyemu => "interp",
+            Who::ToyemuJit => "jit",
+        }
+    }
+
+    /// One of toyemu's engines.
+    pub fn is_toyemu(self) -> bool {
+        matches!(self, Who::Toyemu | Who::ToyemuJit)
     }
 }
 
@@ -77,9 +98,13 @@ impl Runner {
         match self.who {
             Who::Native => {}
             Who::Qemu => v.push(self.exe.clone().expect("qemu found").into()),
-            Who::Toyemu => {
+            Who::Toyemu | Who::ToyemuJit => {
                 v.push(self.exe.clone().expect("toyemu built").into());
                 v.push("run".into());
+                if self.who == Who::ToyemuJit {
+                    v.push("--engine".into());
+                    v.push("jit".into());
+                }
                 if let Some(m) = mem_mib {
                     v.push("--mem".into());
                     v.push(format!("{m}M").into());
@@ -243,7 +268,7 @@ fn find_qemu(may_install: bool) -> Result<PathBuf, String> {
         .ok_or_else(|| "qemu-user was installed but there is no qemu-i386 on $PATH".into())
 }
 
-/// The three runners, each checked by running `probe` (a static program
+/// The four runners, each checked by running `probe` (a static program
 /// that prints nothing and exits 0) once: a runner that cannot run it is
 /// kept with the reason, so its column says so instead of vanishing.
 pub fn discover(
@@ -274,13 +299,20 @@ pub fn discover(
             version: String::new(),
         },
     };
+    let head = git_head();
     let mut toy = Runner {
         who: Who::Toyemu,
-        version: format!("toyemu {}", git_head()),
+        version: format!("toyemu {head}, --engine interp (the default)"),
+        exe: Some(toyemu.clone()),
+        missing: None,
+    };
+    let mut jit = Runner {
+        who: Who::ToyemuJit,
+        version: format!("toyemu {head}, --engine jit"),
         exe: Some(toyemu),
         missing: None,
     };
-    for r in [&mut native, &mut qemu, &mut toy] {
+    for r in [&mut native, &mut qemu, &mut toy, &mut jit] {
         if r.missing.is_some() {
             continue;
         }
@@ -296,7 +328,7 @@ pub fn discover(
             Err(e) => r.missing = Some(format!("cannot run an i386 program this way: {e}")),
         }
     }
-    vec![native, qemu, toy]
+    vec![native, qemu, toy, jit]
 }
 
 /// The commit the suite was built from, with `+dirty` for local changes.

@@ -1,11 +1,12 @@
 //! The benchmarks, the rounds that run them and the checks on what they
 //! print.
 
-use crate::runner::{self, Runner, Who};
+use crate::runner::{self, Runner};
 use crate::table;
 use crate::table::{Kind, Samples};
 use std::path::{Path, PathBuf};
 use toyemu::compile::{compile_c, Opt};
+use toyemu::emulator::Engine;
 
 /// One benchmark: a guest program, its arguments with and without the
 /// work, and what its figure is.
@@ -154,15 +155,18 @@ fn benches(quick: bool) -> Vec<Bench> {
 
 /// What toyemu printed and counted for one set of arguments: the output
 /// every runner must reproduce, and the operation counts.
+#[derive(PartialEq)]
 struct Expected {
     stdout: Vec<u8>,
     instructions: u64,
     zero_fills: u64,
 }
 
-fn expect(program: &Path, a: &[String], mem_mib: Option<u64>) -> Expected {
+/// One in-process run under `engine`.
+fn run_in_process(program: &Path, a: &[String], mem_mib: Option<u64>, engine: Engine) -> Expected {
     let mut opts = toyemu::Options {
         keep_events: false,
+        engine,
         ..toyemu::Options::default()
     };
     if let Some(m) = mem_mib {
@@ -173,7 +177,7 @@ fn expect(program: &Path, a: &[String], mem_mib: Option<u64>) -> Expected {
         .unwrap_or_else(|e| fail(&format!("toyemu cannot run {}: {e}", program.display())));
     if c.report.status.code() != 0 {
         fail(&format!(
-            "{} {} ended with {:?} under toyemu",
+            "{} {} ended with {:?} under toyemu --engine {engine}",
             program.display(),
             a.join(" "),
             c.report.status
@@ -184,6 +188,29 @@ fn expect(program: &Path, a: &[String], mem_mib: Option<u64>) -> Expected {
         instructions: c.report.record.instructions,
         zero_fills: c.report.stats.zero_fills,
     }
+}
+
+/// The interpreter's output and counts, in-process; the JIT's must be the
+/// same (output, instructions retired, demand-zero faults), since the one
+/// count divides both engines' times.
+fn expect(program: &Path, a: &[String], mem_mib: Option<u64>) -> Expected {
+    let interp = run_in_process(program, a, mem_mib, Engine::Interp);
+    let jit = run_in_process(program, a, mem_mib, Engine::Jit);
+    if jit != interp {
+        fail(&format!(
+            "{} {}: the engines disagree in-process: interp printed {:?}, retired {} instructions, \
+             {} demand-zero faults; jit printed {:?}, retired {}, {} faults",
+            program.display(),
+            a.join(" "),
+            String::from_utf8_lossy(&interp.stdout),
+            interp.instructions,
+            interp.zero_fills,
+            String::from_utf8_lossy(&jit.stdout),
+            jit.instructions,
+            jit.zero_fills
+        ));
+    }
+    interp
 }
 
 fn fail(msg: &str) -> ! {
@@ -368,15 +395,19 @@ pub fn main(smoke: bool) {
             eprintln!("suite: the {} column will say n/a: {why}", r.who.name());
         }
     }
-    if runners
+    if let Some(r) = runners
         .iter()
-        .any(|r| r.who == Who::Toyemu && r.missing.is_some())
+        .find(|r| r.who.is_toyemu() && r.missing.is_some())
     {
-        fail("toyemu itself cannot run the empty program");
+        fail(&format!(
+            "{} itself cannot run the empty program",
+            r.who.name()
+        ));
     }
 
-    // What each program must print, and toyemu's operation counts.
-    eprintln!("suite: counting instructions and faults under toyemu (in-process)");
+    // What each program must print, and toyemu's operation counts (the
+    // interpreter's, checked against the JIT's).
+    eprintln!("suite: counting instructions and faults under toyemu (in-process, both engines)");
     let exes: Vec<PathBuf> = list.iter().map(|b| exe_of(b.program)).collect();
     let expected: Vec<(Expected, Option<Expected>)> = list
         .iter()

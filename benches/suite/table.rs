@@ -1,6 +1,6 @@
 //! From timed runs to the table: each benchmark's figure per runner
-//! (median over rounds), the paired ratios (median over rounds of toyemu's
-//! time over the other runner's in the same round) and the peak RSS.
+//! (median over rounds), the paired ratios (median over rounds of one
+//! runner's time over another's in the same round) and the peak RSS.
 
 use crate::runner::{Runner, Who, ALL};
 use crate::suite::Bench;
@@ -97,14 +97,42 @@ impl Samples {
         self.of(who).find(|s| s.round == round).and_then(|s| s.secs)
     }
 
-    /// Median over rounds of toyemu's time over `other`'s.
-    fn ratio(&self, other: Who) -> Option<f64> {
-        median(
-            self.of(Who::Toyemu)
-                .filter_map(|t| Some(t.secs? / self.secs(other, t.round)?))
-                .collect(),
-        )
+    /// Each round's time of `num` over `den`'s in the same round.
+    fn ratios(&self, (num, den): Pair) -> Vec<f64> {
+        self.of(num)
+            .filter_map(|t| Some(t.secs? / self.secs(den, t.round)?))
+            .collect()
     }
+
+    /// Median over rounds of `num`'s time over `den`'s.
+    fn ratio(&self, pair: Pair) -> Option<f64> {
+        median(self.ratios(pair))
+    }
+}
+
+/// A paired ratio: the first runner's time over the second's.
+type Pair = (Who, Who);
+
+/// The ratios in the table: each engine against qemu-i386, and the JIT
+/// against the interpreter.
+const TABLE_RATIOS: [Pair; 3] = [
+    (Who::Toyemu, Who::Qemu),
+    (Who::ToyemuJit, Who::Qemu),
+    (Who::ToyemuJit, Who::Toyemu),
+];
+
+/// The ratios `--raw` prints: the table's and each engine against native.
+const RAW_RATIOS: [Pair; 5] = [
+    (Who::Toyemu, Who::Native),
+    (Who::ToyemuJit, Who::Native),
+    TABLE_RATIOS[0],
+    TABLE_RATIOS[1],
+    TABLE_RATIOS[2],
+];
+
+/// "interp÷qemu".
+fn ratio_name((num, den): Pair) -> String {
+    format!("{}÷{}", num.short(), den.short())
 }
 
 pub fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -126,11 +154,11 @@ pub struct Row {
     about: String,
     work: String,
     unit: String,
-    /// native, qemu-i386, toyemu.
-    figures: [String; 3],
-    vs_native: String,
-    vs_qemu: String,
-    rss: [String; 3],
+    /// native, qemu-i386, toyemu, toyemu-jit (`ALL`'s order).
+    figures: [String; 4],
+    /// `TABLE_RATIOS`' order.
+    ratios: [String; 3],
+    rss: [String; 4],
 }
 
 pub fn rows(list: &[Bench], ops: &[f64], samples: &[Samples], runners: &[Runner]) -> Vec<Row> {
@@ -151,9 +179,9 @@ pub fn rows(list: &[Bench], ops: &[f64], samples: &[Samples], runners: &[Runner]
                     format!("{v:.1}")
                 })
             };
-            let ratio = |w| {
-                if live(w) {
-                    s.ratio(w).map_or("noise".into(), times)
+            let ratio = |(num, den): Pair| {
+                if live(num) && live(den) {
+                    s.ratio((num, den)).map_or("noise".into(), times)
                 } else {
                     "n/a".into()
                 }
@@ -164,8 +192,7 @@ pub fn rows(list: &[Bench], ops: &[f64], samples: &[Samples], runners: &[Runner]
                 work: b.kind.work(ops),
                 unit: b.kind.unit().into(),
                 figures: ALL.map(figure),
-                vs_native: ratio(Who::Native),
-                vs_qemu: ratio(Who::Qemu),
+                ratios: TABLE_RATIOS.map(ratio),
                 rss: ALL.map(rss),
             }
         })
@@ -256,41 +283,42 @@ pub fn heading(
             .into(),
     );
     h.push(
-        "Operations are toyemu's counts (instructions retired, demand-zero faults), and the same \
-         count divides all three runners' times. toyemu÷X is the median over rounds of toyemu's time \
-         over X's in the same round: above 1, toyemu is slower (for MIPS too). Peak RSS is the \
-         child's ru_maxrss from wait4 in the work run (0.0: under the kernel's accounting granularity)."
+        "toyemu is `toyemu run` with its default engine, the interpreter (interp in the ratios); \
+         toyemu-jit is `toyemu run --engine jit` (jit). Operations are toyemu's counts (instructions \
+         retired, demand-zero faults) from an in-process run, the JIT's checked equal to the \
+         interpreter's, and the same count divides all four runners' times. A÷B is the median over \
+         rounds of A's time over B's in the same round: above 1, A is slower (for MIPS too); --raw \
+         adds interp÷native and jit÷native. Peak RSS is the child's ru_maxrss from wait4 in the work \
+         run (0.0: under the kernel's accounting granularity)."
             .into(),
     );
     h
 }
 
+/// The column headings after benchmark, (what,) work and figure.
+fn value_headings(rss: &str) -> Vec<String> {
+    let mut h: Vec<String> = ALL.iter().map(|w| w.name().to_string()).collect();
+    h.extend(TABLE_RATIOS.map(ratio_name));
+    h.push(rss.to_string());
+    h
+}
+
+/// A row's cells after benchmark, (what,) work and figure.
+fn value_cells(r: &Row) -> Vec<String> {
+    let mut c = r.figures.to_vec();
+    c.extend(r.ratios.iter().cloned());
+    c.push(r.rss.join(" / "));
+    c
+}
+
 pub fn text(heading: &[String], rows: &[Row]) -> String {
-    let mut t: Vec<Vec<String>> = vec![[
-        "benchmark",
-        "work",
-        "figure",
-        "native",
-        "qemu-i386",
-        "toyemu",
-        "toyemu÷native",
-        "toyemu÷qemu",
-        "peak RSS MiB n/q/t",
-    ]
-    .map(String::from)
-    .to_vec()];
+    let mut first: Vec<String> = ["benchmark", "work", "figure"].map(String::from).to_vec();
+    first.extend(value_headings("peak RSS MiB n/q/i/j"));
+    let mut t: Vec<Vec<String>> = vec![first];
     for r in rows {
-        t.push(vec![
-            r.name.clone(),
-            r.work.clone(),
-            r.unit.clone(),
-            r.figures[0].clone(),
-            r.figures[1].clone(),
-            r.figures[2].clone(),
-            r.vs_native.clone(),
-            r.vs_qemu.clone(),
-            r.rss.join(" / "),
-        ]);
+        let mut line = vec![r.name.clone(), r.work.clone(), r.unit.clone()];
+        line.extend(value_cells(r));
+        t.push(line);
     }
     let cols = t[0].len();
     let width: Vec<usize> = (0..cols)
@@ -334,22 +362,22 @@ pub fn markdown(heading: &[String], rows: &[Row]) -> String {
         let _ = writeln!(out, "{l}  ");
     }
     out.push('\n');
-    out.push_str("| benchmark | what | work | figure | native | qemu-i386 | toyemu | toyemu÷native | toyemu÷qemu | peak RSS MiB native / qemu / toyemu |\n");
-    out.push_str("|---|---|---|---|--:|--:|--:|--:|--:|--:|\n");
+    let values = value_headings("peak RSS MiB native / qemu / interp / jit");
+    let _ = writeln!(
+        out,
+        "| benchmark | what | work | figure | {} |",
+        values.join(" | ")
+    );
+    let _ = writeln!(out, "|---|---|---|---|{}", "--:|".repeat(values.len()));
     for r in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} |",
             r.name,
             r.about,
             r.work,
             r.unit,
-            r.figures[0],
-            r.figures[1],
-            r.figures[2],
-            r.vs_native,
-            r.vs_qemu,
-            r.rss.join(" / ")
+            value_cells(r).join(" | ")
         );
     }
     out
@@ -363,7 +391,9 @@ pub fn load_average() -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-/// Every round's figure, per benchmark and runner: how much they spread.
+/// Every round's figure, per benchmark and runner, and every round's paired
+/// ratios (the table's and each engine's over native's) with their median:
+/// how much they spread.
 pub fn raw(list: &[Bench], ops: &[f64], samples: &[Samples]) -> String {
     let mut out = String::from("\nper round:\n");
     for ((b, &ops), s) in list.iter().zip(ops).zip(samples) {
@@ -385,6 +415,24 @@ pub fn raw(list: &[Bench], ops: &[f64], samples: &[Samples]) -> String {
                     v.join("  ")
                 );
             }
+        }
+    }
+    out.push_str("\npaired ratios per round (median first):\n");
+    for (b, s) in list.iter().zip(samples) {
+        for pair in RAW_RATIOS {
+            let v = s.ratios(pair);
+            if v.is_empty() {
+                continue;
+            }
+            let each: Vec<String> = v.iter().map(|&r| times(r)).collect();
+            let _ = writeln!(
+                out,
+                "  {:<14} {:<13} {:>7}   {}",
+                b.name,
+                ratio_name(pair),
+                median(v).map_or("noise".into(), times),
+                each.join("  ")
+            );
         }
     }
     out
