@@ -704,6 +704,21 @@ impl Tracer {
     }
     pub fn emit(&mut self, insns: u64, kind: EventKind) {
         self.seq += 1;
+        let target = match kind.category() {
+            Categories::SYSCALL => "toyemu::syscall",
+            Categories::FAULT => "toyemu::fault",
+            Categories::VMA => "toyemu::vma",
+            Categories::FRAME => "toyemu::frame",
+            Categories::TLB => "toyemu::tlb",
+            Categories::SIGNAL => "toyemu::signal",
+            _ => "toyemu::process",
+        };
+        let logged = log::log_enabled!(target: target, log::Level::Debug);
+        // An event nobody sees is only counted: naming its EIP would read
+        // the program's symbols and line tables for nothing.
+        if self.sinks.is_empty() && !self.keep && !logged {
+            return;
+        }
         let eip_name = match (&self.names, kind.eip()) {
             (Some(n), Some(at)) => n.code_name(at),
             _ => None,
@@ -715,16 +730,9 @@ impl Tracer {
             eip_name,
             pid: self.pid,
         };
-        let target = match e.kind.category() {
-            Categories::SYSCALL => "toyemu::syscall",
-            Categories::FAULT => "toyemu::fault",
-            Categories::VMA => "toyemu::vma",
-            Categories::FRAME => "toyemu::frame",
-            Categories::TLB => "toyemu::tlb",
-            Categories::SIGNAL => "toyemu::signal",
-            _ => "toyemu::process",
-        };
-        log::debug!(target: target, "[{} @{}] {}", e.seq, e.insns, e);
+        if logged {
+            log::debug!(target: target, "[{} @{}] {}", e.seq, e.insns, e);
+        }
         for s in &mut self.sinks {
             s.event(&e);
         }
