@@ -437,7 +437,7 @@ impl Debugger {
         };
         let read = |a: u32| self.read_u32(a);
         let syms = &self.s().symbols;
-        let frames = backtrace(&syms.cfi, regs, &read);
+        let frames = backtrace(syms.cfi(), regs, &read);
         let mut out = String::new();
         for (i, f) in frames.iter().enumerate() {
             let at = if i == 0 {

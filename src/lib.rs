@@ -269,7 +269,7 @@ impl Session {
             }
             Err(_) => image,
         };
-        let symbols = Rc::new(Symbols::from_elf(&image.bytes));
+        let symbols = Rc::new(Symbols::of(image.bytes.clone()));
         let counter = match opts.count.is_empty() {
             true => None,
             false => Some(

@@ -6,21 +6,35 @@ use crate::unwind::{Cfi, Reader};
 use object::{Object, ObjectSection, ObjectSymbol, SymbolKind};
 use std::cell::OnceCell;
 use std::rc::Rc;
+use std::sync::Arc;
 use toyemu_emulator::disasm::disassemble_branch;
 use toyemu_emulator::VirtAddr;
 
 pub struct Symbols {
+    /// The executable the tables come from, read the first time a name, a
+    /// line or a frame is asked for: an ordinary run never asks.
+    elf: Arc<[u8]>,
+    names: OnceCell<Names>,
+    lines: OnceCell<Option<Lines>>,
+    cfi: OnceCell<Cfi>,
+}
+
+/// The ELF symbol table.
+struct Names {
     /// (address, size, name), sorted by address.
     syms: Vec<(u32, u32, String)>,
     /// The addresses of the function (text) symbols among them.
     functions: Vec<u32>,
-    lines: Option<addr2line::Context<Reader>>,
+}
+
+/// The DWARF of a program built with -g.
+struct Lines {
+    /// Address to line (`None` when addr2line cannot index the units).
+    context: Option<addr2line::Context<Reader>>,
     /// The same DWARF, for walking whole line tables (addr2line answers
     /// only address to line).
-    dwarf: Option<gimli::Dwarf<Reader>>,
+    dwarf: Arc<gimli::Dwarf<Reader>>,
     rows: OnceCell<Vec<LineRow>>,
-    /// Call frame information, for backtraces.
-    pub cfi: Cfi,
 }
 
 /// One row of a line table: the code at `addr` begins `line` of `file`.
@@ -35,44 +49,78 @@ pub struct LineRow {
 impl Symbols {
     /// Read what the executable has; a stripped or odd file gives empty tables.
     pub fn from_elf(bytes: &[u8]) -> Symbols {
-        let Ok(file) = object::File::parse(bytes) else {
-            return Symbols {
-                syms: Vec::new(),
-                functions: Vec::new(),
-                lines: None,
-                dwarf: None,
-                rows: OnceCell::new(),
-                cfi: Cfi::default(),
-            };
-        };
-        let mut syms: Vec<(u32, u32, String)> = file
-            .symbols()
-            .filter(|s| matches!(s.kind(), SymbolKind::Text | SymbolKind::Data) && s.address() != 0)
-            .filter_map(|s| {
-                Some((
-                    s.address() as u32,
-                    s.size() as u32,
-                    s.name().ok()?.to_string(),
-                ))
-            })
-            .filter(|(_, _, n)| !n.is_empty())
-            .collect();
-        syms.sort();
-        let mut functions: Vec<u32> = file
-            .symbols()
-            .filter(|s| s.kind() == SymbolKind::Text && s.address() != 0)
-            .map(|s| s.address() as u32)
-            .collect();
-        functions.sort_unstable();
-        let lines = load_dwarf(&file).and_then(|d| addr2line::Context::from_dwarf(d).ok());
+        Symbols::of(Arc::from(bytes))
+    }
+
+    /// The same, sharing the executable's bytes; nothing is read until
+    /// it is needed.
+    pub fn of(elf: Arc<[u8]>) -> Symbols {
         Symbols {
-            syms,
-            functions,
-            lines,
-            dwarf: load_dwarf(&file),
-            rows: OnceCell::new(),
-            cfi: Cfi::from_elf(&file),
+            elf,
+            names: OnceCell::new(),
+            lines: OnceCell::new(),
+            cfi: OnceCell::new(),
         }
+    }
+
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            let Ok(file) = object::File::parse(&*self.elf) else {
+                return Names {
+                    syms: Vec::new(),
+                    functions: Vec::new(),
+                };
+            };
+            let mut syms: Vec<(u32, u32, String)> = file
+                .symbols()
+                .filter(|s| {
+                    matches!(s.kind(), SymbolKind::Text | SymbolKind::Data) && s.address() != 0
+                })
+                .filter_map(|s| {
+                    Some((
+                        s.address() as u32,
+                        s.size() as u32,
+                        s.name().ok()?.to_string(),
+                    ))
+                })
+                .filter(|(_, _, n)| !n.is_empty())
+                .collect();
+            syms.sort();
+            let mut functions: Vec<u32> = file
+                .symbols()
+                .filter(|s| s.kind() == SymbolKind::Text && s.address() != 0)
+                .map(|s| s.address() as u32)
+                .collect();
+            functions.sort_unstable();
+            Names { syms, functions }
+        })
+    }
+
+    fn lines(&self) -> Option<&Lines> {
+        self.lines
+            .get_or_init(|| {
+                let file = object::File::parse(&*self.elf).ok()?;
+                // Shared with addr2line, whose constructor takes an Arc; it
+                // never leaves this thread.
+                #[allow(clippy::arc_with_non_send_sync)]
+                let dwarf = Arc::new(load_dwarf(&file)?);
+                let context = addr2line::Context::from_arc_dwarf(dwarf.clone()).ok();
+                Some(Lines {
+                    context,
+                    dwarf,
+                    rows: OnceCell::new(),
+                })
+            })
+            .as_ref()
+    }
+
+    /// Call frame information, for backtraces.
+    pub fn cfi(&self) -> &Cfi {
+        self.cfi
+            .get_or_init(|| match object::File::parse(&*self.elf) {
+                Ok(file) => Cfi::from_elf(&file),
+                Err(_) => Cfi::default(),
+            })
     }
 
     /// An address as a user types it: `0x...` hex, decimal, or a symbol of
@@ -91,7 +139,8 @@ impl Symbols {
 
     /// The address of a symbol by name.
     pub fn lookup(&self, name: &str) -> Option<u32> {
-        self.syms
+        self.names()
+            .syms
             .iter()
             .find(|(_, _, n)| n == name)
             .map(|(a, _, _)| *a)
@@ -99,21 +148,24 @@ impl Symbols {
 
     /// Whether the program has no symbols at all (it was stripped).
     pub fn is_empty(&self) -> bool {
-        self.syms.is_empty()
+        self.names().syms.is_empty()
     }
 
     /// The entry point of the function `name`: a text symbol, not data.
     pub fn function_entry(&self, name: &str) -> Option<u32> {
-        self.syms
+        let names = self.names();
+        names
+            .syms
             .iter()
-            .find(|(a, _, n)| n == name && self.functions.binary_search(a).is_ok())
+            .find(|(a, _, n)| n == name && names.functions.binary_search(a).is_ok())
             .map(|(a, _, _)| *a)
     }
 
     /// `name+0xoff` for the symbol containing `addr` (or the nearest one below).
     pub fn name(&self, addr: u32) -> Option<String> {
-        let i = self.syms.partition_point(|(a, _, _)| *a <= addr);
-        let (start, size, name) = self.syms.get(i.checked_sub(1)?)?;
+        let syms = &self.names().syms;
+        let i = syms.partition_point(|(a, _, _)| *a <= addr);
+        let (start, size, name) = syms.get(i.checked_sub(1)?)?;
         let off = addr - start;
         if *size != 0 && off >= *size {
             return None;
@@ -127,7 +179,12 @@ impl Symbols {
 
     /// `file:line` for `addr`, from DWARF.
     pub fn line(&self, addr: u32) -> Option<String> {
-        let loc = self.lines.as_ref()?.find_location(addr as u64).ok()??;
+        let loc = self
+            .lines()?
+            .context
+            .as_ref()?
+            .find_location(addr as u64)
+            .ok()??;
         let file = loc.file?.rsplit('/').next()?.to_string();
         Some(match loc.line {
             Some(l) => format!("{file}:{l}"),
@@ -175,8 +232,9 @@ impl Symbols {
 
     /// The function symbol containing `addr`: its start and name.
     pub fn function(&self, addr: u32) -> Option<(u32, &str)> {
-        let i = self.syms.partition_point(|(a, _, _)| *a <= addr);
-        let (start, size, name) = self.syms.get(i.checked_sub(1)?)?;
+        let syms = &self.names().syms;
+        let i = syms.partition_point(|(a, _, _)| *a <= addr);
+        let (start, size, name) = syms.get(i.checked_sub(1)?)?;
         (*size == 0 || addr - start < *size).then_some((*start, name.as_str()))
     }
 
@@ -226,8 +284,10 @@ impl Symbols {
     /// Every statement row of every line table, sorted by address (made
     /// the first time it is needed).
     pub fn rows(&self) -> &[LineRow] {
-        self.rows
-            .get_or_init(|| self.dwarf.as_ref().map(line_rows).unwrap_or_default())
+        match self.lines() {
+            Some(l) => l.rows.get_or_init(|| line_rows(&l.dwarf)),
+            None => &[],
+        }
     }
 }
 

@@ -289,7 +289,7 @@ impl Memcheck {
         }
         // Below main is the C runtime's start: valgrind's "(below main)".
         while out.len() < DEPTH && !self.is_main(regs.eip) {
-            match self.syms.cfi.caller(regs, out.len() > 1, &read) {
+            match self.syms.cfi().caller(regs, out.len() > 1, &read) {
                 Some(next) if next.eip != 0 => {
                     out.push(next.eip);
                     regs = next;
