@@ -84,6 +84,11 @@ pub struct Options {
     pub memcheck: bool,
     /// Keep every page-table entry at exit in `AtExit::tables` (`--html`).
     pub page_table_entries: bool,
+    /// Look at the address space just before teardown (`ExitReport::at_exit`:
+    /// the heap walk, its leaks, the page tables) and at the host's
+    /// resident memory (`ExitReport::host_rss_kib`). What `--report` and
+    /// `--html` show; without them the CLI skips it.
+    pub at_exit: bool,
 }
 
 impl Default for Options {
@@ -106,6 +111,7 @@ impl Default for Options {
             count: Vec::new(),
             memcheck: false,
             page_table_entries: false,
+            at_exit: true,
         }
     }
 }
@@ -306,7 +312,7 @@ impl Session {
         let at_exit = Rc::new(RefCell::new(AtExit::default()));
         let checker: Rc<RefCell<Option<Rc<RefCell<memcheck::Memcheck>>>>> = Rc::default();
         let (seen, syms, mc) = (at_exit.clone(), symbols.clone(), checker.clone());
-        let keep_tables = opts.page_table_entries;
+        let (keep_tables, look) = (opts.page_table_entries, opts.at_exit);
         k.on_teardown(Box::new(move |k: &Kernel, p: &Process| {
             // The report is the first process's; its children end on their own.
             if !k.is_first(p) {
@@ -314,6 +320,9 @@ impl Session {
             }
             if let Some(m) = mc.borrow().as_ref() {
                 m.borrow_mut().at_exit(k, p);
+            }
+            if !look {
+                return;
             }
             let heap = heap::walk(k, p, &syms);
             *seen.borrow_mut() = AtExit {
@@ -427,7 +436,10 @@ impl Session {
             tlb: k.machine().mmu().tlb_stats(),
             traps: k.machine().traps(),
             events: k.take_events(),
-            host_rss_kib: host_rss_kib(),
+            host_rss_kib: match self.opts.at_exit {
+                true => host_rss_kib(),
+                false => None,
+            },
             at_exit: self.at_exit.take(),
             program: self.program,
             pid: p.pid(),

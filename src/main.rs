@@ -389,6 +389,7 @@ fn run(a: RunArgs) -> Result<u8, RunError> {
         count: a.count,
         memcheck: a.memcheck,
         page_table_entries: html.is_some(),
+        at_exit: a.report.is_some() || html.is_some(),
     };
     let mut session = toyemu::Session::boot(&program, bytes, &argv, &opts, Console::host(), sinks)?;
     if let Some(m) = &session.memcheck {
