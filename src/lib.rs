@@ -256,7 +256,7 @@ impl Session {
     /// with `console` for its standard streams and `sinks` watching its events.
     pub fn boot(
         path: &Path,
-        bytes: Vec<u8>,
+        bytes: impl Into<Arc<[u8]>>,
         argv: &[String],
         opts: &Options,
         console: Console,
@@ -503,6 +503,47 @@ fn run_sliced(
     }
 }
 
+/// The bytes of the executable at `path`, read into memory that the loaded
+/// image then shares as it is (`fs::read` gives a `Vec`, which becomes an
+/// `Arc<[u8]>` only by a copy of the whole file).
+pub fn read_executable(path: &Path) -> std::io::Result<Arc<[u8]>> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let meta = f.metadata()?;
+    let len = usize::try_from(meta.len()).unwrap_or(0);
+    if meta.is_file() && len > 0 {
+        let mut bytes: Arc<[u8]> = std::iter::repeat_n(0, len).collect();
+        let buf = Arc::get_mut(&mut bytes).expect("not shared yet");
+        let mut got = 0;
+        while got < len {
+            match f.read(&mut buf[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        // The usual case: the file is as long as it said.
+        let mut probe = [0; 1];
+        let extra = match got == len {
+            true => f.read(&mut probe)?,
+            false => 0,
+        };
+        if got == len && extra == 0 {
+            return Ok(bytes);
+        }
+        // It changed under us: what was read and whatever follows.
+        let mut all = bytes[..got].to_vec();
+        all.extend_from_slice(&probe[..extra]);
+        f.read_to_end(&mut all)?;
+        return Ok(all.into());
+    }
+    // Not a regular file, or one that claims to be empty (/proc): read to the end.
+    let mut all = Vec::new();
+    f.read_to_end(&mut all)?;
+    Ok(all.into())
+}
+
 /// This process's resident set, from /proc (Linux only).
 pub fn host_rss_kib() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -540,7 +581,7 @@ pub fn run_captured(
     opts: &Options,
     stdin: &[u8],
 ) -> Result<Captured, RunError> {
-    let bytes = std::fs::read(path).map_err(|err| RunError::Read {
+    let bytes = read_executable(path).map_err(|err| RunError::Read {
         path: path.to_path_buf(),
         err,
     })?;
@@ -560,4 +601,24 @@ pub fn run_captured(
         stdout,
         stderr,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_executable_reads_as_fs_read_reads_it() {
+        // A regular file, and a /proc file whose size says 0.
+        let leak_demo = concat!(env!("CARGO_MANIFEST_DIR"), "/userland/leak_demo");
+        for path in [leak_demo, "/proc/version"] {
+            let path = std::path::Path::new(path);
+            let read = super::read_executable(path).unwrap();
+            assert_eq!(
+                &*read,
+                &std::fs::read(path).unwrap()[..],
+                "{}",
+                path.display()
+            );
+        }
+        assert!(super::read_executable("/nonexistent".as_ref()).is_err());
+    }
 }

@@ -296,7 +296,10 @@ fn build_c(src: &Path, opt: Opt) -> Result<PathBuf, RunError> {
 
 /// The executable to run for `program` (compiling a `.c` first, at `opt`,
 /// -O0 unless asked) and its bytes.
-fn load_program(program: &Path, opt: Option<Opt>) -> Result<(PathBuf, Vec<u8>), RunError> {
+fn load_program(
+    program: &Path,
+    opt: Option<Opt>,
+) -> Result<(PathBuf, std::sync::Arc<[u8]>), RunError> {
     let path = if program.extension().is_some_and(|e| e == "c") {
         build_c(program, opt.unwrap_or(Opt::O0))?
     } else if let Some(o) = opt {
@@ -308,7 +311,7 @@ fn load_program(program: &Path, opt: Option<Opt>) -> Result<(PathBuf, Vec<u8>), 
     } else {
         program.to_path_buf()
     };
-    let bytes = std::fs::read(&path).map_err(|err| RunError::Read {
+    let bytes = toyemu::read_executable(&path).map_err(|err| RunError::Read {
         path: path.clone(),
         err,
     })?;
@@ -463,7 +466,7 @@ fn inspect(file: &Path) -> Result<String, RunError> {
     ))
 }
 
-fn debug(a: DebugArgs, bytes: Vec<u8>) -> Result<(), String> {
+fn debug(a: DebugArgs, bytes: std::sync::Arc<[u8]>) -> Result<(), String> {
     let opts = Options {
         mem_bytes: a.mem,
         env: a.env,
