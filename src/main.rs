@@ -212,10 +212,14 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
         .format_timestamp(None)
         .init();
-    let cli = Cli::parse_from(toyemu::flags::join_report_value(
-        std::env::args_os().collect(),
-        &value_flags(),
-    ));
+    let args: Vec<OsString> = std::env::args_os().collect();
+    // Only a `--report` word can be rewritten: without one, the table of
+    // flags that take values (a whole second clap command) is not needed.
+    let args = match args.iter().any(|a| a == "--report") {
+        true => toyemu::flags::join_report_value(args, &value_flags()),
+        false => args,
+    };
+    let cli = Cli::parse_from(args);
     match cli.command {
         Command::Run(args) => match run(*args) {
             Ok(code) => ExitCode::from(code),
