@@ -40,6 +40,8 @@ pub struct FrameAllocator {
     fresh: u32,
     /// References to each frame: the page directory, page tables and PTEs
     /// that hold it (0 = free). A frame shared by fork has one per process.
+    /// Indexed by frame number up to `fresh`: it grows as frames are first
+    /// handed out (those past it are free), not with the size of RAM.
     refs: Vec<u16>,
     total: u32,
     /// Test hook: pretend RAM ends after this many more allocations.
@@ -55,8 +57,7 @@ impl FrameAllocator {
             recycled: Vec::new(),
             // Low frames first, as a free list built in order would give them.
             fresh: 1,
-            // A zeroed vector: the host maps its pages only as they are used.
-            refs: vec![0; total as usize],
+            refs: vec![0],
             total,
             fail_after: None,
             notes: None,
@@ -77,6 +78,7 @@ impl FrameAllocator {
             Some(f) => f,
             None if self.fresh < self.total => {
                 self.fresh += 1;
+                self.refs.push(0);
                 self.fresh - 1
             }
             None => return None,
@@ -89,7 +91,8 @@ impl FrameAllocator {
 
     /// One more holder of a frame in use (fork sharing a page).
     pub fn share(&mut self, f: Frame) {
-        let r = &mut self.refs[f.index()];
+        let mut never_used = 0;
+        let r = self.refs.get_mut(f.index()).unwrap_or(&mut never_used);
         assert!(*r > 0, "sharing free frame {:#x}", f.0);
         *r = r.checked_add(1).expect("frame reference count overflow");
     }
@@ -102,7 +105,8 @@ impl FrameAllocator {
             "freeing frame {:#x} outside RAM",
             f.0
         );
-        let r = &mut self.refs[f.index()];
+        let mut never_used = 0;
+        let r = self.refs.get_mut(f.index()).unwrap_or(&mut never_used);
         assert!(*r != 0, "double free of frame {:#x}", f.0);
         *r -= 1;
         if *r > 0 {
@@ -192,6 +196,31 @@ mod tests {
         let f = a.alloc().unwrap();
         a.free(f);
         a.free(f);
+    }
+
+    #[test]
+    fn the_books_follow_the_frames_handed_out_not_the_size_of_ram() {
+        let mut a = FrameAllocator::new(3 << 18); // 3 GiB of frames
+        assert_eq!(a.refs.len(), 1);
+        let f = a.alloc().unwrap();
+        assert_eq!(a.refs.len(), 2);
+        assert_eq!((a.refs(f), a.refs(Frame(700_000))), (1, 0));
+        assert!(!a.is_used(Frame(700_000)));
+        assert_eq!(a.free_frames(), (3 << 18) - 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "sharing free frame")]
+    fn sharing_a_frame_never_handed_out_is_caught() {
+        let mut a = FrameAllocator::new(1 << 10);
+        a.share(Frame(500));
+    }
+
+    #[test]
+    #[should_panic(expected = "double free")]
+    fn freeing_a_frame_never_handed_out_is_caught() {
+        let mut a = FrameAllocator::new(1 << 10);
+        a.free(Frame(500));
     }
 
     #[test]
