@@ -50,16 +50,49 @@ impl std::error::Error for MemError {}
 
 pub struct PhysMem {
     ram: Box<[u8]>,
-    /// One bit per frame: instructions were decoded from this frame.
-    code: Vec<u64>,
+    /// Instructions were decoded from this frame.
+    code: FrameBits,
     /// Frames whose decoded instructions went stale since the CPU last looked.
     stale: Vec<Frame>,
     /// Bumped whenever `stale` gains a frame.
     code_epoch: u64,
-    /// One bit per frame: never written since the machine started, so
-    /// still zero, and the host has not even committed it. Zeroing such a
-    /// frame is free — which makes a first demand-zero fault cheap.
-    pristine: Vec<u64>,
+    /// Written (or handed out) since the machine started. A frame that is
+    /// not is still zero, and the host has not even committed it: zeroing
+    /// it is free — which makes a first demand-zero fault cheap.
+    written: FrameBits,
+}
+
+/// One bit per frame, all clear to begin with. It grows as bits are set,
+/// so it costs what the frames in use need, not what the RAM's size does.
+#[derive(Default)]
+struct FrameBits(Vec<u64>);
+
+impl FrameBits {
+    #[inline(always)]
+    fn get(&self, f: Frame) -> bool {
+        self.0
+            .get(f.index() / 64)
+            .is_some_and(|w| w & (1 << (f.index() % 64)) != 0)
+    }
+    #[inline(always)]
+    fn set(&mut self, f: Frame) {
+        let w = f.index() / 64;
+        if w >= self.0.len() {
+            self.0.resize(w + 1, 0);
+        }
+        self.0[w] |= 1 << (f.index() % 64);
+    }
+    /// Clear the bit; returns whether it was set.
+    #[inline(always)]
+    fn take(&mut self, f: Frame) -> bool {
+        let Some(w) = self.0.get_mut(f.index() / 64) else {
+            return false;
+        };
+        let b = 1 << (f.index() % 64);
+        let was = *w & b != 0;
+        *w &= !b;
+        was
+    }
 }
 
 impl PhysMem {
@@ -74,14 +107,12 @@ impl PhysMem {
         drop(v);
         // The real allocation: zeroed, so the host commits pages lazily.
         let ram = vec![0u8; bytes as usize].into_boxed_slice();
-        let frames = (bytes / PAGE_SIZE as u64) as usize;
-        let words = frames.div_ceil(64);
         Ok(PhysMem {
             ram,
-            code: vec![0; words],
+            code: FrameBits::default(),
             stale: Vec::new(),
             code_epoch: 0,
-            pristine: vec![!0; words],
+            written: FrameBits::default(),
         })
     }
 
@@ -170,9 +201,8 @@ impl PhysMem {
     /// Was `f` still pristine? It is not any more: the caller is about to
     /// hand it out, and from then on anyone may write it.
     fn take_pristine(&mut self, f: Frame) -> bool {
-        let (w, b) = (f.index() / 64, 1u64 << (f.index() % 64));
-        let was = self.pristine[w] & b != 0;
-        self.pristine[w] &= !b;
+        let was = !self.written.get(f);
+        self.written.set(f);
         was
     }
     /// The frame's bytes, to fill in place; decoded code there goes stale.
@@ -194,18 +224,16 @@ impl PhysMem {
 
     /// Instructions were decoded from `f`: later writes must make them stale.
     pub fn mark_code(&mut self, f: Frame) {
-        self.code[f.index() / 64] |= 1 << (f.index() % 64);
+        self.code.set(f);
     }
     pub fn is_code(&self, f: Frame) -> bool {
-        self.code[f.index() / 64] & (1 << (f.index() % 64)) != 0
+        self.code.get(f)
     }
     /// `f` is about to be written: what was decoded from it is stale.
     #[inline(always)]
     pub fn note_write(&mut self, f: Frame) {
-        let (w, b) = (f.index() / 64, 1u64 << (f.index() % 64));
-        self.pristine[w] &= !b;
-        if self.code[w] & b != 0 {
-            self.code[w] &= !b;
+        self.written.set(f);
+        if self.code.take(f) {
             self.stale.push(f);
             self.code_epoch += 1;
         }
@@ -253,6 +281,19 @@ mod tests {
         m.write_u32(PhysAddr(0x3000), 5); // checked store ends pristine state
         m.zero_frame(Frame(3));
         assert_eq!(m.read_u32(PhysAddr(0x3000)), 0);
+    }
+
+    #[test]
+    fn the_frame_bits_follow_the_frames_touched_not_the_size_of_ram() {
+        let mut m = PhysMem::new(MAX_MEM).unwrap();
+        assert_eq!((m.code.0.len(), m.written.0.len()), (0, 0));
+        m.write_u8(PhysAddr(0x5000), 1);
+        m.mark_code(Frame(5));
+        assert_eq!((m.code.0.len(), m.written.0.len()), (1, 1));
+        let top = Frame(m.frames() - 1);
+        assert!(!m.is_code(top));
+        m.zero_frame(top); // never written: nothing to do
+        assert_eq!(m.read_u8(top.base()), 0);
     }
 
     #[test]
