@@ -44,7 +44,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use symbols::Symbols;
-use toyemu_emulator::{Engine, TlbConfig, TlbStats, TrapCounts};
+use toyemu_emulator::{Engine, JitStats, TlbConfig, TlbStats, TrapCounts};
 use toyemu_kernel::process::ProcStats;
 use toyemu_kernel::random::RandomSource;
 use toyemu_kernel::{
@@ -128,6 +128,8 @@ pub struct ExitReport {
     pub free_after: u32,
     pub total_frames: u32,
     pub tlb: TlbStats,
+    /// What the JIT tier did, when it ran (`--engine jit`).
+    pub jit: Option<JitStats>,
     pub traps: TrapCounts,
     pub events: Vec<Event>,
     /// The host's resident memory (KiB) at exit, before guest RAM was released.
@@ -434,6 +436,7 @@ impl Session {
             free_after: k.frames().free_frames(),
             total_frames: k.frames().total_frames(),
             tlb: k.machine().mmu().tlb_stats(),
+            jit: k.machine().cpu().jit_stats(),
             traps: k.machine().traps(),
             events: k.take_events(),
             host_rss_kib: match self.opts.at_exit {

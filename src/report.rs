@@ -77,6 +77,19 @@ pub fn text(r: &ExitReport) -> String {
         t.fills,
         t.misses.saturating_sub(t.fills)
     );
+    if let Some(j) = &r.jit {
+        let _ = writeln!(out, "\n-- JIT --");
+        let _ = writeln!(
+            out,
+            "blocks translated {} (refused {}), {} of host code held, code memory flushed {} times; translations entered {} times, exits linked to the next translation {}",
+            j.translated,
+            j.refused,
+            size(j.code_bytes),
+            j.flushes,
+            j.runs,
+            j.links
+        );
+    }
     let s = &r.stats;
     let _ = writeln!(out, "\n-- counts --");
     let _ = writeln!(
@@ -247,6 +260,8 @@ pub fn json(r: &ExitReport) -> Value {
         "page_tables": r.at_exit.page_tables.iter().map(|(i, f, n)| json!({"pde": i, "frame": f, "used": n})).collect::<Vec<_>>(),
         "tlb": {"entries": r.tlb_config.entries, "ways": r.tlb_config.ways, "policy": r.tlb_config.policy.to_string(),
                 "hits": r.tlb.hits, "misses": r.tlb.misses, "fills": r.tlb.fills, "evictions": r.tlb.evictions, "flushes": r.tlb.flushes, "invlpg": r.tlb.invlpg},
+        "jit": r.jit.map(|j| json!({"translated": j.translated, "refused": j.refused, "code_bytes": j.code_bytes,
+                "flushes": j.flushes, "runs": j.runs, "links": j.links})),
         "instructions": rec.instructions,
         "syscalls": r.stats.syscalls,
         "signals_handled": r.stats.signals_handled,

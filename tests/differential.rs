@@ -151,7 +151,11 @@ fn compare(name: &str, src: &str, opt: Opt, args: &[&str], env: &[String]) -> Re
 fn same_run(a: &toyemu::Captured, b: &toyemu::Captured) -> Result<(), String> {
     let (ra, rb) = (&a.report, &b.report);
     let pairs = [
-        ("instructions", ra.record.instructions, rb.record.instructions),
+        (
+            "instructions",
+            ra.record.instructions,
+            rb.record.instructions,
+        ),
         ("tlb hits", ra.tlb.hits, rb.tlb.hits),
         ("tlb misses", ra.tlb.misses, rb.tlb.misses),
         ("tlb fills", ra.tlb.fills, rb.tlb.fills),
@@ -165,7 +169,10 @@ fn same_run(a: &toyemu::Captured, b: &toyemu::Captured) -> Result<(), String> {
         }
     }
     if format!("{:?}", ra.stats) != format!("{:?}", rb.stats) {
-        return Err(format!("counters: interpreter {:?}\nJIT {:?}", ra.stats, rb.stats));
+        return Err(format!(
+            "counters: interpreter {:?}\nJIT {:?}",
+            ra.stats, rb.stats
+        ));
     }
     Ok(())
 }

@@ -525,9 +525,15 @@ fn same_under_the_jit(label: &str, case: &Case, emu: &Ran) -> Result<(), Failed>
     let jit = run_toyemu(case, &trace, &["--engine", "jit", "--jit-hot", "1"])?;
     let mut diffs = String::new();
     if jit.status != emu.status {
-        diffs += &format!("  exit status: interpreter {}, JIT {}\n", emu.status, jit.status);
+        diffs += &format!(
+            "  exit status: interpreter {}, JIT {}\n",
+            emu.status, jit.status
+        );
     }
-    for (what, a, b) in [("stdout", &emu.stdout, &jit.stdout), ("stderr", &emu.stderr, &jit.stderr)] {
+    for (what, a, b) in [
+        ("stdout", &emu.stdout, &jit.stdout),
+        ("stderr", &emu.stderr, &jit.stderr),
+    ] {
         if let Some(d) = first_difference(what, a, b) {
             diffs += &d;
         }
@@ -546,7 +552,9 @@ fn same_under_the_jit(label: &str, case: &Case, emu: &Ran) -> Result<(), Failed>
     }
     match diffs.is_empty() {
         true => Ok(()),
-        false => Err(format!("{label}: the JIT's run differs from the interpreter's\n{diffs}").into()),
+        false => {
+            Err(format!("{label}: the JIT's run differs from the interpreter's\n{diffs}").into())
+        }
     }
 }
 

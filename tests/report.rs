@@ -293,3 +293,47 @@ fn a_damaged_header_is_reported_not_followed() {
         .unwrap()
         .contains("damaged"));
 }
+
+/// Under `--engine jit` the report has a JIT section (translations made
+/// and entered, code held) and the JSON a `jit` object with the same
+/// figures; under the interpreter neither is there, and everything else
+/// the report says is the same in both.
+#[test]
+fn jit_section_only_under_the_jit() {
+    let prog = userland("leak_demo");
+    let interp = run(&prog, &[]).report;
+    let jit = run_with(
+        &prog,
+        &[],
+        &toyemu::Options {
+            engine: toyemu_emulator::Engine::Jit,
+            jit_hot: 1,
+            ..Default::default()
+        },
+    )
+    .report;
+    let j = jit.jit.expect("JIT figures under --engine jit");
+    assert!(interp.jit.is_none());
+    assert!(
+        j.translated > 0 && j.runs >= j.translated && j.code_bytes > 0,
+        "{j:?}"
+    );
+    let (ti, tj) = (toyemu::report::text(&interp), toyemu::report::text(&jit));
+    assert!(!ti.contains("-- JIT --"));
+    let line = format!("blocks translated {} (refused {})", j.translated, j.refused);
+    assert!(tj.contains(&line), "{tj}");
+    let json = toyemu::report::json(&jit);
+    assert_eq!(json["jit"]["translated"], j.translated);
+    assert_eq!(json["jit"]["runs"], j.runs);
+    assert!(toyemu::report::json(&interp)["jit"].is_null());
+    // Take the JIT section out and the two reports are the same text.
+    let start = tj.find("\n-- JIT --").unwrap();
+    let stop = start + 2 + tj[start + 1..].find("\n\n").unwrap();
+    let host = |t: &str| {
+        t.lines()
+            .filter(|l| !l.contains("host RSS"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(host(&format!("{}{}", &tj[..start], &tj[stop..])), host(&ti));
+}

@@ -40,11 +40,11 @@ use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
 use cache::CodeCache;
 use gdt::{Hidden, Segments};
+use jit::Jit;
+pub use jit::{Engine, JitStats, HOT as JIT_HOT};
 use segment::{
     SegReg, SegmentDescriptor, SegmentFault, Selectors, GDT_ENTRY_TLS_MAX, GDT_ENTRY_TLS_MIN,
 };
-pub use jit::{Engine, JitStats, HOT as JIT_HOT};
-use jit::Jit;
 use state::State;
 pub use state::{Reg, Registers};
 
@@ -112,9 +112,9 @@ impl Cpu {
         }
     }
 
-    /// What the JIT tier did (all zero under the interpreter).
-    pub fn jit_stats(&self) -> JitStats {
-        self.jit.as_ref().map(|j| j.stats).unwrap_or_default()
+    /// What the JIT tier did (`None` under the interpreter).
+    pub fn jit_stats(&self) -> Option<JitStats> {
+        self.jit.as_ref().map(|j| j.stats)
     }
     /// Save everything a process switch must keep (not the retired count:
     /// that is the machine's clock).

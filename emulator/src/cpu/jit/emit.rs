@@ -233,10 +233,9 @@ pub fn block(plan: &Plan, h: &Helpers, links: Links, ip: u64) -> Option<Code> {
     }
     let mut e = Em::new(plan, h, links).ok()?;
     e.body().ok()?;
-    let r = e
-        .a
-        .assemble_options(ip, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS)
-        .ok()?;
+    let r =
+        e.a.assemble_options(ip, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS)
+            .ok()?;
     let top = r.label_ip(&e.top).ok()? - ip;
     Some(Code {
         bytes: r.inner.code_buffer,
@@ -809,7 +808,8 @@ impl<'a> Em<'a> {
             (false, false) => self.a.mov(esi, m.disp)?,
         }
         if m.seg & 3 != 0 {
-            self.a.add(esi, dword_ptr(rbp + SEG_BASE + 4 * (m.seg & 3) as i32))?;
+            self.a
+                .add(esi, dword_ptr(rbp + SEG_BASE + 4 * (m.seg & 3) as i32))?;
             self.host_valid = false;
         }
         Ok(())

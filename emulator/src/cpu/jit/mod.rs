@@ -219,8 +219,10 @@ impl Jit {
     /// translation is `id`: link it, so that generated code goes there
     /// directly from now on (the block is in the same page: see `Cell`).
     pub fn link(&mut self, cell: u32, id: u32, insns: u8) {
-        let (Some(&eip), Some(t)) = (self.cell_eip.get(cell as usize), self.table.get(id as usize))
-        else {
+        let (Some(&eip), Some(t)) = (
+            self.cell_eip.get(cell as usize),
+            self.table.get(id as usize),
+        ) else {
             return;
         };
         if eip == t.eip {
@@ -340,12 +342,4 @@ fn host_eflags(f: &Flags) -> u64 {
 /// Lazy kinds generated code records, as bytes.
 pub(crate) const fn lazy(l: Lazy) -> u8 {
     l as u8
-}
-
-impl Drop for Jit {
-    fn drop(&mut self) {
-        if std::env::var_os("TOYEMU_JIT_DEBUG").is_some() {
-            eprintln!("jit: {:?}", self.stats);
-        }
-    }
 }

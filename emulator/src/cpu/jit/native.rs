@@ -45,10 +45,7 @@ impl CodeMem {
             )
         };
         if p == libc::MAP_FAILED {
-            return Err(format!(
-                "the host refused {} MiB for JIT code",
-                len >> 20
-            ));
+            return Err(format!("the host refused {} MiB for JIT code", len >> 20));
         }
         Ok(CodeMem {
             base: p.cast(),
