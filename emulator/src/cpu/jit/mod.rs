@@ -13,10 +13,12 @@
 //! instruction and the retired count exact; the CPU finishes the stop as the
 //! interpreter does.
 //!
-//! A block with an op the JIT does not translate is translated up to that
-//! op (the rest runs in the interpreter), or not at all when it starts
-//! with one. Single steps, hooks (breakpoints, `--trace insn`), the last
-//! instructions of a budget and blocks crossing a page never reach it.
+//! Ops without inline code become a call-out to the interpreter's `exec`
+//! for that op (registers stored first, loaded after), so a translation
+//! covers its whole block; a block whose first op has no inline code is
+//! left to the interpreter. Single steps, hooks (breakpoints, `--trace
+//! insn`), the last instructions of a budget and blocks crossing a page
+//! never reach the JIT.
 
 mod emit;
 mod native;
