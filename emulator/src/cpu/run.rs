@@ -10,7 +10,7 @@
 //! the faulting instruction and the count exact: the fast path knows which
 //! op stopped and charges the ones before it.
 
-use super::cache::{CodeCache, Entry, MISS};
+use super::cache::{Block, CodeCache, Entry, MISS};
 use super::fuse;
 use super::jit::{Exit, Jit, REFUSED};
 use super::op::{Op, EXIT, HOOK, WRITES};
@@ -134,6 +134,9 @@ impl Cpu {
                                 floor(s, mmu);
                             }
                             if s.eip == eip && s.retired + block.insns as u64 <= end {
+                                if warmed(jit.as_deref(), &mut code.cur.blocks[slot]) {
+                                    continue 'blocks;
+                                }
                                 continue 'again;
                             }
                             continue 'blocks;
@@ -145,7 +148,10 @@ impl Cpu {
                 if stack_watch {
                     floor(s, mmu);
                 }
-                if s.eip != eip || s.retired + block.insns as u64 > end {
+                if s.eip != eip
+                    || s.retired + block.insns as u64 > end
+                    || warmed(jit.as_deref(), &mut code.cur.blocks[slot])
+                {
                     continue 'blocks;
                 }
             }
@@ -179,6 +185,19 @@ fn translated(j: &mut Jit, code: &mut CodeCache, slot: usize, eip: u32, lru: boo
         }
     }
     None
+}
+
+/// A block looping on itself is entered once and then runs pass after
+/// pass on the fast path: each pass counts toward its translation, and
+/// `true` says it is hot now (go round by `translated`, which makes it).
+#[inline]
+fn warmed(jit: Option<&Jit>, b: &mut Block) -> bool {
+    let Some(j) = jit else { return false };
+    if b.jit != 0 {
+        return false;
+    }
+    b.heat = b.heat.saturating_add(1);
+    b.heat + 1 >= j.hot
 }
 
 /// Instructions an op of the fast path stands for: two when fused.

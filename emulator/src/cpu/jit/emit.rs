@@ -407,9 +407,10 @@ impl<'a> Em<'a> {
                 self.a.mov(d, eax)?;
             }
             K::Inc32 | K::Dec32 => {
-                // CF is kept: the old one goes to `cin`.
-                self.host_flags()?;
+                // CF is kept: the old one goes to `cin`. Not needed when
+                // the record is not seen (a later op writes every flag).
                 if self.keep {
+                    self.host_flags()?;
                     self.a.setb(byte_ptr(rbp + F_CIN))?;
                 }
                 self.rec(F_A, d)?;
@@ -422,7 +423,8 @@ impl<'a> Em<'a> {
                     Lazy::Dec
                 };
                 self.result(l, SIGN, d)?;
-                self.host_valid = true;
+                // Unless CF was loaded first, the host's CF is not the guest's.
+                self.host_valid = self.keep;
             }
             K::Add32RR => self.alu(A::ADD, op, Src::Reg(s))?,
             K::Add32RI => self.alu(A::ADD, op, Src::Imm(op.imm))?,
@@ -911,10 +913,22 @@ impl<'a> Em<'a> {
             return Ok(());
         }
         let mut not_sub = self.a.create_label();
+        let mut not_done = self.a.create_label();
+        let mut not_32 = self.a.create_label();
         let mut slow = self.a.create_label();
         let mut done = self.a.create_label();
+        // Flags already computed: their bits as they are.
+        self.a.cmp(byte_ptr(rbp + F_OP), lazy(Lazy::Done) as i32)?;
+        self.a.jne(not_done)?;
+        self.a.mov(eax, dword_ptr(rbp + F_BITS))?;
+        self.a.and(eax, STATUS as i32)?;
+        self.a.or(eax, 0x202)?;
+        self.a.push(rax)?;
+        self.a.popfq()?;
+        self.a.jmp(done)?;
+        self.a.set_label(&mut not_done)?;
         self.a.cmp(dword_ptr(rbp + F_SIGN), SIGN as i32)?;
-        self.a.jne(slow)?;
+        self.a.jne(not_32)?;
         self.a.cmp(byte_ptr(rbp + F_OP), lazy(Lazy::Sub) as i32)?;
         self.a.jne(not_sub)?;
         self.a.mov(eax, dword_ptr(rbp + F_A))?;
@@ -926,6 +940,16 @@ impl<'a> Em<'a> {
         self.a.mov(eax, dword_ptr(rbp + F_R))?;
         // Not `test`: adding 0 leaves AF 0, as the guest's logic ops do.
         self.a.add(eax, 0)?;
+        self.a.jmp(done)?;
+        // A byte compare (cmpb, as loops over bytes end): the same compare
+        // on the host's low bytes.
+        self.a.set_label(&mut not_32)?;
+        self.a.cmp(dword_ptr(rbp + F_SIGN), 0x80)?;
+        self.a.jne(slow)?;
+        self.a.cmp(byte_ptr(rbp + F_OP), lazy(Lazy::Sub) as i32)?;
+        self.a.jne(slow)?;
+        self.a.mov(eax, dword_ptr(rbp + F_A))?;
+        self.a.cmp(al, byte_ptr(rbp + F_B))?;
         self.a.jmp(done)?;
         self.a.set_label(&mut slow)?;
         self.store_regs(4)?;
