@@ -481,7 +481,7 @@ impl<'a> Em<'a> {
                 let l = self.shift(op.kind, d, None)?;
                 self.result(l, SIGN, d)?;
                 self.a.set_label(&mut skip)?;
-                self.a.nop()?;
+                self.a.zero_bytes()?;
                 self.host_valid = false;
             }
             K::Imul2RR | K::Imul2RM | K::Imul3R | K::Imul3M => {
@@ -818,9 +818,10 @@ impl<'a> Em<'a> {
     }
 
     /// The inline TLB lookup for an access of `size` bytes at esi: on a
-    /// hit rax is the host address, counted and stamped as `Tlb::lookup`
-    /// does; otherwise to the call-out at `slow`.
+    /// hit the host address is rax + rdi, counted and stamped as
+    /// `Tlb::lookup` does; otherwise to the call-out at `slow`.
     fn lookup(&mut self, size: u32, write: bool, slow: CodeLabel) -> Res {
+        const _: () = assert!(T::HOT_STRIDE.is_power_of_two() && T::ENTRY_STRIDE.is_power_of_two());
         self.host_valid = false;
         if size > 1 {
             // Crossing into the next page: the MMU splits it.
@@ -833,26 +834,25 @@ impl<'a> Em<'a> {
         self.a.shr(edi, 12)?;
         self.a.mov(eax, edi)?;
         self.a.and(eax, T::HOT_SLOTS - 1)?;
-        self.a.imul_3(eax, eax, T::HOT_STRIDE as i32)?;
+        self.a.shl(eax, T::HOT_STRIDE.trailing_zeros())?;
         self.a.add(rax, qword_ptr(rbx + C_HOT))?;
         let tag = if write { T::HOT_WVPN } else { T::HOT_VPN };
         self.a.cmp(edi, dword_ptr(rax + tag))?;
         self.a.jne(slow)?;
-        self.a.mov(edx, dword_ptr(rbx + C_CLOCK))?;
-        self.a.add(edx, 1)?;
-        self.a.mov(dword_ptr(rbx + C_CLOCK), edx)?;
+        self.a.add(dword_ptr(rbx + C_CLOCK), 1)?;
         if self.lru {
+            self.a.mov(edx, dword_ptr(rbx + C_CLOCK))?;
             self.a.mov(edi, dword_ptr(rax + T::HOT_AT))?;
-            self.a.imul_3(edi, edi, T::ENTRY_STRIDE as i32)?;
+            self.a.shl(edi, T::ENTRY_STRIDE.trailing_zeros())?;
             self.a.add(rdi, qword_ptr(rbx + C_ENTRIES))?;
             self.a.mov(dword_ptr(rdi + T::ENTRY_STAMP), edx)?;
         }
         self.a.add(qword_ptr(rbx + C_HITS), 1)?;
-        self.a.mov(eax, dword_ptr(rax + T::HOT_BASE))?;
+        // The frame's base plus the offset in the page: below 4 GiB.
         self.a.mov(edi, esi)?;
         self.a.and(edi, 0xfff)?;
-        self.a.add(eax, edi)?;
-        self.a.add(rax, qword_ptr(rbx + C_RAM))
+        self.a.add(edi, dword_ptr(rax + T::HOT_BASE))?;
+        self.a.mov(rax, qword_ptr(rbx + C_RAM))
     }
 
     /// Load `size` bytes at esi into eax, zero-extended.
@@ -860,12 +860,12 @@ impl<'a> Em<'a> {
         let (slow, mut back) = (self.a.create_label(), self.a.create_label());
         self.lookup(size, false, slow)?;
         match size {
-            4 => self.a.mov(eax, dword_ptr(rax))?,
-            2 => self.a.movzx(eax, word_ptr(rax))?,
-            _ => self.a.movzx(eax, byte_ptr(rax))?,
+            4 => self.a.mov(eax, dword_ptr(rax + rdi))?,
+            2 => self.a.movzx(eax, word_ptr(rax + rdi))?,
+            _ => self.a.movzx(eax, byte_ptr(rax + rdi))?,
         }
         self.a.set_label(&mut back)?;
-        self.a.nop()?;
+        self.a.zero_bytes()?;
         self.slow.push(Slow {
             label: slow,
             back,
@@ -882,12 +882,12 @@ impl<'a> Em<'a> {
         let (slow, mut back) = (self.a.create_label(), self.a.create_label());
         self.lookup(size, true, slow)?;
         match size {
-            4 => self.a.mov(dword_ptr(rax), ecx)?,
-            2 => self.a.mov(word_ptr(rax), cx)?,
-            _ => self.a.mov(byte_ptr(rax), cl)?,
+            4 => self.a.mov(dword_ptr(rax + rdi), ecx)?,
+            2 => self.a.mov(word_ptr(rax + rdi), cx)?,
+            _ => self.a.mov(byte_ptr(rax + rdi), cl)?,
         }
         self.a.set_label(&mut back)?;
-        self.a.nop()?;
+        self.a.zero_bytes()?;
         let stale = self.a.create_label();
         self.stale.push(Stale {
             label: stale,
@@ -960,7 +960,7 @@ impl<'a> Em<'a> {
         self.a.push(rax)?;
         self.a.popfq()?;
         self.a.set_label(&mut done)?;
-        self.a.nop()?;
+        self.a.zero_bytes()?;
         self.host_valid = true;
         // Every status flag is the guest's, AF included.
         self.host_kind = Lazy::Done;

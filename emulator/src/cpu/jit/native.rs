@@ -68,7 +68,9 @@ impl CodeMem {
             return None;
         }
         let lo = start / HOST_PAGE * HOST_PAGE;
-        let hi = end.next_multiple_of(HOST_PAGE).min(self.len);
+        // 16 bytes more: a decoder that reads an instruction's longest
+        // length ahead (valgrind's) finds mapped bytes past the last one.
+        let hi = (end + 16).next_multiple_of(HOST_PAGE).min(self.len);
         // SAFETY: [lo, hi) lies inside our mapping. While it is writable no
         // generated code runs (the CPU is single-threaded and only calls a
         // translation from `call`), and it is made executable again, not
