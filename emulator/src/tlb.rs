@@ -9,6 +9,7 @@
 //! code (so self-modifying writes take the slow path).
 
 use std::fmt;
+use std::mem::{offset_of, size_of};
 use std::str::FromStr;
 
 /// Which way of a set a fill replaces.
@@ -170,10 +171,10 @@ const COLD: Hot = Hot {
 /// What the JIT's inline lookup (cpu/jit) reads: where the hot index and
 /// the entries are, and the layout of a slot and an entry. Generated code
 /// does exactly what `lookup` does on a hot hit; anything else calls out.
-pub(crate) mod layout {
-    use super::{Hot, TlbEntry};
-    use std::mem::{offset_of, size_of};
-    pub const HOT_SLOTS: u32 = super::HOT as u32;
+pub(crate) struct Layout;
+
+impl Layout {
+    pub const HOT_SLOTS: u32 = HOT as u32;
     pub const HOT_STRIDE: u32 = size_of::<Hot>() as u32;
     pub const HOT_VPN: i32 = offset_of!(Hot, vpn) as i32;
     pub const HOT_WVPN: i32 = offset_of!(Hot, wvpn) as i32;

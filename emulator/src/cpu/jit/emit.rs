@@ -17,8 +17,8 @@ use super::super::eflags::{AF, CF, OF, PF, SF, STATUS, ZF};
 use super::super::flags::{Flags, Lazy};
 use super::super::op::{alu_op as A, Kind, Op, EXIT, LAST, NOREG, WRITES};
 use super::super::state::State;
-use super::{lazy, Cell, Ctx};
-use crate::tlb::layout as T;
+use super::ctx::{lazy, Cell, Ctx};
+use crate::tlb::Layout as T;
 use iced_x86::code_asm::*;
 use iced_x86::{BlockEncoderOptions, IcedError};
 use std::mem::offset_of;
@@ -209,6 +209,9 @@ struct Em<'a> {
     host_kind: Lazy,
     /// The lazy record of the op being emitted can be seen (`record_seen`).
     keep: bool,
+    /// The `sign` the record holds on every path to here, when known
+    /// (stored by an earlier op of this pass through the block).
+    sign: Option<u32>,
     top: CodeLabel,
     store_and_leave: CodeLabel,
     leave: CodeLabel,
@@ -264,6 +267,7 @@ impl<'a> Em<'a> {
             host_valid: false,
             host_kind: Lazy::Done,
             keep: true,
+            sign: None,
             top,
             store_and_leave,
             leave,
@@ -476,10 +480,14 @@ impl<'a> Em<'a> {
                 self.a.mov(ecx, G[1])?;
                 self.a.and(ecx, 31)?;
                 self.a.jz(skip)?;
+                let sign = self.sign;
                 self.rec(F_A, d)?;
                 self.rec(F_B, ecx)?;
                 let l = self.shift(op.kind, d, None)?;
                 self.result(l, SIGN, d)?;
+                if self.sign != sign {
+                    self.sign = None;
+                }
                 self.a.set_label(&mut skip)?;
                 self.a.zero_bytes()?;
                 self.host_valid = false;
@@ -631,6 +639,7 @@ impl<'a> Em<'a> {
         self.a.call(rax)?;
         self.load_regs(8)?;
         self.host_valid = false;
+        self.sign = None;
         let stop = self.stop_label(self.k);
         self.a.cmp(eax, 1)?;
         self.a.je(stop)?;
@@ -668,6 +677,15 @@ impl<'a> Em<'a> {
             Src::Reg(r) => self.rec(F_B, r)?,
             Src::Imm(i) => self.a.mov(dword_ptr(rbp + F_B), i)?,
             Src::Mem => self.a.mov(dword_ptr(rbp + F_B), ecx)?,
+        }
+        // `test r,r`: the result is r.
+        if let (A::TEST, Src::Reg(r)) = (sub, src) {
+            if r == d {
+                self.a.test(d, d)?;
+                self.result(Lazy::Logic, SIGN, d)?;
+                self.host_valid = true;
+                return Ok(());
+            }
         }
         // cmp and test compute into eax and keep `d`.
         let out = if sub == A::CMP || sub == A::TEST {
@@ -746,7 +764,11 @@ impl<'a> Em<'a> {
         }
         self.a.mov(dword_ptr(rbp + F_R), r)?;
         self.a.mov(byte_ptr(rbp + F_OP), lazy(l) as u32)?;
-        self.a.mov(dword_ptr(rbp + F_SIGN), sign)
+        if self.sign != Some(sign) {
+            self.a.mov(dword_ptr(rbp + F_SIGN), sign)?;
+            self.sign = Some(sign);
+        }
+        Ok(())
     }
 
     fn shift(&mut self, k: Kind, d: AsmRegister32, n: Option<u32>) -> Result<Lazy, IcedError> {
@@ -823,18 +845,15 @@ impl<'a> Em<'a> {
     fn lookup(&mut self, size: u32, write: bool, slow: CodeLabel) -> Res {
         const _: () = assert!(T::HOT_STRIDE.is_power_of_two() && T::ENTRY_STRIDE.is_power_of_two());
         self.host_valid = false;
-        if size > 1 {
-            // Crossing into the next page: the MMU splits it.
-            self.a.mov(eax, esi)?;
-            self.a.and(eax, 0xfff)?;
-            self.a.cmp(eax, 0x1000 - size)?;
-            self.a.ja(slow)?;
-        }
-        self.a.mov(edi, esi)?;
+        // The slot of the first byte's page, the page of the last byte
+        // compared with its tag: an access crossing into the next page
+        // misses (that page's slot is another one) and the MMU splits it.
+        let shift = 12 - T::HOT_STRIDE.trailing_zeros();
+        self.a.mov(eax, esi)?;
+        self.a.shr(eax, shift)?;
+        self.a.and(eax, (T::HOT_SLOTS - 1) * T::HOT_STRIDE)?;
+        self.a.lea(edi, ptr(rsi + (size - 1)))?;
         self.a.shr(edi, 12)?;
-        self.a.mov(eax, edi)?;
-        self.a.and(eax, T::HOT_SLOTS - 1)?;
-        self.a.shl(eax, T::HOT_STRIDE.trailing_zeros())?;
         self.a.add(rax, qword_ptr(rbx + C_HOT))?;
         let tag = if write { T::HOT_WVPN } else { T::HOT_VPN };
         self.a.cmp(edi, dword_ptr(rax + tag))?;

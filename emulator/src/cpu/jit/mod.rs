@@ -20,13 +20,14 @@
 //! insn`), the last instructions of a budget and blocks crossing a page
 //! never reach the JIT.
 
+mod ctx;
 mod emit;
 mod native;
 
-use super::flags::{Flags, Lazy};
-use super::op::{Op, WRITES};
+use super::op::Op;
 use super::state::{State, Stop};
 use crate::mmu::Mmu;
+use ctx::{Cell, Ctx};
 use native::CodeMem;
 
 /// Which engine runs guest code (`--engine`).
@@ -64,35 +65,6 @@ pub const HOT: u16 = 32;
 /// Host memory reserved for generated code; when it is full every
 /// translation is dropped and hot blocks are translated again.
 const CODE_BYTES: usize = 32 << 20;
-
-/// What generated code reads and writes besides the `State`: the modelled
-/// TLB's arrays and counters, RAM, and what a call-out leaves for it.
-/// Generated code knows these offsets (`emit.rs`), hence `repr(C)`.
-#[repr(C)]
-pub struct Ctx {
-    pub(crate) ram: *mut u8,
-    pub(crate) hot: *mut u8,
-    pub(crate) entries: *mut u8,
-    /// The TLB's clock and hit count while generated code runs.
-    pub(crate) clock: u32,
-    /// A loaded value a call-out returns.
-    pub(crate) value: u32,
-    pub(crate) hits: u64,
-    /// Generated code goes on into the next block (itself, or a linked
-    /// one) only while that block's whole run keeps the retired count at
-    /// most this: the budget's end, or 0 to leave at every block's end.
-    pub(crate) end: u64,
-    /// The op (index in its block) that stopped, for exit code 1, and the
-    /// translation it is in (it may have been reached through links).
-    pub(crate) stop_op: u32,
-    pub(crate) stop_id: u32,
-    /// The link cell of the exit taken, if it was not linked yet.
-    pub(crate) exit_cell: u32,
-    _pad: u32,
-    pub(crate) mmu: *mut Mmu,
-    /// Why it stopped (only Rust reads this).
-    pub(crate) stop: Option<Stop>,
-}
 
 /// How a translation returned.
 pub enum Exit {
@@ -133,18 +105,6 @@ struct Translation {
     eip: u32,
     /// The block's ops, where the interpreter call-outs find them.
     ops: Box<[Op]>,
-}
-
-/// A direct exit of one translation to a block in the same page, which
-/// generated code follows by a jump once the CPU has linked it: `entry` is
-/// the target's `top` (0 until linked), `insns` what its block retires.
-/// Only same-page targets get one: the two blocks live and die with one
-/// decoded page, so a link never outlives its target.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Cell {
-    pub(crate) entry: u64,
-    pub(crate) insns: u64,
 }
 
 /// Link cells: a fixed array (generated code holds their addresses); when
@@ -291,57 +251,4 @@ impl Jit {
         };
         (exit, (ctx.exit_cell != u32::MAX).then_some(ctx.exit_cell))
     }
-}
-
-/// `native::access`, in safe Rust: the MMU does the access as the
-/// interpreter's would, with the TLB's counters brought up to date first.
-fn access(ctx: &mut Ctx, mmu: &mut Mmu, addr: u32, value: u32, kind: u32) -> u32 {
-    use crate::addr::VirtAddr;
-    mmu.tlb_mut().set_counters(ctx.clock, ctx.hits);
-    let epoch = mmu.phys().code_epoch();
-    let va = VirtAddr(addr);
-    let r = match kind {
-        1 => mmu.read_u8(va).map(|v| ctx.value = v as u32),
-        2 => mmu.read_u16(va).map(|v| ctx.value = v as u32),
-        4 => mmu.read_u32(va).map(|v| ctx.value = v),
-        17 => mmu.write_u8(va, value as u8),
-        18 => mmu.write_u16(va, value as u16),
-        _ => mmu.write_u32(va, value),
-    };
-    (ctx.clock, ctx.hits) = mmu.tlb().counters();
-    match r {
-        Err(pf) => {
-            ctx.stop = Some(Stop::PageFault(pf));
-            1
-        }
-        // The store took the MMU's slow path into a code frame.
-        Ok(()) if mmu.phys().code_epoch() != epoch => 2,
-        Ok(()) => 0,
-    }
-}
-
-/// `native::interp`, in safe Rust: one op run by the interpreter.
-fn interp(ctx: &mut Ctx, s: &mut State, mmu: &mut Mmu, op: &Op) -> u32 {
-    mmu.tlb_mut().set_counters(ctx.clock, ctx.hits);
-    let epoch = mmu.phys().code_epoch();
-    let r = s.exec(mmu, op);
-    (ctx.clock, ctx.hits) = mmu.tlb().counters();
-    match r {
-        Err(stop) => {
-            ctx.stop = Some(stop);
-            1
-        }
-        Ok(()) if op.flags & WRITES != 0 && mmu.phys().code_epoch() != epoch => 2,
-        Ok(()) => 0,
-    }
-}
-
-/// The guest's status flags as a host EFLAGS image for `popfq`.
-fn host_eflags(f: &Flags) -> u64 {
-    (f.status() | 0x202) as u64
-}
-
-/// Lazy kinds generated code records, as bytes.
-pub(crate) const fn lazy(l: Lazy) -> u8 {
-    l as u8
 }

@@ -11,7 +11,7 @@
 //! of this RAM) and the offset is checked to leave the whole access inside
 //! that frame. Everything else goes through `access` below, into the MMU.
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::cpu::flags::Flags;
 use crate::cpu::op::Op;
 use crate::cpu::state::State;
@@ -141,7 +141,7 @@ pub extern "sysv64" fn access(ctx: *mut Ctx, addr: u32, value: u32, kind: u32) -
         let mmu = &mut *ctx.mmu;
         (ctx, mmu)
     };
-    super::access(ctx, mmu, addr, value, kind)
+    super::ctx::access(ctx, mmu, addr, value, kind)
 }
 
 /// Generated code's call-out for the guest's status flags as an EFLAGS
@@ -150,7 +150,7 @@ pub extern "sysv64" fn eflags(f: *const Flags) -> u64 {
     // SAFETY: generated code passes a pointer into the `State` it was
     // called with (rbp + the offset of `f`), valid for the call.
     let f = unsafe { &*f };
-    super::host_eflags(f)
+    super::ctx::host_eflags(f)
 }
 
 /// Generated code's call-out for an op it does not translate inline: the
@@ -168,5 +168,5 @@ pub extern "sysv64" fn interp(ctx: *mut Ctx, state: *mut State, op: *const Op) -
     };
     // SAFETY: as in `access`.
     let mmu = unsafe { &mut *ctx.mmu };
-    super::interp(ctx, s, mmu, op)
+    super::ctx::interp(ctx, s, mmu, op)
 }
