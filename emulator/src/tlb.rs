@@ -148,8 +148,12 @@ const HOT: usize = 64;
 
 /// A slot of the hot index: where the entry of a page was last found, so
 /// the next lookup of that page compares one tag instead of scanning its
-/// set. Only a copy: it never decides a hit the full lookup would not, and
-/// a hit through it counts and stamps exactly as the full lookup does.
+/// set. It never decides a hit the full lookup would not, and a hit through
+/// it counts and stamps exactly as the full lookup does; while a slot names
+/// an entry, the slot holds that entry's LRU stamp (a hit writes one place,
+/// not two), and it goes back into the entry before anything reads stamps
+/// or changes the entry (`settle`).
+#[repr(C)]
 #[derive(Clone, Copy, Debug)]
 struct Hot {
     /// The page number, or INVALID.
@@ -159,6 +163,13 @@ struct Hot {
     frame_base: u32,
     /// Its index in `entries`.
     at: u32,
+    /// The entry's stamp (LRU only).
+    stamp: u32,
+    _pad: u32,
+    /// Where the page's bytes are on the host for generated code: the host
+    /// address of RAM (`host_base`) + frame base − the page's address, so
+    /// that adding a virtual address in the page gives its byte.
+    host: u64,
 }
 
 const COLD: Hot = Hot {
@@ -166,11 +177,14 @@ const COLD: Hot = Hot {
     wvpn: INVALID,
     frame_base: 0,
     at: 0,
+    stamp: 0,
+    _pad: 0,
+    host: 0,
 };
 
-/// What the JIT's inline lookup (cpu/jit) reads: where the hot index and
-/// the entries are, and the layout of a slot and an entry. Generated code
-/// does exactly what `lookup` does on a hot hit; anything else calls out.
+/// What the JIT's inline lookup (cpu/jit) reads: where the hot index is
+/// and the layout of a slot. Generated code does exactly what `lookup`
+/// does on a hot hit; anything else calls out.
 pub(crate) struct Layout;
 
 impl Layout {
@@ -178,10 +192,8 @@ impl Layout {
     pub const HOT_STRIDE: u32 = size_of::<Hot>() as u32;
     pub const HOT_VPN: i32 = offset_of!(Hot, vpn) as i32;
     pub const HOT_WVPN: i32 = offset_of!(Hot, wvpn) as i32;
-    pub const HOT_BASE: i32 = offset_of!(Hot, frame_base) as i32;
-    pub const HOT_AT: i32 = offset_of!(Hot, at) as i32;
-    pub const ENTRY_STRIDE: u32 = size_of::<TlbEntry>() as u32;
-    pub const ENTRY_STAMP: i32 = offset_of!(TlbEntry, stamp) as i32;
+    pub const HOT_STAMP: i32 = offset_of!(Hot, stamp) as i32;
+    pub const HOT_HOST: i32 = offset_of!(Hot, host) as i32;
 }
 
 pub struct Tlb {
@@ -196,6 +208,9 @@ pub struct Tlb {
     clock: u32,
     rng: u32,
     stats: TlbStats,
+    /// The host address of guest RAM, for the slots' `host` (set by the
+    /// JIT before generated code runs; 0 until then).
+    host_base: u64,
     /// When `Some`, every fill, eviction, invalidation and flush is recorded
     /// here for a trace to pick up (only the miss path pays for it).
     pub(crate) log: Option<Vec<TlbEvent>>,
@@ -244,28 +259,38 @@ impl Tlb {
             clock: 0,
             rng: 0x2545_f491,
             stats: TlbStats::default(),
+            host_base: 0,
             log: None,
         })
     }
 
-    /// The hot index and the entries as raw pointers, and whether a hit
-    /// stamps its entry (LRU), for the JIT's inline lookup.
-    pub(crate) fn raw_parts(&mut self) -> (*mut u8, *mut u8, bool) {
-        (
-            self.hot.as_mut_ptr().cast(),
-            self.entries.as_mut_ptr().cast(),
-            self.lru,
-        )
+    /// The hot index as a raw pointer, for the JIT's inline lookup, with
+    /// every slot's `host` made for RAM at `ram` (the slots are remade
+    /// only if RAM is not where they were made for).
+    pub(crate) fn hot_for(&mut self, ram: *mut u8) -> *mut u8 {
+        let base = ram as u64;
+        if base != self.host_base {
+            self.host_base = base;
+            for h in self.hot.iter_mut().filter(|h| h.vpn != INVALID) {
+                h.host = host_of(base, h.vpn, h.frame_base);
+            }
+        }
+        self.hot.as_mut_ptr().cast()
     }
 
-    /// The clock and the hit count, which the JIT's inline hits advance
-    /// while generated code runs (taken before, put back after).
-    pub(crate) fn counters(&self) -> (u32, u64) {
-        (self.clock, self.stats.hits)
+    /// The clock, which the JIT's inline hits advance while generated code
+    /// runs (taken before, given back by `absorb`).
+    pub(crate) fn clock(&self) -> u32 {
+        self.clock
     }
-    pub(crate) fn set_counters(&mut self, clock: u32, hits: u64) {
+
+    /// Take the clock back from generated code. Each of its inline hits
+    /// advanced the clock by one and counted nothing, so the hits are the
+    /// clock's advance (fewer than 2^32 between two calls: the JIT bounds
+    /// a run).
+    pub(crate) fn absorb(&mut self, clock: u32) {
+        self.stats.hits += clock.wrapping_sub(self.clock) as u64;
         self.clock = clock;
-        self.stats.hits = hits;
     }
 
     pub fn config(&self) -> TlbConfig {
@@ -282,14 +307,12 @@ impl Tlb {
     /// for a watched entry).
     #[inline(always)]
     pub fn lookup(&mut self, vpn: u32, write: bool) -> Option<u32> {
-        let h = self.hot[vpn as usize & (HOT - 1)];
+        let h = &mut self.hot[vpn as usize & (HOT - 1)];
         if (if write { h.wvpn } else { h.vpn }) == vpn {
             // What `find` does on a hit, without the scan.
             self.clock = self.clock.wrapping_add(1);
             if self.lru {
-                if let Some(e) = self.entries.get_mut(h.at as usize) {
-                    e.stamp = self.clock;
-                }
+                h.stamp = self.clock;
             }
             self.stats.hits += 1;
             return Some(h.frame_base);
@@ -301,20 +324,54 @@ impl Tlb {
     #[inline(never)]
     fn find_and_remember(&mut self, vpn: u32, write: bool) -> Option<u32> {
         let (at, base) = self.find_at(vpn, write)?;
+        let i = vpn as usize & (HOT - 1);
+        if self.hot[i].vpn != vpn {
+            self.settle(i);
+        }
         let e = self.entries[at];
-        self.hot[vpn as usize & (HOT - 1)] = Hot {
+        self.hot[i] = Hot {
             vpn,
             wvpn: if e.writable { vpn } else { INVALID },
             frame_base: base,
             at: at as u32,
+            stamp: e.stamp,
+            _pad: 0,
+            host: host_of(self.host_base, vpn, base),
         };
         Some(base)
     }
 
-    /// Forget what the hot index knows of `vpn`'s slot.
+    /// Give slot `i`'s stamp back to the entry it names (if it names one).
+    fn settle(&mut self, i: usize) {
+        let h = self.hot[i];
+        if h.vpn != INVALID && self.lru {
+            if let Some(e) = self.entries.get_mut(h.at as usize) {
+                e.stamp = h.stamp;
+            }
+        }
+    }
+
+    /// Entry `j` with its stamp as it stands (a slot may hold it).
+    fn settled(&self, j: usize) -> TlbEntry {
+        let mut e = self.entries[j];
+        let h = self.hot[(e.vpn & !WATCHED) as usize & (HOT - 1)];
+        if self.lru && e.vpn != INVALID && h.vpn == e.vpn && h.at as usize == j {
+            e.stamp = h.stamp;
+        }
+        e
+    }
+
+    /// Forget what the hot index knows of `vpn`'s slot, whose entry is
+    /// being replaced or dropped. The slot may name another page's entry,
+    /// which stays: that one gets its stamp back.
     #[inline(always)]
     fn cool(&mut self, vpn: u32) {
-        self.hot[(vpn & !WATCHED) as usize & (HOT - 1)] = COLD;
+        let vpn = vpn & !WATCHED;
+        let i = vpn as usize & (HOT - 1);
+        if self.hot[i].vpn != vpn {
+            self.settle(i);
+        }
+        self.hot[i] = COLD;
     }
 
     /// Like `lookup`, for the entry of a watched page.
@@ -351,9 +408,8 @@ impl Tlb {
     /// Look without counting or touching replacement state (debugger, reports).
     pub fn peek(&self, vpn: u32) -> Option<TlbEntry> {
         let s = self.set(vpn);
-        self.entries[s..s + self.config.ways]
-            .iter()
-            .map(TlbEntry::untagged)
+        (s..s + self.config.ways)
+            .map(|j| self.settled(j).untagged())
             .find(|e| e.vpn == vpn)
     }
 
@@ -370,6 +426,10 @@ impl Tlb {
             stamp: self.clock,
         };
         self.stats.fills += 1;
+        // The victim is chosen by the stamps as they stand.
+        for j in s..s + ways {
+            self.entries[j].stamp = self.settled(j).stamp;
+        }
         self.cool(vpn);
         let set = &mut self.entries[s..s + ways];
         // The page's own entry first (a clean one being upgraded), else an
@@ -425,10 +485,11 @@ impl Tlb {
     pub fn invalidate(&mut self, vpn: u32) -> bool {
         let s = self.set(vpn);
         let ways = self.config.ways;
-        for e in &mut self.entries[s..s + ways] {
-            if e.vpn != INVALID && e.vpn & !WATCHED == vpn {
-                *e = EMPTY;
-                self.hot[vpn as usize & (HOT - 1)] = COLD;
+        for j in s..s + ways {
+            let e = self.entries[j].vpn;
+            if e != INVALID && e & !WATCHED == vpn {
+                self.entries[j] = EMPTY;
+                self.cool(vpn);
                 self.stats.invlpg += 1;
                 self.record(TlbEvent::Invalidate { vpn });
                 return true;
@@ -466,15 +527,16 @@ impl Tlb {
 
     /// Valid entries, for reports and the debugger.
     pub fn valid_entries(&self) -> impl Iterator<Item = TlbEntry> + '_ {
-        self.entries
-            .iter()
+        (0..self.entries.len())
+            .map(|j| self.settled(j))
             .filter(|e| e.vpn != INVALID)
-            .map(TlbEntry::untagged)
+            .map(|e| e.untagged())
     }
 
     /// Mark the cached entry of `vpn`, if any, watched or not, in place: the
     /// modelled TLB's contents and statistics stay what they were.
     pub fn set_watched(&mut self, vpn: u32, watched: bool) {
+        self.settle((vpn & !WATCHED) as usize & (HOT - 1));
         self.cool(vpn);
         let s = self.set(vpn);
         let ways = self.config.ways;
@@ -484,6 +546,13 @@ impl Tlb {
             }
         }
     }
+}
+
+/// A slot's `host`: where byte `vpn << 12` of the frame at `frame_base`
+/// is, with RAM at `base` (wrapping: only addresses in the page are added).
+fn host_of(base: u64, vpn: u32, frame_base: u32) -> u64 {
+    base.wrapping_add(frame_base as u64)
+        .wrapping_sub((vpn as u64) << 12)
 }
 
 #[cfg(test)]
@@ -628,7 +697,8 @@ mod tests {
                     }
                 }
                 assert_eq!(hot.stats, plain.stats, "{policy}");
-                assert_eq!(hot.entries, plain.entries, "{policy}");
+                let settled: Vec<_> = (0..hot.entries.len()).map(|j| hot.settled(j)).collect();
+                assert_eq!(settled, plain.entries, "{policy}");
             }
         }
     }

@@ -8,18 +8,16 @@ use super::super::state::{State, Stop};
 use crate::mmu::Mmu;
 
 /// What generated code reads and writes besides the `State`: the modelled
-/// TLB's arrays and counters, RAM, and what a call-out leaves for it.
-/// Generated code knows these offsets (`emit.rs`), hence `repr(C)`.
+/// TLB's hot index and clock, and what a call-out leaves for it. Generated
+/// code knows these offsets (`emit.rs`), hence `repr(C)`.
 #[repr(C)]
 pub struct Ctx {
-    pub(crate) ram: *mut u8,
     pub(crate) hot: *mut u8,
-    pub(crate) entries: *mut u8,
-    /// The TLB's clock and hit count while generated code runs.
+    /// The TLB's clock: generated code keeps it in edx and stores it here
+    /// for every call-out and at its exit (`Tlb::absorb` takes it back).
     pub(crate) clock: u32,
     /// A loaded value a call-out returns.
     pub(crate) value: u32,
-    pub(crate) hits: u64,
     /// Generated code goes on into the next block (itself, or a linked
     /// one) only while that block's whole run keeps the retired count at
     /// most this: the budget's end, or 0 to leave at every block's end.
@@ -52,7 +50,7 @@ pub(crate) struct Cell {
 /// interpreter's would, with the TLB's counters brought up to date first.
 pub(super) fn access(ctx: &mut Ctx, mmu: &mut Mmu, addr: u32, value: u32, kind: u32) -> u32 {
     use crate::addr::VirtAddr;
-    mmu.tlb_mut().set_counters(ctx.clock, ctx.hits);
+    mmu.tlb_mut().absorb(ctx.clock);
     let epoch = mmu.phys().code_epoch();
     let va = VirtAddr(addr);
     let r = match kind {
@@ -63,7 +61,7 @@ pub(super) fn access(ctx: &mut Ctx, mmu: &mut Mmu, addr: u32, value: u32, kind: 
         18 => mmu.write_u16(va, value as u16),
         _ => mmu.write_u32(va, value),
     };
-    (ctx.clock, ctx.hits) = mmu.tlb().counters();
+    ctx.clock = mmu.tlb().clock();
     match r {
         Err(pf) => {
             ctx.stop = Some(Stop::PageFault(pf));
@@ -77,10 +75,10 @@ pub(super) fn access(ctx: &mut Ctx, mmu: &mut Mmu, addr: u32, value: u32, kind: 
 
 /// `native::interp`, in safe Rust: one op run by the interpreter.
 pub(super) fn interp(ctx: &mut Ctx, s: &mut State, mmu: &mut Mmu, op: &Op) -> u32 {
-    mmu.tlb_mut().set_counters(ctx.clock, ctx.hits);
+    mmu.tlb_mut().absorb(ctx.clock);
     let epoch = mmu.phys().code_epoch();
     let r = s.exec(mmu, op);
-    (ctx.clock, ctx.hits) = mmu.tlb().counters();
+    ctx.clock = mmu.tlb().clock();
     match r {
         Err(stop) => {
             ctx.stop = Some(stop);

@@ -2,8 +2,9 @@
 //!
 //! Register use while a translation runs: rbx the `Ctx`, rbp the `State`,
 //! r8d–r15d the guest's EAX..EDI (loaded at entry, stored at every exit and
-//! before every call-out), eax ecx edx esi edi scratch (esi holds an
-//! effective address, ecx a value to store). Each op is emitted as the
+//! before every call-out), edx the TLB's clock (likewise, in `Ctx::clock`),
+//! eax ecx esi edi scratch (esi holds an effective address, ecx a value to
+//! store). Each op is emitted as the
 //! interpreter's fast path runs it, in the same order of effects: loads
 //! and store checks before any change, flags recorded lazily in the
 //! `State` (`Flags::set`'s fields). Host flags are used as the guest's
@@ -48,12 +49,9 @@ const F_A: i32 = F + offset_of!(Flags, a) as i32;
 const F_B: i32 = F + offset_of!(Flags, b) as i32;
 const F_R: i32 = F + offset_of!(Flags, r) as i32;
 const F_BITS: i32 = F + offset_of!(Flags, bits) as i32;
-const C_RAM: i32 = offset_of!(Ctx, ram) as i32;
 const C_HOT: i32 = offset_of!(Ctx, hot) as i32;
-const C_ENTRIES: i32 = offset_of!(Ctx, entries) as i32;
 const C_CLOCK: i32 = offset_of!(Ctx, clock) as i32;
 const C_VALUE: i32 = offset_of!(Ctx, value) as i32;
-const C_HITS: i32 = offset_of!(Ctx, hits) as i32;
 const C_END: i32 = offset_of!(Ctx, end) as i32;
 const C_STOP_OP: i32 = offset_of!(Ctx, stop_op) as i32;
 const C_STOP_ID: i32 = offset_of!(Ctx, stop_id) as i32;
@@ -291,6 +289,7 @@ impl<'a> Em<'a> {
         self.a.mov(rbx, rdi)?;
         self.a.mov(rbp, rsi)?;
         self.load_regs(8)?;
+        self.a.mov(edx, dword_ptr(rbx + C_CLOCK))?;
         self.a.set_label(&mut self.top)?;
         let mut at = self.eip0;
         let mut open = true;
@@ -344,9 +343,9 @@ impl<'a> Em<'a> {
             self.a.test(rax, rax)?;
             let mut unlinked = self.a.create_label();
             self.a.jz(unlinked)?;
-            self.a.mov(rdx, qword_ptr(rcx + CELL_INSNS))?;
-            self.a.add(rdx, qword_ptr(rbp + RETIRED))?;
-            self.a.cmp(rdx, qword_ptr(rbx + C_END))?;
+            self.a.mov(rdi, qword_ptr(rcx + CELL_INSNS))?;
+            self.a.add(rdi, qword_ptr(rbp + RETIRED))?;
+            self.a.cmp(rdi, qword_ptr(rbx + C_END))?;
             self.a.ja(leave)?;
             self.a.jmp(rax)?;
             self.a.set_label(&mut unlinked)?;
@@ -630,6 +629,7 @@ impl<'a> Em<'a> {
     /// False when it was the block's last op (it set EIP, maybe by a branch).
     fn interp(&mut self, op: &Op) -> Result<bool, IcedError> {
         self.store_regs(8)?;
+        self.a.mov(dword_ptr(rbx + C_CLOCK), edx)?;
         self.a.mov(dword_ptr(rbp + EIP), self.next)?;
         self.a.mov(rdi, rbx)?;
         self.a.mov(rsi, rbp)?;
@@ -638,6 +638,7 @@ impl<'a> Em<'a> {
         self.a.mov(rax, self.h.interp)?;
         self.a.call(rax)?;
         self.load_regs(8)?;
+        self.a.mov(edx, dword_ptr(rbx + C_CLOCK))?;
         self.host_valid = false;
         self.sign = None;
         let stop = self.stop_label(self.k);
@@ -733,12 +734,12 @@ impl<'a> Em<'a> {
     }
 
     /// Status flags computed now (`Flags::put`, `set_result`): the bits of
-    /// `mask` from eax, the record marked done. Clobbers edx.
+    /// `mask` from eax, the record marked done. Clobbers edi.
     fn done_flags(&mut self, mask: u32) -> Res {
-        self.a.mov(edx, dword_ptr(rbp + F_BITS))?;
-        self.a.and(edx, !mask as i32)?;
-        self.a.or(edx, eax)?;
-        self.a.mov(dword_ptr(rbp + F_BITS), edx)?;
+        self.a.mov(edi, dword_ptr(rbp + F_BITS))?;
+        self.a.and(edi, !mask as i32)?;
+        self.a.or(edi, eax)?;
+        self.a.mov(dword_ptr(rbp + F_BITS), edi)?;
         self.a.mov(byte_ptr(rbp + F_OP), lazy(Lazy::Done) as u32)
     }
 
@@ -840,10 +841,11 @@ impl<'a> Em<'a> {
     }
 
     /// The inline TLB lookup for an access of `size` bytes at esi: on a
-    /// hit the host address is rax + rdi, counted and stamped as
-    /// `Tlb::lookup` does; otherwise to the call-out at `slow`.
+    /// hit the host address is rax + rsi, counted and stamped as
+    /// `Tlb::lookup` does (the clock in edx advanced, the hit counted by
+    /// that, `Tlb::absorb`); otherwise to the call-out at `slow`.
     fn lookup(&mut self, size: u32, write: bool, slow: CodeLabel) -> Res {
-        const _: () = assert!(T::HOT_STRIDE.is_power_of_two() && T::ENTRY_STRIDE.is_power_of_two());
+        const _: () = assert!(T::HOT_STRIDE.is_power_of_two());
         self.host_valid = false;
         // The slot of the first byte's page, the page of the last byte
         // compared with its tag: an access crossing into the next page
@@ -852,26 +854,23 @@ impl<'a> Em<'a> {
         self.a.mov(eax, esi)?;
         self.a.shr(eax, shift)?;
         self.a.and(eax, (T::HOT_SLOTS - 1) * T::HOT_STRIDE)?;
-        self.a.lea(edi, ptr(rsi + (size - 1)))?;
+        if size == 1 {
+            self.a.mov(edi, esi)?;
+        } else {
+            self.a.lea(edi, ptr(rsi + (size - 1)))?;
+        }
         self.a.shr(edi, 12)?;
         self.a.add(rax, qword_ptr(rbx + C_HOT))?;
         let tag = if write { T::HOT_WVPN } else { T::HOT_VPN };
         self.a.cmp(edi, dword_ptr(rax + tag))?;
         self.a.jne(slow)?;
-        self.a.add(dword_ptr(rbx + C_CLOCK), 1)?;
+        self.a.inc(edx)?;
         if self.lru {
-            self.a.mov(edx, dword_ptr(rbx + C_CLOCK))?;
-            self.a.mov(edi, dword_ptr(rax + T::HOT_AT))?;
-            self.a.shl(edi, T::ENTRY_STRIDE.trailing_zeros())?;
-            self.a.add(rdi, qword_ptr(rbx + C_ENTRIES))?;
-            self.a.mov(dword_ptr(rdi + T::ENTRY_STAMP), edx)?;
+            self.a.mov(dword_ptr(rax + T::HOT_STAMP), edx)?;
         }
-        self.a.add(qword_ptr(rbx + C_HITS), 1)?;
-        // The frame's base plus the offset in the page: below 4 GiB.
-        self.a.mov(edi, esi)?;
-        self.a.and(edi, 0xfff)?;
-        self.a.add(edi, dword_ptr(rax + T::HOT_BASE))?;
-        self.a.mov(rax, qword_ptr(rbx + C_RAM))
+        // The page's host address less its guest address: + esi is the
+        // byte, inside the frame (the tag says the whole access is in it).
+        self.a.mov(rax, qword_ptr(rax + T::HOT_HOST))
     }
 
     /// Load `size` bytes at esi into eax, zero-extended.
@@ -879,9 +878,9 @@ impl<'a> Em<'a> {
         let (slow, mut back) = (self.a.create_label(), self.a.create_label());
         self.lookup(size, false, slow)?;
         match size {
-            4 => self.a.mov(eax, dword_ptr(rax + rdi))?,
-            2 => self.a.movzx(eax, word_ptr(rax + rdi))?,
-            _ => self.a.movzx(eax, byte_ptr(rax + rdi))?,
+            4 => self.a.mov(eax, dword_ptr(rax + rsi))?,
+            2 => self.a.movzx(eax, word_ptr(rax + rsi))?,
+            _ => self.a.movzx(eax, byte_ptr(rax + rsi))?,
         }
         self.a.set_label(&mut back)?;
         self.a.zero_bytes()?;
@@ -901,9 +900,9 @@ impl<'a> Em<'a> {
         let (slow, mut back) = (self.a.create_label(), self.a.create_label());
         self.lookup(size, true, slow)?;
         match size {
-            4 => self.a.mov(dword_ptr(rax + rdi), ecx)?,
-            2 => self.a.mov(word_ptr(rax + rdi), cx)?,
-            _ => self.a.mov(byte_ptr(rax + rdi), cl)?,
+            4 => self.a.mov(dword_ptr(rax + rsi), ecx)?,
+            2 => self.a.mov(word_ptr(rax + rsi), cx)?,
+            _ => self.a.mov(byte_ptr(rax + rsi), cl)?,
         }
         self.a.set_label(&mut back)?;
         self.a.zero_bytes()?;
@@ -972,10 +971,12 @@ impl<'a> Em<'a> {
         self.a.jmp(done)?;
         self.a.set_label(&mut slow)?;
         self.store_regs(4)?;
+        self.a.mov(dword_ptr(rbx + C_CLOCK), edx)?;
         self.a.lea(rdi, ptr(rbp + F))?;
         self.a.mov(rax, self.h.eflags)?;
         self.a.call(rax)?;
         self.load_regs(4)?;
+        self.a.mov(edx, dword_ptr(rbx + C_CLOCK))?;
         self.a.push(rax)?;
         self.a.popfq()?;
         self.a.set_label(&mut done)?;
@@ -1026,12 +1027,14 @@ impl<'a> Em<'a> {
             let mut label = s.label;
             self.a.set_label(&mut label)?;
             self.store_regs(8)?;
+            self.a.mov(dword_ptr(rbx + C_CLOCK), edx)?;
             self.a.mov(rdi, rbx)?;
             self.a.mov(edx, ecx)?;
             self.a.mov(ecx, s.kind)?;
             self.a.mov(rax, self.h.access)?;
             self.a.call(rax)?;
             self.load_regs(4)?;
+            self.a.mov(edx, dword_ptr(rbx + C_CLOCK))?;
             let stop = self.stop_label(s.k);
             self.a.cmp(eax, 1)?;
             self.a.je(stop)?;
@@ -1081,6 +1084,7 @@ impl<'a> Em<'a> {
         }
         self.a.set_label(&mut self.store_and_leave)?;
         self.store_regs(8)?;
+        self.a.mov(dword_ptr(rbx + C_CLOCK), edx)?;
         self.a.set_label(&mut self.leave)?;
         self.a.add(rsp, 8)?;
         for r in [r15, r14, r13, r12, rbp, rbx] {

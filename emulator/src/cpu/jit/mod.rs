@@ -107,6 +107,9 @@ struct Translation {
     ops: Box<[Op]>,
 }
 
+/// Instructions one call into generated code retires at most.
+const RUN_MAX: u64 = 1 << 30;
+
 /// Link cells: a fixed array (generated code holds their addresses); when
 /// they run out, exits are left unlinked until the next flush.
 const CELLS: usize = 1 << 15;
@@ -218,19 +221,15 @@ impl Jit {
     /// unlinked exit it took, if any, is in the second half.
     pub fn run(&mut self, id: u32, s: &mut State, mmu: &mut Mmu, end: u64) -> (Exit, Option<u32>) {
         let entry = self.table[id as usize].entry;
-        let (ram, (hot, entries, _), (clock, hits)) = (
-            mmu.phys_mut().ram_ptr(),
-            mmu.tlb_mut().raw_parts(),
-            mmu.tlb().counters(),
-        );
+        let ram = mmu.phys_mut().ram_ptr();
+        let hot = mmu.tlb_mut().hot_for(ram);
         let mut ctx = Ctx {
-            ram,
             hot,
-            entries,
-            clock,
+            clock: mmu.tlb().clock(),
             value: 0,
-            hits,
-            end,
+            // Fewer than 2^32 inline hits between two `absorb`s: each
+            // translated op makes at most one access.
+            end: end.min(s.retired + RUN_MAX),
             stop_op: 0,
             stop_id: 0,
             exit_cell: u32::MAX,
@@ -240,7 +239,7 @@ impl Jit {
         };
         self.stats.runs += 1;
         let code = self.mem.call(entry, &mut ctx, s);
-        mmu.tlb_mut().set_counters(ctx.clock, ctx.hits);
+        mmu.tlb_mut().absorb(ctx.clock);
         let exit = match (code, ctx.stop.take()) {
             (1, Some(stop)) => {
                 let t = &self.table[ctx.stop_id as usize];
