@@ -144,6 +144,8 @@ struct Slow {
     k: usize,
     /// For a store: where to go when it wrote over code.
     stale: Option<CodeLabel>,
+    /// A record left out of the hot path, put before the call-out.
+    rec: Option<Rec>,
 }
 
 /// Leaving the block because its code went stale after op `k`'s store.
@@ -159,6 +161,52 @@ struct Taken {
     label: CodeLabel,
     target: u32,
     retired: u32,
+    /// The record left out of the hot path at the jcc.
+    rec: Option<Rec>,
+}
+
+/// A lazy record left out of the hot path (`pending`): an op followed by
+/// jumps, moves and loads or stores until an op that overwrites the whole
+/// record does not store its record; it is put (`put_rec`) only where it
+/// can be seen — on an exit, on a load's or store's call-out, before an op
+/// that reads flags — computed from guest registers that are still as the
+/// op left them. A loop back to the block's start with a record pending
+/// goes to the loop copy of the block (`loop_top`), which starts with it
+/// pending: the usual loop (compare, branch back, compare again on the
+/// next pass) stores no record until it leaves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Rec {
+    l: Lazy,
+    a: Ex,
+    b: Ex,
+    r: Ex,
+}
+
+/// A record part: a register, a constant, or a register combined with one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ex {
+    R(AsmRegister32),
+    I(u32),
+    Add(AsmRegister32, Arg),
+    Sub(AsmRegister32, Arg),
+    And(AsmRegister32, Arg),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Arg {
+    R(AsmRegister32),
+    I(u32),
+}
+
+impl Rec {
+    /// The guest registers its parts are computed from.
+    fn uses(&self, r: AsmRegister32) -> bool {
+        [self.a, self.b, self.r].iter().any(|e| match *e {
+            Ex::R(x) => x == r,
+            Ex::I(_) => false,
+            Ex::Add(x, y) | Ex::Sub(x, y) | Ex::And(x, y) => x == r || y == Arg::R(r),
+        })
+    }
 }
 
 /// What to translate.
@@ -210,7 +258,18 @@ struct Em<'a> {
     /// The `sign` the record holds on every path to here, when known
     /// (stored by an earlier op of this pass through the block).
     sign: Option<u32>,
+    /// Emitting an op whose record is left out: `rec` and `result` store
+    /// nothing.
+    defer: bool,
+    /// The record left out of the hot path on this path, if any (`Rec`).
+    pending: Option<Rec>,
+    /// The record a loop back to the block's start carries to the loop
+    /// copy, once one does.
+    loop_rec: Option<Rec>,
+    /// Still in the first copy: a loop back may ask for the loop copy.
+    first_pass: bool,
     top: CodeLabel,
+    loop_top: CodeLabel,
     store_and_leave: CodeLabel,
     leave: CodeLabel,
     /// Per op: the label that leaves with the op stopped (made on demand).
@@ -251,6 +310,7 @@ impl<'a> Em<'a> {
     fn new(plan: &Plan<'a>, h: &'a Helpers, links: Links) -> Result<Em<'a>, IcedError> {
         let mut a = CodeAssembler::new(64)?;
         let (top, store_and_leave, leave) = (a.create_label(), a.create_label(), a.create_label());
+        let loop_top = a.create_label();
         let ops = plan.ops;
         Ok(Em {
             a,
@@ -266,7 +326,12 @@ impl<'a> Em<'a> {
             host_kind: Lazy::Done,
             keep: true,
             sign: None,
+            defer: false,
+            pending: None,
+            loop_rec: None,
+            first_pass: true,
             top,
+            loop_top,
             store_and_leave,
             leave,
             stops: vec![None; ops.len()],
@@ -291,6 +356,27 @@ impl<'a> Em<'a> {
         self.load_regs(8)?;
         self.a.mov(edx, dword_ptr(rbx + C_CLOCK))?;
         self.a.set_label(&mut self.top)?;
+        self.pass(None)?;
+        self.first_pass = false;
+        if self.loop_rec.is_none() {
+            // A jcc out of the middle of the block back to its start.
+            self.loop_rec = (self.taken.iter())
+                .find(|t| t.target == self.eip0 && t.rec.is_some())
+                .and_then(|t| t.rec);
+        }
+        if let Some(rec) = self.loop_rec {
+            self.a.set_label(&mut self.loop_top)?;
+            self.pass(Some(rec))?;
+        }
+        self.out_of_line()
+    }
+
+    /// One copy of the block's ops; `pending` is the record the previous
+    /// pass left out (the loop copy).
+    fn pass(&mut self, pending: Option<Rec>) -> Res {
+        self.host_valid = false;
+        self.sign = None;
+        self.pending = pending;
         let mut at = self.eip0;
         let mut open = true;
         for k in 0..self.ops.len() {
@@ -304,9 +390,57 @@ impl<'a> Em<'a> {
         }
         if open {
             // The block's end (or the first op left to the interpreter).
-            self.exit_to(at, self.ops.len() as u32)?;
+            self.exit_to(at, self.ops.len() as u32, self.pending)?;
         }
-        self.out_of_line()
+        Ok(())
+    }
+
+    /// Before `op`, with a record pending: it is dead once an op
+    /// overwrites it; it is put now if this op could see it, or would
+    /// change a register it is computed from while a later op still could.
+    /// Otherwise loads and stores put it on their call-outs, jumps on the
+    /// exits they take.
+    fn before(&mut self, op: &Op) -> Res {
+        let Some(rec) = self.pending else { return Ok(()) };
+        if kills(op) {
+            self.pending = None;
+            return Ok(());
+        }
+        let passes = transparent(op)
+            || moves_memory(op)
+            || (incdec(op) && !self.keep)
+            || (jumps(op) && self.host_valid);
+        if !passes || clobbers(self.ops, self.k, &rec) {
+            self.put_rec(&rec)?;
+            self.sign = Some(SIGN);
+            self.host_valid = false;
+            self.pending = None;
+        }
+        Ok(())
+    }
+
+    /// Store a record left out of the hot path (eax scratch).
+    fn put_rec(&mut self, r: &Rec) -> Res {
+        for (field, e) in [(F_A, r.a), (F_B, r.b), (F_R, r.r)] {
+            match e {
+                Ex::R(x) => self.a.mov(dword_ptr(rbp + field), x)?,
+                Ex::I(i) => self.a.mov(dword_ptr(rbp + field), i)?,
+                Ex::Add(x, y) | Ex::Sub(x, y) | Ex::And(x, y) => {
+                    self.a.mov(eax, x)?;
+                    match (e, y) {
+                        (Ex::Add(..), Arg::R(y)) => self.a.add(eax, y)?,
+                        (Ex::Add(..), Arg::I(i)) => self.a.add(eax, i as i32)?,
+                        (Ex::Sub(..), Arg::R(y)) => self.a.sub(eax, y)?,
+                        (Ex::Sub(..), Arg::I(i)) => self.a.sub(eax, i as i32)?,
+                        (_, Arg::R(y)) => self.a.and(eax, y)?,
+                        (_, Arg::I(i)) => self.a.and(eax, i as i32)?,
+                    }
+                    self.a.mov(dword_ptr(rbp + field), eax)?;
+                }
+            }
+        }
+        self.a.mov(byte_ptr(rbp + F_OP), lazy(r.l) as u32)?;
+        self.a.mov(dword_ptr(rbp + F_SIGN), SIGN)
     }
 
     fn load_regs(&mut self, n: usize) -> Res {
@@ -327,14 +461,28 @@ impl<'a> Em<'a> {
     /// into the block again when that is its own start, into the linked
     /// translation of a block in the same page, if the budget takes that
     /// block whole (`Ctx::end`); else leave.
-    fn exit_to(&mut self, eip: u32, retired: u32) -> Res {
+    /// `rec`, a record left out of the hot path, is put on the way unless
+    /// the way is the loop copy.
+    fn exit_to(&mut self, eip: u32, retired: u32, rec: Option<Rec>) -> Res {
         self.a.add(qword_ptr(rbp + RETIRED), retired as i32)?;
         let mut leave = self.a.create_label();
+        if eip == self.eip0 && self.first_pass && self.loop_rec.is_none() {
+            self.loop_rec = rec;
+        }
+        let looped = eip == self.eip0 && rec.is_some() && rec == self.loop_rec;
+        if let (Some(r), false) = (rec, looped) {
+            self.put_rec(&r)?;
+        }
         if eip == self.eip0 {
             self.a.mov(rax, qword_ptr(rbp + RETIRED))?;
             self.a.add(rax, self.insns as i32)?;
             self.a.cmp(rax, qword_ptr(rbx + C_END))?;
-            self.a.jbe(self.top)?;
+            if let (true, Some(r)) = (looped, rec) {
+                self.a.jbe(self.loop_top)?;
+                self.put_rec(&r)?;
+            } else {
+                self.a.jbe(self.top)?;
+            }
         } else if eip >> 12 == self.eip0 >> 12 && self.cell_eips.len() < self.links.free {
             let i = self.links.first + self.cell_eips.len();
             self.cell_eips.push(eip);
@@ -359,10 +507,21 @@ impl<'a> Em<'a> {
 
     /// Emit one op; false when it left the block on every path.
     fn op(&mut self, op: &Op) -> Result<bool, IcedError> {
-        use Kind as K;
+        self.before(op)?;
         if !inline(op) {
             return self.interp(op);
         }
+        self.defer = self.keep && defers(self.ops, self.k);
+        let open = self.op_inline(op)?;
+        if self.defer {
+            self.defer = false;
+            self.pending = rec_of(op);
+        }
+        Ok(open)
+    }
+
+    fn op_inline(&mut self, op: &Op) -> Result<bool, IcedError> {
+        use Kind as K;
         let (d, s) = (G[op.r1 as usize & 7], G[op.r2 as usize & 7]);
         match op.kind {
             K::Nop => {}
@@ -577,7 +736,7 @@ impl<'a> Em<'a> {
                 }
             }
             K::Jmp => {
-                self.exit_to(self.next.wrapping_add(op.imm), self.k as u32 + 1)?;
+                self.exit_to(self.next.wrapping_add(op.imm), self.k as u32 + 1, self.pending)?;
                 return Ok(false);
             }
             K::Call => {
@@ -586,7 +745,7 @@ impl<'a> Em<'a> {
                 self.a.mov(ecx, self.next)?;
                 self.store(4, Post::Push, target)?;
                 self.a.lea(G[ESP], ptr(G64[ESP] - 4))?;
-                self.exit_to(target, self.k as u32 + 1)?;
+                self.exit_to(target, self.k as u32 + 1, self.pending)?;
                 return Ok(false);
             }
             K::Ret => {
@@ -612,11 +771,12 @@ impl<'a> Em<'a> {
                         label,
                         target,
                         retired,
+                        rec: self.pending,
                     });
                 } else {
-                    self.exit_to(self.next, retired)?;
+                    self.exit_to(self.next, retired, self.pending)?;
                     self.a.set_label(&mut label)?;
-                    self.exit_to(target, retired)?;
+                    self.exit_to(target, retired, self.pending)?;
                     return Ok(false);
                 }
             }
@@ -667,6 +827,7 @@ impl<'a> Em<'a> {
     /// A 32-bit ALU op of `d` with `src`, flags recorded as `alu32` does.
     fn alu(&mut self, sub: u8, op: &Op, src: Src) -> Res {
         let d = G[op.r1 as usize & 7];
+        let stored = self.keep && !self.defer;
         if let Src::Mem = src {
             self.ea(op)?;
             self.load(4)?;
@@ -688,8 +849,9 @@ impl<'a> Em<'a> {
                 return Ok(());
             }
         }
-        // cmp and test compute into eax and keep `d`.
-        let out = if sub == A::CMP || sub == A::TEST {
+        // cmp and test compute into eax and keep `d` (when the result is
+        // stored; else the host's own cmp and test do).
+        let out = if (sub == A::CMP || sub == A::TEST) && stored {
             self.a.mov(eax, d)?;
             eax
         } else {
@@ -701,6 +863,10 @@ impl<'a> Em<'a> {
             Src::Imm(_) => None,
         };
         match (sub, b) {
+            (A::CMP, Some(r)) if !stored => self.a.cmp(out, r)?,
+            (A::CMP, None) if !stored => self.a.cmp(out, src.imm())?,
+            (A::TEST, Some(r)) if !stored => self.a.test(out, r)?,
+            (A::TEST, None) if !stored => self.a.test(out, src.imm())?,
             (A::ADD, Some(r)) => self.a.add(out, r)?,
             (A::ADD, None) => self.a.add(out, src.imm())?,
             (A::SUB | A::CMP, Some(r)) => self.a.sub(out, r)?,
@@ -724,7 +890,7 @@ impl<'a> Em<'a> {
 
     /// Store an operand of the lazy record, unless the record is dead.
     fn rec<V: Into<Val>>(&mut self, field: i32, v: V) -> Res {
-        if !self.keep {
+        if !self.keep || self.defer {
             return Ok(());
         }
         match v.into() {
@@ -760,7 +926,7 @@ impl<'a> Em<'a> {
     /// (Plain moves: the host flags the operation set survive.)
     fn result(&mut self, l: Lazy, sign: u32, r: AsmRegister32) -> Res {
         self.host_kind = l;
-        if !self.keep {
+        if !self.keep || self.defer {
             return Ok(());
         }
         self.a.mov(dword_ptr(rbp + F_R), r)?;
@@ -890,6 +1056,7 @@ impl<'a> Em<'a> {
             kind: size,
             k: self.k,
             stale: None,
+            rec: self.pending,
         });
         Ok(())
     }
@@ -919,6 +1086,7 @@ impl<'a> Em<'a> {
             kind: size + 16,
             k: self.k,
             stale: Some(stale),
+            rec: self.pending,
         });
         Ok(())
     }
@@ -1026,6 +1194,9 @@ impl<'a> Em<'a> {
         for s in std::mem::take(&mut self.slow) {
             let mut label = s.label;
             self.a.set_label(&mut label)?;
+            if let Some(r) = s.rec {
+                self.put_rec(&r)?;
+            }
             self.store_regs(8)?;
             self.a.mov(dword_ptr(rbx + C_CLOCK), edx)?;
             self.a.mov(rdi, rbx)?;
@@ -1064,7 +1235,7 @@ impl<'a> Em<'a> {
         for t in std::mem::take(&mut self.taken) {
             let mut label = t.label;
             self.a.set_label(&mut label)?;
-            self.exit_to(t.target, t.retired)?;
+            self.exit_to(t.target, t.retired, t.rec)?;
         }
         // Stops: the registers were stored before the call-out.
         let mut at = self.eip0;
@@ -1168,6 +1339,114 @@ fn record_seen(ops: &[Op], i: usize) -> bool {
         }
     }
     true
+}
+
+/// Whether op `k`'s record is left out of the hot path: `rec_of` knows how
+/// to put it, and a jump (whose loop back would skip the put), an op that
+/// overwrites it or the block's end comes before anything that would have
+/// `before` put it.
+fn defers(ops: &[Op], k: usize) -> bool {
+    let Some(rec) = rec_of(&ops[k]) else { return false };
+    // The host's flags are the op's own until a load or store.
+    let mut host = true;
+    for (j, op) in ops.iter().enumerate().skip(k + 1) {
+        if kills(op) {
+            return true;
+        }
+        if jumps(op) {
+            return host;
+        }
+        if moves_memory(op) || (incdec(op) && !record_seen(ops, j)) {
+            host = false;
+        } else if !transparent(op) {
+            return false;
+        }
+        if clobbers(ops, j, &rec) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether op `k` writes a register `rec` is computed from while the
+/// record could still be seen after it (before the next op that overwrites
+/// it, or at the block's end).
+fn clobbers(ops: &[Op], k: usize, rec: &Rec) -> bool {
+    if !writes(&ops[k]).iter().flatten().any(|&r| rec.uses(G[r])) {
+        return false;
+    }
+    let rest = &ops[k + 1..];
+    match rest.iter().position(kills) {
+        Some(n) => !rest[..n].iter().all(transparent),
+        None => true,
+    }
+}
+
+/// A jcc or jmp the JIT translates.
+fn jumps(op: &Op) -> bool {
+    op.kind == Kind::Jmp || (op.is_jcc() && inline(op))
+}
+
+/// How to put the record `op` leaves, from the registers after it; `None`
+/// where they no longer tell (an operand overwritten by the result).
+fn rec_of(op: &Op) -> Option<Rec> {
+    use Kind as K;
+    let (d, s) = (G[op.r1 as usize & 7], G[op.r2 as usize & 7]);
+    let same = op.r1 & 7 == op.r2 & 7;
+    let (rs, ri) = (Arg::R(s), Arg::I(op.imm));
+    let (l, a, b, r) = match op.kind {
+        K::Cmp32RR => (Lazy::Sub, Ex::R(d), Ex::R(s), Ex::Sub(d, rs)),
+        K::Cmp32RI => (Lazy::Sub, Ex::R(d), Ex::I(op.imm), Ex::Sub(d, ri)),
+        K::Test32RR if same => (Lazy::Logic, Ex::R(d), Ex::R(d), Ex::R(d)),
+        K::Test32RR => (Lazy::Logic, Ex::R(d), Ex::R(s), Ex::And(d, rs)),
+        K::Test32RI => (Lazy::Logic, Ex::R(d), Ex::I(op.imm), Ex::And(d, ri)),
+        K::Add32RR if !same => (Lazy::Add, Ex::Sub(d, rs), Ex::R(s), Ex::R(d)),
+        K::Add32RI => (Lazy::Add, Ex::Sub(d, ri), Ex::I(op.imm), Ex::R(d)),
+        K::Sub32RR if !same => (Lazy::Sub, Ex::Add(d, rs), Ex::R(s), Ex::R(d)),
+        K::Sub32RI => (Lazy::Sub, Ex::Add(d, ri), Ex::I(op.imm), Ex::R(d)),
+        K::Inc32 => (Lazy::Inc, Ex::Sub(d, Arg::I(1)), Ex::I(1), Ex::R(d)),
+        K::Dec32 => (Lazy::Dec, Ex::Add(d, Arg::I(1)), Ex::I(1), Ex::R(d)),
+        _ => return None,
+    };
+    Some(Rec { l, a, b, r })
+}
+
+/// Loads and stores the JIT translates that touch no flags: their only
+/// way out of the hot path is the call-out.
+fn moves_memory(op: &Op) -> bool {
+    use Kind as K;
+    matches!(
+        op.kind,
+        K::Mov32RM
+            | K::Mov32MR
+            | K::Mov32MI
+            | K::Mov8MR
+            | K::Mov8MI
+            | K::Movzb32RM
+            | K::Movsb32RM
+            | K::Movzw32RM
+            | K::Movsw32RM
+            | K::Push32R
+            | K::Pop32R
+    )
+}
+
+fn incdec(op: &Op) -> bool {
+    matches!(op.kind, Kind::Inc32 | Kind::Dec32)
+}
+
+/// The guest registers a transparent op, a load or store, or inc/dec
+/// writes (jumps write none).
+fn writes(op: &Op) -> [Option<usize>; 2] {
+    use Kind as K;
+    let d = Some(op.r1 as usize & 7);
+    match op.kind {
+        K::Push32R => [Some(ESP), None],
+        K::Pop32R => [d, Some(ESP)],
+        K::Nop | K::Mov32MR | K::Mov32MI | K::Mov8MR | K::Mov8MI => [None, None],
+        _ if jumps(op) => [None, None],
+        _ => [d, None],
+    }
 }
 
 /// The second operand of an ALU op.

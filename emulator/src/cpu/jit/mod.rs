@@ -168,6 +168,17 @@ impl Jit {
             return Some(REFUSED);
         };
         let entry = self.mem.add(&code.bytes)?;
+        if std::env::var_os("TOYEMU_JIT_DUMP").is_some() {
+            use iced_x86::Formatter;
+            let mut d = iced_x86::Decoder::with_ip(64, &code.bytes, entry, 0);
+            let mut f = iced_x86::GasFormatter::new();
+            eprintln!("== block {eip:#x} ({} ops)", ops.len());
+            for i in d.iter() {
+                let mut t = String::new();
+                f.format(&i, &mut t);
+                eprintln!("  {:4x} {t}", i.ip() - entry);
+            }
+        }
         self.cell_eip.extend(&code.cell_eips);
         self.table.push(Translation {
             entry,
