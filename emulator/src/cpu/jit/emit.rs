@@ -146,6 +146,18 @@ struct Slow {
     stale: Option<CodeLabel>,
     /// A record left out of the hot path, put before the call-out.
     rec: Option<Rec>,
+    /// Where a load's value goes; what a store stores (into ecx first).
+    to: To,
+    val: Option<Val>,
+}
+
+/// Where a load puts its value: eax, or a guest register zero- or
+/// sign-extending it.
+#[derive(Clone, Copy)]
+enum To {
+    Eax,
+    Zx(AsmRegister32),
+    Sx(AsmRegister32),
 }
 
 /// Leaving the block because its code went stale after op `k`'s store.
@@ -421,7 +433,10 @@ impl<'a> Em<'a> {
 
     /// Store a record left out of the hot path (eax scratch).
     fn put_rec(&mut self, r: &Rec) -> Res {
-        for (field, e) in [(F_A, r.a), (F_B, r.b), (F_R, r.r)] {
+        let parts = [(F_A, r.a), (F_B, r.b), (F_R, r.r)];
+        // A logic op's flags follow from its result alone.
+        let skip = if r.l == Lazy::Logic { 2 } else { 0 };
+        for &(field, e) in &parts[skip..] {
             match e {
                 Ex::R(x) => self.a.mov(dword_ptr(rbp + field), x)?,
                 Ex::I(i) => self.a.mov(dword_ptr(rbp + field), i)?,
@@ -529,37 +544,38 @@ impl<'a> Em<'a> {
             K::Mov32RR => self.a.mov(d, s)?,
             K::Mov32RM => {
                 self.ea(op)?;
-                self.load(4)?;
-                self.a.mov(d, eax)?;
+                self.load_to(4, To::Zx(d))?;
             }
             K::Mov32MR => {
                 self.ea(op)?;
-                self.a.mov(ecx, d)?;
-                self.store(4, Post::None, self.next)?;
+                self.store(4, Val::R(d), Post::None, self.next)?;
             }
             K::Mov32MI => {
                 self.ea(op)?;
-                self.a.mov(ecx, op.imm)?;
-                self.store(4, Post::None, self.next)?;
+                self.store(4, Val::I(op.imm), Post::None, self.next)?;
             }
             K::Mov8MR => {
                 self.ea(op)?;
-                self.byte_of(ecx, op.r1)?;
-                self.store(1, Post::None, self.next)?;
+                let v = if op.r1 & 7 < 4 {
+                    Val::R(d)
+                } else {
+                    self.byte_of(ecx, op.r1)?;
+                    Val::R(ecx)
+                };
+                self.store(1, v, Post::None, self.next)?;
             }
             K::Mov8MI => {
                 self.ea(op)?;
-                self.a.mov(ecx, op.imm & 0xff)?;
-                self.store(1, Post::None, self.next)?;
+                self.store(1, Val::I(op.imm & 0xff), Post::None, self.next)?;
             }
+            K::Lea32 if op.m.seg & 3 == 0 => self.lea(op, d)?,
             K::Lea32 => {
                 self.ea(op)?;
                 self.a.mov(d, esi)?;
             }
             K::Push32R => {
                 self.a.lea(esi, ptr(G64[ESP] - 4))?;
-                self.a.mov(ecx, d)?;
-                self.store(4, Post::Push, self.next)?;
+                self.store(4, Val::R(d), Post::Push, self.next)?;
                 self.a.lea(G[ESP], ptr(G64[ESP] - 4))?;
             }
             K::Pop32R => {
@@ -728,12 +744,11 @@ impl<'a> Em<'a> {
             K::Movzb32RM | K::Movsb32RM | K::Movzw32RM | K::Movsw32RM => {
                 self.ea(op)?;
                 let byte = matches!(op.kind, K::Movzb32RM | K::Movsb32RM);
-                self.load(if byte { 1 } else { 2 })?;
-                match op.kind {
-                    K::Movsb32RM => self.a.movsx(d, al)?,
-                    K::Movsw32RM => self.a.movsx(d, ax)?,
-                    _ => self.a.mov(d, eax)?,
-                }
+                let to = match op.kind {
+                    K::Movsb32RM | K::Movsw32RM => To::Sx(d),
+                    _ => To::Zx(d),
+                };
+                self.load_to(if byte { 1 } else { 2 }, to)?;
             }
             K::Jmp => {
                 self.exit_to(self.next.wrapping_add(op.imm), self.k as u32 + 1, self.pending)?;
@@ -742,8 +757,7 @@ impl<'a> Em<'a> {
             K::Call => {
                 let target = self.next.wrapping_add(op.imm);
                 self.a.lea(esi, ptr(G64[ESP] - 4))?;
-                self.a.mov(ecx, self.next)?;
-                self.store(4, Post::Push, target)?;
+                self.store(4, Val::I(self.next), Post::Push, target)?;
                 self.a.lea(G[ESP], ptr(G64[ESP] - 4))?;
                 self.exit_to(target, self.k as u32 + 1, self.pending)?;
                 return Ok(false);
@@ -833,12 +847,15 @@ impl<'a> Em<'a> {
             self.load(4)?;
             self.a.mov(ecx, eax)?;
         }
-        // The operands are recorded first: `d` may be `src` too.
-        self.rec(F_A, d)?;
-        match src {
-            Src::Reg(r) => self.rec(F_B, r)?,
-            Src::Imm(i) => self.a.mov(dword_ptr(rbp + F_B), i)?,
-            Src::Mem => self.a.mov(dword_ptr(rbp + F_B), ecx)?,
+        // The operands are recorded first: `d` may be `src` too. A logic
+        // op's flags follow from its result alone (`Flags`): no operands.
+        if !matches!(sub, A::AND | A::OR | A::XOR | A::TEST) {
+            self.rec(F_A, d)?;
+            match src {
+                Src::Reg(r) => self.rec(F_B, r)?,
+                Src::Imm(i) => self.rec(F_B, i)?,
+                Src::Mem => self.rec(F_B, ecx)?,
+            }
         }
         // `test r,r`: the result is r.
         if let (A::TEST, Src::Reg(r)) = (sub, src) {
@@ -985,25 +1002,31 @@ impl<'a> Em<'a> {
     /// The effective address of `op.m` into esi, as `State::ea`.
     fn ea(&mut self, op: &Op) -> Res {
         let m = op.m;
-        let disp = m.disp as i32;
-        match (m.base < NOREG, m.index < NOREG) {
-            (true, true) => {
-                let (b, i) = (G64[m.base as usize], G64[m.index as usize]);
-                self.a.lea(esi, ptr(b + i * (1 << (m.scale & 3)) + disp))?;
-            }
-            (true, false) => self.a.lea(esi, ptr(G64[m.base as usize] + disp))?,
-            (false, true) => {
-                let i = G64[m.index as usize];
-                self.a.lea(esi, ptr(i * (1 << (m.scale & 3)) + disp))?
-            }
-            (false, false) => self.a.mov(esi, m.disp)?,
-        }
+        self.lea(op, esi)?;
         if m.seg & 3 != 0 {
             self.a
                 .add(esi, dword_ptr(rbp + SEG_BASE + 4 * (m.seg & 3) as i32))?;
             self.host_valid = false;
         }
         Ok(())
+    }
+
+    /// The offset of `op.m` (no segment base) into `to`.
+    fn lea(&mut self, op: &Op, to: AsmRegister32) -> Res {
+        let m = op.m;
+        let disp = m.disp as i32;
+        match (m.base < NOREG, m.index < NOREG) {
+            (true, true) => {
+                let (b, i) = (G64[m.base as usize], G64[m.index as usize]);
+                self.a.lea(to, ptr(b + i * (1 << (m.scale & 3)) + disp))
+            }
+            (true, false) => self.a.lea(to, ptr(G64[m.base as usize] + disp)),
+            (false, true) => {
+                let i = G64[m.index as usize];
+                self.a.lea(to, ptr(i * (1 << (m.scale & 3)) + disp))
+            }
+            (false, false) => self.a.mov(to, m.disp),
+        }
     }
 
     /// The inline TLB lookup for an access of `size` bytes at esi: on a
@@ -1041,12 +1064,24 @@ impl<'a> Em<'a> {
 
     /// Load `size` bytes at esi into eax, zero-extended.
     fn load(&mut self, size: u32) -> Res {
+        self.load_to(size, To::Eax)
+    }
+
+    /// Load `size` bytes at esi into `to`.
+    fn load_to(&mut self, size: u32, to: To) -> Res {
         let (slow, mut back) = (self.a.create_label(), self.a.create_label());
         self.lookup(size, false, slow)?;
-        match size {
-            4 => self.a.mov(eax, dword_ptr(rax + rsi))?,
-            2 => self.a.movzx(eax, word_ptr(rax + rsi))?,
-            _ => self.a.movzx(eax, byte_ptr(rax + rsi))?,
+        let (r, sx) = match to {
+            To::Eax => (eax, false),
+            To::Zx(r) => (r, false),
+            To::Sx(r) => (r, true),
+        };
+        match (size, sx) {
+            (4, _) => self.a.mov(r, dword_ptr(rax + rsi))?,
+            (2, false) => self.a.movzx(r, word_ptr(rax + rsi))?,
+            (2, true) => self.a.movsx(r, word_ptr(rax + rsi))?,
+            (_, false) => self.a.movzx(r, byte_ptr(rax + rsi))?,
+            (_, true) => self.a.movsx(r, byte_ptr(rax + rsi))?,
         }
         self.a.set_label(&mut back)?;
         self.a.zero_bytes()?;
@@ -1057,19 +1092,25 @@ impl<'a> Em<'a> {
             k: self.k,
             stale: None,
             rec: self.pending,
+            to,
+            val: None,
         });
         Ok(())
     }
 
     /// Store the low `size` bytes of ecx at esi. `post` and `eip` say how
     /// the instruction ends if the store makes code stale.
-    fn store(&mut self, size: u32, post: Post, eip: u32) -> Res {
+    fn store(&mut self, size: u32, v: Val, post: Post, eip: u32) -> Res {
         let (slow, mut back) = (self.a.create_label(), self.a.create_label());
         self.lookup(size, true, slow)?;
-        match size {
-            4 => self.a.mov(dword_ptr(rax + rsi), ecx)?,
-            2 => self.a.mov(word_ptr(rax + rsi), cx)?,
-            _ => self.a.mov(byte_ptr(rax + rsi), cl)?,
+        let at = ptr(rax + rsi);
+        match (size, v) {
+            (4, Val::R(r)) => self.a.mov(dword_ptr(at), r)?,
+            (4, Val::I(i)) => self.a.mov(dword_ptr(at), i)?,
+            (2, Val::R(r)) => self.a.mov(word_ptr(at), low16(r))?,
+            (2, Val::I(i)) => self.a.mov(word_ptr(at), i & 0xffff)?,
+            (_, Val::R(r)) => self.a.mov(byte_ptr(at), low8(r))?,
+            (_, Val::I(i)) => self.a.mov(byte_ptr(at), i & 0xff)?,
         }
         self.a.set_label(&mut back)?;
         self.a.zero_bytes()?;
@@ -1087,6 +1128,8 @@ impl<'a> Em<'a> {
             k: self.k,
             stale: Some(stale),
             rec: self.pending,
+            to: To::Eax,
+            val: Some(v),
         });
         Ok(())
     }
@@ -1197,6 +1240,11 @@ impl<'a> Em<'a> {
             if let Some(r) = s.rec {
                 self.put_rec(&r)?;
             }
+            match s.val {
+                Some(Val::R(r)) if r != ecx => self.a.mov(ecx, r)?,
+                Some(Val::I(i)) => self.a.mov(ecx, i)?,
+                _ => {}
+            }
             self.store_regs(8)?;
             self.a.mov(dword_ptr(rbx + C_CLOCK), edx)?;
             self.a.mov(rdi, rbx)?;
@@ -1214,6 +1262,12 @@ impl<'a> Em<'a> {
                 self.a.je(stale)?;
             } else {
                 self.a.mov(eax, dword_ptr(rbx + C_VALUE))?;
+                match (s.to, s.kind) {
+                    (To::Eax, _) => {}
+                    (To::Zx(r), _) => self.a.mov(r, eax)?,
+                    (To::Sx(r), 2) => self.a.movsx(r, ax)?,
+                    (To::Sx(r), _) => self.a.movsx(r, al)?,
+                }
             }
             self.a.jmp(s.back)?;
         }
@@ -1265,7 +1319,17 @@ impl<'a> Em<'a> {
     }
 }
 
+/// The low byte and word of a guest register or ecx.
+fn low8(r: AsmRegister32) -> AsmRegister8 {
+    const B: [AsmRegister8; 8] = [r8b, r9b, r10b, r11b, r12b, r13b, r14b, r15b];
+    G.iter().position(|&g| g == r).map_or(cl, |i| B[i])
+}
+fn low16(r: AsmRegister32) -> AsmRegister16 {
+    G.iter().position(|&g| g == r).map_or(cx, |i| G16[i])
+}
+
 /// A value to store: a register or an immediate.
+#[derive(Clone, Copy)]
 enum Val {
     R(AsmRegister32),
     I(u32),
