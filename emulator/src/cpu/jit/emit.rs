@@ -1394,6 +1394,11 @@ fn transparent(op: &Op) -> bool {
 /// overwrites it before anything could read it (a flag reader, a load or
 /// store that may stop, a call-out, an exit), its stores are left out.
 fn record_seen(ops: &[Op], i: usize) -> bool {
+    // An inc or dec right after an op that leaves the host's flags the
+    // guest's takes its CF from the host, and writes the rest itself.
+    if ops.get(i + 1).is_some_and(incdec) && host_flags_after(&ops[i]) {
+        return false;
+    }
     for op in &ops[i + 1..] {
         if kills(op) {
             return false;
@@ -1492,6 +1497,32 @@ fn moves_memory(op: &Op) -> bool {
             | K::Movsw32RM
             | K::Push32R
             | K::Pop32R
+    )
+}
+
+/// Ops after which the host's status flags are the guest's (`host_valid`).
+fn host_flags_after(op: &Op) -> bool {
+    use Kind as K;
+    matches!(
+        op.kind,
+        K::Add32RR
+            | K::Add32RI
+            | K::Add32RM
+            | K::Sub32RR
+            | K::Sub32RI
+            | K::Sub32RM
+            | K::And32RR
+            | K::And32RI
+            | K::Or32RR
+            | K::Or32RI
+            | K::Xor32RR
+            | K::Xor32RI
+            | K::Cmp32RR
+            | K::Cmp32RI
+            | K::Cmp32RM
+            | K::Test32RR
+            | K::Test32RI
+            | K::Neg32
     )
 }
 
