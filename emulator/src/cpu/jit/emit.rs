@@ -211,6 +211,36 @@ enum Arg {
 }
 
 impl Rec {
+    /// The same record, computed from `to` where it was from `from`.
+    fn renamed(mut self, from: AsmRegister32, to: AsmRegister32) -> Rec {
+        let arg = |a: Arg| if a == Arg::R(from) { Arg::R(to) } else { a };
+        let reg = |r: AsmRegister32| if r == from { to } else { r };
+        for e in [&mut self.a, &mut self.b, &mut self.r] {
+            *e = match *e {
+                Ex::R(x) => Ex::R(reg(x)),
+                Ex::I(i) => Ex::I(i),
+                Ex::Add(x, y) => Ex::Add(reg(x), arg(y)),
+                Ex::Sub(x, y) => Ex::Sub(reg(x), arg(y)),
+                Ex::And(x, y) => Ex::And(reg(x), arg(y)),
+            };
+        }
+        self
+    }
+
+    /// The same record after `r += disp`, if `r` appears only on its own.
+    fn less(mut self, r: AsmRegister32, disp: u32) -> Option<Rec> {
+        for e in [&mut self.a, &mut self.b, &mut self.r] {
+            match *e {
+                Ex::R(x) if x == r => *e = Ex::Sub(r, Arg::I(disp)),
+                Ex::Add(x, y) | Ex::Sub(x, y) | Ex::And(x, y) if x == r || y == Arg::R(r) => {
+                    return None
+                }
+                _ => {}
+            }
+        }
+        Some(self)
+    }
+
     /// The guest registers its parts are computed from.
     fn uses(&self, r: AsmRegister32) -> bool {
         [self.a, self.b, self.r].iter().any(|e| match *e {
@@ -280,6 +310,9 @@ struct Em<'a> {
     loop_rec: Option<Rec>,
     /// Still in the first copy: a loop back may ask for the loop copy.
     first_pass: bool,
+    /// Per guest register, another that holds the same value (set by a
+    /// mov between them on this path, dropped when either changes).
+    same: [Option<usize>; 8],
     top: CodeLabel,
     loop_top: CodeLabel,
     store_and_leave: CodeLabel,
@@ -342,6 +375,7 @@ impl<'a> Em<'a> {
             pending: None,
             loop_rec: None,
             first_pass: true,
+            same: [None; 8],
             top,
             loop_top,
             store_and_leave,
@@ -389,6 +423,7 @@ impl<'a> Em<'a> {
         self.host_valid = false;
         self.sign = None;
         self.pending = pending;
+        self.same = [None; 8];
         let mut at = self.eip0;
         let mut open = true;
         for k in 0..self.ops.len() {
@@ -422,13 +457,67 @@ impl<'a> Em<'a> {
             || moves_memory(op)
             || (incdec(op) && !self.keep)
             || (jumps(op) && self.host_valid);
-        if !passes || clobbers(self.ops, self.k, &rec) {
-            self.put_rec(&rec)?;
-            self.sign = Some(SIGN);
-            self.host_valid = false;
-            self.pending = None;
+        if passes && clobbers(self.ops, self.k, &rec) {
+            // Still computable if another register holds the value, or
+            // the op only adds a constant to it.
+            if let Some(r) = self.rewrite(rec, op) {
+                self.pending = Some(r);
+            }
+        }
+        match self.pending {
+            Some(rec) if !passes || clobbers(self.ops, self.k, &rec) => {
+                self.put_rec(&rec)?;
+                self.sign = Some(SIGN);
+                self.host_valid = false;
+                self.pending = None;
+            }
+            _ => {}
         }
         Ok(())
+    }
+
+    /// `rec` computed from registers `op` leaves as they are: a register
+    /// it overwrites replaced by a copy (`same`), or by itself less what
+    /// an `lea r, [r + disp]` adds; `None` when neither does.
+    fn rewrite(&self, mut rec: Rec, op: &Op) -> Option<Rec> {
+        let w = writes(op);
+        for r in w.iter().flatten().copied() {
+            if !rec.uses(G[r]) {
+                continue;
+            }
+            let copy = (0..8).find(|&c| {
+                c != r && !w.contains(&Some(c)) && (self.same[c] == Some(r) || self.same[r] == Some(c))
+            });
+            rec = match copy {
+                Some(c) => rec.renamed(G[r], G[c]),
+                None if op.kind == Kind::Lea32 && lea_adds(op) == Some(r) => {
+                    rec.less(G[r], op.m.disp)?
+                }
+                None => return None,
+            };
+        }
+        Some(rec)
+    }
+
+    /// Keep `same` (which guest register holds a copy of which) past `op`.
+    fn track_copies(&mut self, op: &Op) {
+        let w = match op.kind {
+            // Flags only, or nothing.
+            Kind::Cmp32RR | Kind::Cmp32RI | Kind::Cmp32RM | Kind::Cmp32MI | Kind::Cmp8MI => [None, None],
+            Kind::Test32RR | Kind::Test32RI => [None, None],
+            Kind::Call | Kind::Ret => [Some(ESP), None],
+            _ if jumps(op) => [None, None],
+            _ => writes(op),
+        };
+        for r in w.into_iter().flatten() {
+            self.same[r] = None;
+            for c in self.same.iter_mut().filter(|c| **c == Some(r)) {
+                *c = None;
+            }
+        }
+        if op.kind == Kind::Mov32RR && op.r1 & 7 != op.r2 & 7 {
+            self.same[op.r1 as usize & 7] = Some(op.r2 as usize & 7);
+        }
     }
 
     /// Store a record left out of the hot path (eax scratch).
@@ -524,10 +613,12 @@ impl<'a> Em<'a> {
     fn op(&mut self, op: &Op) -> Result<bool, IcedError> {
         self.before(op)?;
         if !inline(op) {
+            self.same = [None; 8];
             return self.interp(op);
         }
         self.defer = self.keep && defers(self.ops, self.k);
         let open = self.op_inline(op)?;
+        self.track_copies(op);
         if self.defer {
             self.defer = false;
             self.pending = rec_of(op);
@@ -1524,6 +1615,13 @@ fn host_flags_after(op: &Op) -> bool {
             | K::Test32RI
             | K::Neg32
     )
+}
+
+/// The register an `lea r, [r + disp]` (no index, no segment) adds to.
+fn lea_adds(op: &Op) -> Option<usize> {
+    let m = op.m;
+    (m.base < NOREG && m.index >= NOREG && m.seg & 3 == 0 && m.base & 7 == op.r1 & 7)
+        .then_some(op.r1 as usize & 7)
 }
 
 fn incdec(op: &Op) -> bool {
