@@ -98,6 +98,37 @@ pub struct State {
     pub seg: Segments,
     /// The x87 FPU; only x87 instructions look at it.
     pub fpu: super::x87::fpu::Fpu,
+    /// What a JIT translation keeps here while it runs.
+    pub(crate) jit: JitRegs,
+}
+
+/// What generated code (cpu/jit) reads and writes beside the registers,
+/// at fixed offsets from the `State` it runs with, hence `repr(C)`: set
+/// before each run, read back after it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct JitRegs {
+    /// The modelled TLB's hot index (a host address; in rbx while the
+    /// translation runs).
+    pub(crate) hot: u64,
+    /// The Rust side of the run (`jit::ctx::Ctx`), for the call-outs.
+    pub(crate) ctx: u64,
+    /// Generated code goes on into the next block (itself, or a linked
+    /// one) only while that block's whole run keeps the retired count at
+    /// most this: the budget's end, or 0 to leave at every block's end.
+    pub(crate) end: u64,
+    /// The TLB's clock: generated code keeps it in edx and stores it here
+    /// for every call-out and at its exit (`Tlb::absorb` takes it back).
+    pub(crate) clock: u32,
+    /// A loaded value a call-out returns.
+    pub(crate) value: u32,
+    /// The op (index in its block) that stopped, for exit code 1, and the
+    /// translation it is in (it may have been reached through links).
+    pub(crate) stop_op: u32,
+    pub(crate) stop_id: u32,
+    /// The link cell of the exit taken, if it was not linked yet.
+    pub(crate) exit_cell: u32,
+    pub(crate) _pad: u32,
 }
 
 impl State {
@@ -111,6 +142,7 @@ impl State {
             retired: 0,
             seg: Segments::default(),
             fpu: super::x87::fpu::Fpu::new(),
+            jit: JitRegs::default(),
         }
     }
 

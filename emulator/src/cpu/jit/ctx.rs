@@ -1,36 +1,18 @@
-//! What generated code and Rust share: the context a translation runs
-//! with (`Ctx`), the link cells, and the safe bodies of the call-outs
-//! (`native.rs` holds their `extern` entry points).
+//! What generated code and Rust share besides the `State` (whose
+//! `JitRegs` hold the rest): the Rust side of a run (`Ctx`), the link
+//! cells, and the safe bodies of the call-outs (`native.rs` holds their
+//! `extern` entry points).
 
 use super::super::flags::{Flags, Lazy};
 use super::super::op::{Op, WRITES};
 use super::super::state::{State, Stop};
 use crate::mmu::Mmu;
 
-/// What generated code reads and writes besides the `State`: the modelled
-/// TLB's hot index and clock, and what a call-out leaves for it. Generated
-/// code knows these offsets (`emit.rs`), hence `repr(C)`.
-#[repr(C)]
+/// The Rust side of a run, which only call-outs use (generated code holds
+/// its address, `JitRegs::ctx`, and passes nothing else of it).
 pub struct Ctx {
-    pub(crate) hot: *mut u8,
-    /// The TLB's clock: generated code keeps it in edx and stores it here
-    /// for every call-out and at its exit (`Tlb::absorb` takes it back).
-    pub(crate) clock: u32,
-    /// A loaded value a call-out returns.
-    pub(crate) value: u32,
-    /// Generated code goes on into the next block (itself, or a linked
-    /// one) only while that block's whole run keeps the retired count at
-    /// most this: the budget's end, or 0 to leave at every block's end.
-    pub(crate) end: u64,
-    /// The op (index in its block) that stopped, for exit code 1, and the
-    /// translation it is in (it may have been reached through links).
-    pub(crate) stop_op: u32,
-    pub(crate) stop_id: u32,
-    /// The link cell of the exit taken, if it was not linked yet.
-    pub(crate) exit_cell: u32,
-    pub(crate) _pad: u32,
     pub(crate) mmu: *mut Mmu,
-    /// Why it stopped (only Rust reads this).
+    /// Why it stopped.
     pub(crate) stop: Option<Stop>,
 }
 
@@ -48,20 +30,28 @@ pub(crate) struct Cell {
 
 /// `native::access`, in safe Rust: the MMU does the access as the
 /// interpreter's would, with the TLB's counters brought up to date first.
-pub(super) fn access(ctx: &mut Ctx, mmu: &mut Mmu, addr: u32, value: u32, kind: u32) -> u32 {
+pub(super) fn access(
+    s: &mut State,
+    ctx: &mut Ctx,
+    mmu: &mut Mmu,
+    addr: u32,
+    value: u32,
+    kind: u32,
+) -> u32 {
     use crate::addr::VirtAddr;
-    mmu.tlb_mut().absorb(ctx.clock);
+    let j = &mut s.jit;
+    mmu.tlb_mut().absorb(j.clock);
     let epoch = mmu.phys().code_epoch();
     let va = VirtAddr(addr);
     let r = match kind {
-        1 => mmu.read_u8(va).map(|v| ctx.value = v as u32),
-        2 => mmu.read_u16(va).map(|v| ctx.value = v as u32),
-        4 => mmu.read_u32(va).map(|v| ctx.value = v),
+        1 => mmu.read_u8(va).map(|v| j.value = v as u32),
+        2 => mmu.read_u16(va).map(|v| j.value = v as u32),
+        4 => mmu.read_u32(va).map(|v| j.value = v),
         17 => mmu.write_u8(va, value as u8),
         18 => mmu.write_u16(va, value as u16),
         _ => mmu.write_u32(va, value),
     };
-    ctx.clock = mmu.tlb().clock();
+    j.clock = mmu.tlb().clock();
     match r {
         Err(pf) => {
             ctx.stop = Some(Stop::PageFault(pf));
@@ -74,11 +64,11 @@ pub(super) fn access(ctx: &mut Ctx, mmu: &mut Mmu, addr: u32, value: u32, kind: 
 }
 
 /// `native::interp`, in safe Rust: one op run by the interpreter.
-pub(super) fn interp(ctx: &mut Ctx, s: &mut State, mmu: &mut Mmu, op: &Op) -> u32 {
-    mmu.tlb_mut().absorb(ctx.clock);
+pub(super) fn interp(s: &mut State, ctx: &mut Ctx, mmu: &mut Mmu, op: &Op) -> u32 {
+    mmu.tlb_mut().absorb(s.jit.clock);
     let epoch = mmu.phys().code_epoch();
     let r = s.exec(mmu, op);
-    ctx.clock = mmu.tlb().clock();
+    s.jit.clock = mmu.tlb().clock();
     match r {
         Err(stop) => {
             ctx.stop = Some(stop);

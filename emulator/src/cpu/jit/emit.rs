@@ -1,6 +1,7 @@
 //! Decoded ops → x86-64, with iced's code assembler.
 //!
-//! Register use while a translation runs: rbx the `Ctx`, rbp the `State`,
+//! Register use while a translation runs: rbp the `State`, rbx the TLB's
+//! hot index,
 //! r8d–r15d the guest's EAX..EDI (loaded at entry, stored at every exit and
 //! before every call-out), edx the TLB's clock (likewise, in `Ctx::clock`),
 //! eax ecx esi edi scratch (esi holds an effective address, ecx a value to
@@ -17,8 +18,8 @@
 use super::super::eflags::{AF, CF, OF, PF, SF, STATUS, ZF};
 use super::super::flags::{Flags, Lazy};
 use super::super::op::{alu_op as A, Kind, Op, EXIT, LAST, NOREG, WRITES};
-use super::super::state::State;
-use super::ctx::{lazy, Cell, Ctx};
+use super::super::state::{JitRegs, State};
+use super::ctx::{lazy, Cell};
 use crate::tlb::Layout as T;
 use iced_x86::code_asm::*;
 use iced_x86::{BlockEncoderOptions, IcedError};
@@ -49,13 +50,14 @@ const F_A: i32 = F + offset_of!(Flags, a) as i32;
 const F_B: i32 = F + offset_of!(Flags, b) as i32;
 const F_R: i32 = F + offset_of!(Flags, r) as i32;
 const F_BITS: i32 = F + offset_of!(Flags, bits) as i32;
-const C_HOT: i32 = offset_of!(Ctx, hot) as i32;
-const C_CLOCK: i32 = offset_of!(Ctx, clock) as i32;
-const C_VALUE: i32 = offset_of!(Ctx, value) as i32;
-const C_END: i32 = offset_of!(Ctx, end) as i32;
-const C_STOP_OP: i32 = offset_of!(Ctx, stop_op) as i32;
-const C_STOP_ID: i32 = offset_of!(Ctx, stop_id) as i32;
-const C_EXIT_CELL: i32 = offset_of!(Ctx, exit_cell) as i32;
+const J: i32 = offset_of!(State, jit) as i32;
+const C_HOT: i32 = J + offset_of!(JitRegs, hot) as i32;
+const C_CLOCK: i32 = J + offset_of!(JitRegs, clock) as i32;
+const C_VALUE: i32 = J + offset_of!(JitRegs, value) as i32;
+const C_END: i32 = J + offset_of!(JitRegs, end) as i32;
+const C_STOP_OP: i32 = J + offset_of!(JitRegs, stop_op) as i32;
+const C_STOP_ID: i32 = J + offset_of!(JitRegs, stop_id) as i32;
+const C_EXIT_CELL: i32 = J + offset_of!(JitRegs, exit_cell) as i32;
 const CELL_SIZE: u64 = std::mem::size_of::<Cell>() as u64;
 const CELL_INSNS: i32 = offset_of!(Cell, insns) as i32;
 
@@ -397,10 +399,10 @@ impl<'a> Em<'a> {
             self.a.push(r)?;
         }
         self.a.sub(rsp, 8)?;
-        self.a.mov(rbx, rdi)?;
-        self.a.mov(rbp, rsi)?;
+        self.a.mov(rbp, rdi)?;
+        self.a.mov(rbx, qword_ptr(rbp + C_HOT))?;
         self.load_regs(8)?;
-        self.a.mov(edx, dword_ptr(rbx + C_CLOCK))?;
+        self.a.mov(edx, dword_ptr(rbp + C_CLOCK))?;
         self.a.set_label(&mut self.top)?;
         self.pass(None)?;
         self.first_pass = false;
@@ -580,7 +582,7 @@ impl<'a> Em<'a> {
         if eip == self.eip0 {
             self.a.mov(rax, qword_ptr(rbp + RETIRED))?;
             self.a.add(rax, self.insns as i32)?;
-            self.a.cmp(rax, qword_ptr(rbx + C_END))?;
+            self.a.cmp(rax, qword_ptr(rbp + C_END))?;
             if let (true, Some(r)) = (looped, rec) {
                 self.a.jbe(self.loop_top)?;
                 self.put_rec(&r)?;
@@ -597,11 +599,11 @@ impl<'a> Em<'a> {
             self.a.jz(unlinked)?;
             self.a.mov(rdi, qword_ptr(rcx + CELL_INSNS))?;
             self.a.add(rdi, qword_ptr(rbp + RETIRED))?;
-            self.a.cmp(rdi, qword_ptr(rbx + C_END))?;
+            self.a.cmp(rdi, qword_ptr(rbp + C_END))?;
             self.a.ja(leave)?;
             self.a.jmp(rax)?;
             self.a.set_label(&mut unlinked)?;
-            self.a.mov(dword_ptr(rbx + C_EXIT_CELL), i as u32)?;
+            self.a.mov(dword_ptr(rbp + C_EXIT_CELL), i as u32)?;
         }
         self.a.set_label(&mut leave)?;
         self.a.mov(dword_ptr(rbp + EIP), eip)?;
@@ -894,16 +896,15 @@ impl<'a> Em<'a> {
     /// False when it was the block's last op (it set EIP, maybe by a branch).
     fn interp(&mut self, op: &Op) -> Result<bool, IcedError> {
         self.store_regs(8)?;
-        self.a.mov(dword_ptr(rbx + C_CLOCK), edx)?;
+        self.a.mov(dword_ptr(rbp + C_CLOCK), edx)?;
         self.a.mov(dword_ptr(rbp + EIP), self.next)?;
-        self.a.mov(rdi, rbx)?;
-        self.a.mov(rsi, rbp)?;
+        self.a.mov(rdi, rbp)?;
         let at = self.ops.as_ptr() as u64 + (self.k * std::mem::size_of::<Op>()) as u64;
-        self.a.mov(rdx, at)?;
+        self.a.mov(rsi, at)?;
         self.a.mov(rax, self.h.interp)?;
         self.a.call(rax)?;
         self.load_regs(8)?;
-        self.a.mov(edx, dword_ptr(rbx + C_CLOCK))?;
+        self.a.mov(edx, dword_ptr(rbp + C_CLOCK))?;
         self.host_valid = false;
         self.sign = None;
         let stop = self.stop_label(self.k);
@@ -1140,17 +1141,16 @@ impl<'a> Em<'a> {
             self.a.lea(edi, ptr(rsi + (size - 1)))?;
         }
         self.a.shr(edi, 12)?;
-        self.a.add(rax, qword_ptr(rbx + C_HOT))?;
         let tag = if write { T::HOT_WVPN } else { T::HOT_VPN };
-        self.a.cmp(edi, dword_ptr(rax + tag))?;
+        self.a.cmp(edi, dword_ptr(rbx + rax + tag))?;
         self.a.jne(slow)?;
         self.a.inc(edx)?;
         if self.lru {
-            self.a.mov(dword_ptr(rax + T::HOT_STAMP), edx)?;
+            self.a.mov(dword_ptr(rbx + rax + T::HOT_STAMP), edx)?;
         }
         // The page's host address less its guest address: + esi is the
         // byte, inside the frame (the tag says the whole access is in it).
-        self.a.mov(rax, qword_ptr(rax + T::HOT_HOST))
+        self.a.mov(rax, qword_ptr(rbx + rax + T::HOT_HOST))
     }
 
     /// Load `size` bytes at esi into eax, zero-extended.
@@ -1273,12 +1273,12 @@ impl<'a> Em<'a> {
         self.a.jmp(done)?;
         self.a.set_label(&mut slow)?;
         self.store_regs(4)?;
-        self.a.mov(dword_ptr(rbx + C_CLOCK), edx)?;
+        self.a.mov(dword_ptr(rbp + C_CLOCK), edx)?;
         self.a.lea(rdi, ptr(rbp + F))?;
         self.a.mov(rax, self.h.eflags)?;
         self.a.call(rax)?;
         self.load_regs(4)?;
-        self.a.mov(edx, dword_ptr(rbx + C_CLOCK))?;
+        self.a.mov(edx, dword_ptr(rbp + C_CLOCK))?;
         self.a.push(rax)?;
         self.a.popfq()?;
         self.a.set_label(&mut done)?;
@@ -1337,14 +1337,14 @@ impl<'a> Em<'a> {
                 _ => {}
             }
             self.store_regs(8)?;
-            self.a.mov(dword_ptr(rbx + C_CLOCK), edx)?;
-            self.a.mov(rdi, rbx)?;
+            self.a.mov(dword_ptr(rbp + C_CLOCK), edx)?;
+            self.a.mov(rdi, rbp)?;
             self.a.mov(edx, ecx)?;
             self.a.mov(ecx, s.kind)?;
             self.a.mov(rax, self.h.access)?;
             self.a.call(rax)?;
             self.load_regs(4)?;
-            self.a.mov(edx, dword_ptr(rbx + C_CLOCK))?;
+            self.a.mov(edx, dword_ptr(rbp + C_CLOCK))?;
             let stop = self.stop_label(s.k);
             self.a.cmp(eax, 1)?;
             self.a.je(stop)?;
@@ -1352,7 +1352,7 @@ impl<'a> Em<'a> {
                 self.a.cmp(eax, 2)?;
                 self.a.je(stale)?;
             } else {
-                self.a.mov(eax, dword_ptr(rbx + C_VALUE))?;
+                self.a.mov(eax, dword_ptr(rbp + C_VALUE))?;
                 match (s.to, s.kind) {
                     (To::Eax, _) => {}
                     (To::Zx(r), _) => self.a.mov(r, eax)?,
@@ -1387,8 +1387,8 @@ impl<'a> Em<'a> {
         for k in 0..self.ops.len() {
             if let Some(mut l) = self.stops[k] {
                 self.a.set_label(&mut l)?;
-                self.a.mov(dword_ptr(rbx + C_STOP_OP), k as u32)?;
-                self.a.mov(dword_ptr(rbx + C_STOP_ID), self.id)?;
+                self.a.mov(dword_ptr(rbp + C_STOP_OP), k as u32)?;
+                self.a.mov(dword_ptr(rbp + C_STOP_ID), self.id)?;
                 self.a.mov(dword_ptr(rbp + EIP), at)?;
                 if k > 0 {
                     self.a.add(qword_ptr(rbp + RETIRED), k as i32)?;
@@ -1400,7 +1400,7 @@ impl<'a> Em<'a> {
         }
         self.a.set_label(&mut self.store_and_leave)?;
         self.store_regs(8)?;
-        self.a.mov(dword_ptr(rbx + C_CLOCK), edx)?;
+        self.a.mov(dword_ptr(rbp + C_CLOCK), edx)?;
         self.a.set_label(&mut self.leave)?;
         self.a.add(rsp, 8)?;
         for r in [r15, r14, r13, r12, rbp, rbx] {

@@ -25,7 +25,7 @@ mod emit;
 mod native;
 
 use super::op::Op;
-use super::state::{State, Stop};
+use super::state::{JitRegs, State, Stop};
 use crate::mmu::Mmu;
 use ctx::{Cell, Ctx};
 use native::CodeMem;
@@ -172,7 +172,7 @@ impl Jit {
             use iced_x86::Formatter;
             let mut d = iced_x86::Decoder::with_ip(64, &code.bytes, entry, 0);
             let mut f = iced_x86::GasFormatter::new();
-            eprintln!("== block {eip:#x} ({} ops)", ops.len());
+            eprintln!("== block {eip:#x} ({} ops) at {entry:#x}", ops.len());
             for i in d.iter() {
                 let mut t = String::new();
                 f.format(&i, &mut t);
@@ -234,31 +234,33 @@ impl Jit {
         let entry = self.table[id as usize].entry;
         let ram = mmu.phys_mut().ram_ptr();
         let hot = mmu.tlb_mut().hot_for(ram);
-        let mut ctx = Ctx {
-            hot,
-            clock: mmu.tlb().clock(),
-            value: 0,
+        let clock = mmu.tlb().clock();
+        let mut ctx = Ctx { mmu, stop: None };
+        s.jit = JitRegs {
+            hot: hot as u64,
+            ctx: (&mut ctx as *mut Ctx).expose_provenance() as u64,
             // Fewer than 2^32 inline hits between two `absorb`s: each
             // translated op makes at most one access.
             end: end.min(s.retired + RUN_MAX),
+            clock,
+            value: 0,
             stop_op: 0,
             stop_id: 0,
             exit_cell: u32::MAX,
             _pad: 0,
-            mmu,
-            stop: None,
         };
         self.stats.runs += 1;
-        let code = self.mem.call(entry, &mut ctx, s);
-        mmu.tlb_mut().absorb(ctx.clock);
+        let code = self.mem.call(entry, s);
+        let j = s.jit;
+        mmu.tlb_mut().absorb(j.clock);
         let exit = match (code, ctx.stop.take()) {
             (1, Some(stop)) => {
-                let t = &self.table[ctx.stop_id as usize];
-                Exit::Stop(t.ops[ctx.stop_op as usize], stop)
+                let t = &self.table[j.stop_id as usize];
+                Exit::Stop(t.ops[j.stop_op as usize], stop)
             }
             (2, _) => Exit::Stale,
             _ => Exit::Done,
         };
-        (exit, (ctx.exit_cell != u32::MAX).then_some(ctx.exit_cell))
+        (exit, (j.exit_cell != u32::MAX).then_some(j.exit_cell))
     }
 }

@@ -4,20 +4,22 @@
 //!
 //! Why generated code stays inside guest RAM and its context: it is written
 //! by `emit.rs` alone, from decoded ops, never from guest bytes. It reads
-//! and writes the `State` at rbp and the `Ctx` at rbx at fixed offsets; the
-//! TLB's hot index at a slot masked to its size; an entry at the index a
-//! hot slot holds (the TLB keeps it in range); and RAM at `ram + frame base
-//! + offset`, where the frame base comes from a hot slot (so names a frame
-//! of this RAM) and the offset is checked to leave the whole access inside
-//! that frame. Everything else goes through `access` below, into the MMU.
+//! and writes the `State` at rbp at fixed offsets (its `JitRegs` among
+//! them); the TLB's hot index, at rbx, at a slot masked to its size; and
+//! RAM at a slot's `host` plus a guest address whose whole access the
+//! slot's tag says is in the slot's page, where `host` is the RAM's host
+//! address + the frame's base − the page's address (`Tlb::hot_for`), so
+//! the byte is inside that frame of this RAM. Everything else goes through
+//! `access` below, into the MMU.
 
 use super::ctx::Ctx;
 use crate::cpu::flags::Flags;
 use crate::cpu::op::Op;
 use crate::cpu::state::State;
+use crate::mmu::Mmu;
 
-/// A translation's entry point: `(ctx, state) -> exit code`.
-type Entry = unsafe extern "sysv64" fn(*mut Ctx, *mut State) -> u32;
+/// A translation's entry point: `(state) -> exit code`.
+type Entry = unsafe extern "sysv64" fn(*mut State) -> u32;
 
 /// Host memory for generated code: one anonymous mapping, filled from the
 /// front; executable except while a translation is being copied in.
@@ -99,18 +101,18 @@ impl CodeMem {
     }
 
     /// Run the translation at `entry` (an address `add` returned).
-    pub fn call(&self, entry: u64, ctx: &mut Ctx, state: &mut State) -> u32 {
+    pub fn call(&self, entry: u64, state: &mut State) -> u32 {
         debug_assert!(entry >= self.base as u64 && entry < self.base as u64 + self.used as u64);
         // SAFETY: `entry` is the start of code `emit.rs` generated and `add`
         // made executable, still in place (`reset` is followed by dropping
         // every entry). The code follows the System V ABI (callee-saved
         // registers restored, stack aligned at its calls, DF clear) and
-        // touches only what the module comment lists. `ctx` and `state` are
-        // exclusive borrows held for the whole call, so nothing in Rust
-        // reads them while generated code writes them.
+        // touches only what the module comment lists. `state` is an
+        // exclusive borrow held for the whole call, so nothing in Rust
+        // reads it while generated code writes it.
         unsafe {
             let f: Entry = std::mem::transmute::<u64, Entry>(entry);
-            f(ctx, state)
+            f(state)
         }
     }
 }
@@ -125,23 +127,35 @@ impl Drop for CodeMem {
     }
 }
 
+/// The `State` a translation runs with, and the run's Rust side.
+///
+/// SAFETY (for callers): `state` must be the pointer generated code was
+/// called with, which `CodeMem::call` borrows exclusively for the call;
+/// generated code touches neither it nor what it points to while a
+/// call-out runs. `jit.ctx` is the `Ctx` `Jit::run` made for this call,
+/// alive until the call returns, and `ctx.mmu` the `&mut Mmu` the CPU runs
+/// with, not otherwise used during the call (generated code reaches the
+/// TLB's hot index and RAM only through addresses taken from it, and not
+/// while a call-out runs).
+unsafe fn parts<'a>(state: *mut State) -> (&'a mut State, &'a mut Ctx, &'a mut Mmu) {
+    // SAFETY: as the caller promises.
+    unsafe {
+        let s = &mut *state;
+        let ctx = &mut *std::ptr::with_exposed_provenance_mut::<Ctx>(s.jit.ctx as usize);
+        let mmu = &mut *ctx.mmu;
+        (s, ctx, mmu)
+    }
+}
+
 /// Generated code's call-out for a load or store the inline lookup did not
 /// take (a TLB miss, a watched page, an access crossing a page): `kind` is
 /// the size in bytes, plus 16 for a store. Returns 0 when done (a load's
-/// value in `ctx.value`), 1 when the access stopped (`ctx.stop`), 2 when a
+/// value in `jit.value`), 1 when the access stopped (`ctx.stop`), 2 when a
 /// store is done but wrote over decoded code.
-pub extern "sysv64" fn access(ctx: *mut Ctx, addr: u32, value: u32, kind: u32) -> u32 {
-    // SAFETY: generated code passes the `Ctx` it was called with, which
-    // `CodeMem::call` borrows exclusively for the call; `ctx.mmu` was set
-    // from the `&mut Mmu` the CPU runs with, not otherwise used during the
-    // call (generated code reaches only the TLB arrays and RAM through
-    // pointers taken from it, and not while this runs).
-    let (ctx, mmu) = unsafe {
-        let ctx = &mut *ctx;
-        let mmu = &mut *ctx.mmu;
-        (ctx, mmu)
-    };
-    super::ctx::access(ctx, mmu, addr, value, kind)
+pub extern "sysv64" fn access(state: *mut State, addr: u32, value: u32, kind: u32) -> u32 {
+    // SAFETY: generated code passes the `State` it was called with.
+    let (s, ctx, mmu) = unsafe { parts(state) };
+    super::ctx::access(s, ctx, mmu, addr, value, kind)
 }
 
 /// Generated code's call-out for the guest's status flags as an EFLAGS
@@ -156,17 +170,10 @@ pub extern "sysv64" fn eflags(f: *const Flags) -> u64 {
 /// Generated code's call-out for an op it does not translate inline: the
 /// interpreter runs it (`State::exec`), with EIP already past it and the
 /// guest's registers stored in `state`. Returns as `access` does.
-pub extern "sysv64" fn interp(ctx: *mut Ctx, state: *mut State, op: *const Op) -> u32 {
-    // SAFETY: `ctx` and `state` are the pointers the translation was called
-    // with (exclusive for the call, see `access` and `CodeMem::call`), and
-    // generated code touches neither while this runs. `op` points into the
-    // `Jit`'s copy of the block's ops, which lives as long as the
-    // translation.
-    let (ctx, s, op) = unsafe {
-        let ctx = &mut *ctx;
-        (ctx, &mut *state, &*op)
-    };
-    // SAFETY: as in `access`.
-    let mmu = unsafe { &mut *ctx.mmu };
-    super::ctx::interp(ctx, s, mmu, op)
+pub extern "sysv64" fn interp(state: *mut State, op: *const Op) -> u32 {
+    // SAFETY: generated code passes the `State` it was called with, and a
+    // pointer into the `Jit`'s copy of the block's ops, which lives as
+    // long as the translation.
+    let ((s, ctx, mmu), op) = unsafe { (parts(state), &*op) };
+    super::ctx::interp(s, ctx, mmu, op)
 }
