@@ -262,6 +262,8 @@ pub struct Plan<'a> {
     pub id: u32,
     /// The TLB's policy is LRU: a hit stamps its entry.
     pub lru: bool,
+    /// The host has BMI2 (`rorx`).
+    pub bmi2: bool,
 }
 
 /// The link cells this translation may take: `free` of them from index
@@ -287,6 +289,7 @@ struct Em<'a> {
     eip0: u32,
     id: u32,
     lru: bool,
+    bmi2: bool,
     h: &'a Helpers,
     links: Links,
     cell_eips: Vec<u32>,
@@ -365,6 +368,7 @@ impl<'a> Em<'a> {
             eip0: plan.eip,
             id: plan.id,
             lru: plan.lru,
+            bmi2: plan.bmi2,
             h,
             links,
             cell_eips: Vec::new(),
@@ -1132,8 +1136,12 @@ impl<'a> Em<'a> {
         // compared with its tag: an access crossing into the next page
         // misses (that page's slot is another one) and the MMU splits it.
         let shift = 12 - T::HOT_STRIDE.trailing_zeros();
-        self.a.mov(eax, esi)?;
-        self.a.shr(eax, shift)?;
+        if self.bmi2 {
+            self.a.rorx(eax, esi, shift)?;
+        } else {
+            self.a.mov(eax, esi)?;
+            self.a.shr(eax, shift)?;
+        }
         self.a.and(eax, (T::HOT_SLOTS - 1) * T::HOT_STRIDE)?;
         if size == 1 {
             self.a.mov(edi, esi)?;
