@@ -1,7 +1,7 @@
 //! What generated code and Rust share besides the `State` (whose
-//! `JitRegs` hold the rest): the Rust side of a run (`Ctx`), the link
-//! cells, and the safe bodies of the call-outs (`native.rs` holds their
-//! `extern` entry points).
+//! `JitRegs` hold the rest): the Rust side of a run (`Ctx`) and the safe
+//! bodies of the call-outs (`native.rs` holds their `extern` entry
+//! points).
 
 use super::super::flags::{Flags, Lazy};
 use super::super::op::{Op, WRITES};
@@ -14,18 +14,6 @@ pub struct Ctx {
     pub(crate) mmu: *mut Mmu,
     /// Why it stopped.
     pub(crate) stop: Option<Stop>,
-}
-
-/// A direct exit of one translation to a block in the same page, which
-/// generated code follows by a jump once the CPU has linked it: `entry` is
-/// the target's `top` (0 until linked), `insns` what its block retires.
-/// Only same-page targets get one: the two blocks live and die with one
-/// decoded page, so a link never outlives its target.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Cell {
-    pub(crate) entry: u64,
-    pub(crate) insns: u64,
 }
 
 /// `native::access`, in safe Rust: the MMU does the access as the

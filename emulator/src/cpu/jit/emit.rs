@@ -19,7 +19,7 @@ use super::super::eflags::{AF, CF, OF, PF, SF, STATUS, ZF};
 use super::super::flags::{Flags, Lazy};
 use super::super::op::{alu_op as A, Kind, Op, EXIT, LAST, NOREG, WRITES};
 use super::super::state::{JitRegs, State};
-use super::ctx::{lazy, Cell};
+use super::ctx::lazy;
 use crate::tlb::Layout as T;
 use iced_x86::code_asm::*;
 use iced_x86::{BlockEncoderOptions, IcedError};
@@ -58,8 +58,6 @@ const C_END: i32 = J + offset_of!(JitRegs, end) as i32;
 const C_STOP_OP: i32 = J + offset_of!(JitRegs, stop_op) as i32;
 const C_STOP_ID: i32 = J + offset_of!(JitRegs, stop_id) as i32;
 const C_EXIT_CELL: i32 = J + offset_of!(JitRegs, exit_cell) as i32;
-const CELL_SIZE: u64 = std::mem::size_of::<Cell>() as u64;
-const CELL_INSNS: i32 = offset_of!(Cell, insns) as i32;
 
 const SIGN: u32 = 0x8000_0000;
 
@@ -266,11 +264,9 @@ pub struct Plan<'a> {
     pub bmi2: bool,
 }
 
-/// The link cells this translation may take: `free` of them from index
-/// `first`, in the array at host address `cells`.
+/// The number the translation's first linkable exit gets (they are
+/// numbered across translations, for `JitRegs::exit_cell`).
 pub struct Links {
-    pub cells: u64,
-    pub free: usize,
     pub first: usize,
 }
 
@@ -279,8 +275,20 @@ pub struct Code {
     pub bytes: Vec<u8>,
     /// Offset of the entry for linked exits.
     pub top: u64,
-    /// The EIPs of the link cells it took, in order.
-    pub cell_eips: Vec<u32>,
+    /// Its linkable exits, in order.
+    pub exits: Vec<Site>,
+}
+
+/// A linkable exit: to `eip`, in the same page. Until linked its jump
+/// goes to the next instruction, which leaves; linking patches the jump's
+/// target (`jmp`, the offset of a `jmp rel32`) and the instruction count
+/// the budget check adds (`imm`, the offset of an `add rdi, imm32`'s
+/// immediate).
+#[derive(Clone, Copy)]
+pub struct Site {
+    pub eip: u32,
+    pub imm: u64,
+    pub jmp: u64,
 }
 
 struct Em<'a> {
@@ -292,7 +300,8 @@ struct Em<'a> {
     bmi2: bool,
     h: &'a Helpers,
     links: Links,
-    cell_eips: Vec<u32>,
+    /// Linkable exits so far: target EIP, labels of the patched bytes.
+    sites: Vec<(u32, CodeLabel, CodeLabel)>,
     /// The block's instruction count (a loop back to its start checks it).
     insns: u32,
     /// The host's status flags are the guest's (set by the same operation).
@@ -347,10 +356,18 @@ pub fn block(plan: &Plan, h: &Helpers, links: Links, ip: u64) -> Option<Code> {
         e.a.assemble_options(ip, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS)
             .ok()?;
     let top = r.label_ip(&e.top).ok()? - ip;
+    let mut exits = Vec::with_capacity(e.sites.len());
+    for (eip, add, jmp) in &e.sites {
+        exits.push(Site {
+            eip: *eip,
+            imm: r.label_ip(add).ok()? - ip + 3,
+            jmp: r.label_ip(jmp).ok()? - ip,
+        });
+    }
     Some(Code {
         bytes: r.inner.code_buffer,
         top,
-        cell_eips: e.cell_eips,
+        exits,
     })
 }
 
@@ -371,7 +388,7 @@ impl<'a> Em<'a> {
             bmi2: plan.bmi2,
             h,
             links,
-            cell_eips: Vec::new(),
+            sites: Vec::new(),
             insns: ops.len() as u32,
             host_valid: false,
             host_kind: Lazy::Done,
@@ -464,27 +481,27 @@ impl<'a> Em<'a> {
             || (incdec(op) && !self.keep)
             || (jumps(op) && self.host_valid);
         if passes && clobbers(self.ops, self.k, &rec) {
-            // Still computable if another register holds the value, or
-            // the op only adds a constant to it.
+            // Still computable after the op if another register holds the
+            // value, or the op only adds a constant to it.
             if let Some(r) = self.rewrite(rec, op) {
                 self.pending = Some(r);
+                return Ok(());
             }
         }
-        match self.pending {
-            Some(rec) if !passes || clobbers(self.ops, self.k, &rec) => {
-                self.put_rec(&rec)?;
-                self.sign = Some(SIGN);
-                self.host_valid = false;
-                self.pending = None;
-            }
-            _ => {}
+        if !passes || clobbers(self.ops, self.k, &rec) {
+            self.put_rec(&rec)?;
+            self.sign = Some(SIGN);
+            self.host_valid = false;
+            self.pending = None;
         }
         Ok(())
     }
 
-    /// `rec` computed from registers `op` leaves as they are: a register
-    /// it overwrites replaced by a copy (`same`), or by itself less what
-    /// an `lea r, [r + disp]` adds; `None` when neither does.
+    /// `rec` computed from the registers as `op` leaves them: a register it
+    /// overwrites replaced by a copy (`same`, so also right before the op,
+    /// for its call-out), or by itself less what an `lea r, [r + disp]`
+    /// adds (right only after it; an lea has no call-out); `None` when
+    /// neither does.
     fn rewrite(&self, mut rec: Rec, op: &Op) -> Option<Rec> {
         let w = writes(op);
         for r in w.iter().flatten().copied() {
@@ -593,20 +610,19 @@ impl<'a> Em<'a> {
             } else {
                 self.a.jbe(self.top)?;
             }
-        } else if eip >> 12 == self.eip0 >> 12 && self.cell_eips.len() < self.links.free {
-            let i = self.links.first + self.cell_eips.len();
-            self.cell_eips.push(eip);
-            self.a.mov(rcx, self.links.cells + i as u64 * CELL_SIZE)?;
-            self.a.mov(rax, qword_ptr(rcx))?;
-            self.a.test(rax, rax)?;
-            let mut unlinked = self.a.create_label();
-            self.a.jz(unlinked)?;
-            self.a.mov(rdi, qword_ptr(rcx + CELL_INSNS))?;
-            self.a.add(rdi, qword_ptr(rbp + RETIRED))?;
+        } else if eip >> 12 == self.eip0 >> 12 {
+            // Raw bytes where linking patches: `add rdi, imm32` and
+            // `jmp rel32`, which until then goes to the next instruction.
+            let i = self.links.first + self.sites.len();
+            let (mut add, mut jmp) = (self.a.create_label(), self.a.create_label());
+            self.a.mov(rdi, qword_ptr(rbp + RETIRED))?;
+            self.a.set_label(&mut add)?;
+            self.a.db(&[0x48, 0x81, 0xc7, 0, 0, 0, 0])?;
             self.a.cmp(rdi, qword_ptr(rbp + C_END))?;
             self.a.ja(leave)?;
-            self.a.jmp(rax)?;
-            self.a.set_label(&mut unlinked)?;
+            self.a.set_label(&mut jmp)?;
+            self.a.db(&[0xe9, 0, 0, 0, 0])?;
+            self.sites.push((eip, add, jmp));
             self.a.mov(dword_ptr(rbp + C_EXIT_CELL), i as u32)?;
         }
         self.a.set_label(&mut leave)?;

@@ -27,7 +27,7 @@ mod native;
 use super::op::Op;
 use super::state::{JitRegs, State, Stop};
 use crate::mmu::Mmu;
-use ctx::{Cell, Ctx};
+use ctx::Ctx;
 use native::CodeMem;
 
 /// Which engine runs guest code (`--engine`).
@@ -110,16 +110,12 @@ struct Translation {
 /// Instructions one call into generated code retires at most.
 const RUN_MAX: u64 = 1 << 30;
 
-/// Link cells: a fixed array (generated code holds their addresses); when
-/// they run out, exits are left unlinked until the next flush.
-const CELLS: usize = 1 << 15;
-
 pub struct Jit {
     mem: CodeMem,
     table: Vec<Translation>,
-    cells: Box<[Cell]>,
-    /// Per cell in use: the EIP its exit goes to.
-    cell_eip: Vec<u32>,
+    /// Every translation's linkable exits, numbered in order (host
+    /// addresses of what linking patches).
+    sites: Vec<emit::Site>,
     /// Fast-path runs of a block before it is translated (at least 1).
     pub hot: u16,
     pub stats: JitStats,
@@ -135,8 +131,7 @@ impl Jit {
         Ok(Jit {
             mem: CodeMem::new(CODE_BYTES)?,
             table: Vec::new(),
-            cells: vec![Cell::default(); CELLS].into_boxed_slice(),
-            cell_eip: Vec::new(),
+            sites: Vec::new(),
             hot: hot.max(1),
             stats: JitStats::default(),
             bmi2: std::arch::is_x86_feature_detected!("bmi2"),
@@ -156,9 +151,7 @@ impl Jit {
         let copy: Box<[Op]> = ops.into();
         let id = self.table.len() as u32;
         let links = emit::Links {
-            cells: self.cells.as_mut_ptr() as u64,
-            free: CELLS - self.cell_eip.len(),
-            first: self.cell_eip.len(),
+            first: self.sites.len(),
         };
         let plan = emit::Plan {
             ops: &copy,
@@ -183,7 +176,11 @@ impl Jit {
                 eprintln!("  {:4x} {t}", i.ip() - entry);
             }
         }
-        self.cell_eip.extend(&code.cell_eips);
+        self.sites.extend(code.exits.iter().map(|x| emit::Site {
+            eip: x.eip,
+            imm: entry + x.imm,
+            jmp: entry + x.jmp,
+        }));
         self.table.push(Translation {
             entry,
             top: entry + code.top,
@@ -195,21 +192,20 @@ impl Jit {
         Some(id)
     }
 
-    /// The exit with link cell `cell` was taken to the block whose
-    /// translation is `id`: link it, so that generated code goes there
-    /// directly from now on (the block is in the same page: see `Cell`).
+    /// Linkable exit `cell` was taken to the block whose translation is
+    /// `id`: link it, so that generated code goes there directly from now
+    /// on. Only exits to a block in the same page are linkable: the two
+    /// blocks live and die with one decoded page, so a link never
+    /// outlives its target.
     pub fn link(&mut self, cell: u32, id: u32, insns: u8) {
-        let (Some(&eip), Some(t)) = (
-            self.cell_eip.get(cell as usize),
-            self.table.get(id as usize),
-        ) else {
+        let (Some(site), Some(t)) = (self.sites.get(cell as usize), self.table.get(id as usize))
+        else {
             return;
         };
-        if eip == t.eip {
-            self.cells[cell as usize] = Cell {
-                entry: t.top,
-                insns: insns as u64,
-            };
+        if site.eip == t.eip {
+            // Code memory is far smaller than 2 GiB: the jump reaches.
+            let rel = t.top.wrapping_sub(site.jmp + 5) as u32;
+            self.mem.patch(&[(site.imm, insns as u32), (site.jmp + 1, rel)]);
             self.stats.links += 1;
         }
     }
@@ -218,8 +214,7 @@ impl Jit {
     pub fn flush(&mut self) {
         self.mem.reset();
         self.table.clear();
-        self.cell_eip.clear();
-        self.cells.fill(Cell::default());
+        self.sites.clear();
         self.stats.flushes += 1;
         self.stats.code_bytes = 0;
     }

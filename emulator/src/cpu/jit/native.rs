@@ -91,6 +91,36 @@ impl CodeMem {
         Some(self.base as u64 + start as u64)
     }
 
+    /// Write each 32-bit value at its address, all inside translations
+    /// `add` made (a linked exit's immediate and jump).
+    pub fn patch(&mut self, writes: &[(u64, u32)]) {
+        let base = self.base as u64;
+        let inside = |a: u64| a >= base && a + 4 <= base + self.used as u64;
+        if writes.is_empty() || !writes.iter().all(|&(a, _)| inside(a)) {
+            return;
+        }
+        let lo = writes.iter().map(|w| w.0).min().unwrap_or(base) - base;
+        let hi = writes.iter().map(|w| w.0 + 4).max().unwrap_or(base) - base;
+        let lo = lo as usize / HOST_PAGE * HOST_PAGE;
+        let hi = (hi as usize).next_multiple_of(HOST_PAGE).min(self.len);
+        // SAFETY: [lo, hi) lies inside our mapping, and every write inside
+        // a translation (checked above). No generated code runs while the
+        // pages are writable (single-threaded; translations run only from
+        // `call`), and they are executable again before `patch` returns.
+        unsafe {
+            let page = self.base.add(lo).cast();
+            if libc::mprotect(page, hi - lo, libc::PROT_READ | libc::PROT_WRITE) != 0 {
+                return;
+            }
+            for &(a, v) in writes {
+                std::ptr::write_unaligned(self.base.add((a - base) as usize).cast::<u32>(), v);
+            }
+            if libc::mprotect(page, hi - lo, libc::PROT_READ | libc::PROT_EXEC) != 0 {
+                panic!("mprotect could not make JIT code executable again");
+            }
+        }
+    }
+
     /// Forget every translation (the caller drops what refers to them).
     pub fn reset(&mut self) {
         self.used = 0;
