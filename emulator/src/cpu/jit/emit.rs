@@ -70,6 +70,10 @@ pub fn inline(op: &Op) -> bool {
         K::Imul2RR | K::Imul2RM | K::Imul3R | K::Imul3M => op.size == 4,
         // rol/ror r32 by an immediate.
         K::ShiftR => op.size == 4 && op.sub < 2,
+        // setcc into AL..BL (the high bytes are left to the interpreter).
+        K::SetccR => op.r1 & 7 < 4,
+        // The system call (a trap after the instruction, which leaves).
+        K::Int => op.imm == 0x80,
         K::Nop
         | K::Mov32RR
         | K::Mov32RM
@@ -479,7 +483,7 @@ impl<'a> Em<'a> {
         let passes = transparent(op)
             || moves_memory(op)
             || (incdec(op) && !self.keep)
-            || (jumps(op) && self.host_valid);
+            || ((jumps(op) || op.kind == Kind::SetccR) && self.host_valid);
         if passes && clobbers(self.ops, self.k, &rec) {
             // Still computable after the op if another register holds the
             // value, or the op only adds a constant to it.
@@ -844,6 +848,41 @@ impl<'a> Em<'a> {
                 self.host_valid = true;
             }
             K::Not32 => self.a.not(d)?,
+            K::SetccR => {
+                self.host_flags()?;
+                let b = low8(d);
+                match op.sub & 15 {
+                    0 => self.a.seto(b)?,
+                    1 => self.a.setno(b)?,
+                    2 => self.a.setb(b)?,
+                    3 => self.a.setae(b)?,
+                    4 => self.a.sete(b)?,
+                    5 => self.a.setne(b)?,
+                    6 => self.a.setbe(b)?,
+                    7 => self.a.seta(b)?,
+                    8 => self.a.sets(b)?,
+                    9 => self.a.setns(b)?,
+                    10 => self.a.setp(b)?,
+                    11 => self.a.setnp(b)?,
+                    12 => self.a.setl(b)?,
+                    13 => self.a.setge(b)?,
+                    14 => self.a.setle(b)?,
+                    _ => self.a.setg(b)?,
+                }
+            }
+            K::Int => {
+                // `int 0x80`: leave with it stopped by the system call, as
+                // the interpreter's call-out would (exit code 3).
+                self.a.mov(dword_ptr(rbp + C_STOP_OP), self.k as u32)?;
+                self.a.mov(dword_ptr(rbp + C_STOP_ID), self.id)?;
+                self.a.mov(dword_ptr(rbp + EIP), self.at)?;
+                if self.k > 0 {
+                    self.a.add(qword_ptr(rbp + RETIRED), self.k as i32)?;
+                }
+                self.a.mov(eax, 3)?;
+                self.a.jmp(self.store_and_leave)?;
+                return Ok(false);
+            }
             K::Movzb32RR => {
                 self.byte_of(eax, op.r2)?;
                 self.a.mov(d, eax)?;

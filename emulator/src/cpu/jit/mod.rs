@@ -27,6 +27,7 @@ mod native;
 use super::op::Op;
 use super::state::{JitRegs, State, Stop};
 use crate::mmu::Mmu;
+use crate::trap::Trap;
 use ctx::Ctx;
 use native::CodeMem;
 
@@ -258,6 +259,10 @@ impl Jit {
                 Exit::Stop(t.ops[j.stop_op as usize], stop)
             }
             (2, _) => Exit::Stale,
+            (3, _) => {
+                let t = &self.table[j.stop_id as usize];
+                Exit::Stop(t.ops[j.stop_op as usize], Stop::TrapAfter(Trap::Syscall))
+            }
             _ => Exit::Done,
         };
         (exit, (j.exit_cell != u32::MAX).then_some(j.exit_cell))
