@@ -27,7 +27,7 @@ impl Cpu {
         let s = &mut self.s;
         let code = &mut self.code;
         let mut jit = self.jit.as_deref_mut();
-        // The link cell of the last unlinked exit the JIT took: linked if
+        // The last unlinked exit the JIT took (its number): linked if
         // the next block runs translated.
         let mut link = None;
         let lru = mmu.tlb().config().policy == crate::tlb::Policy::Lru;

@@ -126,8 +126,8 @@ pub(crate) struct JitRegs {
     /// translation it is in (it may have been reached through links).
     pub(crate) stop_op: u32,
     pub(crate) stop_id: u32,
-    /// The link cell of the exit taken, if it was not linked yet.
-    pub(crate) exit_cell: u32,
+    /// The linkable exit taken, if it was not linked yet (its number).
+    pub(crate) exit_site: u32,
     pub(crate) _pad: u32,
 }
 

@@ -57,7 +57,7 @@ const C_VALUE: i32 = J + offset_of!(JitRegs, value) as i32;
 const C_END: i32 = J + offset_of!(JitRegs, end) as i32;
 const C_STOP_OP: i32 = J + offset_of!(JitRegs, stop_op) as i32;
 const C_STOP_ID: i32 = J + offset_of!(JitRegs, stop_id) as i32;
-const C_EXIT_CELL: i32 = J + offset_of!(JitRegs, exit_cell) as i32;
+const C_EXIT_SITE: i32 = J + offset_of!(JitRegs, exit_site) as i32;
 
 const SIGN: u32 = 0x8000_0000;
 
@@ -269,7 +269,7 @@ pub struct Plan<'a> {
 }
 
 /// The number the translation's first linkable exit gets (they are
-/// numbered across translations, for `JitRegs::exit_cell`).
+/// numbered across translations, for `JitRegs::exit_site`).
 pub struct Links {
     pub first: usize,
 }
@@ -627,7 +627,7 @@ impl<'a> Em<'a> {
             self.a.set_label(&mut jmp)?;
             self.a.db(&[0xe9, 0, 0, 0, 0])?;
             self.sites.push((eip, add, jmp));
-            self.a.mov(dword_ptr(rbp + C_EXIT_CELL), i as u32)?;
+            self.a.mov(dword_ptr(rbp + C_EXIT_SITE), i as u32)?;
         }
         self.a.set_label(&mut leave)?;
         self.a.mov(dword_ptr(rbp + EIP), eip)?;

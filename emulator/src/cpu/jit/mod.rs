@@ -193,13 +193,13 @@ impl Jit {
         Some(id)
     }
 
-    /// Linkable exit `cell` was taken to the block whose translation is
+    /// Linkable exit `site` was taken to the block whose translation is
     /// `id`: link it, so that generated code goes there directly from now
     /// on. Only exits to a block in the same page are linkable: the two
     /// blocks live and die with one decoded page, so a link never
     /// outlives its target.
-    pub fn link(&mut self, cell: u32, id: u32, insns: u8) {
-        let (Some(site), Some(t)) = (self.sites.get(cell as usize), self.table.get(id as usize))
+    pub fn link(&mut self, site: u32, id: u32, insns: u8) {
+        let (Some(site), Some(t)) = (self.sites.get(site as usize), self.table.get(id as usize))
         else {
             return;
         };
@@ -228,7 +228,7 @@ impl Jit {
 
     /// Run translation `id` (one `fits` accepted) until generated code
     /// leaves: at a block's end, an unlinked exit, or a block whose whole
-    /// run would take the retired count past `end`. The link cell of an
+    /// run would take the retired count past `end`. The number of the
     /// unlinked exit it took, if any, is in the second half.
     pub fn run(&mut self, id: u32, s: &mut State, mmu: &mut Mmu, end: u64) -> (Exit, Option<u32>) {
         let entry = self.table[id as usize].entry;
@@ -246,7 +246,7 @@ impl Jit {
             value: 0,
             stop_op: 0,
             stop_id: 0,
-            exit_cell: u32::MAX,
+            exit_site: u32::MAX,
             _pad: 0,
         };
         self.stats.runs += 1;
@@ -265,6 +265,6 @@ impl Jit {
             }
             _ => Exit::Done,
         };
-        (exit, (j.exit_cell != u32::MAX).then_some(j.exit_cell))
+        (exit, (j.exit_site != u32::MAX).then_some(j.exit_site))
     }
 }
