@@ -117,6 +117,11 @@ pub(crate) struct JitRegs {
     /// one) only while that block's whole run keeps the retired count at
     /// most this: the budget's end, or 0 to leave at every block's end.
     pub(crate) end: u64,
+    /// The retired count less `end`, as an i64: what generated code counts
+    /// instead of the retired count, so that a check is one signed compare
+    /// with the next block's length. `retired` is made from it for each
+    /// interpreter call-out and after the run.
+    pub(crate) bias: u64,
     /// The TLB's clock: generated code keeps it in edx and stores it here
     /// for every call-out and at its exit (`Tlb::absorb` takes it back).
     pub(crate) clock: u32,

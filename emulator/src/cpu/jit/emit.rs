@@ -55,6 +55,7 @@ const C_HOT: i32 = J + offset_of!(JitRegs, hot) as i32;
 const C_CLOCK: i32 = J + offset_of!(JitRegs, clock) as i32;
 const C_VALUE: i32 = J + offset_of!(JitRegs, value) as i32;
 const C_END: i32 = J + offset_of!(JitRegs, end) as i32;
+const BIAS: i32 = J + offset_of!(JitRegs, bias) as i32;
 const C_STOP_OP: i32 = J + offset_of!(JitRegs, stop_op) as i32;
 const C_STOP_ID: i32 = J + offset_of!(JitRegs, stop_id) as i32;
 const C_EXIT_SITE: i32 = J + offset_of!(JitRegs, exit_site) as i32;
@@ -595,7 +596,7 @@ impl<'a> Em<'a> {
     /// `rec`, a record left out of the hot path, is put on the way unless
     /// the way is the loop copy.
     fn exit_to(&mut self, eip: u32, retired: u32, rec: Option<Rec>) -> Res {
-        self.a.add(qword_ptr(rbp + RETIRED), retired as i32)?;
+        self.a.add(qword_ptr(rbp + BIAS), retired as i32)?;
         let mut leave = self.a.create_label();
         if eip == self.eip0 && self.first_pass && self.loop_rec.is_none() {
             self.loop_rec = rec;
@@ -605,25 +606,23 @@ impl<'a> Em<'a> {
             self.put_rec(&r)?;
         }
         if eip == self.eip0 {
-            self.a.mov(rax, qword_ptr(rbp + RETIRED))?;
-            self.a.add(rax, self.insns as i32)?;
-            self.a.cmp(rax, qword_ptr(rbp + C_END))?;
+            // Another pass keeps the retired count within the budget.
+            self.a.cmp(qword_ptr(rbp + BIAS), -(self.insns as i32))?;
             if let (true, Some(r)) = (looped, rec) {
-                self.a.jbe(self.loop_top)?;
+                self.a.jle(self.loop_top)?;
                 self.put_rec(&r)?;
             } else {
-                self.a.jbe(self.top)?;
+                self.a.jle(self.top)?;
             }
         } else if eip >> 12 == self.eip0 >> 12 {
             // Raw bytes where linking patches: `add rdi, imm32` and
             // `jmp rel32`, which until then goes to the next instruction.
             let i = self.links.first + self.sites.len();
             let (mut add, mut jmp) = (self.a.create_label(), self.a.create_label());
-            self.a.mov(rdi, qword_ptr(rbp + RETIRED))?;
+            self.a.mov(rdi, qword_ptr(rbp + BIAS))?;
             self.a.set_label(&mut add)?;
             self.a.db(&[0x48, 0x81, 0xc7, 0, 0, 0, 0])?;
-            self.a.cmp(rdi, qword_ptr(rbp + C_END))?;
-            self.a.ja(leave)?;
+            self.a.jg(leave)?;
             self.a.set_label(&mut jmp)?;
             self.a.db(&[0xe9, 0, 0, 0, 0])?;
             self.sites.push((eip, add, jmp));
@@ -877,7 +876,7 @@ impl<'a> Em<'a> {
                 self.a.mov(dword_ptr(rbp + C_STOP_ID), self.id)?;
                 self.a.mov(dword_ptr(rbp + EIP), self.at)?;
                 if self.k > 0 {
-                    self.a.add(qword_ptr(rbp + RETIRED), self.k as i32)?;
+                    self.a.add(qword_ptr(rbp + BIAS), self.k as i32)?;
                 }
                 self.a.mov(eax, 3)?;
                 self.a.jmp(self.store_and_leave)?;
@@ -919,7 +918,7 @@ impl<'a> Em<'a> {
                 self.load(4)?;
                 self.a.lea(G[ESP], ptr(G64[ESP] + 4 + op.imm as i32))?;
                 self.a.mov(dword_ptr(rbp + EIP), eax)?;
-                self.a.add(qword_ptr(rbp + RETIRED), self.k as i32 + 1)?;
+                self.a.add(qword_ptr(rbp + BIAS), self.k as i32 + 1)?;
                 self.a.xor(eax, eax)?;
                 self.a.jmp(self.store_and_leave)?;
                 return Ok(false);
@@ -957,6 +956,10 @@ impl<'a> Em<'a> {
         self.store_regs(8)?;
         self.a.mov(dword_ptr(rbp + C_CLOCK), edx)?;
         self.a.mov(dword_ptr(rbp + EIP), self.next)?;
+        // The op may read the retired count (rdtsc).
+        self.a.mov(rax, qword_ptr(rbp + BIAS))?;
+        self.a.add(rax, qword_ptr(rbp + C_END))?;
+        self.a.mov(qword_ptr(rbp + RETIRED), rax)?;
         self.a.mov(rdi, rbp)?;
         let at = self.ops.as_ptr() as u64 + (self.k * std::mem::size_of::<Op>()) as u64;
         self.a.mov(rsi, at)?;
@@ -981,7 +984,7 @@ impl<'a> Em<'a> {
             self.a.je(stale)?;
         }
         if op.flags & LAST != 0 {
-            self.a.add(qword_ptr(rbp + RETIRED), self.k as i32 + 1)?;
+            self.a.add(qword_ptr(rbp + BIAS), self.k as i32 + 1)?;
             self.a.xor(eax, eax)?;
             self.a.jmp(self.leave)?;
             return Ok(false);
@@ -1431,7 +1434,7 @@ impl<'a> Em<'a> {
             if let Post::Push = s.post {
                 self.a.lea(G[ESP], ptr(G64[ESP] - 4))?;
             }
-            self.a.add(qword_ptr(rbp + RETIRED), s.k as i32 + 1)?;
+            self.a.add(qword_ptr(rbp + BIAS), s.k as i32 + 1)?;
             if let Post::Done = s.post {
                 // The interpreter ran the op: EIP is where it left it.
             } else {
@@ -1454,7 +1457,7 @@ impl<'a> Em<'a> {
                 self.a.mov(dword_ptr(rbp + C_STOP_ID), self.id)?;
                 self.a.mov(dword_ptr(rbp + EIP), at)?;
                 if k > 0 {
-                    self.a.add(qword_ptr(rbp + RETIRED), k as i32)?;
+                    self.a.add(qword_ptr(rbp + BIAS), k as i32)?;
                 }
                 self.a.mov(eax, 1)?;
                 self.a.jmp(self.leave)?;

@@ -235,13 +235,15 @@ impl Jit {
         let ram = mmu.phys_mut().ram_ptr();
         let hot = mmu.tlb_mut().hot_for(ram);
         let clock = mmu.tlb().clock();
+        // Fewer than 2^32 inline hits between two `absorb`s: each
+        // translated op makes at most one access.
+        let end = end.min(s.retired + RUN_MAX);
         let mut ctx = Ctx { mmu, stop: None };
         s.jit = JitRegs {
             hot: hot as u64,
             ctx: (&mut ctx as *mut Ctx).expose_provenance() as u64,
-            // Fewer than 2^32 inline hits between two `absorb`s: each
-            // translated op makes at most one access.
-            end: end.min(s.retired + RUN_MAX),
+            end,
+            bias: s.retired.wrapping_sub(end),
             clock,
             value: 0,
             stop_op: 0,
@@ -252,6 +254,7 @@ impl Jit {
         self.stats.runs += 1;
         let code = self.mem.call(entry, s);
         let j = s.jit;
+        s.retired = j.end.wrapping_add(j.bias);
         mmu.tlb_mut().absorb(j.clock);
         let exit = match (code, ctx.stop.take()) {
             (1, Some(stop)) => {
