@@ -525,10 +525,26 @@ impl Tlb {
         self.stats
     }
 
-    /// Valid entries, for reports and the debugger.
+    /// Valid entries, for reports and the debugger. Each one's stamp is
+    /// its rank in its set, 0 for the most recent (by last use for LRU, by
+    /// fill for FIFO): what replacement decides by. (The JIT may leave the
+    /// clock's raw value in a stamp one behind, never the order.)
     pub fn valid_entries(&self) -> impl Iterator<Item = TlbEntry> + '_ {
+        let ways = self.config.ways;
         (0..self.entries.len())
-            .map(|j| self.settled(j))
+            .map(move |j| {
+                let e = self.settled(j);
+                let set = j / ways * ways;
+                let age = |e: &TlbEntry| self.clock.wrapping_sub(e.stamp);
+                let rank = (set..set + ways)
+                    .map(|k| self.settled(k))
+                    .filter(|o| o.vpn != INVALID && age(o) < age(&e))
+                    .count();
+                TlbEntry {
+                    stamp: rank as u32,
+                    ..e
+                }
+            })
             .filter(|e| e.vpn != INVALID)
             .map(|e| e.untagged())
     }

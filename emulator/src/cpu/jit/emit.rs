@@ -180,6 +180,8 @@ struct Taken {
     retired: u32,
     /// The record left out of the hot path at the jcc.
     rec: Option<Rec>,
+    /// `Em::last` at the jcc.
+    last: Option<bool>,
 }
 
 /// A lazy record left out of the hot path (`pending`): an op followed by
@@ -332,6 +334,13 @@ struct Em<'a> {
     /// Per guest register, another that holds the same value (set by a
     /// mov between them on this path, dropped when either changes).
     same: [Option<usize>; 8],
+    /// After a load or store whose host address is still in rax and its
+    /// page's address in rdi (`lookup`): whether that entry is known
+    /// writable.
+    last: Option<bool>,
+    /// What a loop back to the block's start leaves in `last`, for the
+    /// loop copy (part of what such a loop must agree on with `loop_rec`).
+    loop_last: Option<bool>,
     top: CodeLabel,
     loop_top: CodeLabel,
     store_and_leave: CodeLabel,
@@ -404,6 +413,8 @@ impl<'a> Em<'a> {
             loop_rec: None,
             first_pass: true,
             same: [None; 8],
+            last: None,
+            loop_last: None,
             top,
             loop_top,
             store_and_leave,
@@ -430,28 +441,29 @@ impl<'a> Em<'a> {
         self.load_regs(8)?;
         self.a.mov(edx, dword_ptr(rbp + C_CLOCK))?;
         self.a.set_label(&mut self.top)?;
-        self.pass(None)?;
+        self.pass(None, None)?;
         self.first_pass = false;
         if self.loop_rec.is_none() {
             // A jcc out of the middle of the block back to its start.
-            self.loop_rec = (self.taken.iter())
-                .find(|t| t.target == self.eip0 && t.rec.is_some())
-                .and_then(|t| t.rec);
+            if let Some(t) = (self.taken.iter()).find(|t| t.target == self.eip0 && t.rec.is_some()) {
+                (self.loop_rec, self.loop_last) = (t.rec, t.last);
+            }
         }
         if let Some(rec) = self.loop_rec {
             self.a.set_label(&mut self.loop_top)?;
-            self.pass(Some(rec))?;
+            self.pass(Some(rec), self.loop_last)?;
         }
         self.out_of_line()
     }
 
     /// One copy of the block's ops; `pending` is the record the previous
     /// pass left out (the loop copy).
-    fn pass(&mut self, pending: Option<Rec>) -> Res {
+    fn pass(&mut self, pending: Option<Rec>, last: Option<bool>) -> Res {
         self.host_valid = false;
         self.sign = None;
         self.pending = pending;
         self.same = [None; 8];
+        self.last = last;
         let mut at = self.eip0;
         let mut open = true;
         for k in 0..self.ops.len() {
@@ -465,7 +477,7 @@ impl<'a> Em<'a> {
         }
         if open {
             // The block's end (or the first op left to the interpreter).
-            self.exit_to(at, self.ops.len() as u32, self.pending)?;
+            self.exit_to(at, self.ops.len() as u32, self.pending, self.last)?;
         }
         Ok(())
     }
@@ -498,6 +510,7 @@ impl<'a> Em<'a> {
             self.sign = Some(SIGN);
             self.host_valid = false;
             self.pending = None;
+            self.last = None;
         }
         Ok(())
     }
@@ -525,6 +538,28 @@ impl<'a> Em<'a> {
             };
         }
         Some(rec)
+    }
+
+    /// Whether `op`'s code leaves rax and edi as `last` says: it touches
+    /// neither (register moves, ALU ops on registers that need no eax, jumps
+    /// and setcc with the host's flags at hand), or it is a load into a
+    /// register or a store, whose lookup sets `last`.
+    fn keeps_last(&self, op: &Op) -> bool {
+        use Kind as K;
+        let stored = self.keep && !self.defer;
+        match op.kind {
+            K::Nop | K::Mov32RR | K::MovRI | K::Not32 | K::Movzw32RR | K::Movsw32RR | K::Lea32 => true,
+            K::Add32RR | K::Add32RI | K::Sub32RR | K::Sub32RI | K::And32RR | K::And32RI => true,
+            K::Or32RR | K::Or32RI | K::Xor32RR | K::Xor32RI | K::Neg32 => true,
+            K::Shl32RI | K::Shr32RI | K::Sar32RI | K::Shl32RC | K::Shr32RC | K::Sar32RC => true,
+            K::Test32RR if op.r1 & 7 == op.r2 & 7 => true,
+            K::Cmp32RR | K::Cmp32RI | K::Test32RR | K::Test32RI => !stored,
+            K::Inc32 | K::Dec32 => !self.keep || self.host_valid,
+            K::SetccR => self.host_valid,
+            K::Mov32RM | K::Mov32MR | K::Mov32MI | K::Mov8MR | K::Mov8MI | K::Push32R => true,
+            K::Movzb32RM | K::Movsb32RM | K::Movzw32RM | K::Movsw32RM => true,
+            _ => jumps(op) && self.host_valid,
+        }
     }
 
     /// Keep `same` (which guest register holds a copy of which) past `op`.
@@ -595,13 +630,14 @@ impl<'a> Em<'a> {
     /// block whole (`Ctx::end`); else leave.
     /// `rec`, a record left out of the hot path, is put on the way unless
     /// the way is the loop copy.
-    fn exit_to(&mut self, eip: u32, retired: u32, rec: Option<Rec>) -> Res {
+    fn exit_to(&mut self, eip: u32, retired: u32, rec: Option<Rec>, last: Option<bool>) -> Res {
         self.a.add(qword_ptr(rbp + BIAS), retired as i32)?;
         let mut leave = self.a.create_label();
         if eip == self.eip0 && self.first_pass && self.loop_rec.is_none() {
-            self.loop_rec = rec;
+            (self.loop_rec, self.loop_last) = (rec, last);
         }
-        let looped = eip == self.eip0 && rec.is_some() && rec == self.loop_rec;
+        let looped =
+            eip == self.eip0 && rec.is_some() && rec == self.loop_rec && last == self.loop_last;
         if let (Some(r), false) = (rec, looped) {
             self.put_rec(&r)?;
         }
@@ -639,10 +675,15 @@ impl<'a> Em<'a> {
         self.before(op)?;
         if !inline(op) {
             self.same = [None; 8];
+            self.last = None;
             return self.interp(op);
         }
         self.defer = self.keep && defers(self.ops, self.k);
+        let keeps_last = self.keeps_last(op);
         let open = self.op_inline(op)?;
+        if !keeps_last {
+            self.last = None;
+        }
         self.track_copies(op);
         if self.defer {
             self.defer = false;
@@ -902,7 +943,7 @@ impl<'a> Em<'a> {
                 self.load_to(if byte { 1 } else { 2 }, to)?;
             }
             K::Jmp => {
-                self.exit_to(self.next.wrapping_add(op.imm), self.k as u32 + 1, self.pending)?;
+                self.exit_to(self.next.wrapping_add(op.imm), self.k as u32 + 1, self.pending, self.last)?;
                 return Ok(false);
             }
             K::Call => {
@@ -910,7 +951,7 @@ impl<'a> Em<'a> {
                 self.a.lea(esi, ptr(G64[ESP] - 4))?;
                 self.store(4, Val::I(self.next), Post::Push, target)?;
                 self.a.lea(G[ESP], ptr(G64[ESP] - 4))?;
-                self.exit_to(target, self.k as u32 + 1, self.pending)?;
+                self.exit_to(target, self.k as u32 + 1, self.pending, None)?;
                 return Ok(false);
             }
             K::Ret => {
@@ -937,11 +978,12 @@ impl<'a> Em<'a> {
                         target,
                         retired,
                         rec: self.pending,
+                        last: self.last,
                     });
                 } else {
-                    self.exit_to(self.next, retired, self.pending)?;
+                    self.exit_to(self.next, retired, self.pending, self.last)?;
                     self.a.set_label(&mut label)?;
-                    self.exit_to(target, retired, self.pending)?;
+                    self.exit_to(target, retired, self.pending, self.last)?;
                     return Ok(false);
                 }
             }
@@ -1187,9 +1229,30 @@ impl<'a> Em<'a> {
     /// hit the host address is rax + rsi, counted and stamped as
     /// `Tlb::lookup` does (the clock in edx advanced, the hit counted by
     /// that, `Tlb::absorb`); otherwise to the call-out at `slow`.
-    fn lookup(&mut self, size: u32, write: bool, slow: CodeLabel) -> Res {
+    fn lookup(&mut self, size: u32, write: bool, slow: CodeLabel, ecx_free: bool) -> Res {
         const _: () = assert!(T::HOT_STRIDE.is_power_of_two());
         self.host_valid = false;
+        // The whole access is in the page the access before this one hit
+        // (rdi holds that page's address, 2^63 after a call-out; rax its
+        // host address): the same hit again, counted but not stamped. With
+        // nothing between the two, the entry is already the most recently
+        // used one of the TLB, so a second stamp would change no eviction.
+        let last = self.last.take();
+        let mut hit = self.a.create_label();
+        let reuse = matches!(last, Some(w) if (w || !write) && ecx_free);
+        if reuse {
+            let mut full = self.a.create_label();
+            self.a.mov(rcx, rsi)?;
+            self.a.sub(rcx, rdi)?;
+            self.a.cmp(rcx, (4096 - size) as i32)?;
+            self.a.ja(full)?;
+            self.a.inc(edx)?;
+            self.a.jmp(hit)?;
+            self.a.set_label(&mut full)?;
+        }
+        // A full lookup leaves rax and edi so, the entry writable if a
+        // write hit it; a reused one keeps what was known.
+        self.last = Some(write || (reuse && last == Some(true)));
         // The slot of the first byte's page, the page of the last byte
         // compared with its tag: an access crossing into the next page
         // misses (that page's slot is another one) and the MMU splits it.
@@ -1214,9 +1277,16 @@ impl<'a> Em<'a> {
         if self.lru {
             self.a.mov(dword_ptr(rbx + rax + T::HOT_STAMP), edx)?;
         }
+        // The page's address, for the next access.
+        self.a.shl(edi, 12)?;
         // The page's host address less its guest address: + esi is the
         // byte, inside the frame (the tag says the whole access is in it).
-        self.a.mov(rax, qword_ptr(rbx + rax + T::HOT_HOST))
+        self.a.mov(rax, qword_ptr(rbx + rax + T::HOT_HOST))?;
+        if reuse {
+            self.a.set_label(&mut hit)?;
+            self.a.zero_bytes()?;
+        }
+        Ok(())
     }
 
     /// Load `size` bytes at esi into eax, zero-extended.
@@ -1227,7 +1297,7 @@ impl<'a> Em<'a> {
     /// Load `size` bytes at esi into `to`.
     fn load_to(&mut self, size: u32, to: To) -> Res {
         let (slow, mut back) = (self.a.create_label(), self.a.create_label());
-        self.lookup(size, false, slow)?;
+        self.lookup(size, false, slow, true)?;
         let (r, sx) = match to {
             To::Eax => (eax, false),
             To::Zx(r) => (r, false),
@@ -1259,7 +1329,7 @@ impl<'a> Em<'a> {
     /// the instruction ends if the store makes code stale.
     fn store(&mut self, size: u32, v: Val, post: Post, eip: u32) -> Res {
         let (slow, mut back) = (self.a.create_label(), self.a.create_label());
-        self.lookup(size, true, slow)?;
+        self.lookup(size, true, slow, !matches!(v, Val::R(r) if r == ecx))?;
         let at = ptr(rax + rsi);
         match (size, v) {
             (4, Val::R(r)) => self.a.mov(dword_ptr(at), r)?,
@@ -1426,6 +1496,9 @@ impl<'a> Em<'a> {
                     (To::Sx(r), _) => self.a.movsx(r, al)?,
                 }
             }
+            // The next access does not take this one's page as a hit: no
+            // address in the low 4 GiB is within a page of 2^63.
+            self.a.mov(rdi, 1u64 << 63)?;
             self.a.jmp(s.back)?;
         }
         for s in std::mem::take(&mut self.stale) {
@@ -1446,7 +1519,7 @@ impl<'a> Em<'a> {
         for t in std::mem::take(&mut self.taken) {
             let mut label = t.label;
             self.a.set_label(&mut label)?;
-            self.exit_to(t.target, t.retired, t.rec)?;
+            self.exit_to(t.target, t.retired, t.rec, t.last)?;
         }
         // Stops: the registers were stored before the call-out.
         let mut at = self.eip0;
