@@ -170,6 +170,16 @@ struct Hot {
     /// address of RAM (`host_base`) + frame base − the page's address, so
     /// that adding a virtual address in the page gives its byte.
     host: u64,
+    /// What generated code compares the next access with to take it as
+    /// the same hit (cpu/jit): the page's address, + 2^62 unless the entry
+    /// allows writes (so no access in the low 4 GiB is within the page).
+    reuse: u64,
+    _pad2: [u64; 3],
+}
+
+/// `Hot::reuse` of a page.
+fn reuse_of(vpn: u32, writable: bool) -> u64 {
+    ((vpn as u64) << 12) | if writable { 0 } else { 1 << 62 }
 }
 
 const COLD: Hot = Hot {
@@ -180,6 +190,8 @@ const COLD: Hot = Hot {
     stamp: 0,
     _pad: 0,
     host: 0,
+    reuse: 1 << 63,
+    _pad2: [0; 3],
 };
 
 /// What the JIT's inline lookup (cpu/jit) reads: where the hot index is
@@ -194,6 +206,7 @@ impl Layout {
     pub const HOT_WVPN: i32 = offset_of!(Hot, wvpn) as i32;
     pub const HOT_STAMP: i32 = offset_of!(Hot, stamp) as i32;
     pub const HOT_HOST: i32 = offset_of!(Hot, host) as i32;
+    pub const HOT_REUSE: i32 = offset_of!(Hot, reuse) as i32;
 }
 
 pub struct Tlb {
@@ -337,6 +350,8 @@ impl Tlb {
             stamp: e.stamp,
             _pad: 0,
             host: host_of(self.host_base, vpn, base),
+            reuse: reuse_of(vpn, e.writable),
+            _pad2: [0; 3],
         };
         Some(base)
     }
@@ -511,6 +526,7 @@ impl Tlb {
     pub fn revoke_writes_to(&mut self, frame_base: u32) {
         for h in self.hot.iter_mut().filter(|h| h.frame_base == frame_base) {
             h.wvpn = INVALID;
+            h.reuse = reuse_of(h.vpn, false);
         }
         for e in self
             .entries

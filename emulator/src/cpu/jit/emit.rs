@@ -181,7 +181,7 @@ struct Taken {
     /// The record left out of the hot path at the jcc.
     rec: Option<Rec>,
     /// `Em::last` at the jcc.
-    last: Option<bool>,
+    last: bool,
 }
 
 /// A lazy record left out of the hot path (`pending`): an op followed by
@@ -335,12 +335,11 @@ struct Em<'a> {
     /// mov between them on this path, dropped when either changes).
     same: [Option<usize>; 8],
     /// After a load or store whose host address is still in rax and its
-    /// page's address in rdi (`lookup`): whether that entry is known
-    /// writable.
-    last: Option<bool>,
+    /// slot's `reuse` in rdi (`lookup`).
+    last: bool,
     /// What a loop back to the block's start leaves in `last`, for the
     /// loop copy (part of what such a loop must agree on with `loop_rec`).
-    loop_last: Option<bool>,
+    loop_last: bool,
     top: CodeLabel,
     loop_top: CodeLabel,
     store_and_leave: CodeLabel,
@@ -413,8 +412,8 @@ impl<'a> Em<'a> {
             loop_rec: None,
             first_pass: true,
             same: [None; 8],
-            last: None,
-            loop_last: None,
+            last: false,
+            loop_last: false,
             top,
             loop_top,
             store_and_leave,
@@ -441,7 +440,7 @@ impl<'a> Em<'a> {
         self.load_regs(8)?;
         self.a.mov(edx, dword_ptr(rbp + C_CLOCK))?;
         self.a.set_label(&mut self.top)?;
-        self.pass(None, None)?;
+        self.pass(None, false)?;
         self.first_pass = false;
         if self.loop_rec.is_none() {
             // A jcc out of the middle of the block back to its start.
@@ -458,7 +457,7 @@ impl<'a> Em<'a> {
 
     /// One copy of the block's ops; `pending` is the record the previous
     /// pass left out (the loop copy).
-    fn pass(&mut self, pending: Option<Rec>, last: Option<bool>) -> Res {
+    fn pass(&mut self, pending: Option<Rec>, last: bool) -> Res {
         self.host_valid = false;
         self.sign = None;
         self.pending = pending;
@@ -510,7 +509,7 @@ impl<'a> Em<'a> {
             self.sign = Some(SIGN);
             self.host_valid = false;
             self.pending = None;
-            self.last = None;
+            self.last = false;
         }
         Ok(())
     }
@@ -630,7 +629,7 @@ impl<'a> Em<'a> {
     /// block whole (`Ctx::end`); else leave.
     /// `rec`, a record left out of the hot path, is put on the way unless
     /// the way is the loop copy.
-    fn exit_to(&mut self, eip: u32, retired: u32, rec: Option<Rec>, last: Option<bool>) -> Res {
+    fn exit_to(&mut self, eip: u32, retired: u32, rec: Option<Rec>, last: bool) -> Res {
         self.a.add(qword_ptr(rbp + BIAS), retired as i32)?;
         let mut leave = self.a.create_label();
         if eip == self.eip0 && self.first_pass && self.loop_rec.is_none() {
@@ -675,14 +674,14 @@ impl<'a> Em<'a> {
         self.before(op)?;
         if !inline(op) {
             self.same = [None; 8];
-            self.last = None;
+            self.last = false;
             return self.interp(op);
         }
         self.defer = self.keep && defers(self.ops, self.k);
         let keeps_last = self.keeps_last(op);
         let open = self.op_inline(op)?;
         if !keeps_last {
-            self.last = None;
+            self.last = false;
         }
         self.track_copies(op);
         if self.defer {
@@ -951,7 +950,7 @@ impl<'a> Em<'a> {
                 self.a.lea(esi, ptr(G64[ESP] - 4))?;
                 self.store(4, Val::I(self.next), Post::Push, target)?;
                 self.a.lea(G[ESP], ptr(G64[ESP] - 4))?;
-                self.exit_to(target, self.k as u32 + 1, self.pending, None)?;
+                self.exit_to(target, self.k as u32 + 1, self.pending, false)?;
                 return Ok(false);
             }
             K::Ret => {
@@ -1233,13 +1232,13 @@ impl<'a> Em<'a> {
         const _: () = assert!(T::HOT_STRIDE.is_power_of_two());
         self.host_valid = false;
         // The whole access is in the page the access before this one hit
-        // (rdi holds that page's address, 2^63 after a call-out; rax its
-        // host address): the same hit again, counted but not stamped. With
-        // nothing between the two, the entry is already the most recently
-        // used one of the TLB, so a second stamp would change no eviction.
-        let last = self.last.take();
+        // (rdi holds that slot's `reuse`: the page's address, + 2^62 if the
+        // entry is read-only, 2^63 after a call-out; rax its host address):
+        // the same hit again, counted but not stamped. With nothing between
+        // the two, the entry is already the most recently used one of the
+        // TLB, so a second stamp would change no eviction.
+        let reuse = std::mem::take(&mut self.last) && ecx_free;
         let mut hit = self.a.create_label();
-        let reuse = matches!(last, Some(w) if (w || !write) && ecx_free);
         if reuse {
             let mut full = self.a.create_label();
             self.a.mov(rcx, rsi)?;
@@ -1250,9 +1249,7 @@ impl<'a> Em<'a> {
             self.a.jmp(hit)?;
             self.a.set_label(&mut full)?;
         }
-        // A full lookup leaves rax and edi so, the entry writable if a
-        // write hit it; a reused one keeps what was known.
-        self.last = Some(write || (reuse && last == Some(true)));
+        self.last = true;
         // The slot of the first byte's page, the page of the last byte
         // compared with its tag: an access crossing into the next page
         // misses (that page's slot is another one) and the MMU splits it.
@@ -1277,8 +1274,8 @@ impl<'a> Em<'a> {
         if self.lru {
             self.a.mov(dword_ptr(rbx + rax + T::HOT_STAMP), edx)?;
         }
-        // The page's address, for the next access.
-        self.a.shl(edi, 12)?;
+        // For the next access.
+        self.a.mov(rdi, qword_ptr(rbx + rax + T::HOT_REUSE))?;
         // The page's host address less its guest address: + esi is the
         // byte, inside the frame (the tag says the whole access is in it).
         self.a.mov(rax, qword_ptr(rbx + rax + T::HOT_HOST))?;
