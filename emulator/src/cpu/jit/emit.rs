@@ -182,8 +182,6 @@ struct Taken {
     rec: Option<Rec>,
     /// `Em::last` at the jcc.
     last: bool,
-    /// A target later in the block: its op's index and label in this copy.
-    inner: Option<(usize, CodeLabel)>,
 }
 
 /// A lazy record left out of the hot path (`pending`): an op followed by
@@ -342,12 +340,6 @@ struct Em<'a> {
     /// What a loop back to the block's start leaves in `last`, for the
     /// loop copy (part of what such a loop must agree on with `loop_rec`).
     loop_last: bool,
-    /// Per op, its address, and whether a jcc out of the middle of the
-    /// block goes to it (then that jcc jumps there instead of leaving).
-    addrs: Vec<u32>,
-    inner: Vec<bool>,
-    /// In the copy being emitted, the labels of those ops.
-    labels: Vec<Option<CodeLabel>>,
     top: CodeLabel,
     loop_top: CodeLabel,
     store_and_leave: CodeLabel,
@@ -400,13 +392,6 @@ impl<'a> Em<'a> {
         let (top, store_and_leave, leave) = (a.create_label(), a.create_label(), a.create_label());
         let loop_top = a.create_label();
         let ops = plan.ops;
-        let addrs: Vec<u32> = (ops.iter())
-            .scan(plan.eip, |at, op| {
-                let here = *at;
-                *at = at.wrapping_add(op.len as u32);
-                Some(here)
-            })
-            .collect();
         Ok(Em {
             a,
             ops,
@@ -429,9 +414,6 @@ impl<'a> Em<'a> {
             same: [None; 8],
             last: false,
             loop_last: false,
-            inner: inner_targets(ops, &addrs),
-            addrs,
-            labels: Vec::new(),
             top,
             loop_top,
             store_and_leave,
@@ -481,9 +463,6 @@ impl<'a> Em<'a> {
         self.pending = pending;
         self.same = [None; 8];
         self.last = last;
-        self.labels = (0..self.ops.len())
-            .map(|t| self.inner[t].then(|| self.a.create_label()))
-            .collect();
         let mut at = self.eip0;
         let mut open = true;
         for k in 0..self.ops.len() {
@@ -491,20 +470,7 @@ impl<'a> Em<'a> {
             self.k = k;
             self.at = at;
             self.next = at.wrapping_add(op.len as u32);
-            let into = self.inner.get(k + 1).copied().unwrap_or(false);
-            self.keep = record_seen(self.ops, k, into);
-            if let Some(mut l) = self.labels[k] {
-                // A jcc earlier in the block may jump here: nothing is
-                // known of the host's registers and flags, nothing pending.
-                if let Some(r) = self.pending.take() {
-                    self.put_rec(&r)?;
-                }
-                self.host_valid = false;
-                self.sign = None;
-                self.same = [None; 8];
-                self.last = false;
-                self.a.set_label(&mut l)?;
-            }
+            self.keep = record_seen(self.ops, k);
             open = self.op(&op)?;
             at = self.next;
         }
@@ -1006,16 +972,12 @@ impl<'a> Em<'a> {
                 let mut label = self.a.create_label();
                 self.jcc(cc, label)?;
                 if op.flags & EXIT != 0 {
-                    let inner = (self.addrs.iter().enumerate())
-                        .position(|(t, &a)| a == target && t > self.k && target != self.eip0)
-                        .and_then(|t| self.labels[t].map(|l| (t, l)));
                     self.taken.push(Taken {
                         label,
                         target,
                         retired,
                         rec: self.pending,
                         last: self.last,
-                        inner,
                     });
                 } else {
                     self.exit_to(self.next, retired, self.pending, self.last)?;
@@ -1554,22 +1516,6 @@ impl<'a> Em<'a> {
         for t in std::mem::take(&mut self.taken) {
             let mut label = t.label;
             self.a.set_label(&mut label)?;
-            if let Some((at, l)) = t.inner {
-                // Unless every block's end must be seen (`JitRegs::end` 0:
-                // memcheck's stack floor), on into op `at`, counted as if
-                // the block had started so that it is the one after the
-                // ops this path ran: the exits and stops after it add their
-                // own index.
-                let mut out = self.a.create_label();
-                self.a.cmp(qword_ptr(rbp + C_END), 0)?;
-                self.a.je(out)?;
-                self.a.add(qword_ptr(rbp + BIAS), t.retired as i32 - at as i32)?;
-                if let Some(r) = t.rec {
-                    self.put_rec(&r)?;
-                }
-                self.a.jmp(l)?;
-                self.a.set_label(&mut out)?;
-            }
             self.exit_to(t.target, t.retired, t.rec, t.last)?;
         }
         // Stops: the registers were stored before the call-out.
@@ -1674,12 +1620,10 @@ fn transparent(op: &Op) -> bool {
 /// Whether the lazy record op `i` writes can be seen: unless a later op
 /// overwrites it before anything could read it (a flag reader, a load or
 /// store that may stop, a call-out, an exit), its stores are left out.
-/// `into`: a jcc earlier in the block may jump to the op after `i`.
-fn record_seen(ops: &[Op], i: usize, into: bool) -> bool {
+fn record_seen(ops: &[Op], i: usize) -> bool {
     // An inc or dec right after an op that leaves the host's flags the
-    // guest's takes its CF from the host, and writes the rest itself
-    // (unless a jump may arrive at it, with no host flags to take).
-    if !into && ops.get(i + 1).is_some_and(incdec) && host_flags_after(&ops[i]) {
+    // guest's takes its CF from the host, and writes the rest itself.
+    if ops.get(i + 1).is_some_and(incdec) && host_flags_after(&ops[i]) {
         return false;
     }
     for op in &ops[i + 1..] {
@@ -1708,7 +1652,7 @@ fn defers(ops: &[Op], k: usize) -> bool {
         if jumps(op) {
             return host;
         }
-        if moves_memory(op) || (incdec(op) && !record_seen(ops, j, false)) {
+        if moves_memory(op) || (incdec(op) && !record_seen(ops, j)) {
             host = false;
         } else if !transparent(op) {
             return false;
@@ -1732,23 +1676,6 @@ fn clobbers(ops: &[Op], k: usize, rec: &Rec) -> bool {
         Some(n) => !rest[..n].iter().all(transparent),
         None => true,
     }
-}
-
-/// Per op, whether a translated jcc earlier in the block, other than a
-/// closing one, goes to it (`addrs`: each op's address).
-fn inner_targets(ops: &[Op], addrs: &[u32]) -> Vec<bool> {
-    let mut inner = vec![false; ops.len()];
-    for (k, op) in ops.iter().enumerate() {
-        if op.is_jcc() && inline(op) && op.flags & EXIT != 0 {
-            let target = addrs[k].wrapping_add(op.len as u32).wrapping_add(op.imm);
-            if let Some(t) = (k + 1..ops.len()).find(|&t| addrs[t] == target) {
-                if target != addrs[0] {
-                    inner[t] = true;
-                }
-            }
-        }
-    }
-    inner
 }
 
 /// A jcc or jmp the JIT translates.
