@@ -369,11 +369,20 @@ impl Tlb {
     /// Entry `j` with its stamp as it stands (a slot may hold it).
     fn settled(&self, j: usize) -> TlbEntry {
         let mut e = self.entries[j];
-        let h = self.hot[(e.vpn & !WATCHED) as usize & (HOT - 1)];
-        if self.lru && e.vpn != INVALID && h.vpn == e.vpn && h.at as usize == j {
-            e.stamp = h.stamp;
-        }
+        e.stamp = self.stamp_of(j);
         e
+    }
+
+    /// Entry `j`'s stamp as it stands.
+    #[inline(always)]
+    fn stamp_of(&self, j: usize) -> u32 {
+        let e = &self.entries[j];
+        let h = &self.hot[(e.vpn & !WATCHED) as usize & (HOT - 1)];
+        if self.lru && e.vpn != INVALID && h.vpn == e.vpn && h.at as usize == j {
+            h.stamp
+        } else {
+            e.stamp
+        }
     }
 
     /// Forget what the hot index knows of `vpn`'s slot, whose entry is
@@ -441,10 +450,6 @@ impl Tlb {
             stamp: self.clock,
         };
         self.stats.fills += 1;
-        // The victim is chosen by the stamps as they stand.
-        for j in s..s + ways {
-            self.entries[j].stamp = self.settled(j).stamp;
-        }
         self.cool(vpn);
         let set = &mut self.entries[s..s + ways];
         // The page's own entry first (a clean one being upgraded), else an
@@ -464,6 +469,13 @@ impl Tlb {
             });
             return;
         }
+        if self.lru {
+            // The victim is chosen by the stamps as they stand.
+            for j in s..s + ways {
+                self.entries[j].stamp = self.stamp_of(j);
+            }
+        }
+        let set = &mut self.entries[s..s + ways];
         let victim = match self.config.policy {
             Policy::Lru | Policy::Fifo => {
                 let now = self.clock;
