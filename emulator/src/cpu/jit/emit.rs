@@ -1,11 +1,11 @@
 //! Decoded ops → x86-64, with iced's code assembler.
 //!
 //! Register use while a translation runs: rbp the `State`, rbx the TLB's
-//! hot index,
-//! r8d–r15d the guest's EAX..EDI (loaded at entry, stored at every exit and
-//! before every call-out), edx the TLB's clock (likewise, in `Ctx::clock`),
-//! eax ecx esi edi scratch (esi holds an effective address, ecx a value to
-//! store). Each op is emitted as the
+//! hot index, r8d–r15d the guest's EAX..EDI (loaded at entry, stored at
+//! every exit and before every call-out), edx the TLB's clock (likewise,
+//! in `JitRegs::clock`), eax ecx esi edi scratch (esi holds an effective
+//! address, ecx a value to store; after a load or store rax and rdi keep
+//! its page for the next access, `Em::last`). Each op is emitted as the
 //! interpreter's fast path runs it, in the same order of effects: loads
 //! and store checks before any change, flags recorded lazily in the
 //! `State` (`Flags::set`'s fields). Host flags are used as the guest's
@@ -539,7 +539,7 @@ impl<'a> Em<'a> {
         Some(rec)
     }
 
-    /// Whether `op`'s code leaves rax and edi as `last` says: it touches
+    /// Whether `op`'s code leaves rax and rdi as `last` says: it touches
     /// neither (register moves, ALU ops on registers that need no eax, jumps
     /// and setcc with the host's flags at hand), or it is a load into a
     /// register or a store, whose lookup sets `last`.
