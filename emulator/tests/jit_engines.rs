@@ -43,8 +43,7 @@ const FOUND: &[u64] = &[
     149109,
     // A read that found its page by a full lookup was taken as knowing
     // the page writable, so the store after it skipped its lookup.
-    278239,
-    280151,
+    278239, 280151,
     // Jumps from a jcc to a later instruction of its own translation (a
     // change since taken back) ran differently from the interpreter here.
     418949,

@@ -444,7 +444,8 @@ impl<'a> Em<'a> {
         self.first_pass = false;
         if self.loop_rec.is_none() {
             // A jcc out of the middle of the block back to its start.
-            if let Some(t) = (self.taken.iter()).find(|t| t.target == self.eip0 && t.rec.is_some()) {
+            if let Some(t) = (self.taken.iter()).find(|t| t.target == self.eip0 && t.rec.is_some())
+            {
                 (self.loop_rec, self.loop_last) = (t.rec, t.last);
             }
         }
@@ -487,7 +488,9 @@ impl<'a> Em<'a> {
     /// Otherwise loads and stores put it on their call-outs, jumps on the
     /// exits they take.
     fn before(&mut self, op: &Op) -> Res {
-        let Some(rec) = self.pending else { return Ok(()) };
+        let Some(rec) = self.pending else {
+            return Ok(());
+        };
         if kills(op) {
             self.pending = None;
             return Ok(());
@@ -526,7 +529,9 @@ impl<'a> Em<'a> {
                 continue;
             }
             let copy = (0..8).find(|&c| {
-                c != r && !w.contains(&Some(c)) && (self.same[c] == Some(r) || self.same[r] == Some(c))
+                c != r
+                    && !w.contains(&Some(c))
+                    && (self.same[c] == Some(r) || self.same[r] == Some(c))
             });
             rec = match copy {
                 Some(c) => rec.renamed(G[r], G[c]),
@@ -547,7 +552,9 @@ impl<'a> Em<'a> {
         use Kind as K;
         let stored = self.keep && !self.defer;
         match op.kind {
-            K::Nop | K::Mov32RR | K::MovRI | K::Not32 | K::Movzw32RR | K::Movsw32RR | K::Lea32 => true,
+            K::Nop | K::Mov32RR | K::MovRI | K::Not32 | K::Movzw32RR | K::Movsw32RR | K::Lea32 => {
+                true
+            }
             K::Add32RR | K::Add32RI | K::Sub32RR | K::Sub32RI | K::And32RR | K::And32RI => true,
             K::Or32RR | K::Or32RI | K::Xor32RR | K::Xor32RI | K::Neg32 => true,
             K::Shl32RI | K::Shr32RI | K::Sar32RI | K::Shl32RC | K::Shr32RC | K::Sar32RC => true,
@@ -565,7 +572,9 @@ impl<'a> Em<'a> {
     fn track_copies(&mut self, op: &Op) {
         let w = match op.kind {
             // Flags only, or nothing.
-            Kind::Cmp32RR | Kind::Cmp32RI | Kind::Cmp32RM | Kind::Cmp32MI | Kind::Cmp8MI => [None, None],
+            Kind::Cmp32RR | Kind::Cmp32RI | Kind::Cmp32RM | Kind::Cmp32MI | Kind::Cmp8MI => {
+                [None, None]
+            }
             Kind::Test32RR | Kind::Test32RI => [None, None],
             Kind::Call | Kind::Ret => [Some(ESP), None],
             _ if jumps(op) => [None, None],
@@ -942,7 +951,12 @@ impl<'a> Em<'a> {
                 self.load_to(if byte { 1 } else { 2 }, to)?;
             }
             K::Jmp => {
-                self.exit_to(self.next.wrapping_add(op.imm), self.k as u32 + 1, self.pending, self.last)?;
+                self.exit_to(
+                    self.next.wrapping_add(op.imm),
+                    self.k as u32 + 1,
+                    self.pending,
+                    self.last,
+                )?;
                 return Ok(false);
             }
             K::Call => {
@@ -1642,7 +1656,9 @@ fn record_seen(ops: &[Op], i: usize) -> bool {
 /// overwrites it or the block's end comes before anything that would have
 /// `before` put it.
 fn defers(ops: &[Op], k: usize) -> bool {
-    let Some(rec) = rec_of(&ops[k]) else { return false };
+    let Some(rec) = rec_of(&ops[k]) else {
+        return false;
+    };
     // The host's flags are the op's own until a load or store.
     let mut host = true;
     for (j, op) in ops.iter().enumerate().skip(k + 1) {

@@ -206,7 +206,8 @@ impl Jit {
         if site.eip == t.eip {
             // Code memory is far smaller than 2 GiB: the jump reaches.
             let rel = t.top.wrapping_sub(site.jmp + 5) as u32;
-            self.mem.patch(&[(site.imm, insns as u32), (site.jmp + 1, rel)]);
+            self.mem
+                .patch(&[(site.imm, insns as u32), (site.jmp + 1, rel)]);
             self.stats.links += 1;
         }
     }
