@@ -87,25 +87,8 @@ pub fn inline(op: &Op) -> bool {
         | K::Pop32R
         | K::Inc32
         | K::Dec32
-        | K::Add32RR
-        | K::Add32RI
-        | K::Add32RM
-        | K::Sub32RR
-        | K::Sub32RI
-        | K::Sub32RM
-        | K::And32RR
-        | K::And32RI
-        | K::Or32RR
-        | K::Or32RI
-        | K::Xor32RR
-        | K::Xor32RI
-        | K::Cmp32RR
-        | K::Cmp32RI
-        | K::Cmp32RM
         | K::Cmp32MI
         | K::Cmp8MI
-        | K::Test32RR
-        | K::Test32RI
         | K::Shl32RI
         | K::Shr32RI
         | K::Sar32RI
@@ -125,7 +108,7 @@ pub fn inline(op: &Op) -> bool {
         | K::Jmp
         | K::Call
         | K::Ret => true,
-        k => op.is_jcc() && k != K::Jcc,
+        k => alu_form(op).is_some() || (op.is_jcc() && k != K::Jcc),
     }
 }
 
@@ -551,15 +534,18 @@ impl<'a> Em<'a> {
     fn keeps_last(&self, op: &Op) -> bool {
         use Kind as K;
         let stored = self.keep && !self.defer;
+        if let Some((sub, form)) = alu_form(op) {
+            // cmp and test compute into eax when their record is stored;
+            // `test r,r` never does.
+            let same = op.kind == K::Test32RR && op.r1 & 7 == op.r2 & 7;
+            return form != Form::Mem && (!matches!(sub, A::CMP | A::TEST) || !stored || same);
+        }
         match op.kind {
             K::Nop | K::Mov32RR | K::MovRI | K::Not32 | K::Movzw32RR | K::Movsw32RR | K::Lea32 => {
                 true
             }
-            K::Add32RR | K::Add32RI | K::Sub32RR | K::Sub32RI | K::And32RR | K::And32RI => true,
-            K::Or32RR | K::Or32RI | K::Xor32RR | K::Xor32RI | K::Neg32 => true,
-            K::Shl32RI | K::Shr32RI | K::Sar32RI | K::Shl32RC | K::Shr32RC | K::Sar32RC => true,
-            K::Test32RR if op.r1 & 7 == op.r2 & 7 => true,
-            K::Cmp32RR | K::Cmp32RI | K::Test32RR | K::Test32RI => !stored,
+            K::Neg32 | K::Shl32RI | K::Shr32RI | K::Sar32RI | K::Shl32RC | K::Shr32RC => true,
+            K::Sar32RC => true,
             K::Inc32 | K::Dec32 => !self.keep || self.host_valid,
             K::SetccR => self.host_valid,
             K::Mov32RM | K::Mov32MR | K::Mov32MI | K::Mov8MR | K::Mov8MI | K::Push32R => true,
@@ -703,6 +689,15 @@ impl<'a> Em<'a> {
     fn op_inline(&mut self, op: &Op) -> Result<bool, IcedError> {
         use Kind as K;
         let (d, s) = (G[op.r1 as usize & 7], G[op.r2 as usize & 7]);
+        if let Some((sub, form)) = alu_form(op) {
+            let src = match form {
+                Form::Reg => Src::Reg(s),
+                Form::Imm => Src::Imm(op.imm),
+                Form::Mem => Src::Mem,
+            };
+            self.alu(sub, op, src)?;
+            return Ok(true);
+        }
         match op.kind {
             K::Nop => {}
             K::MovRI => self.a.mov(d, op.imm)?,
@@ -769,23 +764,6 @@ impl<'a> Em<'a> {
                 // Unless CF was loaded first, the host's CF is not the guest's.
                 self.host_valid = self.keep;
             }
-            K::Add32RR => self.alu(A::ADD, op, Src::Reg(s))?,
-            K::Add32RI => self.alu(A::ADD, op, Src::Imm(op.imm))?,
-            K::Add32RM => self.alu(A::ADD, op, Src::Mem)?,
-            K::Sub32RR => self.alu(A::SUB, op, Src::Reg(s))?,
-            K::Sub32RI => self.alu(A::SUB, op, Src::Imm(op.imm))?,
-            K::Sub32RM => self.alu(A::SUB, op, Src::Mem)?,
-            K::And32RR => self.alu(A::AND, op, Src::Reg(s))?,
-            K::And32RI => self.alu(A::AND, op, Src::Imm(op.imm))?,
-            K::Or32RR => self.alu(A::OR, op, Src::Reg(s))?,
-            K::Or32RI => self.alu(A::OR, op, Src::Imm(op.imm))?,
-            K::Xor32RR => self.alu(A::XOR, op, Src::Reg(s))?,
-            K::Xor32RI => self.alu(A::XOR, op, Src::Imm(op.imm))?,
-            K::Cmp32RR => self.alu(A::CMP, op, Src::Reg(s))?,
-            K::Cmp32RI => self.alu(A::CMP, op, Src::Imm(op.imm))?,
-            K::Cmp32RM => self.alu(A::CMP, op, Src::Mem)?,
-            K::Test32RR => self.alu(A::TEST, op, Src::Reg(s))?,
-            K::Test32RI => self.alu(A::TEST, op, Src::Imm(op.imm))?,
             K::Cmp32MI => {
                 self.ea(op)?;
                 self.load(4)?;
@@ -1592,27 +1570,9 @@ impl From<u32> for Val {
 /// and read neither flags nor memory first.
 fn kills(op: &Op) -> bool {
     use Kind as K;
-    matches!(
-        op.kind,
-        K::Add32RR
-            | K::Add32RI
-            | K::Sub32RR
-            | K::Sub32RI
-            | K::And32RR
-            | K::And32RI
-            | K::Or32RR
-            | K::Or32RI
-            | K::Xor32RR
-            | K::Xor32RI
-            | K::Cmp32RR
-            | K::Cmp32RI
-            | K::Test32RR
-            | K::Test32RI
-            | K::Neg32
-            | K::Shl32RI
-            | K::Shr32RI
-            | K::Sar32RI
-    ) || (matches!(op.kind, K::Imul2RR | K::Imul3R) && op.size == 4)
+    alu_form(op).is_some_and(|(_, f)| f != Form::Mem)
+        || matches!(op.kind, K::Neg32 | K::Shl32RI | K::Shr32RI | K::Sar32RI)
+        || (matches!(op.kind, K::Imul2RR | K::Imul3R) && op.size == 4)
 }
 
 /// Ops that neither read the lazy record nor write it, and cannot leave.
@@ -1745,28 +1705,41 @@ fn moves_memory(op: &Op) -> bool {
 
 /// Ops after which the host's status flags are the guest's (`host_valid`).
 fn host_flags_after(op: &Op) -> bool {
+    alu_form(op).is_some() || op.kind == Kind::Neg32
+}
+
+/// The second operand of a 32-bit ALU op `alu` emits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Reg,
+    Imm,
+    Mem,
+}
+
+/// The 32-bit ALU op `op` is, for `alu`: the operation and its operand's form.
+fn alu_form(op: &Op) -> Option<(u8, Form)> {
+    use Form::*;
     use Kind as K;
-    matches!(
-        op.kind,
-        K::Add32RR
-            | K::Add32RI
-            | K::Add32RM
-            | K::Sub32RR
-            | K::Sub32RI
-            | K::Sub32RM
-            | K::And32RR
-            | K::And32RI
-            | K::Or32RR
-            | K::Or32RI
-            | K::Xor32RR
-            | K::Xor32RI
-            | K::Cmp32RR
-            | K::Cmp32RI
-            | K::Cmp32RM
-            | K::Test32RR
-            | K::Test32RI
-            | K::Neg32
-    )
+    Some(match op.kind {
+        K::Add32RR => (A::ADD, Reg),
+        K::Add32RI => (A::ADD, Imm),
+        K::Add32RM => (A::ADD, Mem),
+        K::Sub32RR => (A::SUB, Reg),
+        K::Sub32RI => (A::SUB, Imm),
+        K::Sub32RM => (A::SUB, Mem),
+        K::And32RR => (A::AND, Reg),
+        K::And32RI => (A::AND, Imm),
+        K::Or32RR => (A::OR, Reg),
+        K::Or32RI => (A::OR, Imm),
+        K::Xor32RR => (A::XOR, Reg),
+        K::Xor32RI => (A::XOR, Imm),
+        K::Cmp32RR => (A::CMP, Reg),
+        K::Cmp32RI => (A::CMP, Imm),
+        K::Cmp32RM => (A::CMP, Mem),
+        K::Test32RR => (A::TEST, Reg),
+        K::Test32RI => (A::TEST, Imm),
+        _ => return None,
+    })
 }
 
 /// The register an `lea r, [r + disp]` (no index, no segment) adds to.
