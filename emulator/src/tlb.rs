@@ -559,22 +559,24 @@ impl Tlb {
     /// clock's raw value in a stamp one behind, never the order.)
     pub fn valid_entries(&self) -> impl Iterator<Item = TlbEntry> + '_ {
         let ways = self.config.ways;
-        (0..self.entries.len())
-            .map(move |j| {
-                let e = self.settled(j);
-                let set = j / ways * ways;
-                let age = |e: &TlbEntry| self.clock.wrapping_sub(e.stamp);
-                let rank = (set..set + ways)
-                    .map(|k| self.settled(k))
-                    .filter(|o| o.vpn != INVALID && age(o) < age(&e))
-                    .count();
-                TlbEntry {
+        let mut out = Vec::new();
+        let mut ages = Vec::with_capacity(ways);
+        for set in (0..self.entries.len()).step_by(ways) {
+            let age = |j: usize| self.clock.wrapping_sub(self.stamp_of(j));
+            let valid = |j: &usize| self.entries[*j].vpn != INVALID;
+            ages.clear();
+            ages.extend((set..set + ways).filter(valid).map(age));
+            ages.sort_unstable();
+            for j in (set..set + ways).filter(valid) {
+                // How many entries of the set were used (or filled) later.
+                let rank = ages.partition_point(|&a| a < age(j));
+                out.push(TlbEntry {
                     stamp: rank as u32,
-                    ..e
-                }
-            })
-            .filter(|e| e.vpn != INVALID)
-            .map(|e| e.untagged())
+                    ..self.entries[j].untagged()
+                });
+            }
+        }
+        out.into_iter()
     }
 
     /// Mark the cached entry of `vpn`, if any, watched or not, in place: the

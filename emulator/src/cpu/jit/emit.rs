@@ -556,16 +556,7 @@ impl<'a> Em<'a> {
 
     /// Keep `same` (which guest register holds a copy of which) past `op`.
     fn track_copies(&mut self, op: &Op) {
-        let w = match op.kind {
-            // Flags only, or nothing.
-            Kind::Cmp32RR | Kind::Cmp32RI | Kind::Cmp32RM | Kind::Cmp32MI | Kind::Cmp8MI => {
-                [None, None]
-            }
-            Kind::Test32RR | Kind::Test32RI => [None, None],
-            Kind::Call | Kind::Ret => [Some(ESP), None],
-            _ if jumps(op) => [None, None],
-            _ => writes(op),
-        };
+        let w = writes(op);
         for r in w.into_iter().flatten() {
             self.same[r] = None;
             for c in self.same.iter_mut().filter(|c| **c == Some(r)) {
@@ -1753,16 +1744,19 @@ fn incdec(op: &Op) -> bool {
     matches!(op.kind, Kind::Inc32 | Kind::Dec32)
 }
 
-/// The guest registers a transparent op, a load or store, or inc/dec
-/// writes (jumps write none).
+/// The guest registers a translated op writes: ESP for push, pop, call
+/// and ret, none for stores, compares and jumps, else its first operand.
 fn writes(op: &Op) -> [Option<usize>; 2] {
     use Kind as K;
     let d = Some(op.r1 as usize & 7);
+    let compares = matches!(alu_form(op), Some((A::CMP | A::TEST, _)));
     match op.kind {
-        K::Push32R => [Some(ESP), None],
+        K::Push32R | K::Call | K::Ret => [Some(ESP), None],
         K::Pop32R => [d, Some(ESP)],
-        K::Nop | K::Mov32MR | K::Mov32MI | K::Mov8MR | K::Mov8MI => [None, None],
-        _ if jumps(op) => [None, None],
+        K::Nop | K::Mov32MR | K::Mov32MI | K::Mov8MR | K::Mov8MI | K::Cmp32MI | K::Cmp8MI => {
+            [None, None]
+        }
+        _ if compares || jumps(op) => [None, None],
         _ => [d, None],
     }
 }
