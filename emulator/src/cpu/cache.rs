@@ -293,6 +293,7 @@ impl CodeCache {
                 break;
             };
             at += op.len as u32;
+            op.end = at as u16;
             // A jcc does not end the block: its fall-through goes on in it.
             let last = (op.ends_block() && !op.is_jcc())
                 || at >= PAGE_SIZE
@@ -352,6 +353,7 @@ impl CodeCache {
         buf[here..].copy_from_slice(&mmu.phys().frame_bytes(frame1)[..MAX_INSN - here]);
         let mut op = decode(&buf, eip).unwrap_or(Op::new(Kind::Ud, MAX_INSN as u8));
         op.flags = LAST;
+        op.end = (offset + op.len as u32) as u16;
         self.cross.push(Cross {
             frame0: frame0.0,
             offset,

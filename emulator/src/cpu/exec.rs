@@ -1,122 +1,435 @@
 //! Executing one decoded instruction: the single `match` over [`Kind`],
 //! each arm a call into the file of its instruction group.
+//!
+//! Most instructions never look at EIP, so the loop over a block's ops
+//! does not keep it up to date: an op knows where it ends in its page
+//! (`Op::end`), and each arm says what it did to the flow of control
+//! ([`Flow`]). The few that read EIP (calls, traps, anything reporting its
+//! own address, x87's instruction pointer) have it stored first.
 
 use super::flags::Lazy;
 use super::op::{alu_op as A, Kind, Op};
-use super::state::{Exec, State, ECX};
+use super::state::{Exec, State, Stop, ECX};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
+
+/// What an op did besides its work, for the loop running it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// On to the next instruction; EIP not written, nothing stored.
+    Next,
+    /// The same after a store, which may have written decoded code.
+    Stored,
+    /// A branch taken or a `ret`: EIP is where it went; nothing stored.
+    Jump,
+    /// EIP written: the next instruction's address, or wherever the op
+    /// went. It may have stored.
+    Eip,
+}
 
 impl State {
     /// Execute one instruction; `self.eip` already points past it.
     #[inline(always)]
     pub fn exec(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+        let page = self.eip.wrapping_sub(op.end as u32);
+        self.step(mmu, op, page).map(|_| ())
+    }
+
+    /// Execute `op`, one of the ops decoded from the page at `page`, EIP
+    /// left alone unless the result says otherwise.
+    #[inline(always)]
+    pub(super) fn step(&mut self, mmu: &mut Mmu, op: &Op, page: u32) -> Result<Flow, Stop> {
+        use Flow::{Eip, Jump, Next, Stored};
         use Kind as K;
-        match op.kind {
-            K::MovRR => self.set(op.size, op.r1, self.get(op.size, op.r2)),
+        let next = page.wrapping_add(op.end as u32);
+        Ok(match op.kind {
+            K::MovRR => {
+                self.set(op.size, op.r1, self.get(op.size, op.r2));
+                Next
+            }
             K::MovRM => {
                 let v = self.load(mmu, op.size, self.ea(&op.m))?;
                 self.set(op.size, op.r1, v);
+                Next
             }
-            K::MovMR => self.store(mmu, op.size, self.ea(&op.m), self.get(op.size, op.r1))?,
-            K::MovRI => self.set(op.size, op.r1, op.imm),
-            K::MovMI => self.store(mmu, op.size, self.ea(&op.m), op.imm)?,
-            K::MovxRR | K::MovxRM => self.movx(mmu, op)?,
-            K::Lea => self.set(op.size, op.r1, self.ea(&op.m)),
-            K::Cbw => self.cbw(op),
-            K::Cwd => self.cwd(op),
-            K::Xlat => self.xlat(mmu, op)?,
-            K::Lahf => self.lahf(),
-            K::Sahf => self.sahf(),
-            K::FlagOp => self.flag_op(op),
-            K::XchgRR | K::XchgRM => self.xchg(mmu, op)?,
-            K::AluRR => self.alu_rr(op),
-            K::AluRM => self.alu_rm(mmu, op)?,
-            K::AluMR | K::AluMI => self.alu_m(mmu, op)?,
-            K::AluRI => self.alu_ri(op),
-            K::UnaryR => self.unary_r(op),
-            K::UnaryM => self.unary_m(mmu, op)?,
-            K::MulDivR | K::MulDivM => self.muldiv(mmu, op)?,
-            K::Imul2RR | K::Imul2RM | K::Imul3R | K::Imul3M => self.imul_n(mmu, op)?,
-            K::ShiftR | K::ShiftM => self.shift(mmu, op)?,
-            K::ShdR | K::ShdM => self.shd(mmu, op)?,
-            K::Jmp => self.eip = self.eip.wrapping_add(op.imm),
-            K::JmpR => self.eip = self.r[op.r1 as usize & 7],
-            K::JmpM => self.eip = mmu.read_u32(VirtAddr(self.ea(&op.m)))?,
-            K::Jcc => {
-                if self.f.cond(op.sub) {
-                    self.eip = self.eip.wrapping_add(op.imm);
-                }
+            K::MovMR => {
+                self.store(mmu, op.size, self.ea(&op.m), self.get(op.size, op.r1))?;
+                Stored
             }
-            K::Jo => self.jcc::<0>(op),
-            K::Jno => self.jcc::<1>(op),
-            K::Jb => self.jcc::<2>(op),
-            K::Jae => self.jcc::<3>(op),
-            K::Je => self.jcc::<4>(op),
-            K::Jne => self.jcc::<5>(op),
-            K::Jbe => self.jcc::<6>(op),
-            K::Ja => self.jcc::<7>(op),
-            K::Js => self.jcc::<8>(op),
-            K::Jns => self.jcc::<9>(op),
-            K::Jp => self.jcc::<10>(op),
-            K::Jnp => self.jcc::<11>(op),
-            K::Jl => self.jcc::<12>(op),
-            K::Jge => self.jcc::<13>(op),
-            K::Jle => self.jcc::<14>(op),
-            K::Jg => self.jcc::<15>(op),
-            K::Jecxz | K::Loop => self.loop_jump(op),
-            K::Call | K::CallR | K::CallM => self.call(mmu, op)?,
-            K::Ret => self.ret(mmu, op)?,
-            K::SetccR => self.set(1, op.r1, self.f.cond(op.sub) as u32),
-            K::SetccM => self.store(mmu, 1, self.ea(&op.m), self.f.cond(op.sub) as u32)?,
-            K::CmovRR | K::CmovRM => self.cmov(mmu, op)?,
-            K::PushR | K::PushM | K::PushI => self.push_op(mmu, op)?,
-            K::PopR | K::PopM => self.pop_op(mmu, op)?,
-            K::Pushad => self.pushad(mmu, op)?,
-            K::Popad => self.popad(mmu, op)?,
-            K::Pushf => self.pushf(mmu, op)?,
-            K::Popf => self.popf(mmu, op)?,
-            K::Leave => self.leave(mmu, op)?,
-            K::Enter => self.enter(mmu, op)?,
-            K::BtR | K::BtM => self.bt(mmu, op)?,
-            K::BsfR | K::BsfM | K::BsrR | K::BsrM => self.bsf_bsr(mmu, op)?,
-            K::Bswap => self.r[op.r1 as usize & 7] = self.r[op.r1 as usize & 7].swap_bytes(),
-            K::CmpxchgR | K::CmpxchgM => self.cmpxchg(mmu, op)?,
-            K::Cmpxchg8b => self.cmpxchg8b(mmu, op)?,
-            K::XaddR | K::XaddM => self.xadd(mmu, op)?,
-            K::Movs => self.movs(mmu, op)?,
-            K::Stos => self.stos(mmu, op)?,
-            K::Lods => self.lods(mmu, op)?,
-            K::Cmps => self.cmps(mmu, op)?,
-            K::Scas => self.scas(mmu, op)?,
-            K::Nop => {}
-            K::Int | K::Int3 | K::Priv | K::Ud => return Err(self.trap(mmu, op)),
-            K::Cpuid => self.cpuid(),
-            K::Rdtsc => self.rdtsc(),
-            K::SegReadR | K::SegReadM | K::SegWriteR | K::SegWriteM => self.seg_mov(mmu, op)?,
-            K::PushSeg => self.push_seg(mmu, op)?,
-            K::PopSeg => self.pop_seg(mmu, op)?,
-            K::LoadFar => self.load_far(mmu, op)?,
-            K::LarLslR | K::LarLslM => self.lar_lsl(mmu, op)?,
-            K::VerR | K::VerM => self.ver(mmu, op)?,
-            K::ArplR | K::ArplM => self.arpl(mmu, op)?,
-            K::FarJmp => self.far_jmp(mmu, op)?,
-            K::FarCall => self.far_call(mmu, op)?,
-            K::FarRet => self.far_ret(mmu, op)?,
-            K::Iret => self.iret(mmu, op)?,
-            K::Bcd => self.bcd(op),
-            K::Aam => self.aam(op)?,
-            K::Aad => self.aad(op),
-            K::Addr16 => self.addr16(mmu, op)?,
-            K::SegCheck => self.seg_check(mmu, op)?,
-            K::Branch16 => self.branch16(mmu, op)?,
-            K::Mov32RR => self.r[op.r1 as usize & 7] = self.r[op.r2 as usize & 7],
-            K::Mov32RM => self.r[op.r1 as usize & 7] = mmu.read_u32(VirtAddr(self.ea(&op.m)))?,
-            K::Mov32MR => mmu.write_u32(VirtAddr(self.ea(&op.m)), self.r[op.r1 as usize & 7])?,
-            K::Lea32 => self.r[op.r1 as usize & 7] = self.ea(&op.m),
-            K::Push32R => self.push32(mmu, op)?,
-            K::Pop32R => self.pop32(mmu, op)?,
-            K::Inc32 | K::Dec32 => self.incdec32(op),
+            K::MovRI => {
+                self.set(op.size, op.r1, op.imm);
+                Next
+            }
+            K::MovMI => {
+                self.store(mmu, op.size, self.ea(&op.m), op.imm)?;
+                Stored
+            }
+            K::MovxRR | K::MovxRM => {
+                self.movx(mmu, op)?;
+                Next
+            }
+            K::Lea => {
+                self.set(op.size, op.r1, self.ea(&op.m));
+                Next
+            }
+            K::Cbw => {
+                self.cbw(op);
+                Next
+            }
+            K::Cwd => {
+                self.cwd(op);
+                Next
+            }
+            K::Xlat => {
+                self.xlat(mmu, op)?;
+                Next
+            }
+            K::Lahf => {
+                self.lahf();
+                Next
+            }
+            K::Sahf => {
+                self.sahf();
+                Next
+            }
+            K::FlagOp => {
+                self.flag_op(op);
+                Next
+            }
+            K::XchgRR => {
+                self.xchg(mmu, op)?;
+                Next
+            }
+            K::XchgRM => {
+                self.xchg(mmu, op)?;
+                Stored
+            }
+            K::AluRR => {
+                self.alu_rr(op);
+                Next
+            }
+            K::AluRM => {
+                self.alu_rm(mmu, op)?;
+                Next
+            }
+            K::AluMR | K::AluMI => {
+                self.alu_m(mmu, op)?;
+                Stored
+            }
+            K::AluRI => {
+                self.alu_ri(op);
+                Next
+            }
+            K::UnaryR => {
+                self.unary_r(op);
+                Next
+            }
+            K::UnaryM => {
+                self.unary_m(mmu, op)?;
+                Stored
+            }
+            K::Imul2RR | K::Imul2RM | K::Imul3R | K::Imul3M => {
+                self.imul_n(mmu, op)?;
+                Next
+            }
+            K::ShiftR => {
+                self.shift(mmu, op)?;
+                Next
+            }
+            K::ShiftM => {
+                self.shift(mmu, op)?;
+                Stored
+            }
+            K::ShdR => {
+                self.shd(mmu, op)?;
+                Next
+            }
+            K::ShdM => {
+                self.shd(mmu, op)?;
+                Stored
+            }
+            K::Jmp => self.branch(true, next, op.imm),
+            K::JmpR => {
+                self.eip = self.r[op.r1 as usize & 7];
+                Jump
+            }
+            K::JmpM => {
+                self.eip = mmu.read_u32(VirtAddr(self.ea(&op.m)))?;
+                Jump
+            }
+            K::Jcc => self.branch(self.f.cond(op.sub), next, op.imm),
+            K::Jo => self.branch(self.f.cond(0), next, op.imm),
+            K::Jno => self.branch(self.f.cond(1), next, op.imm),
+            K::Jb => self.branch(self.f.cond(2), next, op.imm),
+            K::Jae => self.branch(self.f.cond(3), next, op.imm),
+            K::Je => self.branch(self.f.cond(4), next, op.imm),
+            K::Jne => self.branch(self.f.cond(5), next, op.imm),
+            K::Jbe => self.branch(self.f.cond(6), next, op.imm),
+            K::Ja => self.branch(self.f.cond(7), next, op.imm),
+            K::Js => self.branch(self.f.cond(8), next, op.imm),
+            K::Jns => self.branch(self.f.cond(9), next, op.imm),
+            K::Jp => self.branch(self.f.cond(10), next, op.imm),
+            K::Jnp => self.branch(self.f.cond(11), next, op.imm),
+            K::Jl => self.branch(self.f.cond(12), next, op.imm),
+            K::Jge => self.branch(self.f.cond(13), next, op.imm),
+            K::Jle => self.branch(self.f.cond(14), next, op.imm),
+            K::Jg => self.branch(self.f.cond(15), next, op.imm),
+            K::Ret => {
+                self.ret(mmu, op)?;
+                Jump
+            }
+            K::SetccR => {
+                self.set(1, op.r1, self.f.cond(op.sub) as u32);
+                Next
+            }
+            K::SetccM => {
+                self.store(mmu, 1, self.ea(&op.m), self.f.cond(op.sub) as u32)?;
+                Stored
+            }
+            K::CmovRR | K::CmovRM => {
+                self.cmov(mmu, op)?;
+                Next
+            }
+            K::PushR | K::PushM | K::PushI => {
+                self.push_op(mmu, op)?;
+                Stored
+            }
+            K::PopR => {
+                self.pop_op(mmu, op)?;
+                Next
+            }
+            K::PopM => {
+                self.pop_op(mmu, op)?;
+                Stored
+            }
+            K::Pushad => {
+                self.pushad(mmu, op)?;
+                Stored
+            }
+            K::Popad => {
+                self.popad(mmu, op)?;
+                Next
+            }
+            K::Pushf => {
+                self.pushf(mmu, op)?;
+                Stored
+            }
+            K::Popf => {
+                self.popf(mmu, op)?;
+                Next
+            }
+            K::Leave => {
+                self.leave(mmu, op)?;
+                Next
+            }
+            K::Enter => {
+                self.enter(mmu, op)?;
+                Stored
+            }
+            K::BtR => {
+                self.bt(mmu, op)?;
+                Next
+            }
+            K::BtM => {
+                self.bt(mmu, op)?;
+                Stored
+            }
+            K::BsfR | K::BsfM | K::BsrR | K::BsrM => {
+                self.bsf_bsr(mmu, op)?;
+                Next
+            }
+            K::Bswap => {
+                self.r[op.r1 as usize & 7] = self.r[op.r1 as usize & 7].swap_bytes();
+                Next
+            }
+            K::CmpxchgR => {
+                self.cmpxchg(mmu, op)?;
+                Next
+            }
+            K::CmpxchgM => {
+                self.cmpxchg(mmu, op)?;
+                Stored
+            }
+            K::Cmpxchg8b => {
+                self.cmpxchg8b(mmu, op)?;
+                Stored
+            }
+            K::XaddR => {
+                self.xadd(mmu, op)?;
+                Next
+            }
+            K::XaddM => {
+                self.xadd(mmu, op)?;
+                Stored
+            }
+            K::Movs => {
+                self.movs(mmu, op)?;
+                Stored
+            }
+            K::Stos => {
+                self.stos(mmu, op)?;
+                Stored
+            }
+            K::Lods => {
+                self.lods(mmu, op)?;
+                Next
+            }
+            K::Cmps => {
+                self.cmps(mmu, op)?;
+                Next
+            }
+            K::Scas => {
+                self.scas(mmu, op)?;
+                Next
+            }
+            K::Nop => Next,
+            K::Cpuid => {
+                self.cpuid();
+                Next
+            }
+            K::Rdtsc => {
+                self.rdtsc();
+                Next
+            }
+            K::SegReadR | K::SegWriteR | K::SegWriteM => {
+                self.seg_mov(mmu, op)?;
+                Next
+            }
+            K::SegReadM => {
+                self.seg_mov(mmu, op)?;
+                Stored
+            }
+            K::PushSeg => {
+                self.push_seg(mmu, op)?;
+                Stored
+            }
+            K::PopSeg => {
+                self.pop_seg(mmu, op)?;
+                Next
+            }
+            K::LoadFar => {
+                self.load_far(mmu, op)?;
+                Next
+            }
+            K::LarLslR | K::LarLslM => {
+                self.lar_lsl(mmu, op)?;
+                Next
+            }
+            K::VerR | K::VerM => {
+                self.ver(mmu, op)?;
+                Next
+            }
+            K::ArplR => {
+                self.arpl(mmu, op)?;
+                Next
+            }
+            K::ArplM => {
+                self.arpl(mmu, op)?;
+                Stored
+            }
+            K::Bcd => {
+                self.bcd(op);
+                Next
+            }
+            K::Aad => {
+                self.aad(op);
+                Next
+            }
+            // These read EIP: a call pushes it, a jump by 16 bits
+            // truncates it, a trap or #DE reports it, x87 records it.
+            K::Call | K::CallR | K::CallM => {
+                self.eip = next;
+                self.call(mmu, op)?;
+                Eip
+            }
+            K::Jecxz | K::Loop => {
+                self.eip = next;
+                self.loop_jump(op);
+                Eip
+            }
+            K::MulDivR | K::MulDivM => {
+                self.eip = next;
+                self.muldiv(mmu, op)?;
+                Eip
+            }
+            K::Int | K::Int3 | K::Priv | K::Ud => {
+                self.eip = next;
+                return Err(self.trap(mmu, op));
+            }
+            K::Aam => {
+                self.eip = next;
+                self.aam(op)?;
+                Eip
+            }
+            K::FarJmp => {
+                self.eip = next;
+                self.far_jmp(mmu, op)?;
+                Eip
+            }
+            K::FarCall => {
+                self.eip = next;
+                self.far_call(mmu, op)?;
+                Eip
+            }
+            K::FarRet => {
+                self.eip = next;
+                self.far_ret(mmu, op)?;
+                Eip
+            }
+            K::Iret => {
+                self.eip = next;
+                self.iret(mmu, op)?;
+                Eip
+            }
+            K::Addr16 => {
+                self.eip = next;
+                self.addr16(mmu, op)?;
+                Eip
+            }
+            K::SegCheck => {
+                self.eip = next;
+                self.seg_check(mmu, op)?;
+                Eip
+            }
+            K::Branch16 => {
+                self.eip = next;
+                self.branch16(mmu, op)?;
+                Eip
+            }
+            K::X87 => {
+                self.eip = next;
+                self.x87(mmu, op)?;
+                Eip
+            }
+            // The specialised forms (fast.rs).
+            K::Mov32RR => {
+                self.r[op.r1 as usize & 7] = self.r[op.r2 as usize & 7];
+                Next
+            }
+            K::Mov32RM => {
+                self.r[op.r1 as usize & 7] = mmu.read_u32(VirtAddr(self.ea(&op.m)))?;
+                Next
+            }
+            K::Mov32MR => {
+                mmu.write_u32(VirtAddr(self.ea(&op.m)), self.r[op.r1 as usize & 7])?;
+                Stored
+            }
+            K::Lea32 => {
+                self.r[op.r1 as usize & 7] = self.ea(&op.m);
+                Next
+            }
+            K::Push32R => {
+                self.push32(mmu, op)?;
+                Stored
+            }
+            K::Pop32R => {
+                self.pop32(mmu, op)?;
+                Next
+            }
+            K::Inc32 | K::Dec32 => {
+                self.incdec32(op);
+                Next
+            }
             K::Add32RR => self.alu32_rr::<{ A::ADD }>(op),
             K::Add32RI => self.alu32_ri::<{ A::ADD }>(op),
             K::Add32RM => self.alu32_rm::<{ A::ADD }>(mmu, op)?,
@@ -140,52 +453,94 @@ impl State {
             K::Shl32RC => self.shift32::<{ Lazy::Shl as u8 }>(op, self.r[ECX] & 31),
             K::Shr32RC => self.shift32::<{ Lazy::Shr as u8 }>(op, self.r[ECX] & 31),
             K::Sar32RC => self.shift32::<{ Lazy::Sar as u8 }>(op, self.r[ECX] & 31),
-            K::Neg32 => self.neg32(op),
-            K::Not32 => self.r[op.r1 as usize & 7] = !self.r[op.r1 as usize & 7],
-            K::Movzb32RR => self.r[op.r1 as usize & 7] = self.get(1, op.r2),
-            K::Movzw32RR => self.r[op.r1 as usize & 7] = self.r[op.r2 as usize & 7] & 0xffff,
-            K::Movsb32RR => self.r[op.r1 as usize & 7] = self.get(1, op.r2) as i8 as u32,
-            K::Movsw32RR => self.r[op.r1 as usize & 7] = self.r[op.r2 as usize & 7] as i16 as u32,
-            K::Movzb32RM => self.r[op.r1 as usize & 7] = self.load8(mmu, op)? as u32,
-            K::Movzw32RM => self.r[op.r1 as usize & 7] = self.load16(mmu, op)? as u32,
-            K::Movsb32RM => self.r[op.r1 as usize & 7] = self.load8(mmu, op)? as i8 as u32,
-            K::Movsw32RM => self.r[op.r1 as usize & 7] = self.load16(mmu, op)? as i16 as u32,
-            K::Mov32MI => mmu.write_u32(VirtAddr(self.ea(&op.m)), op.imm)?,
-            K::Mov8MR => mmu.write_u8(VirtAddr(self.ea(&op.m)), self.get(1, op.r1) as u8)?,
-            K::Mov8MI => mmu.write_u8(VirtAddr(self.ea(&op.m)), op.imm as u8)?,
+            K::Neg32 => {
+                self.neg32(op);
+                Next
+            }
+            K::Not32 => {
+                self.r[op.r1 as usize & 7] = !self.r[op.r1 as usize & 7];
+                Next
+            }
+            K::Movzb32RR => self.load_reg(op, self.get(1, op.r2)),
+            K::Movzw32RR => self.load_reg(op, self.r[op.r2 as usize & 7] & 0xffff),
+            K::Movsb32RR => self.load_reg(op, self.get(1, op.r2) as i8 as u32),
+            K::Movsw32RR => self.load_reg(op, self.r[op.r2 as usize & 7] as i16 as u32),
+            K::Movzb32RM => self.load_reg(op, self.load8(mmu, op)? as u32),
+            K::Movzw32RM => self.load_reg(op, self.load16(mmu, op)? as u32),
+            K::Movsb32RM => self.load_reg(op, self.load8(mmu, op)? as i8 as u32),
+            K::Movsw32RM => self.load_reg(op, self.load16(mmu, op)? as i16 as u32),
+            K::Mov32MI => {
+                mmu.write_u32(VirtAddr(self.ea(&op.m)), op.imm)?;
+                Stored
+            }
+            K::Mov8MR => {
+                mmu.write_u8(VirtAddr(self.ea(&op.m)), self.get(1, op.r1) as u8)?;
+                Stored
+            }
+            K::Mov8MI => {
+                mmu.write_u8(VirtAddr(self.ea(&op.m)), op.imm as u8)?;
+                Stored
+            }
             K::Cmp8MI => {
                 let a = self.load8(mmu, op)? as u32;
                 self.f
                     .set(Lazy::Sub, 0x80, a, op.imm, a.wrapping_sub(op.imm) & 0xff);
+                Next
             }
             K::Cmp32MI => {
                 let a = mmu.read_u32(VirtAddr(self.ea(&op.m)))?;
                 self.f
                     .set(Lazy::Sub, 0x8000_0000, a, op.imm, a.wrapping_sub(op.imm));
+                Next
             }
-            K::X87 => self.x87(mmu, op)?,
             // Fused compare-and-branch (fuse.rs): the immediate forms keep
             // the displacement in `m.disp`.
             K::CmpJccRR => {
                 let (a, b) = (self.r[op.r1 as usize & 7], self.r[op.r2 as usize & 7]);
-                self.cmp_jcc(op.sub, a, b, op.imm)
+                let taken = self.cmp_jcc(op.sub, a, b);
+                self.branch(taken, next, op.imm)
             }
-            K::CmpJccRI => self.cmp_jcc(op.sub, self.r[op.r1 as usize & 7], op.imm, op.m.disp),
+            K::CmpJccRI => {
+                let taken = self.cmp_jcc(op.sub, self.r[op.r1 as usize & 7], op.imm);
+                self.branch(taken, next, op.m.disp)
+            }
             K::CmpJccRM => {
                 let b = mmu.read_u32(VirtAddr(self.ea(&op.m)))?;
-                self.cmp_jcc(op.sub, self.r[op.r1 as usize & 7], b, op.imm)
+                let taken = self.cmp_jcc(op.sub, self.r[op.r1 as usize & 7], b);
+                self.branch(taken, next, op.imm)
             }
             K::CmpJcc8MI => {
                 let a = self.load8(mmu, op)? as u32;
-                self.cmp8_jcc(op.sub, a, op.r1 as u32, op.imm)
+                let taken = self.cmp8_jcc(op.sub, a, op.r1 as u32);
+                self.branch(taken, next, op.imm)
             }
             K::TestJccRR => {
                 let (a, b) = (self.r[op.r1 as usize & 7], self.r[op.r2 as usize & 7]);
-                self.test_jcc(op.sub, a, b, op.imm)
+                let taken = self.test_jcc(op.sub, a, b);
+                self.branch(taken, next, op.imm)
             }
-            K::TestJccRI => self.test_jcc(op.sub, self.r[op.r1 as usize & 7], op.imm, op.m.disp),
+            K::TestJccRI => {
+                let taken = self.test_jcc(op.sub, self.r[op.r1 as usize & 7], op.imm);
+                self.branch(taken, next, op.m.disp)
+            }
+        })
+    }
+
+    /// A relative branch from `next` by `disp`, if `taken`.
+    #[inline(always)]
+    fn branch(&mut self, taken: bool, next: u32, disp: u32) -> Flow {
+        if taken {
+            self.eip = next.wrapping_add(disp);
+            Flow::Jump
+        } else {
+            Flow::Next
         }
-        Ok(())
+    }
+
+    #[inline(always)]
+    fn load_reg(&mut self, op: &Op, v: u32) -> Flow {
+        self.r[op.r1 as usize & 7] = v;
+        Flow::Next
     }
 
     /// `exec` out of line, for the wrappers (address.rs) to run the

@@ -6,6 +6,7 @@
 
 use super::flags::Lazy;
 use super::op::{alu_op as A, unary_op, Kind, Op};
+use super::exec::Flow;
 use super::state::{Exec, State, ESP};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
@@ -158,21 +159,27 @@ impl State {
     }
 
     #[inline(always)]
-    pub(super) fn alu32_rr<const SUB: u8>(&mut self, op: &Op) {
+    pub(super) fn alu32_rr<const SUB: u8>(&mut self, op: &Op) -> Flow {
         let (a, b) = (self.r[op.r1 as usize & 7], self.r[op.r2 as usize & 7]);
         self.alu32::<SUB>(op.r1, a, b);
+        Flow::Next
     }
 
     #[inline(always)]
-    pub(super) fn alu32_ri<const SUB: u8>(&mut self, op: &Op) {
+    pub(super) fn alu32_ri<const SUB: u8>(&mut self, op: &Op) -> Flow {
         self.alu32::<SUB>(op.r1, self.r[op.r1 as usize & 7], op.imm);
+        Flow::Next
     }
 
     #[inline(always)]
-    pub(super) fn alu32_rm<const SUB: u8>(&mut self, mmu: &mut Mmu, op: &Op) -> Exec {
+    pub(super) fn alu32_rm<const SUB: u8>(
+        &mut self,
+        mmu: &mut Mmu,
+        op: &Op,
+    ) -> Result<Flow, PageFault> {
         let b = mmu.read_u32(VirtAddr(self.ea(&op.m)))?;
         self.alu32::<SUB>(op.r1, self.r[op.r1 as usize & 7], b);
-        Ok(())
+        Ok(Flow::Next)
     }
 
     /// inc/dec r32: CF is kept, so it is computed now.
@@ -195,9 +202,9 @@ impl State {
     /// `LAZY` is the `Lazy` variant as a number (enums are not const
     /// parameters).
     #[inline(always)]
-    pub(super) fn shift32<const LAZY: u8>(&mut self, op: &Op, n: u32) {
+    pub(super) fn shift32<const LAZY: u8>(&mut self, op: &Op, n: u32) -> Flow {
         if n == 0 {
-            return;
+            return Flow::Next;
         }
         let d = op.r1 as usize & 7;
         let a = self.r[d];
@@ -208,6 +215,7 @@ impl State {
         };
         self.r[d] = r;
         self.f.set(lazy, SIGN, a, n, r);
+        Flow::Next
     }
 
     /// neg r32: 0 - a, flags as that subtraction's.
@@ -228,14 +236,6 @@ impl State {
     #[inline(always)]
     pub(super) fn load16(&self, mmu: &mut Mmu, op: &Op) -> Result<u16, PageFault> {
         mmu.read_u16(VirtAddr(self.ea(&op.m)))
-    }
-
-    /// jcc with the condition known when compiled.
-    #[inline(always)]
-    pub(super) fn jcc<const CC: u8>(&mut self, op: &Op) {
-        if self.f.cond(CC) {
-            self.eip = self.eip.wrapping_add(op.imm);
-        }
     }
 
     #[inline(always)]

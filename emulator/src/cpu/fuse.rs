@@ -54,6 +54,7 @@ pub fn fuse(cmp: &Op, jcc: &Op) -> Option<Op> {
     let mut f = *cmp;
     f.kind = kind;
     f.len = cmp.len + jcc.len;
+    f.end = jcc.end;
     f.sub = predicate(cc, test)?;
     f.flags |= jcc.flags & (LAST | EXIT);
     // The branch displacement goes where the compare has no operand.
@@ -68,12 +69,10 @@ pub fn fuse(cmp: &Op, jcc: &Op) -> Option<Op> {
     Some(f)
 }
 
-/// `Op::sub` of a fused op: its condition as one unsigned comparison,
-/// `l < m + k` (in 64 bits), where (l, m) is (a, b) or, with ON_R, the
-/// result and 0; SIGNED flips both sign bits first (signed order as
-/// unsigned); LE makes k 1; NEG inverts. So the branch is decided with no
-/// branch on the condition and no flags built.
-const NEG: u8 = 1;
+/// `Op::sub` of a fused op: its condition as one comparison, `l < m` or
+/// with LE `l <= m`, where (l, m) is (a, b) or, with ON_R, the result and
+/// 0; SIGNED compares them as signed; bit 0 (the condition code's) inverts.
+/// So the branch is decided by one compare and no flags are built.
 const LE: u8 = 2;
 const SIGNED: u8 = 4;
 const ON_R: u8 = 8;
@@ -96,47 +95,56 @@ fn predicate(cc: u8, test: bool) -> Option<u8> {
     Some(p | (cc & 1))
 }
 
-/// Whether predicate `p` holds after `a - b = r` (or `a & b = r`).
+/// Whether predicate `p` holds after `a - b = r` (or `a & b = r`): one
+/// compare in the arm its number selects (a jump table).
 #[inline(always)]
 fn holds(p: u8, a: u32, b: u32, r: u32) -> bool {
-    let (l, m) = if p & ON_R != 0 { (r, 0) } else { (a, b) };
-    let bias = ((p & SIGNED) as u32) << 29;
-    let k = (p as u64 >> 1) & 1;
-    (((l ^ bias) as u64) < ((m ^ bias) as u64 + k)) != (p & NEG != 0)
+    let (sa, sb, sr) = (a as i32, b as i32, r as i32);
+    match p & 15 {
+        0 => a < b,
+        1 => a >= b,
+        LE => a <= b,
+        3 => a > b,
+        SIGNED => sa < sb,
+        5 => sa >= sb,
+        6 => sa <= sb,
+        7 => sa > sb,
+        ON_R => false,
+        9 => true,
+        10 => r == 0,
+        11 => r != 0,
+        12 => sr < 0,
+        13 => sr >= 0,
+        14 => sr <= 0,
+        _ => sr > 0,
+    }
 }
 
 impl State {
-    /// `cmp a, b` then the branch by `disp` if predicate `p` holds; `self.eip` is
-    /// past the `jcc`.
+    /// `cmp a, b`: whether the branch after it is taken by predicate `p`.
     #[inline(always)]
-    pub(super) fn cmp_jcc(&mut self, p: u8, a: u32, b: u32, disp: u32) {
+    pub(super) fn cmp_jcc(&mut self, p: u8, a: u32, b: u32) -> bool {
         let r = a.wrapping_sub(b);
         self.f.set(Lazy::Sub, SIGN, a, b, r);
-        if holds(p, a, b, r) {
-            self.eip = self.eip.wrapping_add(disp);
-        }
+        holds(p, a, b, r)
     }
 
-    /// `cmpb b, a` then the branch: the bytes compared at the top of 32
+    /// `cmpb b, a` and the branch: the bytes compared at the top of 32
     /// bits decide every condition as the 32-bit compare would; the flags
     /// are recorded as a byte compare's.
     #[inline(always)]
-    pub(super) fn cmp8_jcc(&mut self, p: u8, a: u32, b: u32, disp: u32) {
+    pub(super) fn cmp8_jcc(&mut self, p: u8, a: u32, b: u32) -> bool {
         let r = a.wrapping_sub(b) & 0xff;
         self.f.set(Lazy::Sub, 0x80, a, b, r);
-        if holds(p, a << 24, b << 24, r << 24) {
-            self.eip = self.eip.wrapping_add(disp);
-        }
+        holds(p, a << 24, b << 24, r << 24)
     }
 
-    /// `test a, b` then the branch.
+    /// `test a, b` and the branch.
     #[inline(always)]
-    pub(super) fn test_jcc(&mut self, p: u8, a: u32, b: u32, disp: u32) {
+    pub(super) fn test_jcc(&mut self, p: u8, a: u32, b: u32) -> bool {
         let r = a & b;
         self.f.set(Lazy::Logic, SIGN, a, b, r);
-        if holds(p, r, 0, r) {
-            self.eip = self.eip.wrapping_add(disp);
-        }
+        holds(p, r, 0, r)
     }
 }
 

@@ -288,7 +288,7 @@ pub const WRITES: u8 = 2;
 /// CPU stops before it. A hooked instruction always starts a block.
 pub const HOOK: u8 = 4;
 
-/// One decoded instruction (20 bytes).
+/// One decoded instruction (24 bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Op {
     pub kind: Kind,
@@ -312,6 +312,11 @@ pub struct Op {
     pub m: Mem,
     /// Immediate, or a branch displacement relative to the next instruction.
     pub imm: u32,
+    /// Where the next instruction starts, as an offset from the page this
+    /// one was decoded in (up to 0x100e for one crossing into the next):
+    /// the fast path's EIP, worked out only when needed (exec.rs). 0 in an
+    /// op not from the decode cache, whose EIP is always kept.
+    pub end: u16,
 }
 
 impl Op {
@@ -331,6 +336,7 @@ impl Op {
                 ..Mem::default()
             },
             imm: 0,
+            end: 0,
         }
     }
 
@@ -484,6 +490,6 @@ mod tests {
 
     #[test]
     fn op_stays_small() {
-        assert!(std::mem::size_of::<Op>() <= 20);
+        assert!(std::mem::size_of::<Op>() <= 24);
     }
 }

@@ -13,7 +13,8 @@
 use super::cache::{Block, CodeCache, Entry, MISS};
 use super::fuse;
 use super::jit::{Exit, Jit, REFUSED};
-use super::op::{Op, EXIT, HOOK, WRITES};
+use super::exec::Flow;
+use super::op::{Op, EXIT, HOOK, LAST, WRITES};
 use super::state::{State, Stop, ESP};
 use super::Cpu;
 use crate::addr::VirtAddr;
@@ -95,56 +96,67 @@ impl Cpu {
                     }
                 }
             }
-            // EIP is stored before each instruction (branches and traps
-            // read it); the ops before one that stops are charged then. A
-            // block that loops on itself runs again at once while the
-            // budget lasts.
+            // EIP is left alone by the ops that do not read it (exec.rs):
+            // it is worked out where the block is left. The ops before one
+            // that stops are charged then. A block that loops on itself
+            // runs again at once while the budget lasts.
             let ops = &code.cur.ops[block.fast_start as usize..][..block.fast as usize];
-            'again: loop {
-                let mut at = eip;
-                for op in ops {
-                    let next = at.wrapping_add(op.len as u32);
-                    s.eip = next;
-                    if let Err(stop) = s.exec(mmu, op) {
-                        s.retired += before(ops, op);
-                        if let Some(t) = s.stopped(mmu, op, stop, at, &mut end) {
-                            return t;
-                        }
-                        // A paused `rep` or a store memcheck let pass may
-                        // have written code before it stopped.
-                        if code.stale(mmu) {
-                            code.drop_stale(mmu);
-                        }
-                        continue 'blocks;
-                    }
-                    if op.flags & (WRITES | EXIT) != 0 {
-                        // A store may have written code the next op was
-                        // decoded from (it took the MMU's slow path, which
-                        // bumped the epoch).
-                        if op.flags & WRITES != 0 && code.stale(mmu) {
-                            s.retired += before(ops, op) + weight(op);
-                            code.drop_stale(mmu);
-                            continue 'blocks;
-                        }
-                        // A jcc taken out of the block (its `size` says
-                        // how far the block got), maybe back to its start.
-                        if op.flags & EXIT != 0 && s.eip != next {
-                            s.retired += op.size as u64;
-                            if stack_watch {
-                                floor(s, mmu);
-                            }
-                            if s.eip == eip && s.retired + block.insns as u64 <= end {
-                                if warmed(jit.as_deref(), &mut code.cur.blocks[slot]) {
+            let page = eip & !0xfff;
+            loop {
+                // Instructions retired when the block is left by a jump.
+                let left = 'ran: {
+                    for op in ops {
+                        match s.step(mmu, op, page) {
+                            Ok(Flow::Next) => {}
+                            Ok(Flow::Stored) => {
+                                // A store that took the MMU's slow path
+                                // into a frame decoded from bumped the
+                                // epoch: the next op may be stale.
+                                if code.stale(mmu) {
+                                    s.eip = page.wrapping_add(op.end as u32);
+                                    s.retired += before(ops, op) + weight(op);
+                                    code.drop_stale(mmu);
                                     continue 'blocks;
                                 }
-                                continue 'again;
                             }
-                            continue 'blocks;
+                            // A jcc taken out of the block (its `size` says
+                            // how far the block got), or its last op.
+                            Ok(Flow::Jump) => break 'ran retired_at(op, &block),
+                            Ok(Flow::Eip) => {
+                                if op.flags & WRITES != 0 && code.stale(mmu) {
+                                    s.retired += before(ops, op) + weight(op);
+                                    code.drop_stale(mmu);
+                                    continue 'blocks;
+                                }
+                                if op.flags & LAST != 0 {
+                                    break 'ran block.insns as u64;
+                                }
+                            }
+                            Err(stop) => {
+                                let at = page.wrapping_add(op.end as u32 - op.len as u32);
+                                s.retired += before(ops, op);
+                                if let Some(t) = s.stopped(mmu, op, stop, at, &mut end) {
+                                    return t;
+                                }
+                                // A paused `rep` or a store memcheck let
+                                // pass may have written code before it
+                                // stopped.
+                                if code.stale(mmu) {
+                                    code.drop_stale(mmu);
+                                }
+                                continue 'blocks;
+                            }
                         }
                     }
-                    at = next;
-                }
-                s.retired += block.insns as u64;
+                    // Off the end of the block, into the next instruction.
+                    s.eip = ops.last().map_or(eip, |op| page.wrapping_add(op.end as u32));
+                    s.retired += block.insns as u64;
+                    if stack_watch {
+                        floor(s, mmu);
+                    }
+                    continue 'blocks;
+                };
+                s.retired += left;
                 if stack_watch {
                     floor(s, mmu);
                 }
@@ -156,6 +168,17 @@ impl Cpu {
                 }
             }
         }
+    }
+}
+
+/// Instructions a block has retired when a branch leaves it at `op`: an
+/// exit in the middle says in its `size`.
+#[inline(always)]
+fn retired_at(op: &Op, block: &Block) -> u64 {
+    if op.flags & EXIT != 0 {
+        op.size as u64
+    } else {
+        block.insns as u64
     }
 }
 
