@@ -111,6 +111,28 @@ fn end_here(ops: &mut [Op]) {
     }
 }
 
+/// An exit of a block's fast path whose target is a later op of the block
+/// goes on there when taken (forward only, so a pass still retires at most
+/// the block's instructions): mark each with how far and what it skips.
+fn inner_exits(ops: &mut [Op]) {
+    for i in 0..ops.len() {
+        if ops[i].flags & EXIT == 0 {
+            continue;
+        }
+        let target = (ops[i].end as u32).wrapping_add(fuse::disp(&ops[i]));
+        let mut skipped = 0;
+        for k in i + 1..ops.len() {
+            let o = ops[k];
+            if (o.end - o.len as u16) as u32 == target {
+                ops[i].skip = (k - i) as u8;
+                ops[i].skipped = skipped;
+                break;
+            }
+            skipped += 1 + fuse::is_fused(o.kind) as u8;
+        }
+    }
+}
+
 /// An instruction straddling two frames: valid while both are what they were.
 struct Cross {
     frame0: u32,
@@ -235,6 +257,10 @@ impl CodeCache {
         self.cross.clear();
     }
 
+    pub fn has_hooks(&self) -> bool {
+        !self.hooks.is_empty()
+    }
+
     pub fn is_hook(&self, eip: u32) -> bool {
         !self.hooks.is_empty() && self.hooks.binary_search(&eip).is_ok()
     }
@@ -326,6 +352,7 @@ impl CodeCache {
             }
             self.cur.ops.push(op);
         }
+        inner_exits(&mut self.cur.ops[fast_start..]);
         let block = Block {
             start: start as u16,
             fast_start: fast_start as u16,

@@ -41,7 +41,8 @@ impl State {
     pub(super) fn step(&mut self, mmu: &mut Mmu, op: &Op, page: u32) -> Result<Flow, Stop> {
         use Flow::{Eip, Jump, Next, Stored};
         use Kind as K;
-        let next = page.wrapping_add(op.end as u32);
+        // (Worked out in the arms that need it, not before the dispatch.)
+        let next = || page.wrapping_add(op.end as u32);
         Ok(match op.kind {
             K::MovRR => {
                 self.set(op.size, op.r1, self.get(op.size, op.r2));
@@ -148,7 +149,7 @@ impl State {
                 self.shd(mmu, op)?;
                 Stored
             }
-            K::Jmp => self.branch(true, next, op.imm),
+            K::Jmp => self.branch(true, next(), op.imm),
             K::JmpR => {
                 self.eip = self.r[op.r1 as usize & 7];
                 Jump
@@ -157,23 +158,23 @@ impl State {
                 self.eip = mmu.read_u32(VirtAddr(self.ea(&op.m)))?;
                 Jump
             }
-            K::Jcc => self.branch(self.f.cond(op.sub), next, op.imm),
-            K::Jo => self.branch(self.f.cond(0), next, op.imm),
-            K::Jno => self.branch(self.f.cond(1), next, op.imm),
-            K::Jb => self.branch(self.f.cond(2), next, op.imm),
-            K::Jae => self.branch(self.f.cond(3), next, op.imm),
-            K::Je => self.branch(self.f.cond(4), next, op.imm),
-            K::Jne => self.branch(self.f.cond(5), next, op.imm),
-            K::Jbe => self.branch(self.f.cond(6), next, op.imm),
-            K::Ja => self.branch(self.f.cond(7), next, op.imm),
-            K::Js => self.branch(self.f.cond(8), next, op.imm),
-            K::Jns => self.branch(self.f.cond(9), next, op.imm),
-            K::Jp => self.branch(self.f.cond(10), next, op.imm),
-            K::Jnp => self.branch(self.f.cond(11), next, op.imm),
-            K::Jl => self.branch(self.f.cond(12), next, op.imm),
-            K::Jge => self.branch(self.f.cond(13), next, op.imm),
-            K::Jle => self.branch(self.f.cond(14), next, op.imm),
-            K::Jg => self.branch(self.f.cond(15), next, op.imm),
+            K::Jcc => self.branch(self.f.cond(op.sub), next(), op.imm),
+            K::Jo => self.branch(self.f.cond(0), next(), op.imm),
+            K::Jno => self.branch(self.f.cond(1), next(), op.imm),
+            K::Jb => self.branch(self.f.cond(2), next(), op.imm),
+            K::Jae => self.branch(self.f.cond(3), next(), op.imm),
+            K::Je => self.branch(self.f.cond(4), next(), op.imm),
+            K::Jne => self.branch(self.f.cond(5), next(), op.imm),
+            K::Jbe => self.branch(self.f.cond(6), next(), op.imm),
+            K::Ja => self.branch(self.f.cond(7), next(), op.imm),
+            K::Js => self.branch(self.f.cond(8), next(), op.imm),
+            K::Jns => self.branch(self.f.cond(9), next(), op.imm),
+            K::Jp => self.branch(self.f.cond(10), next(), op.imm),
+            K::Jnp => self.branch(self.f.cond(11), next(), op.imm),
+            K::Jl => self.branch(self.f.cond(12), next(), op.imm),
+            K::Jge => self.branch(self.f.cond(13), next(), op.imm),
+            K::Jle => self.branch(self.f.cond(14), next(), op.imm),
+            K::Jg => self.branch(self.f.cond(15), next(), op.imm),
             K::Ret => {
                 self.ret(mmu, op)?;
                 Jump
@@ -338,66 +339,66 @@ impl State {
             // These read EIP: a call pushes it, a jump by 16 bits
             // truncates it, a trap or #DE reports it, x87 records it.
             K::Call | K::CallR | K::CallM => {
-                self.eip = next;
+                self.eip = next();
                 self.call(mmu, op)?;
                 Eip
             }
             K::Jecxz | K::Loop => {
-                self.eip = next;
+                self.eip = next();
                 self.loop_jump(op);
                 Eip
             }
             K::MulDivR | K::MulDivM => {
-                self.eip = next;
+                self.eip = next();
                 self.muldiv(mmu, op)?;
                 Eip
             }
             K::Int | K::Int3 | K::Priv | K::Ud => {
-                self.eip = next;
+                self.eip = next();
                 return Err(self.trap(mmu, op));
             }
             K::Aam => {
-                self.eip = next;
+                self.eip = next();
                 self.aam(op)?;
                 Eip
             }
             K::FarJmp => {
-                self.eip = next;
+                self.eip = next();
                 self.far_jmp(mmu, op)?;
                 Eip
             }
             K::FarCall => {
-                self.eip = next;
+                self.eip = next();
                 self.far_call(mmu, op)?;
                 Eip
             }
             K::FarRet => {
-                self.eip = next;
+                self.eip = next();
                 self.far_ret(mmu, op)?;
                 Eip
             }
             K::Iret => {
-                self.eip = next;
+                self.eip = next();
                 self.iret(mmu, op)?;
                 Eip
             }
             K::Addr16 => {
-                self.eip = next;
+                self.eip = next();
                 self.addr16(mmu, op)?;
                 Eip
             }
             K::SegCheck => {
-                self.eip = next;
+                self.eip = next();
                 self.seg_check(mmu, op)?;
                 Eip
             }
             K::Branch16 => {
-                self.eip = next;
+                self.eip = next();
                 self.branch16(mmu, op)?;
                 Eip
             }
             K::X87 => {
-                self.eip = next;
+                self.eip = next();
                 self.x87(mmu, op)?;
                 Eip
             }
@@ -498,30 +499,30 @@ impl State {
             K::CmpJccRR => {
                 let (a, b) = (self.r[op.r1 as usize & 7], self.r[op.r2 as usize & 7]);
                 let taken = self.cmp_jcc(op.sub, a, b);
-                self.branch(taken, next, op.imm)
+                self.branch(taken, next(), op.imm)
             }
             K::CmpJccRI => {
                 let taken = self.cmp_jcc(op.sub, self.r[op.r1 as usize & 7], op.imm);
-                self.branch(taken, next, op.m.disp)
+                self.branch(taken, next(), op.m.disp)
             }
             K::CmpJccRM => {
                 let b = mmu.read_u32(VirtAddr(self.ea(&op.m)))?;
                 let taken = self.cmp_jcc(op.sub, self.r[op.r1 as usize & 7], b);
-                self.branch(taken, next, op.imm)
+                self.branch(taken, next(), op.imm)
             }
             K::CmpJcc8MI => {
                 let a = self.load8(mmu, op)? as u32;
                 let taken = self.cmp8_jcc(op.sub, a, op.r1 as u32);
-                self.branch(taken, next, op.imm)
+                self.branch(taken, next(), op.imm)
             }
             K::TestJccRR => {
                 let (a, b) = (self.r[op.r1 as usize & 7], self.r[op.r2 as usize & 7]);
                 let taken = self.test_jcc(op.sub, a, b);
-                self.branch(taken, next, op.imm)
+                self.branch(taken, next(), op.imm)
             }
             K::TestJccRI => {
                 let taken = self.test_jcc(op.sub, self.r[op.r1 as usize & 7], op.imm);
-                self.branch(taken, next, op.m.disp)
+                self.branch(taken, next(), op.m.disp)
             }
         })
     }

@@ -69,6 +69,14 @@ pub fn fuse(cmp: &Op, jcc: &Op) -> Option<Op> {
     Some(f)
 }
 
+/// The displacement of a jcc, fused or not (from the next instruction).
+pub fn disp(op: &Op) -> u32 {
+    match op.kind {
+        Kind::CmpJccRI | Kind::TestJccRI => op.m.disp,
+        _ => op.imm,
+    }
+}
+
 /// `Op::sub` of a fused op: its condition as one comparison, `l < m` or
 /// with LE `l <= m`, where (l, m) is (a, b) or, with ON_R, the result and
 /// 0; SIGNED compares them as signed; bit 0 (the condition code's) inverts.

@@ -317,6 +317,11 @@ pub struct Op {
     /// the fast path's EIP, worked out only when needed (exec.rs). 0 in an
     /// op not from the decode cache, whose EIP is always kept.
     pub end: u16,
+    /// In a block's fast path, an exit to a later op of the same block:
+    /// how many ops on that one is (0: the exit leaves the block), and the
+    /// instructions of those passed over (cache.rs, run.rs).
+    pub skip: u8,
+    pub skipped: u8,
 }
 
 impl Op {
@@ -337,6 +342,8 @@ impl Op {
             },
             imm: 0,
             end: 0,
+            skip: 0,
+            skipped: 0,
         }
     }
 

@@ -37,6 +37,11 @@ impl Cpu {
         if stack_watch {
             floor(s, mmu);
         }
+        // A jcc to a later op of its block goes on there, unless every
+        // block's end is needed (memcheck's stack floor), or hooks are set:
+        // a frame mapped at two addresses shares its decoded blocks, so a
+        // block may run past an address hooked at the other.
+        let inner = !stack_watch && !code.has_hooks();
         // One counter does for both: stop when `retired` reaches `end`.
         let mut end = s.retired.saturating_add(budget);
         'blocks: loop {
@@ -103,9 +108,13 @@ impl Cpu {
             let ops = &code.cur.ops[block.fast_start as usize..][..block.fast as usize];
             let page = eip & !0xfff;
             loop {
+                // Instructions passed over by exits into the block itself
+                // (not retired this pass).
+                let mut skipped = 0;
                 // Instructions retired when the block is left by a jump.
                 let left = 'ran: {
-                    for op in ops {
+                    let mut it = ops.iter();
+                    while let Some(op) = it.next() {
                         match s.step(mmu, op, page) {
                             Ok(Flow::Next) => {}
                             Ok(Flow::Stored) => {
@@ -114,27 +123,37 @@ impl Cpu {
                                 // epoch: the next op may be stale.
                                 if code.stale(mmu) {
                                     s.eip = page.wrapping_add(op.end as u32);
-                                    s.retired += before(ops, op) + weight(op);
+                                    s.retired += before(ops, op) + weight(op) - skipped;
                                     code.drop_stale(mmu);
                                     continue 'blocks;
                                 }
                             }
-                            // A jcc taken out of the block (its `size` says
-                            // how far the block got), or its last op.
-                            Ok(Flow::Jump) => break 'ran retired_at(op, &block),
+                            // A jcc taken to a later op of the block goes on
+                            // there; else it leaves (its `size` says how far
+                            // the block got), or it is the last op.
+                            Ok(Flow::Jump) => {
+                                if op.skip != 0 && inner {
+                                    skipped += op.skipped as u64;
+                                    if op.skip > 1 {
+                                        it.nth(op.skip as usize - 2);
+                                    }
+                                    continue;
+                                }
+                                break 'ran retired_at(op, &block) - skipped;
+                            }
                             Ok(Flow::Eip) => {
                                 if op.flags & WRITES != 0 && code.stale(mmu) {
-                                    s.retired += before(ops, op) + weight(op);
+                                    s.retired += before(ops, op) + weight(op) - skipped;
                                     code.drop_stale(mmu);
                                     continue 'blocks;
                                 }
                                 if op.flags & LAST != 0 {
-                                    break 'ran block.insns as u64;
+                                    break 'ran block.insns as u64 - skipped;
                                 }
                             }
                             Err(stop) => {
                                 let at = page.wrapping_add(op.end as u32 - op.len as u32);
-                                s.retired += before(ops, op);
+                                s.retired += before(ops, op) - skipped;
                                 if let Some(t) = s.stopped(mmu, op, stop, at, &mut end) {
                                     return t;
                                 }
@@ -150,7 +169,7 @@ impl Cpu {
                     }
                     // Off the end of the block, into the next instruction.
                     s.eip = ops.last().map_or(eip, |op| page.wrapping_add(op.end as u32));
-                    s.retired += block.insns as u64;
+                    s.retired += block.insns as u64 - skipped;
                     if stack_watch {
                         floor(s, mmu);
                     }
@@ -162,7 +181,7 @@ impl Cpu {
                 }
                 if s.eip != eip
                     || s.retired + block.insns as u64 > end
-                    || warmed(jit.as_deref(), &mut code.cur.blocks[slot])
+                    || warmed(jit.as_deref(), &mut code.cur.blocks, slot)
                 {
                     continue 'blocks;
                 }
@@ -214,8 +233,9 @@ fn translated(j: &mut Jit, code: &mut CodeCache, slot: usize, eip: u32, lru: boo
 /// pass on the fast path: each pass counts toward its translation, and
 /// `true` says it is hot now (go round by `translated`, which makes it).
 #[inline]
-fn warmed(jit: Option<&Jit>, b: &mut Block) -> bool {
+fn warmed(jit: Option<&Jit>, blocks: &mut [Block], slot: usize) -> bool {
     let Some(j) = jit else { return false };
+    let b = &mut blocks[slot];
     if b.jit != 0 {
         return false;
     }
