@@ -72,6 +72,16 @@ impl Mmu {
     /// 0 for none memcheck should check).
     #[inline(always)]
     fn access(&mut self, va: VirtAddr, access: Access, len: u32) -> Result<PhysAddr, PageFault> {
+        match self.tlb.hot_hit(va.vpn(), access == Access::Write) {
+            Some(base) => Ok(PhysAddr(base | va.page_offset())),
+            None => self.access_set(va, access, len),
+        }
+    }
+
+    /// Not in the TLB's hot index: look through the set, then walk.
+    #[cold]
+    #[inline(never)]
+    fn access_set(&mut self, va: VirtAddr, access: Access, len: u32) -> Result<PhysAddr, PageFault> {
         match self.tlb.lookup(va.vpn(), access == Access::Write) {
             Some(base) => Ok(PhysAddr(base | va.page_offset())),
             None => self.slow(va, access, len),

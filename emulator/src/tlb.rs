@@ -320,6 +320,14 @@ impl Tlb {
     /// for a watched entry).
     #[inline(always)]
     pub fn lookup(&mut self, vpn: u32, write: bool) -> Option<u32> {
+        self.hot_hit(vpn, write)
+            .or_else(|| self.find_and_remember(vpn, write))
+    }
+
+    /// `lookup` through the hot index alone: `None` says nothing about the
+    /// set (and counts nothing).
+    #[inline(always)]
+    pub fn hot_hit(&mut self, vpn: u32, write: bool) -> Option<u32> {
         let h = &mut self.hot[vpn as usize & (HOT - 1)];
         if (if write { h.wvpn } else { h.vpn }) == vpn {
             // What `find` does on a hit, without the scan.
@@ -330,7 +338,7 @@ impl Tlb {
             self.stats.hits += 1;
             return Some(h.frame_base);
         }
-        self.find_and_remember(vpn, write)
+        None
     }
 
     /// The full lookup; a hit goes into the hot index.
