@@ -32,11 +32,12 @@ impl State {
             & 0xffff;
         let mut inner = *op;
         inner.kind = op.inner;
+        let base = self.seg_base[(m.seg & 3) as usize];
         inner.m = Mem {
             base: NOREG,
             index: NOREG,
             scale: 0,
-            seg: m.seg & 3,
+            seg: 0,
             disp: offset,
         };
         // A bit string's operand moves by whole words from the offset, and
@@ -44,7 +45,7 @@ impl State {
         // that lands there after it adds its word offset.
         let words = self.bit_string_words(op);
         let at = offset.wrapping_add(words) & 0xffff;
-        inner.m.disp = at.wrapping_sub(words);
+        inner.m.disp = at.wrapping_sub(words).wrapping_add(base);
         if m.seg & 3 != 0 {
             self.check_fs_gs(op, at)?;
         }
@@ -65,8 +66,12 @@ impl State {
             offset = offset.wrapping_add(op.size as u32);
         }
         self.check_fs_gs(op, offset)?;
+        // The op itself runs flat, with the segment's base in its
+        // displacement (State::ea adds no base).
         let mut inner = *op;
         inner.kind = op.inner;
+        inner.m.disp = m.disp.wrapping_add(self.seg_base[(m.seg & 3) as usize]);
+        inner.m.seg = 0;
         self.exec_inner(mmu, &inner)
     }
 

@@ -8,6 +8,8 @@
 pub const NOREG: u8 = 8;
 
 /// A memory operand: `seg_base[seg & 3] + disp + r[base] + (r[index] << (scale & 3))`.
+/// An op whose `seg` is not flat has a wrapper (`Kind::SegCheck`), which
+/// checks the limit and runs the op with the base added to `disp`.
 ///
 /// With 16-bit addressing (`Kind::Addr16`) base and index are BX BP SI DI
 /// and the offset wraps at 64 KiB. For an op wrapped by `Kind::Addr16` or

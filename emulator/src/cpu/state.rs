@@ -175,15 +175,15 @@ impl State {
         }
     }
 
-    /// Linear address of a memory operand with 32-bit addressing: segment
-    /// base + offset. (16-bit addressing and FS/GS limit checks are done by
-    /// the wrappers in address.rs before this runs, never here.)
+    /// Linear address of a memory operand with 32-bit addressing. Flat:
+    /// an operand through FS or GS, or 16-bit addressed, has a wrapper
+    /// (address.rs) that checks it and runs the op with the segment's base
+    /// folded into its displacement.
     #[inline(always)]
     pub(super) fn ea(&self, m: &Mem) -> u32 {
         m.disp
             .wrapping_add(self.r[m.base as usize & 15])
             .wrapping_add(self.r[m.index as usize & 15] << (m.scale & 3))
-            .wrapping_add(self.seg_base[m.seg as usize & 3])
     }
 
     #[inline(always)]
