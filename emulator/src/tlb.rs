@@ -330,11 +330,11 @@ impl Tlb {
     pub fn hot_hit(&mut self, vpn: u32, write: bool) -> Option<u32> {
         let h = &mut self.hot[vpn as usize & (HOT - 1)];
         if (if write { h.wvpn } else { h.vpn }) == vpn {
-            // What `find` does on a hit, without the scan.
+            // What `find` does on a hit, without the scan. (The slot's
+            // stamp is read only under LRU: stamping it anyway saves a
+            // test.)
             self.clock = self.clock.wrapping_add(1);
-            if self.lru {
-                h.stamp = self.clock;
-            }
+            h.stamp = self.clock;
             self.stats.hits += 1;
             return Some(h.frame_base);
         }

@@ -72,6 +72,7 @@ impl State {
         inner.kind = op.inner;
         inner.m.disp = m.disp.wrapping_add(self.seg_base[(m.seg & 3) as usize]);
         inner.m.seg = 0;
+        inner.m.scale &= 3;
         self.exec_inner(mmu, &inner)
     }
 

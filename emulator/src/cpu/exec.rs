@@ -81,10 +81,6 @@ impl State {
                 self.cwd(op);
                 Next
             }
-            K::Xlat => {
-                self.xlat(mmu, op)?;
-                Next
-            }
             K::Lahf => {
                 self.lahf();
                 Next
@@ -263,26 +259,6 @@ impl State {
                 self.xadd(mmu, op)?;
                 Stored
             }
-            K::Movs => {
-                self.movs(mmu, op)?;
-                Stored
-            }
-            K::Stos => {
-                self.stos(mmu, op)?;
-                Stored
-            }
-            K::Lods => {
-                self.lods(mmu, op)?;
-                Next
-            }
-            K::Cmps => {
-                self.cmps(mmu, op)?;
-                Next
-            }
-            K::Scas => {
-                self.scas(mmu, op)?;
-                Next
-            }
             K::Nop => Next,
             K::Cpuid => {
                 self.cpuid();
@@ -292,7 +268,7 @@ impl State {
                 self.rdtsc();
                 Next
             }
-            K::SegReadR | K::SegWriteR | K::SegWriteM => {
+            K::SegReadR => {
                 self.seg_mov(mmu, op)?;
                 Next
             }
@@ -303,14 +279,6 @@ impl State {
             K::PushSeg => {
                 self.push_seg(mmu, op)?;
                 Stored
-            }
-            K::PopSeg => {
-                self.pop_seg(mmu, op)?;
-                Next
-            }
-            K::LoadFar => {
-                self.load_far(mmu, op)?;
-                Next
             }
             K::LarLslR | K::LarLslM => {
                 self.lar_lsl(mmu, op)?;
@@ -337,7 +305,53 @@ impl State {
                 Next
             }
             // These read EIP: a call pushes it, a jump by 16 bits
-            // truncates it, a trap or #DE reports it, x87 records it.
+            // truncates it, a fault (#GP from a segment check or load,
+            // #DE, #UD) reports it, x87 records it.
+            K::Xlat => {
+                self.eip = next();
+                self.xlat(mmu, op)?;
+                Eip
+            }
+            K::Movs => {
+                self.eip = next();
+                self.movs(mmu, op)?;
+                Eip
+            }
+            K::Stos => {
+                self.eip = next();
+                self.stos(mmu, op)?;
+                Eip
+            }
+            K::Lods => {
+                self.eip = next();
+                self.lods(mmu, op)?;
+                Eip
+            }
+            K::Cmps => {
+                self.eip = next();
+                self.cmps(mmu, op)?;
+                Eip
+            }
+            K::Scas => {
+                self.eip = next();
+                self.scas(mmu, op)?;
+                Eip
+            }
+            K::SegWriteR | K::SegWriteM => {
+                self.eip = next();
+                self.seg_mov(mmu, op)?;
+                Eip
+            }
+            K::PopSeg => {
+                self.eip = next();
+                self.pop_seg(mmu, op)?;
+                Eip
+            }
+            K::LoadFar => {
+                self.eip = next();
+                self.load_far(mmu, op)?;
+                Eip
+            }
             K::Call | K::CallR | K::CallM => {
                 self.eip = next();
                 self.call(mmu, op)?;

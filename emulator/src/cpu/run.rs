@@ -258,6 +258,18 @@ fn before(ops: &[Op], op: &Op) -> u64 {
         .sum()
 }
 
+/// Whether fault `t` names the instruction at `eip`, as it must (the ops
+/// that can raise one have EIP stored before they run: exec.rs).
+fn names(t: &Trap, eip: u32) -> bool {
+    match t {
+        Trap::InvalidOpcode { eip: at, .. }
+        | Trap::DivideError { eip: at }
+        | Trap::FloatingPoint { eip: at }
+        | Trap::GeneralProtection { eip: at } => at.0 == eip,
+        _ => true,
+    }
+}
+
 /// Memcheck's stack floor follows ESP.
 fn floor(s: &State, mmu: &mut Mmu) {
     if let Some(w) = mmu.watch_mut() {
@@ -374,6 +386,7 @@ impl State {
             Stop::PageFault(pf) if pf.code.contains(PfCode::CHECK) => self.refused(mmu, op, eip),
             Stop::PageFault(pf) => Some(self.fault(pf, eip)),
             Stop::Trap(t) => {
+                debug_assert!(names(&t, eip), "{t:?} does not name {eip:#x}");
                 self.eip = eip;
                 Some(t)
             }

@@ -178,12 +178,13 @@ impl State {
     /// Linear address of a memory operand with 32-bit addressing. Flat:
     /// an operand through FS or GS, or 16-bit addressed, has a wrapper
     /// (address.rs) that checks it and runs the op with the segment's base
-    /// folded into its displacement.
+    /// folded into its displacement and nothing in `scale` but the scale
+    /// (so the shift needs no mask of its own).
     #[inline(always)]
     pub(super) fn ea(&self, m: &Mem) -> u32 {
         m.disp
             .wrapping_add(self.r[m.base as usize & 15])
-            .wrapping_add(self.r[m.index as usize & 15] << (m.scale & 3))
+            .wrapping_add(self.r[m.index as usize & 15].wrapping_shl(m.scale as u32))
     }
 
     #[inline(always)]
