@@ -81,7 +81,12 @@ impl Mmu {
     /// Not in the TLB's hot index: look through the set, then walk.
     #[cold]
     #[inline(never)]
-    fn access_set(&mut self, va: VirtAddr, access: Access, len: u32) -> Result<PhysAddr, PageFault> {
+    fn access_set(
+        &mut self,
+        va: VirtAddr,
+        access: Access,
+        len: u32,
+    ) -> Result<PhysAddr, PageFault> {
         match self.tlb.lookup(va.vpn(), access == Access::Write) {
             Some(base) => Ok(PhysAddr(base | va.page_offset())),
             None => self.slow(va, access, len),

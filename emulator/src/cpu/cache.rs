@@ -27,9 +27,10 @@
 //! after every instruction, so a store is seen by the next instruction, as on
 //! hardware (Intel SDM Vol. 3A §11.6).
 
+use super::deadflags;
 use super::decode::{decode, NeedMore, MAX_INSN};
 use super::fuse;
-use super::op::{Kind, Op, EXIT, HOOK, LAST, WRITES};
+use super::op::{Kind, Op, AGAIN, EXIT, HOOK, LAST, WRITES};
 use crate::addr::{Frame, VirtAddr, PAGE_SIZE};
 use crate::mmu::Mmu;
 use crate::trap::PageFault;
@@ -111,15 +112,27 @@ fn end_here(ops: &mut [Op]) {
     }
 }
 
-/// An exit of a block's fast path whose target is a later op of the block
-/// goes on there when taken (forward only, so a pass still retires at most
-/// the block's instructions): mark each with how far and what it skips.
+/// A direct branch of a block's fast path to the block itself goes on
+/// there when taken: back to its start (another pass), or forward to a
+/// later op (so a pass still retires at most the block's instructions).
+/// Mark each with where it goes and what that passes over (see `Op::skip`).
 fn inner_exits(ops: &mut [Op]) {
+    let Some(first) = ops.first() else { return };
+    let start = (first.end - first.len as u16) as u32;
+    let mut retired = 0;
     for i in 0..ops.len() {
-        if ops[i].flags & EXIT == 0 {
+        let op = ops[i];
+        retired += 1 + fuse::is_fused(op.kind) as u8;
+        let direct = op.is_jcc() || fuse::is_fused(op.kind) || op.kind == Kind::Jmp;
+        if op.flags & (EXIT | LAST) == 0 || !direct {
             continue;
         }
-        let target = (ops[i].end as u32).wrapping_add(fuse::disp(&ops[i]));
+        let target = (op.end as u32).wrapping_add(fuse::disp(&op));
+        if target == start {
+            ops[i].skip = AGAIN;
+            ops[i].skipped = retired;
+            continue;
+        }
         let mut skipped = 0;
         for k in i + 1..ops.len() {
             let o = ops[k];
@@ -352,6 +365,7 @@ impl CodeCache {
             }
             self.cur.ops.push(op);
         }
+        deadflags::drop_dead_flags(&mut self.cur.ops[fast_start..]);
         inner_exits(&mut self.cur.ops[fast_start..]);
         let block = Block {
             start: start as u16,

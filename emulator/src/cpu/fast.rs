@@ -4,9 +4,9 @@
 //! here has a general form elsewhere (data.rs, alu.rs, stack.rs) that
 //! behaves the same; the unit tests below check that they agree.
 
+use super::exec::Flow;
 use super::flags::Lazy;
 use super::op::{alu_op as A, unary_op, Kind, Op};
-use super::exec::Flow;
 use super::state::{Exec, State, ESP};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;

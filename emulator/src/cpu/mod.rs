@@ -14,6 +14,7 @@ mod bcd;
 mod bits;
 mod cache;
 mod data;
+mod deadflags;
 mod decode;
 pub mod eflags;
 mod exec;

@@ -319,12 +319,17 @@ pub struct Op {
     /// the fast path's EIP, worked out only when needed (exec.rs). 0 in an
     /// op not from the decode cache, whose EIP is always kept.
     pub end: u16,
-    /// In a block's fast path, an exit to a later op of the same block:
-    /// how many ops on that one is (0: the exit leaves the block), and the
-    /// instructions of those passed over (cache.rs, run.rs).
+    /// In a block's fast path, a direct branch to the same block (cache.rs,
+    /// run.rs): to a later op, how many ops on that one is, and in
+    /// `skipped` the instructions of those passed over; AGAIN, back to its
+    /// first op, and in `skipped` the instructions retired up to there.
+    /// 0: it leaves the block.
     pub skip: u8,
     pub skipped: u8,
 }
+
+/// `Op::skip` of a branch back to the start of its block.
+pub const AGAIN: u8 = u8::MAX;
 
 impl Op {
     pub fn new(kind: Kind, len: u8) -> Op {

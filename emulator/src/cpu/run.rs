@@ -11,10 +11,10 @@
 //! op stopped and charges the ones before it.
 
 use super::cache::{Block, CodeCache, Entry, MISS};
+use super::exec::Flow;
 use super::fuse;
 use super::jit::{Exit, Jit, REFUSED};
-use super::exec::Flow;
-use super::op::{Op, EXIT, HOOK, LAST, WRITES};
+use super::op::{Op, AGAIN, EXIT, HOOK, LAST, WRITES};
 use super::state::{State, Stop, ESP};
 use super::Cpu;
 use crate::addr::VirtAddr;
@@ -128,10 +128,25 @@ impl Cpu {
                                     continue 'blocks;
                                 }
                             }
-                            // A jcc taken to a later op of the block goes on
-                            // there; else it leaves (its `size` says how far
-                            // the block got), or it is the last op.
+                            // A branch back to the block's start makes another
+                            // pass while the budget lasts; one to a later op
+                            // goes on there; else it leaves (an exit's `size`
+                            // says how far the block got).
                             Ok(Flow::Jump) => {
+                                if op.skip == AGAIN {
+                                    s.retired += op.skipped as u64 - skipped;
+                                    if stack_watch {
+                                        floor(s, mmu);
+                                    }
+                                    if s.retired + block.insns as u64 > end
+                                        || warmed(jit.as_deref(), &mut code.cur.blocks, slot)
+                                    {
+                                        continue 'blocks;
+                                    }
+                                    it = ops.iter();
+                                    skipped = 0;
+                                    continue;
+                                }
                                 if op.skip != 0 && inner {
                                     skipped += op.skipped as u64;
                                     if op.skip > 1 {
@@ -168,7 +183,9 @@ impl Cpu {
                         }
                     }
                     // Off the end of the block, into the next instruction.
-                    s.eip = ops.last().map_or(eip, |op| page.wrapping_add(op.end as u32));
+                    s.eip = ops
+                        .last()
+                        .map_or(eip, |op| page.wrapping_add(op.end as u32));
                     s.retired += block.insns as u64 - skipped;
                     if stack_watch {
                         floor(s, mmu);
