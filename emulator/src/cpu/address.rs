@@ -27,8 +27,8 @@ impl State {
         let m = &op.m;
         let offset = m
             .disp
-            .wrapping_add(self.r[m.base as usize & 15])
-            .wrapping_add(self.r[m.index as usize & 15])
+            .wrapping_add(self.r[m.base as usize])
+            .wrapping_add(self.r[m.index as usize])
             & 0xffff;
         let mut inner = *op;
         inner.kind = op.inner;
@@ -58,8 +58,8 @@ impl State {
         let m = &op.m;
         let mut offset = m
             .disp
-            .wrapping_add(self.r[m.base as usize & 15])
-            .wrapping_add(self.r[m.index as usize & 15] << (m.scale & 3));
+            .wrapping_add(self.r[m.base as usize])
+            .wrapping_add(self.r[m.index as usize] << (m.scale & 3));
         offset = offset.wrapping_add(self.bit_string_words(op));
         if op.inner == Kind::PopM && m.base as usize == ESP {
             // pop computes its destination with ESP already incremented.

@@ -86,9 +86,11 @@ pub(super) type Exec = Result<(), Stop>;
 /// the decode cache so an instruction can run straight from the cache.
 #[derive(Clone)]
 pub struct State {
-    /// EAX..EDI, then slots 8..15 that stay zero: `op::NOREG` indexes one,
-    /// so an absent base or index register adds nothing.
-    pub r: [u32; 16],
+    /// EAX..EDI, then slots that stay zero: `op::NOREG` indexes one, so an
+    /// absent base or index register adds nothing, and there are as many
+    /// as a `u8` numbers, so an effective address indexes with no mask
+    /// and no bounds check.
+    pub r: [u32; 256],
     pub eip: u32,
     /// Segment bases by `Mem::seg & 3`: flat, FS, GS, flat. The rest of the
     /// segment state, off the effective-address path, is in `seg`.
@@ -140,7 +142,7 @@ impl State {
     /// Reset state: registers zero, Linux's segment registers at exec.
     pub fn new() -> State {
         State {
-            r: [0; 16],
+            r: [0; 256],
             eip: 0,
             seg_base: [0; 4],
             f: Flags::new(),
@@ -183,8 +185,8 @@ impl State {
     #[inline(always)]
     pub(super) fn ea(&self, m: &Mem) -> u32 {
         m.disp
-            .wrapping_add(self.r[m.base as usize & 15])
-            .wrapping_add(self.r[m.index as usize & 15].wrapping_shl(m.scale as u32))
+            .wrapping_add(self.r[m.base as usize])
+            .wrapping_add(self.r[m.index as usize].wrapping_shl(m.scale as u32))
     }
 
     #[inline(always)]
