@@ -83,6 +83,13 @@ impl Cpu {
                                         floor(s, mmu);
                                     }
                                 }
+                                // A system call returns its trap from here
+                                // (as the fast path below does).
+                                Exit::Stop(op, Stop::TrapAfter(t)) => {
+                                    s.eip = s.eip.wrapping_add(op.len as u32);
+                                    s.retired += 1;
+                                    return t;
+                                }
                                 Exit::Stop(op, stop) => {
                                     let at = s.eip;
                                     s.eip = at.wrapping_add(op.len as u32);
@@ -165,6 +172,14 @@ impl Cpu {
                                 if op.flags & LAST != 0 {
                                     break 'ran block.insns as u64 - skipped;
                                 }
+                            }
+                            // A system call returns from here: its trap is
+                            // made where it is returned (not copied out of
+                            // `stopped`'s, which a store-forwarding stall
+                            // made cost as much as the rest of the call).
+                            Err(Stop::TrapAfter(t)) => {
+                                s.retired += before(ops, op) - skipped + 1;
+                                return t;
                             }
                             Err(stop) => {
                                 let at = page.wrapping_add(op.end as u32 - op.len as u32);

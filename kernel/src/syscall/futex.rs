@@ -182,14 +182,14 @@ impl Kernel {
                     Err(o) => return o,
                 }
                 self.futex_seq += 1;
-                Outcome::Block(Block::Futex {
+                Outcome::Block(Box::new(Block::Futex {
                     key,
                     bitset,
                     seq: self.futex_seq,
                     woken: false,
                     deadline,
                     call: if wide { "futex_time64" } else { "futex" },
-                })
+                }))
             }
             FUTEX_WAKE | FUTEX_WAKE_BITSET => {
                 let Some(bitset) = bitset_of(cmd, val3) else {

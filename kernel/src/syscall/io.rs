@@ -113,12 +113,12 @@ impl Kernel {
                     } else if nonblock {
                         return Err(Outcome::Err(EAGAIN));
                     } else if self.procs.parked.is_empty() {
-                        return Err(Outcome::Kill(Death::Deadlock {
+                        return Err(Outcome::Kill(Box::new(Death::Deadlock {
                             why: "read from an empty pipe whose only writer is this process",
-                        }));
+                        })));
                     } else {
                         let (pipe, call) = (end.clone(), "read");
-                        return Err(Outcome::Block(Block::PipeRead { pipe, call }));
+                        return Err(Outcome::Block(Box::new(Block::PipeRead { pipe, call })));
                     }
                 } else {
                     let n = pipe.buf.len().min(out.len());
@@ -157,7 +157,7 @@ impl Kernel {
                     Ok(()) => data.len(),
                     // No reader: Linux raises SIGPIPE, whose default action kills.
                     Err(e) if e.kind() == ErrorKind::BrokenPipe => {
-                        return Err(Outcome::Kill(Death::BrokenPipe))
+                        return Err(Outcome::Kill(Box::new(Death::BrokenPipe)))
                     }
                     Err(_) => return Err(Outcome::Err(EIO)),
                 }
@@ -179,7 +179,7 @@ impl Kernel {
             FileKind::PipeWrite(end) => {
                 let mut pipe = end.borrow_mut();
                 if pipe.readers == 0 {
-                    return Err(Outcome::Kill(Death::BrokenPipe));
+                    return Err(Outcome::Kill(Box::new(Death::BrokenPipe)));
                 }
                 let room = PIPE_CAPACITY - pipe.buf.len();
                 if room == 0 {
@@ -187,12 +187,12 @@ impl Kernel {
                         return Err(Outcome::Err(EAGAIN));
                     }
                     if self.procs.parked.is_empty() {
-                        return Err(Outcome::Kill(Death::Deadlock {
+                        return Err(Outcome::Kill(Box::new(Death::Deadlock {
                             why: "write to a full pipe whose only reader is this process",
-                        }));
+                        })));
                     }
                     let (pipe, call) = (end.clone(), "write");
-                    return Err(Outcome::Block(Block::PipeWrite { pipe, call }));
+                    return Err(Outcome::Block(Box::new(Block::PipeWrite { pipe, call })));
                 }
                 let n = room.min(data.len());
                 pipe.buf.extend(&data[..n]);

@@ -17,11 +17,16 @@ pub enum Outcome {
     /// exit: the calling thread ends; the process with it if it was the last.
     ExitThread(u32),
     /// The process dies.
-    Kill(Death),
+    Kill(Box<Death>),
     /// The call must wait: the process sleeps and makes it again when
     /// `Block`'s condition may hold (`sched.rs`).
-    Block(crate::sleep::Block),
+    Block(Box<crate::sleep::Block>),
 }
+
+// The rare outcomes are boxed so that an outcome is two words: every call
+// returns one, and a large one was copied through memory in pieces, which
+// stalled each copy's loads on the stores before them.
+const _: () = assert!(std::mem::size_of::<Outcome>() <= 16);
 
 impl Outcome {
     /// What the process finds in EAX, if it goes on.

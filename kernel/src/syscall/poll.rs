@@ -98,16 +98,16 @@ impl Kernel {
         let others = self.parked().any(|q| !q.has_exited());
         if ready == 0 && timeout != Some(0) && others && !pipes.is_empty() {
             let finite = timeout.is_some();
-            return Outcome::Block(Block::Poll {
+            return Outcome::Block(Box::new(Block::Poll {
                 pipes,
                 finite,
                 call,
-            });
+            }));
         }
         if ready == 0 && timeout.is_none() {
-            return Outcome::Kill(Death::Deadlock {
+            return Outcome::Kill(Box::new(Death::Deadlock {
                 why: "poll on descriptors that no other process can make ready",
-            });
+            }));
         }
         if nfds > 0 {
             if let Err(e) = self.copy_to_user(p, va, &raw) {

@@ -338,7 +338,7 @@ impl Kernel {
             return match (any, options & WNOHANG != 0) {
                 (false, _) => Outcome::Err(ECHILD),
                 (true, true) => Outcome::Value(0),
-                (true, false) => Outcome::Block(Block::Child { pid, call }),
+                (true, false) => Outcome::Block(Box::new(Block::Child { pid, call })),
             };
         };
         let zombie = self.procs.parked.remove(&z).expect("found");

@@ -401,10 +401,10 @@ impl Kernel {
             Outcome::Err(EINTR)
         } else if self.parked().any(|q| !q.has_exited()) {
             // Another process may send one: sleep (with sigsuspend's mask).
-            Outcome::Block(crate::sleep::Block::Signal { call })
+            Outcome::Block(Box::new(crate::sleep::Block::Signal { call }))
         } else {
             p.signals.restore_saved_mask();
-            Outcome::Kill(Death::SleepsForever { call })
+            Outcome::Kill(Box::new(Death::SleepsForever { call }))
         }
     }
 
@@ -436,7 +436,7 @@ impl Kernel {
     /// it instead: writing to a pipe with no reader is EPIPE plus SIGPIPE.
     pub(super) fn signal_outcome(&mut self, p: &mut Process, outcome: Outcome) -> Outcome {
         match outcome {
-            Outcome::Kill(Death::BrokenPipe) => {
+            Outcome::Kill(d) if *d == Death::BrokenPipe => {
                 self.send_signal(p, Death::BrokenPipe);
                 Outcome::Err(EPIPE)
             }

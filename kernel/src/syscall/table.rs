@@ -10,7 +10,7 @@ use crate::errno::{EBADF, ENOSYS};
 use crate::kernel::Kernel;
 use crate::process::Process;
 
-pub type Handler = fn(&mut Kernel, &mut Process, [u32; 6]) -> Outcome;
+pub type Handler = fn(&mut Kernel, &mut Process, &[u32; 6]) -> Outcome;
 
 #[derive(Clone, Copy)]
 pub struct Row {
@@ -73,23 +73,23 @@ const ROWS: &[Row] = &[
     Row {
         nr: NR_EXECVE,
         shape: Shape::Custom(Kernel::execve_text),
-        run: |k, p, a| k.sys_execve(p, a),
+        run: |k, p, a| k.sys_execve(p, *a),
     },
     row(NR_VFORK, &[], |k, p, _| k.sys_fork(p)),
     Row {
         nr: NR_CLONE,
         shape: Shape::Custom(Kernel::clone_text),
-        run: |k, p, a| k.sys_clone(p, a),
+        run: |k, p, a| k.sys_clone(p, *a),
     },
     Row {
         nr: NR_FUTEX,
         shape: Shape::Custom(Kernel::futex_text),
-        run: |k, p, a| k.sys_futex(p, a, false),
+        run: |k, p, a| k.sys_futex(p, *a, false),
     },
     Row {
         nr: NR_FUTEX_TIME64,
         shape: Shape::Custom(Kernel::futex_text),
-        run: |k, p, a| k.sys_futex(p, a, true),
+        run: |k, p, a| k.sys_futex(p, *a, true),
     },
     Row {
         nr: NR_WAIT4,
@@ -184,7 +184,7 @@ const ROWS: &[Row] = &[
     row(
         NR_PRCTL,
         &[A::Prctl, A::Hex, A::Hex, A::Hex, A::Hex],
-        |k, p, a| k.sys_prctl(p, a),
+        |k, p, a| k.sys_prctl(p, *a),
     ),
     row(NR_GETRLIMIT, &[A::Rlimit, A::Out(S::Rlimit)], |k, p, a| {
         k.sys_getrlimit(p, a[0], a[1], 0x7fff_ffff)
@@ -198,7 +198,7 @@ const ROWS: &[Row] = &[
     row(
         NR_PRLIMIT64,
         &[A::Int, A::Rlimit, A::In(S::Rlimit64), A::Out(S::Rlimit64)],
-        |k, p, a| k.sys_prlimit64(p, a),
+        |k, p, a| k.sys_prlimit64(p, *a),
     ),
     row(NR_SYSINFO, &[A::Out(S::Sysinfo)], |k, p, a| {
         k.sys_sysinfo(p, a[0])
@@ -245,12 +245,12 @@ const ROWS: &[Row] = &[
     row(
         NR_CLOCK_NANOSLEEP,
         &[A::Clock, A::Hex, A::In(S::Timespec), A::Ptr],
-        |k, p, a| k.sys_clock_nanosleep(p, a, false),
+        |k, p, a| k.sys_clock_nanosleep(p, *a, false),
     ),
     row(
         NR_CLOCK_NANOSLEEP_TIME64,
         &[A::Clock, A::Hex, A::In(S::Timespec64), A::Ptr],
-        |k, p, a| k.sys_clock_nanosleep(p, a, true),
+        |k, p, a| k.sys_clock_nanosleep(p, *a, true),
     ),
     // Memory.
     row(NR_BRK, &[A::Ptr], |k, p, a| k.sys_brk(p, a[0])),
@@ -262,7 +262,7 @@ const ROWS: &[Row] = &[
     row(
         NR_MMAP2,
         &[A::Ptr, A::Uint, A::Prot, A::MapFlags, A::Int, A::Hex],
-        |k, p, a| k.sys_mmap(p, a),
+        |k, p, a| k.sys_mmap(p, *a),
     ),
     row(NR_MUNMAP, &[A::Ptr, A::Uint], |k, p, a| {
         k.sys_munmap(p, a[0], a[1])
@@ -270,7 +270,7 @@ const ROWS: &[Row] = &[
     row(
         NR_MREMAP,
         &[A::Ptr, A::Uint, A::Uint, A::Hex, A::Ptr],
-        |k, p, a| k.sys_mremap(p, a),
+        |k, p, a| k.sys_mremap(p, *a),
     ),
     row(NR_MPROTECT, &[A::Ptr, A::Uint, A::Prot], |k, p, a| {
         k.sys_mprotect(p, a[0], a[1], a[2])
@@ -294,12 +294,12 @@ const ROWS: &[Row] = &[
     row(
         NR_PREAD64,
         &[A::Int, A::OutBuf, A::Uint, A::Uint, A::Uint],
-        |k, p, a| k.sys_pread64(p, a),
+        |k, p, a| k.sys_pread64(p, *a),
     ),
     row(
         NR_PWRITE64,
         &[A::Int, A::InBuf(2), A::Uint, A::Uint, A::Uint],
-        |k, p, a| k.sys_pwrite64(p, a),
+        |k, p, a| k.sys_pwrite64(p, *a),
     ),
     row(NR_LSEEK, &[A::Int, A::Int, A::Whence], |k, p, a| {
         k.sys_lseek(p, a[0], a[1], a[2])
@@ -307,12 +307,12 @@ const ROWS: &[Row] = &[
     Row {
         nr: NR__LLSEEK,
         shape: Shape::Custom(Kernel::llseek_text),
-        run: |k, p, a| k.sys_llseek(p, a),
+        run: |k, p, a| k.sys_llseek(p, *a),
     },
     row(
         NR_SENDFILE64,
         &[A::Int, A::Int, A::Ptr, A::Uint],
-        |k, p, a| k.sys_sendfile64(p, a),
+        |k, p, a| k.sys_sendfile64(p, *a),
     ),
     // Descriptors.
     row(NR_CLOSE, &[A::Int], |k, p, a| k.sys_close(p, a[0])),
@@ -361,7 +361,7 @@ const ROWS: &[Row] = &[
     row(
         NR_FSTATAT64,
         &[A::DirFd, A::Path, A::StatOut, A::AtFlags],
-        |k, p, a| k.sys_fstatat64(p, a),
+        |k, p, a| k.sys_fstatat64(p, *a),
     ),
     row(
         NR_STATX,
@@ -372,7 +372,7 @@ const ROWS: &[Row] = &[
             A::StatxMask,
             A::Out(S::Statx),
         ],
-        |k, p, a| k.sys_statx(p, a),
+        |k, p, a| k.sys_statx(p, *a),
     ),
     row(NR_GETDENTS64, &[A::Int, A::Ptr, A::Uint], |k, p, a| {
         k.sys_getdents64(p, a[0], a[1], a[2])
@@ -431,7 +431,7 @@ const ROWS: &[Row] = &[
     row(
         NR_RENAMEAT2,
         &[A::DirFd, A::Path, A::DirFd, A::Path, A::Hex],
-        |k, p, a| k.sys_renameat2(p, a),
+        |k, p, a| k.sys_renameat2(p, *a),
     ),
     row(NR_SYMLINK, &[A::Path, A::Path], |k, p, a| {
         k.sys_symlinkat(p, a[0], super::file::AT_FDCWD, a[1])
