@@ -246,6 +246,7 @@ impl Kernel {
         });
     }
 
+    #[inline]
     pub(crate) fn emit(&mut self, kind: EventKind) {
         // TLB and frame activity happened before whatever is being reported now.
         self.drain_tlb_log();
