@@ -83,12 +83,10 @@ impl Cpu {
                                         floor(s, mmu);
                                     }
                                 }
-                                // A system call returns its trap from here
-                                // (as the fast path below does).
-                                Exit::Stop(op, Stop::TrapAfter(t)) => {
-                                    s.eip = s.eip.wrapping_add(op.len as u32);
+                                Exit::Syscall { len } => {
+                                    s.eip = s.eip.wrapping_add(len as u32);
                                     s.retired += 1;
-                                    return t;
+                                    return Trap::Syscall;
                                 }
                                 Exit::Stop(op, stop) => {
                                     let at = s.eip;

@@ -27,7 +27,6 @@ mod native;
 use super::op::Op;
 use super::state::{JitRegs, State, Stop};
 use crate::mmu::Mmu;
-use crate::trap::Trap;
 use ctx::Ctx;
 use native::CodeMem;
 
@@ -75,6 +74,10 @@ pub enum Exit {
     /// `rep`): it is `op`, EIP is at it and the ops before it are retired.
     /// The CPU finishes it as the interpreter would.
     Stop(Op, Stop),
+    /// An `int 0x80` (`len` bytes) is making a system call: EIP is at it,
+    /// the ops before it are retired. (Apart from `Stop`, so that what
+    /// the CPU returns is small and built where it is returned.)
+    Syscall { len: u8 },
     /// A store wrote over decoded code: EIP is past it, the stale code
     /// must be dropped before anything runs.
     Stale,
@@ -265,7 +268,9 @@ impl Jit {
             (2, _) => Exit::Stale,
             (3, _) => {
                 let t = &self.table[j.stop_id as usize];
-                Exit::Stop(t.ops[j.stop_op as usize], Stop::TrapAfter(Trap::Syscall))
+                Exit::Syscall {
+                    len: t.ops[j.stop_op as usize].len,
+                }
             }
             _ => Exit::Done,
         };
