@@ -12,6 +12,7 @@ use super::op::{alu_op as A, Kind, Op};
 use super::state::{Exec, State, Stop, ECX};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
+use crate::trap::Trap;
 
 /// What an op did besides its work, for the loop running it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -366,6 +367,12 @@ impl State {
                 self.eip = next();
                 self.muldiv(mmu, op)?;
                 Eip
+            }
+            // A system call's trap is built here, where the loop returns
+            // it from (not copied out of `trap`'s result).
+            K::Int if op.imm == 0x80 => {
+                self.eip = next();
+                return Err(Stop::TrapAfter(Trap::Syscall));
             }
             K::Int | K::Int3 | K::Priv | K::Ud => {
                 self.eip = next();

@@ -88,6 +88,11 @@ impl Cpu {
                                     s.retired += 1;
                                     return Trap::Syscall;
                                 }
+                                Exit::Stop(_, Stop::PageFault(pf))
+                                    if !pf.code.contains(PfCode::CHECK) =>
+                                {
+                                    return s.fault(pf, s.eip);
+                                }
                                 Exit::Stop(op, stop) => {
                                     let at = s.eip;
                                     s.eip = at.wrapping_add(op.len as u32);
@@ -171,13 +176,19 @@ impl Cpu {
                                     break 'ran block.insns as u64 - skipped;
                                 }
                             }
-                            // A system call returns from here: its trap is
-                            // made where it is returned (not copied out of
-                            // `stopped`'s, which a store-forwarding stall
-                            // made cost as much as the rest of the call).
+                            // A system call or a page fault returns from
+                            // here: its trap is made where it is returned
+                            // (not copied out of `stopped`'s, which a
+                            // store-forwarding stall made cost as much as
+                            // the rest of a system call).
                             Err(Stop::TrapAfter(t)) => {
                                 s.retired += before(ops, op) - skipped + 1;
                                 return t;
+                            }
+                            Err(Stop::PageFault(pf)) if !pf.code.contains(PfCode::CHECK) => {
+                                s.retired += before(ops, op) - skipped;
+                                let at = page.wrapping_add(op.end as u32 - op.len as u32);
+                                return s.fault(pf, at);
                             }
                             Err(stop) => {
                                 let at = page.wrapping_add(op.end as u32 - op.len as u32);
