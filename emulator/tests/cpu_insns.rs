@@ -464,3 +464,76 @@ fn byte_and_immediate_stores() {
     assert_eq!(vm.reg(Reg::Ebx) & 0xffff, 0x0101, "equal, then below");
     assert_eq!(vm.reg(Reg::Ecx) & 0xff, 0, "the byte stored is 0x5a");
 }
+
+/// A loop over an array through operands with no index register (which
+/// the fast path runs in forms of their own) and the same loop through an
+/// index: both leave what the loop computes, pass after pass.
+#[test]
+fn operands_with_and_without_an_index_agree() {
+    let words: Vec<u8> = (0..64u32)
+        .flat_map(|i| (i * 0x0101_0101 + 7).to_le_bytes())
+        .collect();
+    let bodies = [
+        // base + displacement only
+        "1: mov 4(%esi), %eax
+            movzbl 1(%esi), %ebx
+            add %eax, %edx
+            add %ebx, %edx
+            mov %edx, 0(%esi)
+            movb $0x5a, 2(%esi)
+            cmpb $0x5a, 2(%esi)
+            jne 2f
+            lea 8(%esi), %esi
+            dec %ecx
+            jnz 1b
+         2:",
+        // the same through an index register (scale 1)
+        "   xor %edi, %edi
+         1: mov 4(%esi,%edi), %eax
+            movzbl 1(%esi,%edi), %ebx
+            add %eax, %edx
+            add %ebx, %edx
+            mov %edx, 0(%esi,%edi)
+            movb $0x5a, 2(%esi,%edi)
+            cmpb $0x5a, 2(%esi,%edi)
+            jne 2f
+            lea 8(%edi), %edi
+            dec %ecx
+            jnz 1b
+            add %edi, %esi
+         2:",
+    ];
+    let mut seen = Vec::new();
+    for body in bodies {
+        let mut vm = Vm::new();
+        vm.poke(DATA, &words);
+        vm.load_asm(&format!(
+            "mov ${DATA}, %esi
+             mov $32, %ecx
+             xor %edx, %edx
+             {body}
+             int3"
+        ));
+        let t = vm.run(100_000);
+        assert!(matches!(t, Trap::Breakpoint { .. }), "{t:?}");
+        seen.push((
+            vm.reg(Reg::Edx),
+            vm.reg(Reg::Esi),
+            vm.reg(Reg::Ecx),
+            vm.peek(DATA, 256),
+        ));
+    }
+    // What the loop computes, in Rust.
+    let mut mem = words.clone();
+    let mut edx = 0u32;
+    for pass in 0..32usize {
+        let at = pass * 8;
+        let eax = u32::from_le_bytes(mem[at + 4..at + 8].try_into().unwrap());
+        edx = edx.wrapping_add(eax).wrapping_add(mem[at + 1] as u32);
+        mem[at..at + 4].copy_from_slice(&edx.to_le_bytes());
+        mem[at + 2] = 0x5a;
+    }
+    let expected = (edx, DATA + 256, 0, mem);
+    assert_eq!(seen[0], expected, "base + displacement");
+    assert_eq!(seen[1], expected, "base + index + displacement");
+}

@@ -29,6 +29,7 @@
 
 use super::deadflags;
 use super::decode::{decode, NeedMore, MAX_INSN};
+use super::fast;
 use super::fuse;
 use super::op::{Kind, Op, AGAIN, EXIT, HOOK, LAST, WRITES};
 use crate::addr::{Frame, VirtAddr, PAGE_SIZE};
@@ -366,6 +367,7 @@ impl CodeCache {
             self.cur.ops.push(op);
         }
         deadflags::drop_dead_flags(&mut self.cur.ops[fast_start..]);
+        fast::base_only(&mut self.cur.ops[fast_start..]);
         inner_exits(&mut self.cur.ops[fast_start..]);
         let block = Block {
             start: start as u16,

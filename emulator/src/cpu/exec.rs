@@ -545,6 +545,32 @@ impl State {
                 let taken = self.test_jcc(op.sub, self.r[op.r1 as usize & 7], op.imm);
                 self.branch(taken, next(), op.m.disp)
             }
+            // The same with no index register (fast.rs).
+            K::Mov32RMB => {
+                self.r[op.r1 as usize & 7] = mmu.read_u32(VirtAddr(self.ea_b(&op.m)))?;
+                Next
+            }
+            K::Mov32MRB => {
+                mmu.write_u32(VirtAddr(self.ea_b(&op.m)), self.r[op.r1 as usize & 7])?;
+                Stored
+            }
+            K::Mov8MIB => {
+                mmu.write_u8(VirtAddr(self.ea_b(&op.m)), op.imm as u8)?;
+                Stored
+            }
+            K::Lea32B => {
+                self.r[op.r1 as usize & 7] = self.ea_b(&op.m);
+                Next
+            }
+            K::Movzb32RMB => {
+                let v = mmu.read_u8(VirtAddr(self.ea_b(&op.m)))?;
+                self.load_reg(op, v as u32)
+            }
+            K::CmpJcc8MIB => {
+                let a = mmu.read_u8(VirtAddr(self.ea_b(&op.m)))? as u32;
+                let taken = self.cmp8_jcc(op.sub, a, op.r1 as u32);
+                self.branch(taken, next(), op.imm)
+            }
         })
     }
 

@@ -6,7 +6,7 @@
 
 use super::exec::Flow;
 use super::flags::Lazy;
-use super::op::{alu_op as A, unary_op, Kind, Op};
+use super::op::{alu_op as A, unary_op, Kind, Op, NOREG};
 use super::state::{Exec, State, ESP};
 use crate::addr::VirtAddr;
 use crate::mmu::Mmu;
@@ -99,6 +99,32 @@ pub fn specialise(mut op: Op) -> Op {
         }
     }
     op
+}
+
+/// Fast-path kinds for an operand with no index register (`State::ea_b`).
+const BASE_ONLY: [(Kind, Kind); 6] = {
+    use Kind as K;
+    [
+        (K::Mov32RM, K::Mov32RMB),
+        (K::Mov32MR, K::Mov32MRB),
+        (K::Mov8MI, K::Mov8MIB),
+        (K::Lea32, K::Lea32B),
+        (K::Movzb32RM, K::Movzb32RMB),
+        (K::CmpJcc8MI, K::CmpJcc8MIB),
+    ]
+};
+
+/// In a block's fast path, an op whose memory operand has no index takes
+/// the form that does not add one (three host instructions fewer).
+pub fn base_only(ops: &mut [Op]) {
+    for op in ops {
+        if op.m.index != NOREG {
+            continue;
+        }
+        if let Some(&(_, b)) = BASE_ONLY.iter().find(|(k, _)| *k == op.kind) {
+            op.kind = b;
+        }
+    }
 }
 
 /// jcc kinds by condition code.

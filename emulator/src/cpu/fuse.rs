@@ -40,6 +40,7 @@ pub fn is_fused(k: Kind) -> bool {
             | Kind::CmpJccRI
             | Kind::CmpJccRM
             | Kind::CmpJcc8MI
+            | Kind::CmpJcc8MIB
             | Kind::TestJccRR
             | Kind::TestJccRI
     )

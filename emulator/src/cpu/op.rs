@@ -276,6 +276,14 @@ pub enum Kind {
     CmpJcc8MI,
     TestJccRR,
     TestJccRI,
+    /// The commonest memory ops whose operand is a register plus a
+    /// displacement (no index), in a block's fast path only (fast.rs).
+    Mov32RMB,
+    Mov32MRB,
+    Mov8MIB,
+    Lea32B,
+    Movzb32RMB,
+    CmpJcc8MIB,
 }
 
 /// `Op::flags`: the last instruction of its decoded block (a branch, a

@@ -189,6 +189,12 @@ impl State {
             .wrapping_add(self.r[m.index as usize].wrapping_shl(m.scale as u32))
     }
 
+    /// `ea` of an operand with no index register (`fast::base_only`).
+    #[inline(always)]
+    pub(super) fn ea_b(&self, m: &Mem) -> u32 {
+        m.disp.wrapping_add(self.r[m.base as usize])
+    }
+
     #[inline(always)]
     pub(super) fn load(&self, mmu: &mut Mmu, size: u8, addr: u32) -> Result<u32, PageFault> {
         let va = VirtAddr(addr);
