@@ -119,7 +119,7 @@ fn end_here(ops: &mut [Op]) {
 /// Mark each with where it goes and what that passes over (see `Op::skip`).
 fn inner_exits(ops: &mut [Op]) {
     let Some(first) = ops.first() else { return };
-    let start = (first.end - first.len as u16) as u32;
+    let start = first.start();
     let mut retired = 0;
     for i in 0..ops.len() {
         let op = ops[i];
@@ -137,7 +137,7 @@ fn inner_exits(ops: &mut [Op]) {
         let mut skipped = 0;
         for k in i + 1..ops.len() {
             let o = ops[k];
-            if (o.end - o.len as u16) as u32 == target {
+            if o.start() == target {
                 ops[i].skip = (k - i) as u8;
                 ops[i].skipped = skipped;
                 break;

@@ -362,6 +362,11 @@ impl Op {
         }
     }
 
+    /// Where the instruction starts, as an offset from its page (`end`'s).
+    pub fn start(&self) -> u32 {
+        self.end as u32 - self.len as u32
+    }
+
     /// The instruction's own kind, looking through a wrapper.
     pub fn base_kind(&self) -> Kind {
         match self.kind {

@@ -187,11 +187,11 @@ impl Cpu {
                             }
                             Err(Stop::PageFault(pf)) if !pf.code.contains(PfCode::CHECK) => {
                                 s.retired += before(ops, op) - skipped;
-                                let at = page.wrapping_add(op.end as u32 - op.len as u32);
+                                let at = page.wrapping_add(op.start());
                                 return s.fault(pf, at);
                             }
                             Err(stop) => {
-                                let at = page.wrapping_add(op.end as u32 - op.len as u32);
+                                let at = page.wrapping_add(op.start());
                                 s.retired += before(ops, op) - skipped;
                                 if let Some(t) = s.stopped(mmu, op, stop, at, &mut end) {
                                     return t;
