@@ -120,8 +120,8 @@ impl Kernel {
             None => Outcome::Err(ENOSYS),
         };
         // Most calls return a number and nothing watches: EAX is set from
-        // the outcome where the handler left it (moving it first costs a
-        // store-forwarding stall, a third of a brk(0)).
+        // the outcome where the handler left it (moving it first stalled
+        // on store forwarding: the handler wrote it in pieces).
         if self.after_syscall.is_none() && !self.tracer.active() {
             if let Some(eax) = outcome.eax() {
                 self.machine.cpu_mut().set_reg(Reg::Eax, eax);
