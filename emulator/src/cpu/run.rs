@@ -88,11 +88,6 @@ impl Cpu {
                                     s.retired += 1;
                                     return Trap::Syscall;
                                 }
-                                Exit::Stop(_, Stop::PageFault(pf))
-                                    if !pf.code.contains(PfCode::CHECK) =>
-                                {
-                                    return s.fault(pf, s.eip);
-                                }
                                 Exit::Stop(op, stop) => {
                                     let at = s.eip;
                                     s.eip = at.wrapping_add(op.len as u32);
@@ -125,7 +120,15 @@ impl Cpu {
                 let left = 'ran: {
                     let mut it = ops.iter();
                     while let Some(op) = it.next() {
-                        match s.step(mmu, op, page) {
+                        let flow = s.step(mmu, op, page);
+                        // The arms of `step` say by hand what `writes_memory`
+                        // says by kind: one that may store never says Next.
+                        debug_assert!(
+                            !matches!(flow, Ok(Flow::Next | Flow::Jump)) || op.flags & WRITES == 0,
+                            "{:?} stores but its arm says it did not",
+                            op.kind
+                        );
+                        match flow {
                             Ok(Flow::Next) => {}
                             Ok(Flow::Stored) => {
                                 // A store that took the MMU's slow path
@@ -175,20 +178,6 @@ impl Cpu {
                                 if op.flags & LAST != 0 {
                                     break 'ran block.insns as u64 - skipped;
                                 }
-                            }
-                            // A system call or a page fault returns from
-                            // here: its trap is made where it is returned
-                            // (not copied out of `stopped`'s, which a
-                            // store-forwarding stall made cost as much as
-                            // the rest of a system call).
-                            Err(Stop::TrapAfter(t)) => {
-                                s.retired += before(ops, op) - skipped + 1;
-                                return t;
-                            }
-                            Err(Stop::PageFault(pf)) if !pf.code.contains(PfCode::CHECK) => {
-                                s.retired += before(ops, op) - skipped;
-                                let at = page.wrapping_add(op.start());
-                                return s.fault(pf, at);
                             }
                             Err(stop) => {
                                 let at = page.wrapping_add(op.start());
@@ -414,7 +403,11 @@ fn cross(
 
 impl State {
     /// After an instruction stopped short: the trap to return, if any.
-    #[cold]
+    /// Inline, so that a system call's or a page fault's trap is made where
+    /// the CPU returns it: copied out of an out-of-line result, it stalled
+    /// on the stores that had just written it in pieces (as much as the
+    /// rest of a system call).
+    #[inline(always)]
     fn stopped(
         &mut self,
         mmu: &mut Mmu,
