@@ -292,8 +292,22 @@ impl Tlb {
     }
 
     /// The clock, which the JIT's inline hits advance while generated code
-    /// runs (taken before, given back by `absorb`).
-    pub(crate) fn clock(&self) -> u32 {
+    /// runs (taken before, given back by `absorb`): below 2^31, so that
+    /// the hits of a run cannot carry it past 2^32 (`cpu::state::Count`).
+    /// A clock past that is moved back, with every stamp by as much:
+    /// replacement compares ages (the clock less a stamp, wrapping), and
+    /// those stay as they were.
+    pub(crate) fn jit_clock(&mut self) -> u32 {
+        if self.clock >= 1 << 31 {
+            let back = self.clock - 1;
+            for e in &mut self.entries {
+                e.stamp = e.stamp.wrapping_sub(back);
+            }
+            for h in &mut self.hot {
+                h.stamp = h.stamp.wrapping_sub(back);
+            }
+            self.clock -= back;
+        }
         self.clock
     }
 
@@ -677,6 +691,30 @@ mod tests {
         assert!(t.peek(1).is_some());
         assert!(t.peek(2).is_none());
         assert_eq!(t.stats.evictions, 1);
+    }
+
+    #[test]
+    fn moving_the_clock_back_for_the_jit_keeps_the_order() {
+        for policy in [Policy::Lru, Policy::Fifo] {
+            let mut t = tlb(4, 4, policy); // one set of four ways
+            t.clock = (1 << 31) - 6;
+            // The oldest stamp in the hot index, a newer one only in its
+            // entry (65 took the slot 1 was found through).
+            for vpn in [1, 2, 65, 3] {
+                t.fill(vpn, vpn << 12, false, false);
+            }
+            for vpn in [2, 1, 3, 65] {
+                t.lookup(vpn, false); // LRU: 2 is the oldest; FIFO: 1 is
+            }
+            let before: Vec<_> = t.valid_entries().collect();
+            assert!(t.clock >= 1 << 31);
+            assert!(t.jit_clock() < 1 << 31, "{policy:?}");
+            assert_eq!(t.valid_entries().collect::<Vec<_>>(), before);
+            t.fill(4, 0x4000, false, false);
+            let gone = if policy == Policy::Lru { 2 } else { 1 };
+            assert!(t.peek(gone).is_none(), "{policy:?}");
+            assert_eq!(t.valid_entries().count(), 4);
+        }
     }
 
     #[test]

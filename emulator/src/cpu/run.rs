@@ -69,7 +69,7 @@ impl Cpu {
                     match translated(j, code, slot, eip, lru) {
                         Some(id) if j.fits(id, eip) => {
                             if let Some(c) = cell {
-                                j.link(c, id, block.insns);
+                                j.link(c, id);
                             }
                             // Going on from block to block stops where the
                             // fast path's would; memcheck's stack floor

@@ -115,18 +115,15 @@ pub(crate) struct JitRegs {
     pub(crate) hot: u64,
     /// The Rust side of the run (`jit::ctx::Ctx`), for the call-outs.
     pub(crate) ctx: u64,
-    /// Generated code goes on into the next block (itself, or a linked
-    /// one) only while that block's whole run keeps the retired count at
-    /// most this: the budget's end, or 0 to leave at every block's end.
-    pub(crate) end: u64,
-    /// The retired count less `end`, as an i64: what generated code counts
-    /// instead of the retired count, so that a check is one signed compare
-    /// with the next block's length. `retired` is made from it for each
-    /// interpreter call-out and after the run.
-    pub(crate) bias: u64,
-    /// The TLB's clock: generated code keeps it in edx and stores it here
-    /// for every call-out and at its exit (`Tlb::absorb` takes it back).
-    pub(crate) clock: u32,
+    /// The retired count and the TLB's clock in one register (rdx while
+    /// generated code runs, here at every call-out and exit): the high
+    /// half is `Count::budget`'s signed count, the low half the clock.
+    /// One register, so that neither counter goes through memory on the
+    /// way from one block to the next.
+    pub(crate) count: u64,
+    /// The retired count less the budget half, which stays so for the
+    /// whole run (`Count::retired`).
+    pub(crate) base: u64,
     /// A loaded value a call-out returns.
     pub(crate) value: u32,
     /// The op (index in its block) that stopped, for exit code 1, and the
@@ -136,6 +133,50 @@ pub(crate) struct JitRegs {
     /// The linkable exit taken, if it was not linked yet (its number).
     pub(crate) exit_site: u32,
     pub(crate) _pad: u32,
+}
+
+/// What `JitRegs::count` holds. The high half counts up toward the end of
+/// the budget: it is the retired count less the count the budget ends at,
+/// less one, so that it is negative exactly while the count is within the
+/// budget. Generated code charges a block's whole length when it starts a
+/// pass (a 64-bit add of `n << 32`, whose sign then says whether the pass
+/// fits) and gives back what an early exit leaves unrun. The low half is the TLB's clock, which an inline hit
+/// advances by one: it is kept below 2^31 whenever Rust hands it over
+/// (`Tlb::jit_clock`), and a run makes fewer than 2^30 inline hits, so it
+/// never carries into the high half.
+pub(crate) struct Count;
+
+impl Count {
+    /// `count` for a run: `budget` (the retired count less the budget's
+    /// end, less one) above the TLB's `clock`.
+    pub(crate) fn make(budget: i32, clock: u32) -> u64 {
+        ((budget as u32 as u64) << 32) | clock as u64
+    }
+
+    /// The budget half, signed.
+    pub(crate) fn budget(count: u64) -> i32 {
+        (count >> 32) as u32 as i32
+    }
+
+    /// The clock half.
+    pub(crate) fn clock(count: u64) -> u32 {
+        count as u32
+    }
+
+    /// `count` with the clock half replaced.
+    pub(crate) fn with_clock(count: u64, clock: u32) -> u64 {
+        (count & !0xffff_ffff) | clock as u64
+    }
+
+    /// The charge of `n` instructions: what is added to `count`.
+    pub(crate) const fn charge(n: u32) -> u64 {
+        (n as u64) << 32
+    }
+
+    /// The retired count `count` stands for in a run that began at `base`.
+    pub(crate) fn retired(base: u64, count: u64) -> u64 {
+        base.wrapping_add(Count::budget(count) as i64 as u64)
+    }
 }
 
 impl State {

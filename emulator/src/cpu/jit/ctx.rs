@@ -5,7 +5,7 @@
 
 use super::super::flags::{Flags, Lazy};
 use super::super::op::{Op, WRITES};
-use super::super::state::{State, Stop};
+use super::super::state::{Count, State, Stop};
 use crate::mmu::Mmu;
 
 /// The Rust side of a run, which only call-outs use (generated code holds
@@ -28,7 +28,7 @@ pub(super) fn access(
 ) -> u32 {
     use crate::addr::VirtAddr;
     let j = &mut s.jit;
-    mmu.tlb_mut().absorb(j.clock);
+    mmu.tlb_mut().absorb(Count::clock(j.count));
     let epoch = mmu.phys().code_epoch();
     let va = VirtAddr(addr);
     let r = match kind {
@@ -39,7 +39,7 @@ pub(super) fn access(
         18 => mmu.write_u16(va, value as u16),
         _ => mmu.write_u32(va, value),
     };
-    j.clock = mmu.tlb().clock();
+    j.count = Count::with_clock(j.count, mmu.tlb_mut().jit_clock());
     match r {
         Err(pf) => {
             ctx.stop = Some(Stop::PageFault(pf));
@@ -53,10 +53,13 @@ pub(super) fn access(
 
 /// `native::interp`, in safe Rust: one op run by the interpreter.
 pub(super) fn interp(s: &mut State, ctx: &mut Ctx, mmu: &mut Mmu, op: &Op) -> u32 {
-    mmu.tlb_mut().absorb(s.jit.clock);
+    // The op may read the retired count (rdtsc): generated code gave back
+    // the pass it is in, as the interpreter charges a block at its end.
+    s.retired = Count::retired(s.jit.base, s.jit.count);
+    mmu.tlb_mut().absorb(Count::clock(s.jit.count));
     let epoch = mmu.phys().code_epoch();
     let r = s.exec(mmu, op);
-    s.jit.clock = mmu.tlb().clock();
+    s.jit.count = Count::with_clock(s.jit.count, mmu.tlb_mut().jit_clock());
     match r {
         Err(stop) => {
             ctx.stop = Some(stop);

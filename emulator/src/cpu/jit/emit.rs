@@ -2,8 +2,9 @@
 //!
 //! Register use while a translation runs: rbp the `State`, rbx the TLB's
 //! hot index, r8d–r15d the guest's EAX..EDI (loaded at entry, stored at
-//! every exit and before every call-out), edx the TLB's clock (likewise,
-//! in `JitRegs::clock`), eax ecx esi edi scratch (esi holds an effective
+//! every exit and before every call-out), rdx the retired count and the
+//! TLB's clock (`state::Count`; likewise, in `JitRegs::count`), eax ecx
+//! esi edi scratch (esi holds an effective
 //! address, ecx a value to store; after a load or store rax and rdi keep
 //! its page for the next access, `Em::last`). Each op is emitted as the
 //! interpreter's fast path runs it, in the same order of effects: loads
@@ -18,7 +19,7 @@
 use super::super::eflags::{AF, CF, OF, PF, SF, STATUS, ZF};
 use super::super::flags::{Flags, Lazy};
 use super::super::op::{alu_op as A, Kind, Op, EXIT, LAST, NOREG, WRITES};
-use super::super::state::{JitRegs, State};
+use super::super::state::{Count, JitRegs, State};
 use super::ctx::lazy;
 use crate::tlb::Layout as T;
 use iced_x86::code_asm::*;
@@ -40,7 +41,6 @@ const ESP: usize = 4;
 
 const R: i32 = offset_of!(State, r) as i32;
 const EIP: i32 = offset_of!(State, eip) as i32;
-const RETIRED: i32 = offset_of!(State, retired) as i32;
 const SEG_BASE: i32 = offset_of!(State, seg_base) as i32;
 const F: i32 = offset_of!(State, f) as i32;
 const F_OP: i32 = F + offset_of!(Flags, op) as i32;
@@ -52,10 +52,8 @@ const F_R: i32 = F + offset_of!(Flags, r) as i32;
 const F_BITS: i32 = F + offset_of!(Flags, bits) as i32;
 const J: i32 = offset_of!(State, jit) as i32;
 const C_HOT: i32 = J + offset_of!(JitRegs, hot) as i32;
-const C_CLOCK: i32 = J + offset_of!(JitRegs, clock) as i32;
+const C_COUNT: i32 = J + offset_of!(JitRegs, count) as i32;
 const C_VALUE: i32 = J + offset_of!(JitRegs, value) as i32;
-const C_END: i32 = J + offset_of!(JitRegs, end) as i32;
-const BIAS: i32 = J + offset_of!(JitRegs, bias) as i32;
 const C_STOP_OP: i32 = J + offset_of!(JitRegs, stop_op) as i32;
 const C_STOP_ID: i32 = J + offset_of!(JitRegs, stop_id) as i32;
 const C_EXIT_SITE: i32 = J + offset_of!(JitRegs, exit_site) as i32;
@@ -121,6 +119,16 @@ enum Post {
     Push,
     /// The whole instruction is done and EIP set (an interpreter call-out).
     Done,
+}
+
+/// A full lookup (`Em::full_lookup`) after the same-page check failed,
+/// out of line: back to `hit` on a hit.
+struct Full {
+    label: CodeLabel,
+    hit: CodeLabel,
+    size: u32,
+    write: bool,
+    slow: CodeLabel,
 }
 
 /// A load or store the inline lookup sent out of line.
@@ -271,13 +279,10 @@ pub struct Code {
 
 /// A linkable exit: to `eip`, in the same page. Until linked its jump
 /// goes to the next instruction, which leaves; linking patches the jump's
-/// target (`jmp`, the offset of a `jmp rel32`) and the instruction count
-/// the budget check adds (`imm`, the offset of an `add rdi, imm32`'s
-/// immediate).
+/// target (`jmp`, the offset of a `jmp rel32`).
 #[derive(Clone, Copy)]
 pub struct Site {
     pub eip: u32,
-    pub imm: u64,
     pub jmp: u64,
 }
 
@@ -291,7 +296,9 @@ struct Em<'a> {
     h: &'a Helpers,
     links: Links,
     /// Linkable exits so far: target EIP, labels of the patched bytes.
-    sites: Vec<(u32, CodeLabel, CodeLabel)>,
+    sites: Vec<(u32, CodeLabel)>,
+    /// The block's constants, after its code: `Count::charge(n)` by n.
+    pool: Vec<(u32, CodeLabel)>,
     /// The block's instruction count (a loop back to its start checks it).
     insns: u32,
     /// The host's status flags are the guest's (set by the same operation).
@@ -324,11 +331,20 @@ struct Em<'a> {
     /// loop copy (part of what such a loop must agree on with `loop_rec`).
     loop_last: bool,
     top: CodeLabel,
+    /// Where the first pass starts (the CPU charged it; a loop back to the
+    /// block's start charges the next pass itself).
+    first: CodeLabel,
     loop_top: CodeLabel,
+    /// Where a pass the budget does not take leaves (from `top` or a loop
+    /// back to `first`; from a loop back to `loop_top`, the loop's record
+    /// put).
+    no_room: CodeLabel,
+    loop_no_room: CodeLabel,
     store_and_leave: CodeLabel,
     leave: CodeLabel,
     /// Per op: the label that leaves with the op stopped (made on demand).
     stops: Vec<Option<CodeLabel>>,
+    full: Vec<Full>,
     slow: Vec<Slow>,
     stale: Vec<Stale>,
     taken: Vec<Taken>,
@@ -353,10 +369,9 @@ pub fn block(plan: &Plan, h: &Helpers, links: Links, ip: u64) -> Option<Code> {
             .ok()?;
     let top = r.label_ip(&e.top).ok()? - ip;
     let mut exits = Vec::with_capacity(e.sites.len());
-    for (eip, add, jmp) in &e.sites {
+    for (eip, jmp) in &e.sites {
         exits.push(Site {
             eip: *eip,
-            imm: r.label_ip(add).ok()? - ip + 3,
             jmp: r.label_ip(jmp).ok()? - ip,
         });
     }
@@ -373,7 +388,8 @@ impl<'a> Em<'a> {
     fn new(plan: &Plan<'a>, h: &'a Helpers, links: Links) -> Result<Em<'a>, IcedError> {
         let mut a = CodeAssembler::new(64)?;
         let (top, store_and_leave, leave) = (a.create_label(), a.create_label(), a.create_label());
-        let loop_top = a.create_label();
+        let (loop_top, first) = (a.create_label(), a.create_label());
+        let (no_room, loop_no_room) = (a.create_label(), a.create_label());
         let ops = plan.ops;
         Ok(Em {
             a,
@@ -385,6 +401,7 @@ impl<'a> Em<'a> {
             h,
             links,
             sites: Vec::new(),
+            pool: Vec::new(),
             insns: ops.len() as u32,
             host_valid: false,
             host_kind: Lazy::Done,
@@ -398,10 +415,14 @@ impl<'a> Em<'a> {
             last: false,
             loop_last: false,
             top,
+            first,
             loop_top,
+            no_room,
+            loop_no_room,
             store_and_leave,
             leave,
             stops: vec![None; ops.len()],
+            full: Vec::new(),
             slow: Vec::new(),
             stale: Vec::new(),
             taken: Vec::new(),
@@ -421,17 +442,13 @@ impl<'a> Em<'a> {
         self.a.mov(rbp, rdi)?;
         self.a.mov(rbx, qword_ptr(rbp + C_HOT))?;
         self.load_regs(8)?;
-        self.a.mov(edx, dword_ptr(rbp + C_CLOCK))?;
+        self.a.mov(rdx, qword_ptr(rbp + C_COUNT))?;
+        self.a.jmp(self.first)?;
         self.a.set_label(&mut self.top)?;
+        self.charge(self.no_room)?;
+        self.a.set_label(&mut self.first)?;
         self.pass(None, false)?;
         self.first_pass = false;
-        if self.loop_rec.is_none() {
-            // A jcc out of the middle of the block back to its start.
-            if let Some(t) = (self.taken.iter()).find(|t| t.target == self.eip0 && t.rec.is_some())
-            {
-                (self.loop_rec, self.loop_last) = (t.rec, t.last);
-            }
-        }
         if let Some(rec) = self.loop_rec {
             self.a.set_label(&mut self.loop_top)?;
             self.pass(Some(rec), self.loop_last)?;
@@ -610,14 +627,12 @@ impl<'a> Em<'a> {
     }
 
     /// Go on to `eip` with `retired` instructions of the block retired:
-    /// into the block again when that is its own start, into the linked
-    /// translation of a block in the same page, if the budget takes that
-    /// block whole (`Ctx::end`); else leave.
+    /// into the block again when that is its own start and the budget
+    /// takes another pass, into the linked translation of a block in the
+    /// same page (whose start checks the budget, `charge`); else leave.
     /// `rec`, a record left out of the hot path, is put on the way unless
     /// the way is the loop copy.
     fn exit_to(&mut self, eip: u32, retired: u32, rec: Option<Rec>, last: bool) -> Res {
-        self.a.add(qword_ptr(rbp + BIAS), retired as i32)?;
-        let mut leave = self.a.create_label();
         if eip == self.eip0 && self.first_pass && self.loop_rec.is_none() {
             (self.loop_rec, self.loop_last) = (rec, last);
         }
@@ -627,32 +642,61 @@ impl<'a> Em<'a> {
             self.put_rec(&r)?;
         }
         if eip == self.eip0 {
-            // Another pass keeps the retired count within the budget.
-            self.a.cmp(qword_ptr(rbp + BIAS), -(self.insns as i32))?;
-            if let (true, Some(r)) = (looped, rec) {
-                self.a.jle(self.loop_top)?;
-                self.put_rec(&r)?;
+            // The next pass charged at once, less what this one left unrun
+            // (`charge` and `refund` in one add).
+            let c = self.pool(retired);
+            self.a.add(rdx, qword_ptr(c))?;
+            return if looped {
+                self.a.jns(self.loop_no_room)?;
+                self.a.jmp(self.loop_top)
             } else {
-                self.a.jle(self.top)?;
-            }
-        } else if eip >> 12 == self.eip0 >> 12 {
-            // Raw bytes where linking patches: `add rdi, imm32` and
-            // `jmp rel32`, which until then goes to the next instruction.
+                self.a.jns(self.no_room)?;
+                self.a.jmp(self.first)
+            };
+        }
+        self.refund(self.insns - retired)?;
+        if eip >> 12 == self.eip0 >> 12 {
+            // A `jmp rel32` where linking patches, which until then goes
+            // to the next instruction.
             let i = self.links.first + self.sites.len();
-            let (mut add, mut jmp) = (self.a.create_label(), self.a.create_label());
-            self.a.mov(rdi, qword_ptr(rbp + BIAS))?;
-            self.a.set_label(&mut add)?;
-            self.a.db(&[0x48, 0x81, 0xc7, 0, 0, 0, 0])?;
-            self.a.jg(leave)?;
+            let mut jmp = self.a.create_label();
             self.a.set_label(&mut jmp)?;
             self.a.db(&[0xe9, 0, 0, 0, 0])?;
-            self.sites.push((eip, add, jmp));
+            self.sites.push((eip, jmp));
             self.a.mov(dword_ptr(rbp + C_EXIT_SITE), i as u32)?;
         }
-        self.a.set_label(&mut leave)?;
         self.a.mov(dword_ptr(rbp + EIP), eip)?;
         self.a.xor(eax, eax)?;
         self.a.jmp(self.store_and_leave)
+    }
+
+    /// A pass's start: its whole length charged, and on only if the budget
+    /// takes it (the charge leaves the count's sign bit set), else to
+    /// `no_room`.
+    fn charge(&mut self, no_room: CodeLabel) -> Res {
+        let c = self.pool(self.insns);
+        self.a.add(rdx, qword_ptr(c))?;
+        self.a.jns(no_room)
+    }
+
+    /// Give back the charge of `n` instructions of the pass that will not
+    /// run.
+    fn refund(&mut self, n: u32) -> Res {
+        if n > 0 {
+            let c = self.pool(n);
+            self.a.sub(rdx, qword_ptr(c))?;
+        }
+        Ok(())
+    }
+
+    /// The label of the constant `Count::charge(n)`.
+    fn pool(&mut self, n: u32) -> CodeLabel {
+        if let Some(&(_, l)) = self.pool.iter().find(|(m, _)| *m == n) {
+            return l;
+        }
+        let l = self.a.create_label();
+        self.pool.push((n, l));
+        l
     }
 
     /// Emit one op; false when it left the block on every path.
@@ -893,9 +937,7 @@ impl<'a> Em<'a> {
                 self.a.mov(dword_ptr(rbp + C_STOP_OP), self.k as u32)?;
                 self.a.mov(dword_ptr(rbp + C_STOP_ID), self.id)?;
                 self.a.mov(dword_ptr(rbp + EIP), self.at)?;
-                if self.k > 0 {
-                    self.a.add(qword_ptr(rbp + BIAS), self.k as i32)?;
-                }
+                self.refund(self.insns - self.k as u32)?;
                 self.a.mov(eax, 3)?;
                 self.a.jmp(self.store_and_leave)?;
                 return Ok(false);
@@ -941,7 +983,7 @@ impl<'a> Em<'a> {
                 self.load(4)?;
                 self.a.lea(G[ESP], ptr(G64[ESP] + 4 + op.imm as i32))?;
                 self.a.mov(dword_ptr(rbp + EIP), eax)?;
-                self.a.add(qword_ptr(rbp + BIAS), self.k as i32 + 1)?;
+                self.refund(self.insns - self.k as u32 - 1)?;
                 self.a.xor(eax, eax)?;
                 self.a.jmp(self.store_and_leave)?;
                 return Ok(false);
@@ -953,6 +995,18 @@ impl<'a> Em<'a> {
                 self.host_flags()?;
                 let retired = self.k as u32 + 1;
                 let mut label = self.a.create_label();
+                if target == self.eip0 {
+                    // A loop back to the block's start: that way falls
+                    // through, the other jumps.
+                    self.jcc(cc ^ 1, label)?;
+                    self.exit_to(target, retired, self.pending, self.last)?;
+                    self.a.set_label(&mut label)?;
+                    if op.flags & EXIT != 0 {
+                        return Ok(true);
+                    }
+                    self.exit_to(self.next, retired, self.pending, self.last)?;
+                    return Ok(false);
+                }
                 self.jcc(cc, label)?;
                 if op.flags & EXIT != 0 {
                     self.taken.push(Taken {
@@ -978,19 +1032,19 @@ impl<'a> Em<'a> {
     /// False when it was the block's last op (it set EIP, maybe by a branch).
     fn interp(&mut self, op: &Op) -> Result<bool, IcedError> {
         self.store_regs(8)?;
-        self.a.mov(dword_ptr(rbp + C_CLOCK), edx)?;
         self.a.mov(dword_ptr(rbp + EIP), self.next)?;
-        // The op may read the retired count (rdtsc).
-        self.a.mov(rax, qword_ptr(rbp + BIAS))?;
-        self.a.add(rax, qword_ptr(rbp + C_END))?;
-        self.a.mov(qword_ptr(rbp + RETIRED), rax)?;
+        // The call-out sees the count without this pass (`ctx::interp`).
+        self.refund(self.insns)?;
+        self.a.mov(qword_ptr(rbp + C_COUNT), rdx)?;
         self.a.mov(rdi, rbp)?;
         let at = self.ops.as_ptr() as u64 + (self.k * std::mem::size_of::<Op>()) as u64;
         self.a.mov(rsi, at)?;
         self.a.mov(rax, self.h.interp)?;
         self.a.call(rax)?;
         self.load_regs(8)?;
-        self.a.mov(edx, dword_ptr(rbp + C_CLOCK))?;
+        self.a.mov(rdx, qword_ptr(rbp + C_COUNT))?;
+        let c = self.pool(self.insns);
+        self.a.add(rdx, qword_ptr(c))?;
         self.host_valid = false;
         self.sign = None;
         let stop = self.stop_label(self.k);
@@ -1008,7 +1062,7 @@ impl<'a> Em<'a> {
             self.a.je(stale)?;
         }
         if op.flags & LAST != 0 {
-            self.a.add(qword_ptr(rbp + BIAS), self.k as i32 + 1)?;
+            self.refund(self.insns - self.k as u32 - 1)?;
             self.a.xor(eax, eax)?;
             self.a.jmp(self.leave)?;
             return Ok(false);
@@ -1221,18 +1275,32 @@ impl<'a> Em<'a> {
         // the two, the entry is already the most recently used one of the
         // TLB, so a second stamp would change no eviction.
         let reuse = std::mem::take(&mut self.last) && ecx_free;
-        let mut hit = self.a.create_label();
+        self.last = true;
         if reuse {
-            let mut full = self.a.create_label();
+            let (full, mut hit) = (self.a.create_label(), self.a.create_label());
             self.a.mov(rcx, rsi)?;
             self.a.sub(rcx, rdi)?;
             self.a.cmp(rcx, (4096 - size) as i32)?;
             self.a.ja(full)?;
-            self.a.inc(edx)?;
-            self.a.jmp(hit)?;
-            self.a.set_label(&mut full)?;
+            self.a.inc(rdx)?;
+            self.a.set_label(&mut hit)?;
+            self.a.zero_bytes()?;
+            // The full lookup out of line: a run of accesses to one page
+            // takes no jump.
+            self.full.push(Full {
+                label: full,
+                hit,
+                size,
+                write,
+                slow,
+            });
+            return Ok(());
         }
-        self.last = true;
+        self.full_lookup(size, write, slow)
+    }
+
+    /// The lookup through the access's slot.
+    fn full_lookup(&mut self, size: u32, write: bool, slow: CodeLabel) -> Res {
         // The slot of the first byte's page, the page of the last byte
         // compared with its tag: an access crossing into the next page
         // misses (that page's slot is another one) and the MMU splits it.
@@ -1253,7 +1321,7 @@ impl<'a> Em<'a> {
         let tag = if write { T::HOT_WVPN } else { T::HOT_VPN };
         self.a.cmp(edi, dword_ptr(rbx + rax + tag))?;
         self.a.jne(slow)?;
-        self.a.inc(edx)?;
+        self.a.inc(rdx)?;
         if self.lru {
             self.a.mov(dword_ptr(rbx + rax + T::HOT_STAMP), edx)?;
         }
@@ -1261,12 +1329,7 @@ impl<'a> Em<'a> {
         self.a.mov(rdi, qword_ptr(rbx + rax + T::HOT_REUSE))?;
         // The page's host address less its guest address: + esi is the
         // byte, inside the frame (the tag says the whole access is in it).
-        self.a.mov(rax, qword_ptr(rbx + rax + T::HOT_HOST))?;
-        if reuse {
-            self.a.set_label(&mut hit)?;
-            self.a.zero_bytes()?;
-        }
-        Ok(())
+        self.a.mov(rax, qword_ptr(rbx + rax + T::HOT_HOST))
     }
 
     /// Load `size` bytes at esi into eax, zero-extended.
@@ -1389,12 +1452,12 @@ impl<'a> Em<'a> {
         self.a.jmp(done)?;
         self.a.set_label(&mut slow)?;
         self.store_regs(4)?;
-        self.a.mov(dword_ptr(rbp + C_CLOCK), edx)?;
+        self.a.mov(qword_ptr(rbp + C_COUNT), rdx)?;
         self.a.lea(rdi, ptr(rbp + F))?;
         self.a.mov(rax, self.h.eflags)?;
         self.a.call(rax)?;
         self.load_regs(4)?;
-        self.a.mov(edx, dword_ptr(rbp + C_CLOCK))?;
+        self.a.mov(rdx, qword_ptr(rbp + C_COUNT))?;
         self.a.push(rax)?;
         self.a.popfq()?;
         self.a.set_label(&mut done)?;
@@ -1441,6 +1504,12 @@ impl<'a> Em<'a> {
 
     /// Call-outs, exits, and the epilogue.
     fn out_of_line(&mut self) -> Res {
+        for f in std::mem::take(&mut self.full) {
+            let mut label = f.label;
+            self.a.set_label(&mut label)?;
+            self.full_lookup(f.size, f.write, f.slow)?;
+            self.a.jmp(f.hit)?;
+        }
         for s in std::mem::take(&mut self.slow) {
             let mut label = s.label;
             self.a.set_label(&mut label)?;
@@ -1453,14 +1522,14 @@ impl<'a> Em<'a> {
                 _ => {}
             }
             self.store_regs(8)?;
-            self.a.mov(dword_ptr(rbp + C_CLOCK), edx)?;
+            self.a.mov(qword_ptr(rbp + C_COUNT), rdx)?;
             self.a.mov(rdi, rbp)?;
             self.a.mov(edx, ecx)?;
             self.a.mov(ecx, s.kind)?;
             self.a.mov(rax, self.h.access)?;
             self.a.call(rax)?;
             self.load_regs(4)?;
-            self.a.mov(edx, dword_ptr(rbp + C_CLOCK))?;
+            self.a.mov(rdx, qword_ptr(rbp + C_COUNT))?;
             let stop = self.stop_label(s.k);
             self.a.cmp(eax, 1)?;
             self.a.je(stop)?;
@@ -1487,7 +1556,7 @@ impl<'a> Em<'a> {
             if let Post::Push = s.post {
                 self.a.lea(G[ESP], ptr(G64[ESP] - 4))?;
             }
-            self.a.add(qword_ptr(rbp + BIAS), s.k as i32 + 1)?;
+            self.refund(self.insns - s.k as u32 - 1)?;
             if let Post::Done = s.post {
                 // The interpreter ran the op: EIP is where it left it.
             } else {
@@ -1509,23 +1578,40 @@ impl<'a> Em<'a> {
                 self.a.mov(dword_ptr(rbp + C_STOP_OP), k as u32)?;
                 self.a.mov(dword_ptr(rbp + C_STOP_ID), self.id)?;
                 self.a.mov(dword_ptr(rbp + EIP), at)?;
-                if k > 0 {
-                    self.a.add(qword_ptr(rbp + BIAS), k as i32)?;
-                }
+                self.refund(self.insns - k as u32)?;
                 self.a.mov(eax, 1)?;
                 self.a.jmp(self.leave)?;
             }
             at = at.wrapping_add(self.ops[k].len as u32);
         }
+        // A pass the budget does not take.
+        self.a.set_label(&mut self.no_room)?;
+        self.refund(self.insns)?;
+        self.a.mov(dword_ptr(rbp + EIP), self.eip0)?;
+        self.a.xor(eax, eax)?;
+        self.a.jmp(self.store_and_leave)?;
+        if let Some(r) = self.loop_rec {
+            self.a.set_label(&mut self.loop_no_room)?;
+            self.refund(self.insns)?;
+            self.put_rec(&r)?;
+            self.a.mov(dword_ptr(rbp + EIP), self.eip0)?;
+            self.a.xor(eax, eax)?;
+            self.a.jmp(self.store_and_leave)?;
+        }
         self.a.set_label(&mut self.store_and_leave)?;
         self.store_regs(8)?;
-        self.a.mov(dword_ptr(rbp + C_CLOCK), edx)?;
         self.a.set_label(&mut self.leave)?;
+        self.a.mov(qword_ptr(rbp + C_COUNT), rdx)?;
         self.a.add(rsp, 8)?;
         for r in [r15, r14, r13, r12, rbp, rbx] {
             self.a.pop(r)?;
         }
-        self.a.ret()
+        self.a.ret()?;
+        for (n, mut l) in std::mem::take(&mut self.pool) {
+            self.a.set_label(&mut l)?;
+            self.a.dq(&[Count::charge(n)])?;
+        }
+        Ok(())
     }
 }
 

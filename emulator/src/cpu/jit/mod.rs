@@ -25,7 +25,7 @@ mod emit;
 mod native;
 
 use super::op::Op;
-use super::state::{JitRegs, State, Stop};
+use super::state::{Count, JitRegs, State, Stop};
 use crate::mmu::Mmu;
 use ctx::Ctx;
 use native::CodeMem;
@@ -111,7 +111,8 @@ struct Translation {
     ops: Box<[Op]>,
 }
 
-/// Instructions one call into generated code retires at most.
+/// Instructions one call into generated code retires at most; so also
+/// its inline TLB hits, one access at most per translated op (`Count`).
 const RUN_MAX: u64 = 1 << 30;
 
 pub struct Jit {
@@ -182,7 +183,6 @@ impl Jit {
         }
         self.sites.extend(code.exits.iter().map(|x| emit::Site {
             eip: x.eip,
-            imm: entry + x.imm,
             jmp: entry + x.jmp,
         }));
         self.table.push(Translation {
@@ -198,10 +198,10 @@ impl Jit {
 
     /// Linkable exit `site` was taken to the block whose translation is
     /// `id`: link it, so that generated code goes there directly from now
-    /// on. Only exits to a block in the same page are linkable: the two
-    /// blocks live and die with one decoded page, so a link never
-    /// outlives its target.
-    pub fn link(&mut self, site: u32, id: u32, insns: u8) {
+    /// on (where the target's own start checks the budget). Only exits to
+    /// a block in the same page are linkable: the two blocks live and die
+    /// with one decoded page, so a link never outlives its target.
+    pub fn link(&mut self, site: u32, id: u32) {
         let (Some(site), Some(t)) = (self.sites.get(site as usize), self.table.get(id as usize))
         else {
             return;
@@ -209,8 +209,7 @@ impl Jit {
         if site.eip == t.eip {
             // Code memory is far smaller than 2 GiB: the jump reaches.
             let rel = t.top.wrapping_sub(site.jmp + 5) as u32;
-            self.mem
-                .patch(&[(site.imm, insns as u32), (site.jmp + 1, rel)]);
+            self.mem.patch(&[(site.jmp + 1, rel)]);
             self.stats.links += 1;
         }
     }
@@ -235,20 +234,23 @@ impl Jit {
     /// run would take the retired count past `end`. The number of the
     /// unlinked exit it took, if any, is in the second half.
     pub fn run(&mut self, id: u32, s: &mut State, mmu: &mut Mmu, end: u64) -> (Exit, Option<u32>) {
-        let entry = self.table[id as usize].entry;
+        let t = &self.table[id as usize];
+        let (entry, insns) = (t.entry, t.ops.len() as i64);
         let ram = mmu.phys_mut().ram_ptr();
         let hot = mmu.tlb_mut().hot_for(ram);
-        let clock = mmu.tlb().clock();
-        // Fewer than 2^32 inline hits between two `absorb`s: each
-        // translated op makes at most one access.
+        let clock = mmu.tlb_mut().jit_clock();
+        // The budget half starts at the retired count less `end`, less
+        // one (`Count`), within an i32 either way: at most RUN_MAX below
+        // zero, and any non-negative value leaves at the first check.
         let end = end.min(s.retired + RUN_MAX);
+        let budget = (s.retired as i64 - end as i64 - 1).clamp(-(RUN_MAX as i64) - 1, 1 << 30);
         let mut ctx = Ctx { mmu, stop: None };
         s.jit = JitRegs {
             hot: hot as u64,
             ctx: (&mut ctx as *mut Ctx).expose_provenance() as u64,
-            end,
-            bias: s.retired.wrapping_sub(end),
-            clock,
+            // The first pass is charged here: the CPU checked that it fits.
+            count: Count::make((budget + insns) as i32, clock),
+            base: s.retired.wrapping_sub(budget as u64),
             value: 0,
             stop_op: 0,
             stop_id: 0,
@@ -258,8 +260,8 @@ impl Jit {
         self.stats.runs += 1;
         let code = self.mem.call(entry, s);
         let j = s.jit;
-        s.retired = j.end.wrapping_add(j.bias);
-        mmu.tlb_mut().absorb(j.clock);
+        s.retired = Count::retired(j.base, j.count);
+        mmu.tlb_mut().absorb(Count::clock(j.count));
         let exit = match (code, ctx.stop.take()) {
             (1, Some(stop)) => {
                 let t = &self.table[j.stop_id as usize];
