@@ -75,7 +75,7 @@ impl Cpu {
                             // fast path's would; memcheck's stack floor
                             // needs every block's end.
                             let chain_end = if stack_watch { 0 } else { end };
-                            let (exit, c) = j.run(id, s, mmu, chain_end);
+                            let (exit, c) = j.run(id, s, mmu, chain_end, inner);
                             link = c;
                             match exit {
                                 Exit::Done => {

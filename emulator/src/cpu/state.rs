@@ -132,7 +132,10 @@ pub(crate) struct JitRegs {
     pub(crate) stop_id: u32,
     /// The linkable exit taken, if it was not linked yet (its number).
     pub(crate) exit_site: u32,
-    pub(crate) _pad: u32,
+    /// Non-zero when a jcc to a later op of its block may go on there
+    /// (as the interpreter's fast path does: not with hooks or memcheck's
+    /// stack floor, which need every block's end).
+    pub(crate) inner: u32,
 }
 
 /// What `JitRegs::count` holds. The high half counts up toward the end of

@@ -57,6 +57,7 @@ const C_VALUE: i32 = J + offset_of!(JitRegs, value) as i32;
 const C_STOP_OP: i32 = J + offset_of!(JitRegs, stop_op) as i32;
 const C_STOP_ID: i32 = J + offset_of!(JitRegs, stop_id) as i32;
 const C_EXIT_SITE: i32 = J + offset_of!(JitRegs, exit_site) as i32;
+const C_INNER: i32 = J + offset_of!(JitRegs, inner) as i32;
 
 const SIGN: u32 = 0x8000_0000;
 
@@ -169,6 +170,9 @@ struct Taken {
     label: CodeLabel,
     target: u32,
     retired: u32,
+    /// Taken in one of the block's passes, not in a tail copy (only those
+    /// may go on into a copy of the rest of the block).
+    in_pass: bool,
     /// The record left out of the hot path at the jcc.
     rec: Option<Rec>,
     /// `Em::last` at the jcc.
@@ -321,6 +325,9 @@ struct Em<'a> {
     loop_rec: Option<Rec>,
     /// Still in the first copy: a loop back may ask for the loop copy.
     first_pass: bool,
+    /// Emitting a tail copy (`tail`), and how many ops those copies hold.
+    in_tail: bool,
+    tail_ops: usize,
     /// Per guest register, another that holds the same value (set by a
     /// mov between them on this path, dropped when either changes).
     same: [Option<usize>; 8],
@@ -411,6 +418,8 @@ impl<'a> Em<'a> {
             pending: None,
             loop_rec: None,
             first_pass: true,
+            in_tail: false,
+            tail_ops: 0,
             same: [None; 8],
             last: false,
             loop_last: false,
@@ -459,14 +468,20 @@ impl<'a> Em<'a> {
     /// One copy of the block's ops; `pending` is the record the previous
     /// pass left out (the loop copy).
     fn pass(&mut self, pending: Option<Rec>, last: bool) -> Res {
+        self.ops_from(0, pending, last)
+    }
+
+    /// The block's ops from op `from` on, to its end: a pass, or a tail
+    /// copy (the way a jcc to a later op of the block goes on).
+    fn ops_from(&mut self, from: usize, pending: Option<Rec>, last: bool) -> Res {
         self.host_valid = false;
         self.sign = None;
         self.pending = pending;
         self.same = [None; 8];
         self.last = last;
-        let mut at = self.eip0;
+        let mut at = self.address_of(from);
         let mut open = true;
-        for k in 0..self.ops.len() {
+        for k in from..self.ops.len() {
             let op = self.ops[k];
             self.k = k;
             self.at = at;
@@ -480,6 +495,25 @@ impl<'a> Em<'a> {
             self.exit_to(at, self.ops.len() as u32, self.pending, self.last)?;
         }
         Ok(())
+    }
+
+    /// The guest address of op `k`.
+    fn address_of(&self, k: usize) -> u32 {
+        let len: u32 = self.ops[..k].iter().map(|op| op.len as u32).sum();
+        self.eip0.wrapping_add(len)
+    }
+
+    /// Where a jcc taken at op `t.retired - 1` goes on in a copy of the
+    /// rest of the block instead of leaving: a later op of the block at
+    /// its target, if the copies stay within about the block's length.
+    fn tail_start(&self, t: &Taken) -> Option<usize> {
+        if !t.in_pass {
+            return None;
+        }
+        let from = t.retired as usize;
+        let j = (from..self.ops.len()).find(|&j| self.address_of(j) == t.target)?;
+        let copied = self.tail_ops + self.ops.len() - j;
+        (copied <= self.ops.len() + 16).then_some(j)
     }
 
     /// Before `op`, with a record pending: it is dead once an op
@@ -1013,6 +1047,7 @@ impl<'a> Em<'a> {
                         label,
                         target,
                         retired,
+                        in_pass: !self.in_tail,
                         rec: self.pending,
                         last: self.last,
                     });
@@ -1504,6 +1539,34 @@ impl<'a> Em<'a> {
 
     /// Call-outs, exits, and the epilogue.
     fn out_of_line(&mut self) -> Res {
+        self.call_outs()?;
+        while let Some(t) = self.taken.pop() {
+            let mut label = t.label;
+            self.a.set_label(&mut label)?;
+            if let Some(j) = self.tail_start(&t) {
+                // Unless this run needs every block's end (`JitRegs::inner`):
+                // the ops jumped over are not retired, and the rest of the
+                // block runs in its own copy, with its own call-outs, stops
+                // and exits.
+                let mut plain = self.a.create_label();
+                self.a.cmp(dword_ptr(rbp + C_INNER), 0)?;
+                self.a.je(plain)?;
+                self.refund(j as u32 - t.retired)?;
+                self.in_tail = true;
+                self.tail_ops += self.ops.len() - j;
+                self.ops_from(j, t.rec, t.last)?;
+                self.in_tail = false;
+                self.call_outs()?;
+                self.a.set_label(&mut plain)?;
+            }
+            self.exit_to(t.target, t.retired, t.rec, t.last)?;
+        }
+        self.exits()
+    }
+
+    /// The full lookups, loads' and stores' call-outs and stale-code exits
+    /// of the ops emitted so far.
+    fn call_outs(&mut self) -> Res {
         for f in std::mem::take(&mut self.full) {
             let mut label = f.label;
             self.a.set_label(&mut label)?;
@@ -1565,11 +1628,12 @@ impl<'a> Em<'a> {
             self.a.mov(eax, 2)?;
             self.a.jmp(self.store_and_leave)?;
         }
-        for t in std::mem::take(&mut self.taken) {
-            let mut label = t.label;
-            self.a.set_label(&mut label)?;
-            self.exit_to(t.target, t.retired, t.rec, t.last)?;
-        }
+        Ok(())
+    }
+
+    /// The stops, the passes the budget does not take, the epilogue and
+    /// the constants.
+    fn exits(&mut self) -> Res {
         // Stops: the registers were stored before the call-out.
         let mut at = self.eip0;
         for k in 0..self.ops.len() {

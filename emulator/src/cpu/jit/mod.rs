@@ -233,7 +233,14 @@ impl Jit {
     /// leaves: at a block's end, an unlinked exit, or a block whose whole
     /// run would take the retired count past `end`. The number of the
     /// unlinked exit it took, if any, is in the second half.
-    pub fn run(&mut self, id: u32, s: &mut State, mmu: &mut Mmu, end: u64) -> (Exit, Option<u32>) {
+    pub fn run(
+        &mut self,
+        id: u32,
+        s: &mut State,
+        mmu: &mut Mmu,
+        end: u64,
+        inner: bool,
+    ) -> (Exit, Option<u32>) {
         let t = &self.table[id as usize];
         let (entry, insns) = (t.entry, t.ops.len() as i64);
         let ram = mmu.phys_mut().ram_ptr();
@@ -255,7 +262,7 @@ impl Jit {
             stop_op: 0,
             stop_id: 0,
             exit_site: u32::MAX,
-            _pad: 0,
+            inner: inner as u32,
         };
         self.stats.runs += 1;
         let code = self.mem.call(entry, s);
