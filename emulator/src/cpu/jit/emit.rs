@@ -1446,6 +1446,8 @@ impl<'a> Em<'a> {
         if self.host_valid {
             return Ok(());
         }
+        // Rebuilding them takes rax (and, calling out, rdi).
+        self.last = false;
         let mut not_sub = self.a.create_label();
         let mut not_done = self.a.create_label();
         let mut not_32 = self.a.create_label();
