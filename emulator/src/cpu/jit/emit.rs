@@ -1650,20 +1650,17 @@ impl<'a> Em<'a> {
             }
             at = at.wrapping_add(self.ops[k].len as u32);
         }
-        // A pass the budget does not take.
+        // A pass the budget does not take (from the loop copy, its record
+        // put first).
+        if let Some(r) = self.loop_rec {
+            self.a.set_label(&mut self.loop_no_room)?;
+            self.put_rec(&r)?;
+        }
         self.a.set_label(&mut self.no_room)?;
         self.refund(self.insns)?;
         self.a.mov(dword_ptr(rbp + EIP), self.eip0)?;
         self.a.xor(eax, eax)?;
         self.a.jmp(self.store_and_leave)?;
-        if let Some(r) = self.loop_rec {
-            self.a.set_label(&mut self.loop_no_room)?;
-            self.refund(self.insns)?;
-            self.put_rec(&r)?;
-            self.a.mov(dword_ptr(rbp + EIP), self.eip0)?;
-            self.a.xor(eax, eax)?;
-            self.a.jmp(self.store_and_leave)?;
-        }
         self.a.set_label(&mut self.store_and_leave)?;
         self.store_regs(8)?;
         self.a.set_label(&mut self.leave)?;
