@@ -9,7 +9,9 @@ use iced_x86::{Decoder, DecoderOptions, Formatter, GasFormatter, OpKind};
 pub const MAX_INSN: usize = 15;
 
 /// The first instruction in `bytes`, at `eip`: its length (at least 1) and
-/// its text, `(bad)` if it does not decode.
+/// its text: `(bad)` if it does not decode, `(bad: AVX-512, EVEX-encoded)`
+/// and the like for an encoding the decoder is built without
+/// (`unbuilt_encoding`).
 pub fn disassemble(bytes: &[u8], eip: VirtAddr) -> (usize, String) {
     let (len, text, _) = disassemble_branch(bytes, eip);
     (len, text)
@@ -21,7 +23,11 @@ pub fn disassemble_branch(bytes: &[u8], eip: VirtAddr) -> (usize, String, Option
     let mut d = Decoder::with_ip(32, bytes, eip.0 as u64, DecoderOptions::NONE);
     let insn = d.decode();
     if insn.is_invalid() {
-        return (1, "(bad)".to_string(), None);
+        let text = match unbuilt_encoding(bytes) {
+            Some(what) => format!("(bad: {what})"),
+            None => "(bad)".to_string(),
+        };
+        return (1, text, None);
     }
     let mut out = String::new();
     let mut f = GasFormatter::new();
@@ -32,6 +38,26 @@ pub fn disassemble_branch(bytes: &[u8], eip: VirtAddr) -> (usize, String, Option
     let target = matches!(insn.op0_kind(), OpKind::NearBranch16 | OpKind::NearBranch32)
         .then(|| VirtAddr(insn.near_branch_target() as u32));
     (insn.len().clamp(1, bytes.len().max(1)), out, target)
+}
+
+/// The encoding an undecodable instruction is in, when iced was built
+/// without it (Cargo.toml: `no_evex`, `no_xop`, `no_d3now`, none of which
+/// the CPU implements), so that a #UD report still says what the program
+/// tried: its escape bytes after any legacy prefixes. In 32-bit mode 62
+/// begins EVEX only with a register ModRM byte (otherwise it is BOUND), and
+/// 8F begins XOP when its map field is 8 or more (POP r/m has 0 there).
+fn unbuilt_encoding(bytes: &[u8]) -> Option<&'static str> {
+    let prefixes = [
+        0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3,
+    ];
+    let at = bytes.iter().position(|b| !prefixes.contains(b))?;
+    let (b0, b1) = (bytes[at], *bytes.get(at + 1)?);
+    match b0 {
+        0x62 if b1 >= 0xc0 => Some("AVX-512, EVEX-encoded"),
+        0x8f if b1 & 0x1f >= 8 => Some("AMD XOP"),
+        0x0f if b1 == 0x0f => Some("AMD 3DNow!"),
+        _ => None,
+    }
 }
 
 /// Copy the code bytes at `va` into `out`, through [`Mmu::peek`] (no TLB
@@ -79,6 +105,22 @@ mod tests {
         assert_eq!(disassemble(&[0xcd, 0x80], at), (2, "int $0x80".into()));
         assert_eq!(disassemble(&[0x0f, 0x0b], at), (2, "ud2".into()));
         assert_eq!(disassemble(&[0x0f], at), (1, "(bad)".into()));
+        // Encodings the decoder is built without are named, not decoded.
+        let bad = |b: &[u8]| disassemble(b, at).1;
+        assert_eq!(
+            bad(&[0x66, 0x62, 0xf1, 0x7c]),
+            "(bad: AVX-512, EVEX-encoded)"
+        );
+        assert_eq!(
+            bad(&[0x62, 0xf1, 0x7c, 0x48, 0x10, 0x00]),
+            "(bad: AVX-512, EVEX-encoded)"
+        );
+        assert_eq!(bad(&[0x8f, 0xe9, 0x78, 0x90, 0xc0]), "(bad: AMD XOP)");
+        assert_eq!(bad(&[0x0f, 0x0f, 0xc1, 0x9e]), "(bad: AMD 3DNow!)");
+        // With a memory ModRM 62 is BOUND; pop r/m is pop; VEX decodes.
+        assert_eq!(bad(&[0x62, 0x06]), "bound %eax,(%esi)");
+        assert_eq!(bad(&[0x8f, 0xc0]), "pop %eax");
+        assert_eq!(bad(&[0xc5, 0xf8, 0x77]), "vzeroupper");
         // Hex in lower case, as objdump and gdb write it.
         assert_eq!(
             disassemble(&[0xa3, 0x20, 0xe7, 0x04, 0x08], at),
