@@ -41,11 +41,12 @@ pub fn disassemble_branch(bytes: &[u8], eip: VirtAddr) -> (usize, String, Option
 }
 
 /// The encoding an undecodable instruction is in, when iced was built
-/// without it (Cargo.toml: `no_evex`, `no_xop`, `no_d3now`, none of which
-/// the CPU implements), so that a #UD report still says what the program
-/// tried: its escape bytes after any legacy prefixes. In 32-bit mode 62
-/// begins EVEX only with a register ModRM byte (otherwise it is BOUND), and
-/// 8F begins XOP when its map field is 8 or more (POP r/m has 0 there).
+/// without it (Cargo.toml: `no_vex`, `no_evex`, `no_xop`, `no_d3now`, none
+/// of which the CPU implements), so that a #UD report still says what the
+/// program tried: its escape bytes after any legacy prefixes. In 32-bit
+/// mode C4/C5 begin VEX and 62 begins EVEX only with a register ModRM byte
+/// (otherwise they are LES, LDS and BOUND), and 8F begins XOP when its map
+/// field is 8 or more (POP r/m has 0 there).
 fn unbuilt_encoding(bytes: &[u8]) -> Option<&'static str> {
     let prefixes = [
         0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3,
@@ -53,6 +54,7 @@ fn unbuilt_encoding(bytes: &[u8]) -> Option<&'static str> {
     let at = bytes.iter().position(|b| !prefixes.contains(b))?;
     let (b0, b1) = (bytes[at], *bytes.get(at + 1)?);
     match b0 {
+        0xc4 | 0xc5 if b1 >= 0xc0 => Some("AVX, VEX-encoded"),
         0x62 if b1 >= 0xc0 => Some("AVX-512, EVEX-encoded"),
         0x8f if b1 & 0x1f >= 8 => Some("AMD XOP"),
         0x0f if b1 == 0x0f => Some("AMD 3DNow!"),
@@ -117,10 +119,16 @@ mod tests {
         );
         assert_eq!(bad(&[0x8f, 0xe9, 0x78, 0x90, 0xc0]), "(bad: AMD XOP)");
         assert_eq!(bad(&[0x0f, 0x0f, 0xc1, 0x9e]), "(bad: AMD 3DNow!)");
-        // With a memory ModRM 62 is BOUND; pop r/m is pop; VEX decodes.
+        assert_eq!(bad(&[0xc5, 0xf8, 0x77]), "(bad: AVX, VEX-encoded)");
+        assert_eq!(
+            bad(&[0xc4, 0xe2, 0x79, 0x18, 0x00]),
+            "(bad: AVX, VEX-encoded)"
+        );
+        // With a memory ModRM 62 is BOUND and C4/C5 LES/LDS; pop r/m is pop.
         assert_eq!(bad(&[0x62, 0x06]), "bound %eax,(%esi)");
+        assert_eq!(bad(&[0xc4, 0x06]), "les (%esi),%eax");
+        assert_eq!(bad(&[0xc5, 0x06]), "lds (%esi),%eax");
         assert_eq!(bad(&[0x8f, 0xc0]), "pop %eax");
-        assert_eq!(bad(&[0xc5, 0xf8, 0x77]), "vzeroupper");
         // Hex in lower case, as objdump and gdb write it.
         assert_eq!(
             disassemble(&[0xa3, 0x20, 0xe7, 0x04, 0x08], at),

@@ -262,8 +262,6 @@ pub struct Plan<'a> {
     pub id: u32,
     /// The TLB's policy is LRU: a hit stamps its entry.
     pub lru: bool,
-    /// The host has BMI2 (`rorx`).
-    pub bmi2: bool,
 }
 
 /// The number the translation's first linkable exit gets (they are
@@ -296,7 +294,6 @@ struct Em<'a> {
     eip0: u32,
     id: u32,
     lru: bool,
-    bmi2: bool,
     h: &'a Helpers,
     links: Links,
     /// Linkable exits so far: target EIP, labels of the patched bytes.
@@ -404,7 +401,6 @@ impl<'a> Em<'a> {
             eip0: plan.eip,
             id: plan.id,
             lru: plan.lru,
-            bmi2: plan.bmi2,
             h,
             links,
             sites: Vec::new(),
@@ -1340,12 +1336,8 @@ impl<'a> Em<'a> {
         // compared with its tag: an access crossing into the next page
         // misses (that page's slot is another one) and the MMU splits it.
         let shift = 12 - T::HOT_STRIDE.trailing_zeros();
-        if self.bmi2 {
-            self.a.rorx(eax, esi, shift)?;
-        } else {
-            self.a.mov(eax, esi)?;
-            self.a.shr(eax, shift)?;
-        }
+        self.a.mov(eax, esi)?;
+        self.a.shr(eax, shift)?;
         self.a.and(eax, (T::HOT_SLOTS - 1) * T::HOT_STRIDE)?;
         if size == 1 {
             self.a.mov(edi, esi)?;

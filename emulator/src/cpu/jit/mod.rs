@@ -124,8 +124,6 @@ pub struct Jit {
     /// Fast-path runs of a block before it is translated (at least 1).
     pub hot: u16,
     pub stats: JitStats,
-    /// The host has BMI2, which the inline TLB lookup uses when it can.
-    bmi2: bool,
 }
 
 /// `Block::jit` of a block that has no translation and will not get one.
@@ -139,7 +137,6 @@ impl Jit {
             sites: Vec::new(),
             hot: hot.max(1),
             stats: JitStats::default(),
-            bmi2: std::arch::is_x86_feature_detected!("bmi2"),
         })
     }
 
@@ -163,7 +160,6 @@ impl Jit {
             eip,
             id,
             lru,
-            bmi2: self.bmi2,
         };
         let Some(code) = emit::block(&plan, &helpers, links, self.mem.next()) else {
             self.stats.refused += 1;
