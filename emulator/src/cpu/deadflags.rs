@@ -37,6 +37,7 @@ fn overwrites_flags(k: Kind) -> bool {
             | K::CmpJccRI
             | K::TestJccRR
             | K::TestJccRI
+            | K::SubJccRI
     )
 }
 

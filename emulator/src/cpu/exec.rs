@@ -545,6 +545,18 @@ impl State {
                 let taken = self.test_jcc(op.sub, self.r[op.r1 as usize & 7], op.imm);
                 self.branch(taken, next(), op.m.disp)
             }
+            K::SubJccRI => {
+                let taken = self.sub_jcc(op);
+                self.branch(taken, next(), op.m.disp)
+            }
+            K::IncJcc => {
+                let taken = self.step_jcc::<true>(op);
+                self.branch(taken, next(), op.imm)
+            }
+            K::DecJcc => {
+                let taken = self.step_jcc::<false>(op);
+                self.branch(taken, next(), op.imm)
+            }
             // The same with no index register (fast.rs).
             K::Mov32RMB => {
                 self.r[op.r1 as usize & 7] = mmu.read_u32(VirtAddr(self.ea_b(&op.m)))?;

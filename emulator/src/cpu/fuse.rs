@@ -1,7 +1,8 @@
-//! Compare-and-branch: a `cmp` or `test` followed by the `jcc` that ends
-//! its block runs as one op, with the condition decided from the operands
-//! (no flags built, no second dispatch). The flags are still recorded
-//! lazily, as the `cmp` alone would leave them.
+//! Compare-and-branch: a `cmp` or `test` followed by a `jcc` runs as one
+//! op, with the condition decided from the operands (no flags built, no
+//! second dispatch). The flags are still recorded lazily, as the `cmp`
+//! alone would leave them. So do the loop counters compiled C steps just
+//! before its branch: `sub $imm, r`, `dec r` and `inc r`.
 //!
 //! Fused ops appear only in a block's fast-path ops (cache.rs); the
 //! instruction-at-a-time path runs the ops as decoded, the pair apart.
@@ -22,8 +23,31 @@ fn fused_kind(k: Kind) -> Option<Kind> {
         K::Cmp8MI => K::CmpJcc8MI,
         K::Test32RR => K::TestJccRR,
         K::Test32RI => K::TestJccRI,
+        K::Sub32RI => K::SubJccRI,
+        K::Inc32 => K::IncJcc,
+        K::Dec32 => K::DecJcc,
         _ => return None,
     })
+}
+
+/// How a fused op's flags come about, for which conditions it decides.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// `a - b`, as cmp and sub.
+    Sub,
+    /// `a & b`: CF = OF = 0.
+    Test,
+    /// inc and dec: ZF SF OF those of `cmp a, -1` and `cmp a, 1`, but CF
+    /// kept from before.
+    Step,
+}
+
+fn form(k: Kind) -> Form {
+    match k {
+        Kind::TestJccRR | Kind::TestJccRI => Form::Test,
+        Kind::IncJcc | Kind::DecJcc => Form::Step,
+        _ => Form::Sub,
+    }
 }
 
 /// The condition code of a specialised `jcc` (`Kind::Jo..=Kind::Jg`).
@@ -43,24 +67,26 @@ pub fn is_fused(k: Kind) -> bool {
             | Kind::CmpJcc8MIB
             | Kind::TestJccRR
             | Kind::TestJccRI
+            | Kind::SubJccRI
+            | Kind::IncJcc
+            | Kind::DecJcc
     )
 }
 
-/// The one op that does `cmp` (or `test`) and then `jcc`, if the pair has
-/// one. It keeps the compare's flags bits and takes the branch's LAST and
-/// EXIT.
+/// The one op that does `cmp` (or `test`, `sub`, `inc`, `dec`) and then
+/// `jcc`, if the pair has one. It keeps the first op's flags bits and takes
+/// the branch's LAST and EXIT.
 pub fn fuse(cmp: &Op, jcc: &Op) -> Option<Op> {
     let (kind, cc) = (fused_kind(cmp.kind)?, jcc_cond(jcc.kind)?);
-    let test = matches!(kind, Kind::TestJccRR | Kind::TestJccRI);
     let mut f = *cmp;
     f.kind = kind;
     f.len = cmp.len + jcc.len;
     f.end = jcc.end;
-    f.sub = predicate(cc, test)?;
+    f.sub = predicate(cc, form(kind))?;
     f.flags |= jcc.flags & (LAST | EXIT);
-    // The branch displacement goes where the compare has no operand.
+    // The branch displacement goes where the first op has no operand.
     match kind {
-        Kind::CmpJccRI | Kind::TestJccRI => f.m.disp = jcc.imm,
+        Kind::CmpJccRI | Kind::TestJccRI | Kind::SubJccRI => f.m.disp = jcc.imm,
         Kind::CmpJcc8MI => {
             f.r1 = cmp.imm as u8;
             f.imm = jcc.imm;
@@ -73,7 +99,7 @@ pub fn fuse(cmp: &Op, jcc: &Op) -> Option<Op> {
 /// The displacement of a jcc, fused or not (from the next instruction).
 pub fn disp(op: &Op) -> u32 {
     match op.kind {
-        Kind::CmpJccRI | Kind::TestJccRI => op.m.disp,
+        Kind::CmpJccRI | Kind::TestJccRI | Kind::SubJccRI => op.m.disp,
         _ => op.imm,
     }
 }
@@ -88,8 +114,13 @@ const ON_R: u8 = 8;
 
 /// The predicate of `jcc` condition `cc` after a cmp (or a test: CF = OF
 /// = 0, so every condition is one of the result against 0). None for the
-/// conditions left apart: parity, and OF after a cmp.
-fn predicate(cc: u8, test: bool) -> Option<u8> {
+/// conditions left apart: parity, OF after a cmp, and CF after inc or dec
+/// (which keep it from before).
+fn predicate(cc: u8, form: Form) -> Option<u8> {
+    if form == Form::Step && matches!(cc >> 1, 1 | 3) {
+        return None;
+    }
+    let test = form == Form::Test;
     let p = match (cc >> 1, test) {
         (5, _) | (0, false) => return None,
         (1, false) => 0,             // jb: a < b
@@ -155,6 +186,34 @@ impl State {
         self.f.set(Lazy::Logic, SIGN, a, b, r);
         holds(p, r, 0, r)
     }
+
+    /// `sub $imm, r` and the branch: the compare, and the result kept.
+    #[inline(always)]
+    pub(super) fn sub_jcc(&mut self, op: &Op) -> bool {
+        let d = op.r1 as usize & 7;
+        let a = self.r[d];
+        self.r[d] = a.wrapping_sub(op.imm);
+        self.cmp_jcc(op.sub, a, op.imm)
+    }
+
+    /// `inc r` (INC) or `dec r` and the branch, decided as after `cmp a,
+    /// -1` or `cmp a, 1`; the flags recorded as the inc's or dec's.
+    #[inline(always)]
+    pub(super) fn step_jcc<const INC: bool>(&mut self, op: &Op) -> bool {
+        let d = op.r1 as usize & 7;
+        let a = self.r[d];
+        let (b, lazy) = if INC {
+            (u32::MAX, Lazy::Inc)
+        } else {
+            (1, Lazy::Dec)
+        };
+        let r = a.wrapping_sub(b);
+        self.r[d] = r;
+        let cf = self.f.cf();
+        self.f.set(lazy, SIGN, a, 1, r);
+        self.f.cin = cf;
+        holds(op.sub, a, b, r)
+    }
 }
 
 #[cfg(test)]
@@ -184,10 +243,10 @@ mod tests {
                 let mut g = Flags::new();
                 g.set(Lazy::Logic, sign_of(4), a, b, a & b);
                 for cc in 0..16 {
-                    if let Some(p) = predicate(cc, false) {
+                    if let Some(p) = predicate(cc, Form::Sub) {
                         assert_eq!(holds(p, a, b, r), f.cond(cc), "cmp {a:#x} {b:#x} cc {cc}");
                     }
-                    if let Some(p) = predicate(cc, true) {
+                    if let Some(p) = predicate(cc, Form::Test) {
                         let t = a & b;
                         assert_eq!(holds(p, t, 0, t), g.cond(cc), "test {a:#x} {b:#x} cc {cc}");
                     }
@@ -205,7 +264,7 @@ mod tests {
                 let mut f = Flags::new();
                 f.set(Lazy::Sub, 0x80, a, b, r);
                 for cc in 0..16 {
-                    if let Some(p) = predicate(cc, false) {
+                    if let Some(p) = predicate(cc, Form::Sub) {
                         let got = holds(p, a << 24, b << 24, r << 24);
                         assert_eq!(got, f.cond(cc), "cmpb {b:#x}, {a:#x} cc {cc}");
                     }
@@ -214,41 +273,47 @@ mod tests {
         }
     }
 
-    /// Run `cmp` + `jcc` (register forms) fused and apart; compare.
-    fn agree(cmp: &[u8]) {
+    /// Run the first op + `jcc` (register forms) fused and apart, with CF
+    /// clear and set before; compare registers, EIP and flags.
+    fn agree(first: &[u8]) {
         let mut mmu = crate::mmu::Mmu::new(
             crate::phys::PhysMem::new(64 << 10).unwrap(),
             Default::default(),
         )
         .unwrap();
         for cc in 0..16u8 {
-            let c = decode(cmp, 0x1000).unwrap();
+            let c = decode(first, 0x1000).unwrap();
             let j = decode(&[0x70 + cc, 0x10], 0x1000 + c.len as u32).unwrap();
-            let test = c.kind == Kind::Test32RR || c.kind == Kind::Test32RI;
             let Some(f) = fuse(&c, &j) else {
+                let form = form(fused_kind(c.kind).unwrap());
                 assert!(
-                    predicate(cc, test).is_none(),
-                    "{cmp:x?} cc {cc} should fuse"
+                    predicate(cc, form).is_none(),
+                    "{first:x?} cc {cc} should fuse"
                 );
                 continue;
             };
             for &x in &VALS {
                 for &y in &VALS {
-                    let mut s1 = State::new();
-                    s1.r[..8].copy_from_slice(&[x, y, 0, 0, 0x100, 0, 0, 0]);
-                    let mut s2 = State::new();
-                    s2.r = s1.r;
-                    s1.eip = 0x1000 + f.len as u32;
-                    s1.exec(&mut mmu, &f).ok().unwrap();
-                    s2.eip = 0x1000 + c.len as u32;
-                    s2.exec(&mut mmu, &c).ok().unwrap();
-                    s2.eip += j.len as u32;
-                    s2.exec(&mut mmu, &j).ok().unwrap();
-                    assert_eq!(
-                        (s1.eip, s1.f.get()),
-                        (s2.eip, s2.f.get()),
-                        "{cmp:x?} cc {cc}"
-                    );
+                    for carry in [0, 1] {
+                        let mut s1 = State::new();
+                        s1.r[..8].copy_from_slice(&[x, y, 0, 0, 0x100, 0, 0, 0]);
+                        // CF as a compare of 0 with `carry` leaves it.
+                        s1.f.set(Lazy::Sub, SIGN, 0, carry, 0u32.wrapping_sub(carry));
+                        let mut s2 = State::new();
+                        s2.r = s1.r;
+                        s2.f = s1.f;
+                        s1.eip = 0x1000 + f.len as u32;
+                        s1.exec(&mut mmu, &f).ok().unwrap();
+                        s2.eip = 0x1000 + c.len as u32;
+                        s2.exec(&mut mmu, &c).ok().unwrap();
+                        s2.eip += j.len as u32;
+                        s2.exec(&mut mmu, &j).ok().unwrap();
+                        assert_eq!(
+                            (s1.r, s1.eip, s1.f.get()),
+                            (s2.r, s2.eip, s2.f.get()),
+                            "{first:x?} cc {cc} from {x:#x} {y:#x} CF {carry}"
+                        );
+                    }
                 }
             }
         }
@@ -261,6 +326,22 @@ mod tests {
         agree(&[0x3d, 0, 0, 0, 0x80]); // cmp $0x80000000,%eax
         agree(&[0x85, 0xc0]); // test %eax,%eax
         agree(&[0xa9, 1, 0, 0, 0x80]); // test $0x80000001,%eax
+        agree(&[0x83, 0xe8, 0x01]); // sub $1,%eax
+        agree(&[0x81, 0xe9, 0, 0, 0, 0x80]); // sub $0x80000000,%ecx
+        agree(&[0x48]); // dec %eax
+        agree(&[0x41]); // inc %ecx
+    }
+
+    /// inc and dec decide no CF condition: they keep CF from before.
+    #[test]
+    fn a_step_fuses_with_no_carry_condition() {
+        let dec = decode(&[0x48], 0).unwrap();
+        for cc in 0..16u8 {
+            let j = decode(&[0x70 + cc, 0x10], 1).unwrap();
+            let carry = matches!(cc >> 1, 1 | 3);
+            let parity_or_of = matches!(cc >> 1, 0 | 5);
+            assert_eq!(fuse(&dec, &j).is_some(), !carry && !parity_or_of, "cc {cc}");
+        }
     }
 
     #[test]

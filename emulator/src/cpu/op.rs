@@ -276,6 +276,11 @@ pub enum Kind {
     CmpJcc8MI,
     TestJccRR,
     TestJccRI,
+    /// `sub $imm, r32` then jcc: the displacement in `m.disp`.
+    SubJccRI,
+    /// `inc r32` or `dec r32` then jcc: the displacement in `imm`.
+    IncJcc,
+    DecJcc,
     /// The commonest memory ops whose operand is a register plus a
     /// displacement (no index), in a block's fast path only (fast.rs).
     Mov32RMB,
