@@ -208,13 +208,20 @@ impl State {
         Ok(Flow::Next)
     }
 
-    /// inc/dec r32: CF is kept, so it is computed now.
+    /// inc/dec r32.
     #[inline(always)]
     pub(super) fn incdec32(&mut self, op: &Op) {
-        let d = op.r1 as usize & 7;
+        self.step32(op.r1, op.kind == Kind::Inc32);
+    }
+
+    /// inc (`inc`) or dec of register `r1`, returning what it held. CF is
+    /// kept, so it is computed now.
+    #[inline(always)]
+    pub(super) fn step32(&mut self, r1: u8, inc: bool) -> u32 {
+        let d = r1 as usize & 7;
         let a = self.r[d];
         let cf = self.f.cf();
-        let (r, lazy) = if op.kind == Kind::Inc32 {
+        let (r, lazy) = if inc {
             (a.wrapping_add(1), Lazy::Inc)
         } else {
             (a.wrapping_sub(1), Lazy::Dec)
@@ -222,6 +229,7 @@ impl State {
         self.r[d] = r;
         self.f.set(lazy, SIGN, a, 1, r);
         self.f.cin = cf;
+        a
     }
 
     /// shl/shr/sar r32 by `n` (0..=31; 0 changes nothing, flags included).

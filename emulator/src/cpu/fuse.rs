@@ -200,19 +200,9 @@ impl State {
     /// -1` or `cmp a, 1`; the flags recorded as the inc's or dec's.
     #[inline(always)]
     pub(super) fn step_jcc<const INC: bool>(&mut self, op: &Op) -> bool {
-        let d = op.r1 as usize & 7;
-        let a = self.r[d];
-        let (b, lazy) = if INC {
-            (u32::MAX, Lazy::Inc)
-        } else {
-            (1, Lazy::Dec)
-        };
-        let r = a.wrapping_sub(b);
-        self.r[d] = r;
-        let cf = self.f.cf();
-        self.f.set(lazy, SIGN, a, 1, r);
-        self.f.cin = cf;
-        holds(op.sub, a, b, r)
+        let a = self.step32(op.r1, INC);
+        let b = if INC { u32::MAX } else { 1 };
+        holds(op.sub, a, b, a.wrapping_sub(b))
     }
 }
 
