@@ -214,8 +214,8 @@ impl State {
         self.step32(op.r1, op.kind == Kind::Inc32);
     }
 
-    /// inc (`inc`) or dec of register `r1`, returning what it held. CF is
-    /// kept, so it is computed now.
+    /// inc (when `inc`) or dec of register `r1`, returning what it held.
+    /// CF is kept, so it is computed now.
     #[inline(always)]
     pub(super) fn step32(&mut self, r1: u8, inc: bool) -> u32 {
         let d = r1 as usize & 7;
